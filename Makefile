@@ -1,0 +1,53 @@
+# klynge-pipeline: `make run` (one full refresh) and `make test` do all set-up themselves.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DBT_MANIFEST := dbt_project/target/manifest.json
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+HOST ?= 127.0.0.1
+PORT ?= 3000
+
+.PHONY: install run test lint dev validate lock demo-snapshot record-snapshot clean
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	@touch $@
+
+install: $(STAMP)
+
+run: install
+	@mkdir -p $(DAGSTER_HOME)
+	$(BIN)/python -m pipelines.cli refresh
+
+test: install
+	$(BIN)/ruff check pipelines tests
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check pipelines tests
+
+dev: install
+	@mkdir -p $(DAGSTER_HOME)
+	@echo "Dagster UI: http://$(HOST):$(PORT)  (DAGSTER_HOME=$(DAGSTER_HOME))"
+	$(BIN)/dagster dev -w workspace.yaml -h $(HOST) -p $(PORT)
+
+validate: install
+	$(BIN)/dagster definitions validate -w workspace.yaml
+
+# Re-resolve the pinned dependency set (needs the package registry).
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^klynge-pipeline' > requirements.lock
+	rm -rf .lock-venv
+
+demo-snapshot: install
+	$(BIN)/python -m pipelines.dst.demo_snapshot
+
+record-snapshot: install
+	$(BIN)/python -m pipelines.dst.record_snapshot
+
+clean:
+	rm -rf $(VENV) .dagster_home dbt_project/target data/warehouse.duckdb*

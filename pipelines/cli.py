@@ -1,0 +1,51 @@
+"""Command line: ``python -m pipelines.cli refresh`` runs the whole refresh job once.
+
+The run is recorded in ``DAGSTER_HOME``, so it appears in the Dagster UI's run history beside
+scheduled and UI-launched runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pipelines.settings import load_settings
+
+
+def refresh() -> int:
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import defs
+
+    settings = load_settings()
+    job = defs.get_job_def("refresh")
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    if not result.success:
+        failed = [e for e in result.all_events if e.is_step_failure]
+        print("\nRefresh FAILED", file=sys.stderr)
+        for event in failed:
+            error = event.step_failure_data.error
+            print(f"  step {event.step_key}: {error.message.strip() if error else ''}",
+                  file=sys.stderr)
+        return 1
+    print("\nRefresh finished. Outputs:")
+    print(f"  working warehouse : {settings.warehouse_path}")
+    print(f"  DST source mode   : {settings.dst_source.value} "
+          f"(snapshot: {settings.dst_snapshot_dir})")
+    print(f"  run id            : {result.run_id}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipelines.cli")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("refresh", help="run the refresh job once")
+    args = parser.parse_args(argv)
+    if args.command == "refresh":
+        return refresh()
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

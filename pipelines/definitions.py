@@ -1,0 +1,22 @@
+"""The Dagster code location: ``defs`` is what ``dagster dev -w workspace.yaml`` loads."""
+
+from __future__ import annotations
+
+from dagster import Definitions, in_process_executor
+
+from pipelines.assets.dst import dst_assets
+from pipelines.jobs import refresh_job, refresh_schedule
+from pipelines.resources import build_resources
+from pipelines.settings import export_for_child_processes, load_settings
+
+settings = load_settings()
+export_for_child_processes(settings)
+
+defs = Definitions(
+    assets=[*dst_assets],
+    jobs=[refresh_job],
+    schedules=[refresh_schedule],
+    resources=build_resources(settings),
+    # Start-up, not data, dominates on small machines: one process runs every step.
+    executor=in_process_executor,
+)

@@ -1,0 +1,98 @@
+"""Bring one configured DST table up to date in the working warehouse."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipelines.dst.config import TableSpec
+from pipelines.dst.load import LoadProvenance, last_load, load_body
+from pipelines.dst.selection import resolve_selection, value_labels
+from pipelines.dst.snapshot import sha256_file
+from pipelines.dst.source import DstSource
+
+Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
+PREVIEW_ROWS = 5
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    table_id: str
+    raw_table: str
+    downloaded: bool  # False when DST's `updated` had not changed since the last load
+    source_mode: str
+    dst_updated: str
+    synthetic: bool
+    selection_hash: str
+    rows: int
+    suppressed: int
+    fallback_reason: str | None = None
+    preview: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def data_version(self) -> str:
+        """Identifies the table's content: DST's `updated`, the selection and the source."""
+        return f"{self.dst_updated}|{self.selection_hash}|{self.source_mode}"
+
+
+def ingest_table(spec: TableSpec, source: DstSource, connect: Connect,
+                 force: bool = False) -> IngestResult:
+    """Load ``spec`` unless the warehouse already holds the same DST version of it.
+
+    The warehouse connection is held only for the short check and the final load, not while
+    the body downloads.
+    """
+    info = source.tableinfo(spec)
+    selection = resolve_selection(spec, info.info)
+    with connect() as con:
+        previous = last_load(con, spec.id)
+    unchanged = previous is not None and (
+        previous["dst_updated"] == info.updated
+        and previous["selection_hash"] == spec.selection_hash
+        and previous["source_mode"] == info.mode.value
+    )
+    if unchanged and not force:
+        with connect() as con:
+            preview = _preview(con, spec.raw_table)
+        return IngestResult(
+            spec.id, spec.raw_table, False, info.mode.value, info.updated,
+            bool(previous["synthetic"]), spec.selection_hash, int(previous["row_count"]),
+            _suppressed(previous), info.fallback_reason, preview,
+        )
+    with tempfile.TemporaryDirectory(prefix=f"dst_{spec.id}_") as tmp:
+        body = source.body(spec, info, selection, Path(tmp))
+        provenance = LoadProvenance(
+            source_mode=info.mode.value,
+            dst_updated=info.updated,
+            loaded_at=datetime.now(UTC).replace(tzinfo=None),
+            synthetic=info.synthetic,
+            selection_hash=spec.selection_hash,
+        )
+        with connect() as con:
+            counts = load_body(
+                con, table_id=spec.id, raw_table=spec.raw_table, body=body,
+                selection=selection, labels=value_labels(info.info), lang=spec.lang,
+                provenance=provenance, body_sha256=sha256_file(body),
+            )
+            preview = _preview(con, spec.raw_table)
+    return IngestResult(
+        spec.id, spec.raw_table, True, info.mode.value, info.updated, info.synthetic,
+        spec.selection_hash, counts["rows"], counts["suppressed"], info.fallback_reason, preview,
+    )
+
+
+def _suppressed(previous: dict[str, Any]) -> int:
+    return int(previous.get("suppressed_count") or 0)
+
+
+def _preview(con: duckdb.DuckDBPyConnection, raw_table: str) -> list[dict[str, Any]]:
+    cur = con.execute(f'select * exclude (_loaded_at) from raw."{raw_table}" limit {PREVIEW_ROWS}')
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

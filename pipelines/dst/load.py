@@ -1,0 +1,263 @@
+"""Load a BULK body file into ``raw.dst_<table>``: parsed, checked, labelled, replaced atomically.
+
+DuckDB's CSV reader does the parsing (streaming, parallel, flat memory); every value is read as
+text first so that suppressed markers and decimal commas are handled explicitly and a bad value
+is reported with its line rather than silently turned into NULL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from pipelines.dst.errors import DstDataError
+
+VALUE_COLUMN = "INDHOLD"
+# DST marks suppressed (confidential) or missing cells with these: NULL, never 0.
+SUPPRESSED_MARKERS = ("..", "...", "-", "", ":")
+LOADS_TABLE = "raw._dst_loads"
+_MAX_EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class LoadProvenance:
+    source_mode: str  # "live" or "snapshot"
+    dst_updated: str  # tableinfo's ``updated``: the table's data version
+    loaded_at: datetime
+    synthetic: bool
+    selection_hash: str
+
+
+def column_name(variable_id: str) -> str:
+    """Variable id as a column name: lower case, Danish letters kept (``OMRÅDE`` -> ``område``)."""
+    return variable_id.lower()
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _read_header(body: Path, table: str) -> list[str]:
+    with open(body, "rb") as fh:
+        first = fh.readline()
+    try:
+        line = first.decode("utf-8-sig").rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        raise DstDataError(table, f"body is not UTF-8: {exc}") from exc
+    if not line:
+        raise DstDataError(table, "body is empty (no header line)")
+    return [c.strip().strip('"') for c in line.split(";")]
+
+
+def _check_header(header: list[str], variables: Sequence[str], table: str) -> list[str]:
+    """Map header columns to the requested variable ids (and INDHOLD), in header order.
+
+    Case does not matter: DST has sent both ``Tid`` and ``TID``.
+    """
+    by_lower = {v.lower(): v for v in [*variables, VALUE_COLUMN]}
+    got = sorted(h.lower() for h in header)
+    if got != sorted(by_lower):
+        raise DstDataError(
+            table,
+            f"body columns {header} do not match the requested variables plus {VALUE_COLUMN}: "
+            f"{sorted(by_lower.values(), key=str.lower)}",
+        )
+    return [by_lower[h.lower()] for h in header]
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists raw")
+    con.execute(
+        f"""create table if not exists {LOADS_TABLE} (
+            table_id varchar, raw_table varchar, dst_updated varchar, selection_hash varchar,
+            source_mode varchar, synthetic boolean, row_count bigint, suppressed_count bigint,
+            body_sha256 varchar, loaded_at timestamp)"""
+    )
+
+
+def last_load(con: duckdb.DuckDBPyConnection, table_id: str) -> dict | None:
+    """The most recent successful load of a table, if its raw table still exists."""
+    ensure_raw_schema(con)
+    row = con.execute(
+        f"""select l.dst_updated, l.selection_hash, l.source_mode, l.synthetic, l.row_count,
+                   l.suppressed_count, l.loaded_at
+            from {LOADS_TABLE} l
+            join information_schema.tables t
+              on t.table_schema = 'raw' and t.table_name = l.raw_table
+            where l.table_id = ? order by l.loaded_at desc limit 1""",
+        [table_id],
+    ).fetchone()
+    if row is None:
+        return None
+    keys = ("dst_updated", "selection_hash", "source_mode", "synthetic", "row_count",
+            "suppressed_count", "loaded_at")
+    return dict(zip(keys, row, strict=True))
+
+
+def load_body(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    table_id: str,
+    raw_table: str,
+    body: Path,
+    selection: Mapping[str, Sequence[str]],
+    labels: Mapping[str, Mapping[str, str]],
+    lang: str,
+    provenance: LoadProvenance,
+    body_sha256: str,
+) -> dict[str, int]:
+    """Parse ``body`` and replace ``raw.<raw_table>`` in one transaction.
+
+    On any error nothing is replaced: the previous table stays as it was.
+    Returns row and suppressed-cell counts.
+    """
+    header = _check_header(_read_header(body, table_id), list(selection), table_id)
+    variables = [c for c in header if c != VALUE_COLUMN]
+    ensure_raw_schema(con)
+    staged = f"_stage_{raw_table}"
+    try:
+        _stage(con, staged, body, table_id, header)
+        values = _ValueSql(lang)
+        _validate(con, staged, table_id, variables, selection, values)
+        return _replace(con, staged, table_id, raw_table, variables, labels, values,
+                        provenance, body_sha256)
+    finally:
+        con.execute(f"drop table if exists {staged}")
+        con.execute("drop table if exists _dst_labels")
+
+
+class _ValueSql:
+    """SQL expressions over the staged ``INDHOLD`` text (alias ``s``)."""
+
+    def __init__(self, lang: str):
+        text = f"trim(s.{_quote(VALUE_COLUMN)})"
+        markers = ", ".join(f"'{m}'" for m in SUPPRESSED_MARKERS)
+        self.is_suppressed = f"(s.{_quote(VALUE_COLUMN)} is null or {text} in ({markers}))"
+        # Danish number format: decimal comma, no thousands separator in API bodies.
+        self.numeric_text = f"replace({text}, ',', '.')" if lang == "da" else text
+
+
+def _stage(con: duckdb.DuckDBPyConnection, staged: str, body: Path, table_id: str,
+           header: list[str]) -> None:
+    """Read the body as text columns named as the header says (no sniffing)."""
+    columns = {col: "VARCHAR" for col in header}
+    try:
+        con.execute(
+            f"""create or replace temp table {staged} as
+                select row_number() over () + 1 as _line, *
+                from read_csv(?, delim=';', header=false, skip=1, columns=?, quote='"',
+                              escape='"', auto_detect=false, strict_mode=true,
+                              null_padding=false)""",
+            [str(body), columns],
+        )
+    except duckdb.Error as exc:
+        raise DstDataError(table_id, f"body does not parse as ';'-separated CSV: {exc}") from exc
+
+
+def _examples(rows: list[tuple]) -> str:
+    return "; ".join(f"line {line}: {value!r}" for line, value in rows)
+
+
+def _validate(
+    con: duckdb.DuckDBPyConnection,
+    staged: str,
+    table_id: str,
+    variables: list[str],
+    selection: Mapping[str, Sequence[str]],
+    values: _ValueSql,
+) -> None:
+    """Reject bodies with non-numeric values, unrequested codes, repeated cells or no rows."""
+    bad = con.execute(
+        f"""select _line, {_quote(VALUE_COLUMN)} from {staged} s
+            where not {values.is_suppressed}
+              and try_cast({values.numeric_text} as double) is null
+            order by _line limit {_MAX_EXAMPLES}"""
+    ).fetchall()
+    if bad:
+        raise DstDataError(
+            table_id, f"column {VALUE_COLUMN} holds values that are not numbers: {_examples(bad)}"
+        )
+    for var in variables:
+        stray = con.execute(
+            f"""select _line, {_quote(var)} from {staged}
+                where {_quote(var)} is null or not list_contains(?, {_quote(var)})
+                order by _line limit {_MAX_EXAMPLES}""",
+            [list(selection[var])],
+        ).fetchall()
+        if stray:
+            raise DstDataError(
+                table_id, f"column {var} holds codes that were not requested: {_examples(stray)}"
+            )
+    key_cols = ", ".join(_quote(v) for v in variables)
+    dupes = con.execute(
+        f"""select {key_cols}, count(*) as n from {staged} group by all having count(*) > 1
+            limit {_MAX_EXAMPLES}"""
+    ).fetchall()
+    if dupes:
+        raise DstDataError(table_id, f"body repeats cells for the same variable values: {dupes}")
+    if con.execute(f"select count(*) from {staged}").fetchone()[0] == 0:
+        raise DstDataError(table_id, "body has a header but no rows")
+
+
+def _replace(
+    con: duckdb.DuckDBPyConnection,
+    staged: str,
+    table_id: str,
+    raw_table: str,
+    variables: list[str],
+    labels: Mapping[str, Mapping[str, str]],
+    values: _ValueSql,
+    provenance: LoadProvenance,
+    body_sha256: str,
+) -> dict[str, int]:
+    """Swap in the new table and record the load, both or neither."""
+    label_rows = [(v, code, text) for v in variables for code, text in labels.get(v, {}).items()]
+    con.execute("create or replace temp table _dst_labels "
+                "(variable varchar, code varchar, label varchar)")
+    if label_rows:
+        con.executemany("insert into _dst_labels values (?, ?, ?)", label_rows)
+    select_cols: list[str] = []
+    joins: list[str] = []
+    for i, var in enumerate(variables):
+        col = column_name(var)
+        select_cols.append(f"s.{_quote(var)} as {_quote(col)}")
+        select_cols.append(f"l{i}.label as {_quote(col + '_label')}")
+        var_literal = var.replace("'", "''")
+        joins.append(f"left join _dst_labels l{i} on l{i}.variable = '{var_literal}' "
+                     f"and l{i}.code = s.{_quote(var)}")
+    target = f"raw.{_quote(raw_table)}"
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            f"""create or replace table {target} as
+                select {", ".join(select_cols)},
+                       case when {values.is_suppressed} then null
+                            else cast({values.numeric_text} as double) end as value,
+                       {values.is_suppressed} as is_suppressed,
+                       ?::varchar as _source_mode,
+                       ?::varchar as _dst_updated,
+                       ?::timestamp as _loaded_at,
+                       ?::boolean as _is_synthetic
+                from {staged} s {" ".join(joins)}
+                order by s._line""",
+            [provenance.source_mode, provenance.dst_updated, provenance.loaded_at,
+             provenance.synthetic],
+        )
+        rows, suppressed = con.execute(
+            f"select count(*), count(*) filter (where is_suppressed) from {target}"
+        ).fetchone()
+        con.execute(
+            f"insert into {LOADS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [table_id, raw_table, provenance.dst_updated, provenance.selection_hash,
+             provenance.source_mode, provenance.synthetic, rows, suppressed, body_sha256,
+             provenance.loaded_at],
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return {"rows": rows, "suppressed": suppressed}

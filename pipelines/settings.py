@@ -1,0 +1,82 @@
+"""Every environment variable and path the pipeline reads, in one place.
+
+Other modules ask this module; none of them read ``os.environ`` themselves. Paths are resolved
+to absolute ones so that child processes (dbt) see the same files whatever their working
+directory is.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DST_TABLES_CONFIG = PACKAGE_DIR / "config" / "dst_tables.yaml"
+
+BUNDLED_SNAPSHOT_DIR = REPO_ROOT / "data" / "snapshots" / "dst"
+DEFAULT_DST_API_BASE_URL = "https://api.statbank.dk/v1"
+
+
+class SourceMode(StrEnum):
+    """Where DST data comes from (``KLYNGE_DST_SOURCE``)."""
+
+    LIVE = "live"
+    SNAPSHOT = "snapshot"
+    AUTO = "auto"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    dst_source: SourceMode
+    dst_api_base_url: str
+    dst_snapshot_dir: Path
+
+    @property
+    def warehouse_path(self) -> Path:
+        """The working DuckDB file the pipeline writes (never the published copy)."""
+        return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def programme_inbound_dir(self) -> Path:
+        """Where cluster organisations' report files land."""
+        return self.data_dir / "inbound" / "programme"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        """Rejected inbound files, each with a report of why."""
+        return self.data_dir / "inbound" / "quarantine"
+
+    @property
+    def published_dir(self) -> Path:
+        """The current release that analysts read."""
+        return self.data_dir / "published"
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Read settings from the environment (or a given mapping, for tests)."""
+    env = dict(os.environ if env is None else env)
+    data_dir = Path(env.get("KLYNGE_DATA_DIR") or REPO_ROOT / "data").resolve()
+    raw_mode = (env.get("KLYNGE_DST_SOURCE") or SourceMode.AUTO.value).strip().lower()
+    try:
+        mode = SourceMode(raw_mode)
+    except ValueError:
+        allowed = ", ".join(m.value for m in SourceMode)
+        raise ValueError(f"KLYNGE_DST_SOURCE={raw_mode!r} is not one of: {allowed}") from None
+    # The snapshot is shipped with the code, so it stays in the repo when KLYNGE_DATA_DIR moves.
+    snapshot_dir = Path(env.get("KLYNGE_DST_SNAPSHOT_DIR") or BUNDLED_SNAPSHOT_DIR).resolve()
+    return Settings(
+        data_dir=data_dir,
+        dst_source=mode,
+        dst_api_base_url=(env.get("DST_API_BASE_URL") or DEFAULT_DST_API_BASE_URL).rstrip("/"),
+        dst_snapshot_dir=snapshot_dir,
+    )
+
+
+def export_for_child_processes(settings: Settings) -> None:
+    """Make dbt (a subprocess reading ``env_var('KLYNGE_DATA_DIR')``) use the same data dir."""
+    os.environ["KLYNGE_DATA_DIR"] = str(settings.data_dir)

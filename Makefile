@@ -15,7 +15,13 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
 	@touch $@
 
-install: $(STAMP)
+# dbt's manifest is what Dagster reads to build the asset graph: re-parse when dbt files change.
+DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print)
+$(DBT_MANIFEST): $(STAMP) $(DBT_SOURCES)
+	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --project-dir . --quiet
+	@touch $@
+
+install: $(STAMP) $(DBT_MANIFEST)
 
 run: install
 	@mkdir -p $(DAGSTER_HOME)

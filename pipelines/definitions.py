@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dagster import Definitions, in_process_executor
 
+from pipelines.assets.dbt import klynge_dbt_models
 from pipelines.assets.dst import dst_assets
 from pipelines.jobs import refresh_job, refresh_schedule
 from pipelines.resources import build_resources
@@ -13,7 +14,7 @@ settings = load_settings()
 export_for_child_processes(settings)
 
 defs = Definitions(
-    assets=[*dst_assets],
+    assets=[*dst_assets, klynge_dbt_models],
     jobs=[refresh_job],
     schedules=[refresh_schedule],
     resources=build_resources(settings),

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from dagster import ConfigurableResource
+from dagster_dbt import DbtCliResource
 
 from pipelines.dst.client import DstClient
 from pipelines.dst.snapshot import SnapshotStore
 from pipelines.dst.source import DstSource
-from pipelines.settings import Settings, SourceMode
+from pipelines.settings import DBT_PROJECT_DIR, Settings, SourceMode
 from pipelines.warehouse import WarehouseResource
 
 
@@ -34,4 +36,10 @@ def build_resources(settings: Settings) -> dict[str, object]:
             snapshot_dir=str(settings.dst_snapshot_dir),
         ),
         "warehouse": WarehouseResource(database=str(settings.warehouse_path)),
+        "dbt": DbtCliResource(
+            project_dir=str(DBT_PROJECT_DIR),
+            profiles_dir=str(DBT_PROJECT_DIR),
+            # the dbt installed beside this Python, whether or not the venv is on PATH
+            dbt_executable=str(Path(sys.executable).parent / "dbt"),
+        ),
     }

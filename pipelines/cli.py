@@ -18,7 +18,7 @@ def refresh() -> int:
     from pipelines.definitions import defs
 
     settings = load_settings()
-    job = defs.get_job_def("refresh")
+    job = defs.resolve_job_def("refresh")
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False)
     if not result.success:

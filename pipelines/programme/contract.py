@@ -1,0 +1,200 @@
+"""The versioned inbound contract for programme data, read from ``config/programme_contract/``.
+
+One YAML file per entity declares its fields (type, required, limits, description, example),
+its unique keys and its references to other entities. Everything else (validation, the raw
+table columns, the documentation and the templates) is derived from these files, so they are
+the one place where the contract changes. A mistake in a contract file fails at import time
+with the file and key named.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipelines.settings import PACKAGE_DIR
+
+CONTRACT_DIR = PACKAGE_DIR / "config" / "programme_contract"
+# Load order: an entity only refers to entities before it.
+ENTITIES = ("clusters", "projects", "participants", "cluster_finances")
+DEFAULT_SCALE = 2  # decimals kept for amounts and FTE (øre; hundredths of a year's work)
+
+
+class FieldType(StrEnum):
+    STRING = "string"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    DATE = "date"
+    BOOLEAN = "boolean"
+    ENUM = "enum"
+    CVR = "cvr"
+
+
+class ContractError(ValueError):
+    """A contract file is malformed (names the file and the key)."""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    type: FieldType
+    required: bool
+    description: str
+    example: str
+    enum: tuple[str, ...] = ()
+    enum_descriptions: dict[str, str] = field(default_factory=dict)
+    min: Decimal | None = None
+    max: Decimal | None = None
+    pattern: str | None = None
+    not_before: str | None = None  # another date field this one may not precede
+    # e.g. {"participant_type": ("foreign",)}: may be empty when that column holds one of these
+    empty_allowed_when: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    scale: int = DEFAULT_SCALE
+
+    @property
+    def sql_type(self) -> str:
+        """Column type in the raw table."""
+        return {
+            FieldType.INTEGER: "INTEGER",
+            FieldType.DECIMAL: f"DECIMAL(18,{self.scale})",
+            FieldType.DATE: "DATE",
+            FieldType.BOOLEAN: "BOOLEAN",
+        }.get(self.type, "VARCHAR")
+
+
+@dataclass(frozen=True)
+class Reference:
+    columns: tuple[str, ...]
+    entity: str  # the referenced entity; its unique key of the same column names
+
+
+@dataclass(frozen=True)
+class EntitySchema:
+    entity: str
+    version: int
+    file_prefix: str
+    description: str
+    fields: tuple[FieldSpec, ...]
+    unique: tuple[tuple[str, ...], ...] = ()
+    references: tuple[Reference, ...] = ()
+    source: Path | None = None
+
+    @property
+    def raw_table(self) -> str:
+        return f"programme_{self.entity}"
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def spec(self, name: str) -> FieldSpec:
+        return next(f for f in self.fields if f.name == name)
+
+
+_ENTITY_KEYS = {"entity", "version", "file_prefix", "description", "unique", "references",
+                "fields"}
+_FIELD_KEYS = {"name", "type", "required", "description", "example", "enum",
+               "enum_descriptions", "min", "max", "pattern", "not_before", "empty_allowed_when",
+               "scale"}
+
+
+def _fail(path: Path, detail: str) -> ContractError:
+    return ContractError(f"programme contract {path.name}: {detail}")
+
+
+def _field(path: Path, raw: dict[str, Any]) -> FieldSpec:
+    name = raw.get("name")
+    where = f"field {name!r}"
+    unknown = set(raw) - _FIELD_KEYS
+    if unknown:
+        raise _fail(path, f"{where}: unknown keys {sorted(unknown)}")
+    for key in ("name", "type", "required", "description", "example"):
+        if key not in raw:
+            raise _fail(path, f"{where}: '{key}' is missing")
+    try:
+        ftype = FieldType(raw["type"])
+    except ValueError:
+        raise _fail(path, f"{where}: type {raw['type']!r} is not one of "
+                          f"{[t.value for t in FieldType]}") from None
+    enum = tuple(str(v) for v in raw.get("enum") or ())
+    if (ftype is FieldType.ENUM) != bool(enum):
+        raise _fail(path, f"{where}: 'enum' values go with type enum, and only with it")
+    limits = {k: None if raw.get(k) is None else Decimal(str(raw[k])) for k in ("min", "max")}
+    return FieldSpec(
+        name=str(name),
+        type=ftype,
+        required=bool(raw["required"]),
+        description=" ".join(str(raw["description"]).split()),
+        example=str(raw["example"]),
+        enum=enum,
+        enum_descriptions={str(k): str(v) for k, v in (raw.get("enum_descriptions") or {}).items()},
+        pattern=raw.get("pattern"),
+        not_before=raw.get("not_before"),
+        empty_allowed_when={str(k): tuple(str(x) for x in v)
+                            for k, v in (raw.get("empty_allowed_when") or {}).items()},
+        scale=int(raw.get("scale", DEFAULT_SCALE)),
+        **limits,
+    )
+
+
+def load_entity(path: Path) -> EntitySchema:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(raw, dict):
+        raise _fail(path, "is not a mapping")
+    unknown = set(raw) - _ENTITY_KEYS
+    if unknown:
+        raise _fail(path, f"unknown keys {sorted(unknown)}")
+    for key in ("entity", "version", "file_prefix", "description", "fields"):
+        if key not in raw:
+            raise _fail(path, f"'{key}' is missing")
+    fields = tuple(_field(path, f) for f in raw["fields"])
+    names = [f.name for f in fields]
+    if len(set(names)) != len(names):
+        raise _fail(path, f"field names repeat: {names}")
+    schema = EntitySchema(
+        entity=str(raw["entity"]),
+        version=int(raw["version"]),
+        file_prefix=str(raw["file_prefix"]).lower(),
+        description=" ".join(str(raw["description"]).split()),
+        fields=fields,
+        unique=tuple(tuple(k) for k in raw.get("unique") or ()),
+        references=tuple(Reference(tuple(r["columns"]), str(r["entity"]))
+                         for r in raw.get("references") or ()),
+        source=path,
+    )
+    _check_names(path, schema)
+    return schema
+
+
+def _check_names(path: Path, schema: EntitySchema) -> None:
+    names = set(schema.field_names)
+    used = [c for key in schema.unique for c in key]
+    used += [c for ref in schema.references for c in ref.columns]
+    for f in schema.fields:
+        used += [c for c in (f.not_before, *f.empty_allowed_when) if c]
+    missing = sorted(set(used) - names)
+    if missing:
+        raise _fail(path, f"refers to columns that are not fields: {missing}")
+
+
+def load_contract(directory: Path = CONTRACT_DIR) -> dict[str, EntitySchema]:
+    """All entities, in load order (an entity's references point to earlier ones)."""
+    schemas: dict[str, EntitySchema] = {}
+    for entity in ENTITIES:
+        path = directory / f"{entity}.yaml"
+        schema = load_entity(path)
+        if schema.entity != entity:
+            raise _fail(path, f"declares entity {schema.entity!r}, expected {entity!r}")
+        for ref in schema.references:
+            if ref.entity not in schemas:
+                raise _fail(path, f"refers to {ref.entity!r}, which is not loaded before it")
+            if ref.columns not in schemas[ref.entity].unique:
+                raise _fail(path, f"reference {list(ref.columns)} is not a unique key of "
+                                  f"{ref.entity}")
+        schemas[entity] = schema
+    return schemas

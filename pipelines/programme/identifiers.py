@@ -1,0 +1,53 @@
+"""Danish identifiers: CVR numbers (firms, checked) and CPR numbers (persons, never accepted).
+
+CVR: 8 digits; the digits weighted 2,7,6,5,4,3,2,1 sum to a multiple of 11 (modulus 11).
+
+CPR: ``ddmmyy-xxxx`` or ten digits whose first six are a valid date ``ddmmyy``. The modulus-11
+check is not used, because CPR numbers issued since 2007 need not pass it. Participants are
+firms and institutions, so anything CPR-like in an inbound file is treated as personal data.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
+CPR_MASK = "XXXXXX-XXXX"
+
+# Six digits that could be ddmmyy, an optional dash or space, four digits; not inside a
+# longer run of digits.
+_CPR_CANDIDATE = re.compile(r"(?<![0-9])([0-3][0-9])([01][0-9])([0-9]{2})[- ]?[0-9]{4}(?![0-9])")
+
+
+def cvr_weighted_sum(digits: str) -> int:
+    return sum(int(d) * w for d, w in zip(digits, CVR_WEIGHTS, strict=True))
+
+
+def is_valid_cvr(value: str) -> bool:
+    """True for 8 digits (first not 0) that pass the modulus-11 check."""
+    return (len(value) == 8 and value.isascii() and value.isdigit() and value[0] != "0"
+            and cvr_weighted_sum(value) % 11 == 0)
+
+
+def cvr_check_digit(first_seven: str) -> int | None:
+    """The 8th digit that makes a valid CVR, or None when no digit can (remainder 10)."""
+    total = sum(int(d) * w for d, w in zip(first_seven, CVR_WEIGHTS[:7], strict=True))
+    check = (-total) % 11
+    return None if check == 10 else check
+
+
+def _valid_ddmmyy(dd: str, mm: str, yy: str) -> bool:
+    day, month, year = int(dd), int(mm), int(yy)
+    for century in (1900, 2000):  # 29 February: valid if the year is a leap year in either
+        try:
+            date(century + year, month, day)
+            return True
+        except ValueError:
+            continue
+    return False
+
+
+def find_cpr(text: str) -> bool:
+    """True if ``text`` contains something that looks like a CPR number."""
+    return any(_valid_ddmmyy(*m.groups()) for m in _CPR_CANDIDATE.finditer(text))

@@ -1,0 +1,54 @@
+"""The code location: one lineage graph, checks attached, the refresh job and its schedule."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster import AssetKey, DefaultScheduleStatus
+
+from pipelines.definitions import defs
+from pipelines.settings import REPO_ROOT
+
+
+def test_lineage_runs_from_dst_assets_through_staging_to_marts():
+    graph = defs.resolve_asset_graph()
+    chain = [AssetKey(["raw", "dst_forsk01"]), AssetKey(["staging", "stg_dst__forsk01"]),
+             AssetKey(["intermediate", "int_dst__rd_by_size_group"]),
+             AssetKey(["marts", "smv_rd_share_summary"])]
+    for upstream, downstream in zip(chain, chain[1:], strict=False):
+        assert upstream in graph.get(downstream).parent_keys, (upstream, downstream)
+    deflator_parents = graph.get(AssetKey(["intermediate", "int_dst__gdp_deflator"])).parent_keys
+    assert AssetKey(["staging", "stg_dst__nan1"]) in deflator_parents
+    for key in (["raw", "dst_forsk01"], ["raw", "dst_nan1"], ["raw", "dst_gf13"],
+                ["raw", "dst_forsk02"]):
+        assert graph.get(AssetKey(key)).group_name == "dst"
+
+
+def test_dbt_tests_are_asset_checks():
+    graph = defs.resolve_asset_graph()
+    checks = {c.name for c in graph.asset_check_keys
+              if c.asset_key == AssetKey(["marts", "smv_rd_share"])}
+    assert "unique_combination_smv_rd_share_year__size_group" in checks
+
+
+def test_refresh_job_and_nightly_schedule():
+    job = defs.resolve_job_def("refresh")
+    every_asset = set(defs.resolve_asset_graph().get_all_asset_keys())
+    assert job.asset_layer.selected_asset_keys == every_asset
+    assert AssetKey(["marts", "smv_business_share"]) in every_asset
+    schedule = defs.get_schedule_def("nightly_refresh")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone == "Europe/Copenhagen"
+    assert schedule.default_status == DefaultScheduleStatus.RUNNING
+    assert schedule.job_name == "refresh"
+
+
+def test_dagster_definitions_validate(tmp_path):
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-w",
+         "workspace.yaml"], cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,186 @@
+"""The SMV-share marts against an independent pandas computation from the snapshot files."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipelines.settings import BUNDLED_SNAPSHOT_DIR
+from tests.warehouse_helpers import load_snapshot, query, run_dbt
+
+SMV_CODES = {"3010", "3020", "3030"}
+LARGE_CODE = "3040"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A warehouse with the snapshot loaded and every dbt model built and tested."""
+    data_dir = tmp_path_factory.mktemp("smv") / "data"
+    data_dir.mkdir()
+    load_snapshot(data_dir / "warehouse.duckdb")
+    run_dbt(data_dir, "build")
+    return data_dir
+
+
+def copy_of(built, tmp_path):
+    data_dir = tmp_path / "data"
+    shutil.copytree(built, data_dir, ignore=shutil.ignore_patterns("dbt_*"))
+    return data_dir
+
+
+def read_snapshot(table: str) -> pd.DataFrame:
+    """The BULK body as text, parsed with pandas, nothing shared with the pipeline's loader."""
+    body = pd.read_csv(BUNDLED_SNAPSHOT_DIR / table / "data.csv", sep=";", dtype=str,
+                       keep_default_na=False)
+    body["value"] = pd.to_numeric(body["INDHOLD"].str.replace(",", ".", regex=False)
+                                  .replace({"..": None, "-": None, "": None}))
+    return body
+
+
+def oracle_summary(base_year: int | None = None) -> pd.DataFrame:
+    rd = read_snapshot("FORSK01")
+    rd = rd[rd["FUI08"] == "10"]
+    nan1 = read_snapshot("NAN1")
+    gdp = nan1[nan1["TRANSAKT"] == "B1GQK"].pivot(index="Tid", columns="PRISENHED",
+                                                   values="value")
+    deflator = (gdp["V_M"] / gdp["LAN_M"]).rename(index=int)
+    years = sorted(int(y) for y in rd["Tid"].unique())
+    if base_year is None:
+        base_year = max(y for y in years if y in deflator.index)
+    rows = []
+    for year in years:
+        cells = rd[rd["Tid"] == str(year)].set_index("FUI01")["value"]
+        smv = sum(cells[c] for c in SMV_CODES)
+        large = cells[LARGE_CODE]
+        factor = deflator[base_year] / deflator[year]
+        rows.append({
+            "year": year,
+            "total_rd_current_mio_dkk": cells["3000"],
+            "smv_rd_current_mio_dkk": smv,
+            "large_rd_current_mio_dkk": large,
+            "total_rd_fixed_mio_dkk": cells["3000"] * factor,
+            "smv_rd_fixed_mio_dkk": smv * factor,
+            "large_rd_fixed_mio_dkk": large * factor,
+            "smv_share_pct": 100 * smv / (smv + large),
+            "price_base_year": base_year,
+            "series_break": year == 2017,
+        })
+    out = pd.DataFrame(rows).set_index("year")
+    out["smv_rd_fixed_cagr_10y_pct"] = 100 * (
+        (out["smv_rd_fixed_mio_dkk"] / out["smv_rd_fixed_mio_dkk"].shift(10)) ** 0.1 - 1)
+    out["large_rd_fixed_yoy_change_pct"] = 100 * (
+        out["large_rd_fixed_mio_dkk"] / out["large_rd_fixed_mio_dkk"].shift(1) - 1)
+    return out
+
+
+def compare(mart: pd.DataFrame, expected: pd.DataFrame) -> None:
+    mart = mart.set_index("year")
+    assert list(mart.index) == list(expected.index)
+    for column in expected.columns:
+        pd.testing.assert_series_equal(mart[column], expected[column], check_dtype=False,
+                                       check_names=False, rtol=1e-9, obj=column)
+
+
+def test_summary_matches_independent_computation(built):
+    mart = query(built / "warehouse.duckdb",
+                 "select * from marts.smv_rd_share_summary order by year")
+    compare(mart, oracle_summary())
+    assert mart["is_complete"].all()
+    assert mart.loc[mart["year"] == 2024, "total_rd_current_mio_dkk"].item() == 59_213
+
+
+def test_size_group_rows_match_and_shares_add_up(built):
+    mart = query(built / "warehouse.duckdb", "select * from marts.smv_rd_share")
+    rd = read_snapshot("FORSK01")
+    rd = rd[(rd["FUI08"] == "10")]
+    cells = rd.set_index(["Tid", "FUI01"])["value"]
+    for row in mart.itertuples():
+        code = {"under_10": "3010", "10_49": "3020", "50_249": "3030",
+                "250_plus": "3040"}[row.size_group]
+        assert row.rd_current_mio_dkk == cells[str(row.year), code]
+        assert row.share_of_total_pct == pytest.approx(
+            100 * cells[str(row.year), code] / cells[str(row.year), "3000"])
+        assert row.is_smv == (code != "3040")
+    sums = mart.groupby("year")["share_of_total_pct"].sum()
+    assert sums.between(99.99, 100.01).all()
+
+
+def test_business_share_answers_the_smv_question_in_one_query(built):
+    shares = query(built / "warehouse.duckdb", """
+        select year, sum(firms_share_pct) as firms, sum(turnover_share_pct) as turnover
+        from marts.smv_business_share where is_smv group by year order by year""")
+    gf13 = read_snapshot("GF13")
+    for row in shares.itertuples():
+        year = gf13[gf13["Tid"] == str(row.year)]
+        def measure(unit, classes, year=year):
+            return year[(year["ENHED"] == unit) & year["FIRMSTR"].isin(classes)]["value"].sum()
+        smv = ["0000", "010", "101", "102"]
+        assert row.firms == pytest.approx(100 * measure("AFI", smv) / measure("AFI", ["TOT"]))
+        assert row.turnover == pytest.approx(100 * measure("OMS", smv) / measure("OMS", ["TOT"]))
+        assert row.firms > 99  # "SMEs are 99 % of firms"
+
+
+def test_purchased_rd_marks_universities_and_gts_and_keeps_suppression(built):
+    mart = query(built / "warehouse.duckdb", """
+        select * from marts.rd_purchased_by_supplier where year = 2019""")
+    uni = mart[(mart["size_group"] == "under_10") & (mart["supplier_type"] == "university_dk")]
+    assert uni["is_knowledge_institution"].item()
+    assert uni["is_suppressed"].item() and pd.isna(uni["purchased_rd_mio_dkk"].item())
+    gts = mart[(mart["size_group"] == "50_249") & (mart["supplier_type"] == "gts")]
+    total = mart[(mart["size_group"] == "50_249") & mart["is_total"]]
+    assert gts["share_of_size_group_pct"].item() == pytest.approx(
+        100 * gts["purchased_rd_mio_dkk"].item() / total["purchased_rd_mio_dkk"].item())
+
+
+def test_suppressed_smv_group_nulls_smv_aggregates_not_large(built, tmp_path):
+    data_dir = copy_of(built, tmp_path)
+    with duckdb.connect(str(data_dir / "warehouse.duckdb")) as con:
+        con.execute("""update raw.dst_forsk01 set value = null, is_suppressed = true
+                       where fui01 = '3020' and fui08 = '10' and tid = '2015'""")
+    run_dbt(data_dir, "build", "--select", "+smv_rd_share_summary")
+    mart = query(data_dir / "warehouse.duckdb",
+                 "select * from marts.smv_rd_share_summary").set_index("year")
+    expected = oracle_summary()
+    row = mart.loc[2015]
+    assert pd.isna(row["smv_rd_current_mio_dkk"]) and pd.isna(row["smv_rd_fixed_mio_dkk"])
+    assert pd.isna(row["smv_share_pct"])
+    assert not row["is_complete"]
+    assert row["large_rd_current_mio_dkk"] == expected.loc[2015, "large_rd_current_mio_dkk"]
+    assert row["total_rd_current_mio_dkk"] == expected.loc[2015, "total_rd_current_mio_dkk"]
+    assert pd.isna(mart.loc[2016, "smv_rd_fixed_yoy_change_pct"])  # needs 2015's SMV
+    assert mart.drop(index=2015)["is_complete"].all()
+
+
+def test_price_base_year_from_environment(built, tmp_path):
+    data_dir = copy_of(built, tmp_path)
+    run_dbt(data_dir, "build", "--select", "+smv_rd_share_summary",
+            env={"KLYNGE_PRICE_BASE_YEAR": "2015"})
+    mart = query(data_dir / "warehouse.duckdb", "select * from marts.smv_rd_share_summary")
+    compare(mart, oracle_summary(base_year=2015))
+    row = mart.set_index("year").loc[2015]
+    assert row["smv_rd_fixed_mio_dkk"] == pytest.approx(row["smv_rd_current_mio_dkk"])
+
+
+def test_price_base_year_without_deflator_is_an_error(built, tmp_path):
+    data_dir = copy_of(built, tmp_path)
+    result = run_dbt(data_dir, "build", "--select", "+smv_rd_share_summary",
+                     "--vars", "{price_base_year: 1990}", check=False)
+    assert result.returncode != 0
+    assert "price_base_year 1990 has no GDP deflator in NAN1" in result.stdout
+    # the marts from the earlier good build are still there and unchanged
+    mart = query(data_dir / "warehouse.duckdb", "select * from marts.smv_rd_share_summary")
+    compare(mart, oracle_summary())
+
+
+def test_size_groups_not_adding_up_fail_the_build(built, tmp_path):
+    data_dir = copy_of(built, tmp_path)
+    with duckdb.connect(str(data_dir / "warehouse.duckdb")) as con:
+        con.execute("""update raw.dst_forsk01 set value = value + 100  -- beyond 0.1 % of 42,494
+                       where fui01 = '3040' and fui08 = '10' and tid = '2020'""")
+    result = run_dbt(data_dir, "build", "--select", "+smv_rd_share_summary",
+                     "assert_rd_size_groups_add_up_to_total", check=False)
+    assert result.returncode != 0
+    assert "assert_rd_size_groups_add_up_to_total" in result.stdout

@@ -1,0 +1,55 @@
+"""Build a warehouse for tests: raw DST tables from the bundled snapshot, then dbt."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from pipelines.dst.config import load_table_specs
+from pipelines.dst.client import DstClient
+from pipelines.dst.ingest import ingest_table
+from pipelines.dst.snapshot import SnapshotStore
+from pipelines.dst.source import DstSource
+from pipelines.settings import BUNDLED_SNAPSHOT_DIR, DBT_PROJECT_DIR, SourceMode
+
+DBT = str(Path(sys.executable).parent / "dbt")
+
+
+def load_snapshot(warehouse: Path, snapshot_dir: Path = BUNDLED_SNAPSHOT_DIR) -> None:
+    @contextmanager
+    def connect():
+        con = duckdb.connect(str(warehouse))
+        try:
+            yield con
+        finally:
+            con.close()
+
+    source = DstSource(SourceMode.SNAPSHOT, DstClient("http://unused.invalid"),
+                       SnapshotStore(snapshot_dir))
+    for spec in load_table_specs():
+        ingest_table(spec, source, connect)
+
+
+def run_dbt(data_dir: Path, *args: str, env: dict[str, str] | None = None,
+            check: bool = True) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if k != "KLYNGE_PRICE_BASE_YEAR"}
+    full_env.update({"KLYNGE_DATA_DIR": str(data_dir), **(env or {})})
+    result = subprocess.run(
+        [DBT, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+         str(DBT_PROJECT_DIR), "--target-path", str(data_dir / "dbt_target"),
+         "--log-path", str(data_dir / "dbt_logs")],
+        env=full_env, capture_output=True, text=True, cwd=DBT_PROJECT_DIR,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def query(warehouse: Path, sql: str):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql).df()

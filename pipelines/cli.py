@@ -30,6 +30,8 @@ def refresh() -> int:
                   file=sys.stderr)
         return 1
     print("\nRefresh finished. Outputs:")
+    print(f"  published release : {settings.published_dir} "
+          "(klynge.duckdb, parquet/, csv/, klynge.xlsx, figures/, manifest.json)")
     print(f"  working warehouse : {settings.warehouse_path}")
     print(f"  DST source mode   : {settings.dst_source.value} "
           f"(snapshot: {settings.dst_snapshot_dir})")

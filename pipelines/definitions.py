@@ -6,6 +6,8 @@ from dagster import Definitions, in_process_executor
 
 from pipelines.assets.dbt import klynge_dbt_models
 from pipelines.assets.dst import dst_assets
+from pipelines.assets.publish import publish
+from pipelines.assets.quality import quality_checks
 from pipelines.jobs import refresh_job, refresh_schedule
 from pipelines.resources import build_resources
 from pipelines.settings import export_for_child_processes, load_settings
@@ -14,7 +16,8 @@ settings = load_settings()
 export_for_child_processes(settings)
 
 defs = Definitions(
-    assets=[*dst_assets, klynge_dbt_models],
+    assets=[*dst_assets, klynge_dbt_models, publish],
+    asset_checks=quality_checks,
     jobs=[refresh_job],
     schedules=[refresh_schedule],
     resources=build_resources(settings),

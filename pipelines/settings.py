@@ -35,6 +35,7 @@ class Settings:
     dst_source: SourceMode
     dst_api_base_url: str
     dst_snapshot_dir: Path
+    keep_releases: int
 
     @property
     def warehouse_path(self) -> Path:
@@ -69,8 +70,12 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         raise ValueError(f"KLYNGE_DST_SOURCE={raw_mode!r} is not one of: {allowed}") from None
     # The snapshot is shipped with the code, so it stays in the repo when KLYNGE_DATA_DIR moves.
     snapshot_dir = Path(env.get("KLYNGE_DST_SNAPSHOT_DIR") or BUNDLED_SNAPSHOT_DIR).resolve()
+    keep = env.get("KLYNGE_KEEP_RELEASES") or "10"
+    if not keep.isdigit() or int(keep) < 1:
+        raise ValueError(f"KLYNGE_KEEP_RELEASES={keep!r} must be a whole number of at least 1")
     return Settings(
         data_dir=data_dir,
+        keep_releases=int(keep),
         dst_source=mode,
         dst_api_base_url=(env.get("DST_API_BASE_URL") or DEFAULT_DST_API_BASE_URL).rstrip("/"),
         dst_snapshot_dir=snapshot_dir,

@@ -1,0 +1,66 @@
+"""``publish``: the last asset of the refresh, run only when every mart passed its gate."""
+
+import json
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+
+from pipelines.catalog import published_marts
+from pipelines.publish.release import PublishError, publish_release, read_provenance
+from pipelines.quality.gx_runner import run_dir
+from pipelines.settings import load_settings
+from pipelines.warehouse import WarehouseResource
+
+MARTS = published_marts()
+
+
+def _passed_checks(quality_dir) -> dict[str, dict]:
+    """Each mart's gate result from this run; a mart without a passing one stops publishing."""
+    checks, missing = {}, []
+    for mart in MARTS:
+        path = quality_dir / f"{mart.name}.json"
+        result = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+        if not result or not result["success"]:
+            missing.append(mart.name)
+            continue
+        checks[mart.name] = {"success": True, "evaluated": len(result["expectations"]),
+                             "failed": 0}
+    if missing:
+        raise PublishError(f"no passing quality check in this run for: {', '.join(missing)}; "
+                           "run the refresh job (its checks gate publishing)")
+    return checks
+
+
+@asset(
+    key=AssetKey(["published", "release"]),
+    deps=[AssetKey(["marts", m.name]) for m in MARTS],
+    group_name="publish",
+    kinds={"duckdb", "parquet", "csv", "xlsx"},
+    owners=["team:klynge-data"],
+    description="Writes a release (DuckDB copy, Parquet, CSV, XLSX, figures, data dictionary, "
+                "GX Data Docs, manifest) to data/published/releases/<time>/ and switches "
+                "data/published/ to it atomically. Runs only after every mart's blocking "
+                "quality check passed.",
+)
+def publish(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    settings = load_settings()
+    quality_dir = run_dir(settings.data_dir, context.run.run_id)
+    checks = _passed_checks(quality_dir)
+    provenance = read_provenance(settings.warehouse_path, context.run.run_id, checks)
+    outcome = publish_release(published=settings.published_dir,
+                              warehouse=settings.warehouse_path, marts=MARTS,
+                              provenance=provenance, quality_dir=quality_dir,
+                              keep=settings.keep_releases)
+    if outcome.switched:
+        context.log.info(f"published {outcome.release}")
+    else:
+        context.log.warning(f"release not published: {outcome.reason}")
+    return MaterializeResult(metadata={
+        "switched": outcome.switched,
+        "reason": outcome.reason,
+        "release": MetadataValue.path(str(outcome.release)),
+        "published_dir": MetadataValue.path(str(settings.published_dir)),
+        "synthetic": provenance.synthetic,
+        "sample": provenance.sample,
+        "dst_source_mode": provenance.source_mode,
+        "files": len(outcome.manifest.get("files", [])),
+    })

@@ -1,0 +1,97 @@
+"""Which inbound files make up the next load, and which entity each one holds.
+
+The rule (also in docs/programme_contract.md):
+
+* Files directly in the inbound folder are the real reports. The entity is the file name's
+  prefix, case-insensitive: ``clusters*``, ``projects*``, ``participants*``,
+  ``cluster_finances*`` with ``.csv`` or ``.xlsx`` (e.g. ``participants_K03_2026.csv``).
+  Several files of one entity are read together.
+* If there are no real reports, the committed synthetic sample in ``sample/`` is used and
+  every row loaded from it is marked ``_is_sample = true``. If real reports exist, ``sample/``
+  is ignored (and the log says so). When ``KLYNGE_DATA_DIR`` moves the inbound folder and
+  it has no ``sample/``, the sample shipped in the repository is used.
+* Hidden files, Excel lock files (``~$...``) and other sub-folders are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipelines.settings import REPO_ROOT
+
+SAMPLE_DIRNAME = "sample"
+BUNDLED_SAMPLE_DIR = REPO_ROOT / "data" / "inbound" / "programme" / SAMPLE_DIRNAME
+_IGNORED_NAMES = {"thumbs.db", "desktop.ini"}
+
+
+@dataclass(frozen=True)
+class InboundFile:
+    path: Path
+    relative: str  # to the inbound folder, with '/': "participants_K01.csv", "sample/..."
+    entity: str | None  # None when the name matches no entity
+    is_sample: bool
+
+
+@dataclass(frozen=True)
+class InboundBatch:
+    files: list[InboundFile]
+    is_sample: bool
+    notes: list[str] = field(default_factory=list)  # for the run log
+
+    def by_entity(self, entity: str) -> list[InboundFile]:
+        return [f for f in self.files if f.entity == entity]
+
+
+def is_ignored(path: Path) -> bool:
+    name = path.name
+    return name.startswith((".", "~$")) or name.lower() in _IGNORED_NAMES
+
+
+def report_paths(directory: Path) -> list[Path]:
+    """The real report files directly in ``directory`` (what the sensor watches)."""
+    if not directory.is_dir():
+        return []
+    return sorted((p for p in directory.iterdir() if p.is_file() and not is_ignored(p)),
+                  key=lambda p: p.name.casefold())
+
+
+def entity_for(name: str, prefixes: dict[str, str]) -> str | None:
+    """The entity whose prefix starts ``name`` (the longest prefix wins)."""
+    lower = name.lower()
+    matches = [(len(prefix), entity) for entity, prefix in prefixes.items()
+               if lower.startswith(prefix)]
+    return max(matches)[1] if matches else None
+
+
+def sample_dir_for(inbound_dir: Path) -> Path:
+    local = inbound_dir / SAMPLE_DIRNAME
+    return local if local.is_dir() else BUNDLED_SAMPLE_DIR
+
+
+def discover(inbound_dir: Path, prefixes: dict[str, str],
+             entity_order: Iterable[str]) -> InboundBatch:
+    """The files of the next load, ordered by entity (load order), then name."""
+    order = {e: i for i, e in enumerate(entity_order)}
+    notes: list[str] = []
+    real = report_paths(inbound_dir)
+    if inbound_dir.is_dir():
+        others = sorted(p.name for p in inbound_dir.iterdir()
+                        if p.is_dir() and p.name != SAMPLE_DIRNAME and not is_ignored(p))
+        if others:
+            notes.append(f"sub-folders of {inbound_dir} are not read: {', '.join(others)}")
+    if real:
+        if (inbound_dir / SAMPLE_DIRNAME).is_dir():
+            notes.append(f"{len(real)} report file(s) in {inbound_dir}: the sample in "
+                         f"{SAMPLE_DIRNAME}/ is ignored")
+        paths, is_sample, base = real, False, ""
+    else:
+        sample = sample_dir_for(inbound_dir)
+        paths, is_sample, base = report_paths(sample), True, f"{SAMPLE_DIRNAME}/"
+        notes.append(f"no report files in {inbound_dir}: loading the synthetic sample from "
+                     f"{sample} (rows marked _is_sample)")
+    files = [InboundFile(p, base + p.name, entity_for(p.name, prefixes), is_sample)
+             for p in paths]
+    files.sort(key=lambda f: (order.get(f.entity or "", len(order)), f.relative.casefold()))
+    return InboundBatch(files, is_sample, notes)

@@ -1,0 +1,119 @@
+"""Write a checked set of programme files into ``raw.programme_*``, all four tables or none.
+
+Columns are typed by the contract: amounts and FTE DECIMAL(18,2) (exact: grants add up to the
+krone, and sums in dbt do not drift as DOUBLE would), dates DATE, flags BOOLEAN, the year
+INTEGER, everything else VARCHAR (CVR numbers as 8-character text). Lineage columns follow:
+``_source_file`` (relative to the inbound folder), ``_source_sha256``, ``_source_row`` (the
+row as a spreadsheet shows it), ``_loaded_at`` (UTC), ``_is_sample``, ``_contract_version``.
+``raw._programme_loads`` gets one row per file of every load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+
+from pipelines.programme.contract import EntitySchema
+from pipelines.programme.validate import SOURCE_ROW, CheckedFile
+
+LOADS_TABLE = "raw._programme_loads"
+LINEAGE_COLUMNS = (
+    ("_source_file", "VARCHAR"),
+    ("_source_sha256", "VARCHAR"),
+    ("_source_row", "INTEGER"),
+    ("_loaded_at", "TIMESTAMP"),
+    ("_is_sample", "BOOLEAN"),
+    ("_contract_version", "INTEGER"),
+)
+
+
+@dataclass(frozen=True)
+class LoadStamp:
+    load_id: str
+    loaded_at: datetime  # UTC, naive (as DuckDB TIMESTAMP)
+    is_sample: bool
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def ensure_loads_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists raw")
+    con.execute(
+        f"""create table if not exists {LOADS_TABLE} (
+            load_id varchar, entity varchar, file varchar, sha256 varchar, row_count bigint,
+            loaded_at timestamp, is_sample boolean, contract_version integer)""")
+
+
+def previous_files(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The files of the most recent load (empty before the first)."""
+    ensure_loads_table(con)
+    return [r[0] for r in con.execute(
+        f"""select file from {LOADS_TABLE}
+            where load_id = (select load_id from {LOADS_TABLE}
+                             order by loaded_at desc limit 1)
+            order by file""").fetchall()]
+
+
+def _select(schema: EntitySchema, files: list[tuple[int, CheckedFile]],
+            stamp: LoadStamp) -> str:
+    cols = ", ".join(f"cast({_quote(f.name)} as {f.sql_type}) as {_quote(f.name)}"
+                     for f in schema.fields)
+    parts = [f"""select {cols}, {_literal(c.file.relative)} as _source_file,
+                        {_literal(c.sha256)} as _source_sha256,
+                        cast({SOURCE_ROW} as integer) as _source_row, {i} as _file
+                 from _load_{i}""" for i, c in files]
+    return f"""select * exclude (_file),
+                      cast({_literal(stamp.loaded_at.isoformat(sep=' '))} as timestamp)
+                          as _loaded_at,
+                      {str(stamp.is_sample).lower()} as _is_sample,
+                      cast({schema.version} as integer) as _contract_version
+               from ({' union all '.join(parts)}) order by _file, _source_row"""
+
+
+def _empty(schema: EntitySchema) -> str:
+    cols = [f"{_quote(f.name)} {f.sql_type}" for f in schema.fields]
+    cols += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS]
+    return f"({', '.join(cols)})"
+
+
+def replace_tables(con: duckdb.DuckDBPyConnection, checked: list[CheckedFile],
+                   schemas: Mapping[str, EntitySchema], stamp: LoadStamp) -> dict[str, int]:
+    """Replace every ``raw.programme_<entity>`` and record the load in one transaction.
+
+    Returns rows per entity. On any error nothing changes.
+    """
+    ensure_loads_table(con)
+    for i, c in enumerate(checked):
+        con.register(f"_load_{i}", c.table())
+    counts: dict[str, int] = {}
+    con.execute("begin transaction")
+    try:
+        for entity, schema in schemas.items():
+            files = [(i, c) for i, c in enumerate(checked) if c.schema is schema]
+            target = f"raw.{_quote(schema.raw_table)}"
+            if files:
+                con.execute(f"create or replace table {target} as {_select(schema, files, stamp)}")
+            else:
+                con.execute(f"create or replace table {target} {_empty(schema)}")
+            counts[entity] = con.execute(f"select count(*) from {target}").fetchone()[0]
+        con.executemany(
+            f"insert into {LOADS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [[stamp.load_id, c.file.entity, c.file.relative, c.sha256, c.rows, stamp.loaded_at,
+              stamp.is_sample, c.schema.version if c.schema else None] for c in checked])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        for i in range(len(checked)):
+            con.unregister(f"_load_{i}")
+    return counts

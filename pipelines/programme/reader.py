@@ -1,0 +1,189 @@
+"""Read an inbound file (CSV or XLSX) into rows numbered as a person sees them.
+
+CSV: UTF-8 with or without BOM, else Windows-1252 (what Danish Excel writes with "CSV
+(semikolonsepareret)"). The delimiter (``;``, ``,`` or tab) is the one that makes a header row
+with the contract's column names. XLSX: the first sheet of the workbook, cell values as stored
+(formulas as last calculated).
+
+Title rows above the header are allowed in both: the header is the row among the first
+``HEADER_SCAN_ROWS`` that holds most of the contract's column names (at least two). Row numbers
+count every line of the file (record, for CSV with line breaks inside quotes), title and blank
+rows included, so that "row 7" is the row a spreadsheet shows as 7.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+
+from pipelines.programme.values import as_text
+
+HEADER_SCAN_ROWS = 10
+DELIMITERS = (";", ",", "\t")
+CSV_SUFFIXES = (".csv",)
+XLSX_SUFFIXES = (".xlsx",)
+SUPPORTED_SUFFIXES = CSV_SUFFIXES + XLSX_SUFFIXES
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+# A UTF-8 multi-byte sequence; in a file that is not valid UTF-8 as a whole, these mean two
+# encodings were mixed (e.g. rows pasted from another file), which would garble letters.
+_UTF8_SEQUENCE = re.compile(rb"[\xc3\xc2][\x80-\xbf]")
+
+Row = tuple[int, list[object]]
+
+
+class FileError(Exception):
+    """The file as a whole cannot be read: no row-level checking is possible."""
+
+    def __init__(self, rule: str, message: str, row: int | None = None):
+        self.rule = rule
+        self.message = message
+        self.row = row
+        super().__init__(message)
+
+
+@dataclass
+class Table:
+    format: str  # e.g. "CSV ';' UTF-8 with BOM"
+    header_row: int
+    header: list[str]  # as written (trimmed)
+    rows: Iterator[Row]  # data rows after the header
+    leading_rows: list[Row] = field(default_factory=list)  # title rows above the header
+    text_cells: bool = True  # CSV: every cell is a str
+
+
+def normalise_name(cell: object) -> str:
+    """Column names match case-insensitively after trimming."""
+    return "" if cell is None else as_text(cell).casefold()
+
+
+def _header_score(cells: Sequence[object], expected: set[str]) -> int:
+    return len({normalise_name(c) for c in cells} & expected)
+
+
+def _find_header(first: list[Row], expected: set[str]) -> tuple[int, int]:
+    """Index in ``first`` of the best header row and its score (first one wins a tie)."""
+    best, best_score = -1, 0
+    for i, (_, cells) in enumerate(first):
+        score = _header_score(cells, expected)
+        if score > best_score:
+            best, best_score = i, score
+    return best, best_score
+
+
+def _no_header(expected: set[str]) -> FileError:
+    return FileError("header", f"none of the first {HEADER_SCAN_ROWS} rows holds the column "
+                               f"names; expected a header with {', '.join(sorted(expected))}")
+
+
+def _needed_score(expected: set[str]) -> int:
+    return min(2, len(expected))
+
+
+def open_table(path: Path, data: bytes, expected: Sequence[str]) -> Table:
+    """Open ``data`` (the bytes of ``path``) and find its header row."""
+    suffix = path.suffix.lower()
+    names = {n.casefold() for n in expected}
+    if suffix in CSV_SUFFIXES:
+        return _open_csv(data, names)
+    if suffix in XLSX_SUFFIXES:
+        return _open_xlsx(data, names)
+    raise FileError("file_format", f"{suffix or 'no extension'} files are not read; send "
+                                   f"{' or '.join(SUPPORTED_SUFFIXES)}")
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text of a CSV file and the encoding it was in."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileError("encoding", "the file is UTF-16 text; save it as CSV UTF-8 or CSV "
+                                    "(semikolonsepareret)")
+    try:
+        text = data.decode("utf-8-sig")
+        encoding = "UTF-8 with BOM" if data.startswith(_UTF8_BOM) else "UTF-8"
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        if data.startswith(_UTF8_BOM) or _UTF8_SEQUENCE.search(data):
+            raise FileError("encoding", f"the file mixes UTF-8 with another encoding (byte "
+                                        f"0x{data[exc.start]:02x} on line {line} is not UTF-8); "
+                                        "save it again as CSV UTF-8", row=line) from None
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError as exc2:
+            line = data[:exc2.start].count(b"\n") + 1
+            raise FileError("encoding", f"the file is neither UTF-8 nor Windows-1252 (byte "
+                                        f"0x{data[exc2.start]:02x} on line {line})",
+                            row=line) from None
+        encoding = "Windows-1252"
+    if "\x00" in text:
+        raise FileError("encoding", "the file holds NUL bytes: it is not a CSV text file")
+    return text, encoding
+
+
+def _csv_rows(text: str, delimiter: str) -> Iterator[Row]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    row_no = 0
+    try:
+        for cells in reader:
+            row_no += 1
+            yield row_no, cells
+    except csv.Error as exc:
+        raise FileError("csv", f"the file does not parse as CSV: {exc}", row=row_no + 1
+                        ) from None
+
+
+def _open_csv(data: bytes, expected: set[str]) -> Table:
+    text, encoding = decode(data)
+    scored = []
+    for delimiter in DELIMITERS:
+        first = list(islice(_csv_rows(text, delimiter), HEADER_SCAN_ROWS))
+        index, score = _find_header(first, expected)
+        scored.append((score, -DELIMITERS.index(delimiter), delimiter, index, first))
+    score, _, delimiter, index, first = max(scored)
+    if score < _needed_score(expected):
+        raise _no_header(expected)
+    rows = _csv_rows(text, delimiter)
+    leading = [next(rows) for _ in range(index)]
+    header_row, header = next(rows)
+    shown = {"\t": "tab"}.get(delimiter, repr(delimiter))
+    return Table(format=f"CSV {shown} {encoding}", header_row=header_row,
+                 header=[as_text(c) for c in header], rows=rows, leading_rows=leading)
+
+
+def _open_xlsx(data: bytes, expected: set[str]) -> Table:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # style warnings say nothing about the data
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise FileError("file_format", f"not a readable XLSX workbook: {exc}") from None
+    sheet = book.worksheets[0]
+    sheet.reset_dimensions()  # some writers store wrong dimensions; read what is there
+    rows = ((i, list(cells)) for i, cells in
+            enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1))
+    first = list(islice(rows, HEADER_SCAN_ROWS))
+    index, score = _find_header(first, expected)
+    if score < _needed_score(expected):
+        book.close()
+        raise _no_header(expected)
+    header_row, header = first[index]
+
+    def remaining() -> Iterator[Row]:
+        try:
+            yield from first[index + 1:]
+            yield from rows
+        finally:
+            book.close()
+
+    return Table(format=f"XLSX sheet {sheet.title!r}", header_row=header_row,
+                 header=["" if c is None else as_text(c) for c in header], rows=remaining(),
+                 leading_rows=first[:index], text_cells=False)

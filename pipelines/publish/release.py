@@ -1,0 +1,304 @@
+"""Build a release folder and switch ``data/published/`` to it atomically.
+
+Layout::
+
+    data/published/
+      releases/<name>/          complete releases (a folder being built is releases/.<name>.partial)
+      current -> releases/<name>   one symlink, replaced with rename(2): the switch
+      klynge.duckdb -> current/klynge.duckdb   (and parquet/, csv/, klynge.xlsx, figures/, ...)
+
+A reader always sees either the old or the new release, complete: the new one is written in a
+folder nobody reads, made durable, then made current by one atomic rename. A reader holding the
+old ``klynge.duckdb`` open keeps its file; old releases are pruned only beyond the last N.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipelines.catalog import Mart
+from pipelines.publish import exports, figures
+from pipelines.publish.dictionary import data_dictionary
+from pipelines.settings import REPO_ROOT
+
+CURRENT = "current"
+RELEASES = "releases"
+# What data/published/ shows at its top level, each a link into the current release.
+ENTRIES = ("klynge.duckdb", "klynge.xlsx", "parquet", "csv", "figures", "data_dictionary.md",
+           "gx_data_docs", "quality", "manifest.json", "README.md")
+SYNTHETIC_NOTICE = ("SYNTHETIC DEMO DATA: built from the bundled synthetic DST snapshot, not "
+                    "from Statistics Denmark. Illustrative only; do not cite.")
+SAMPLE_NOTICE = ("SAMPLE PROGRAMME DATA: cluster figures come from the generated sample, not "
+                 "from the cluster organisations' reports. Illustrative only; do not cite.")
+
+
+class PublishError(RuntimeError):
+    """The release could not be published; the current release is unchanged."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What the release was built from (read from the warehouse's load records)."""
+
+    run_id: str
+    dst_tables: dict[str, dict[str, Any]]
+    programme_inputs: list[dict[str, Any]]
+    checks: dict[str, dict[str, Any]]
+
+    @property
+    def synthetic(self) -> bool:
+        return any(t.get("synthetic") for t in self.dst_tables.values())
+
+    @property
+    def sample(self) -> bool:
+        return any(f.get("sample") for f in self.programme_inputs)
+
+    @property
+    def source_mode(self) -> str:
+        modes = {t.get("source_mode") for t in self.dst_tables.values()}
+        return modes.pop() if len(modes) == 1 else "mixed"
+
+
+@dataclass(frozen=True)
+class PublishOutcome:
+    release: Path
+    switched: bool
+    reason: str
+    manifest: dict[str, Any]
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _git_commit() -> dict[str, Any]:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+                                text=True, timeout=10, check=True).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                                    cwd=REPO_ROOT, capture_output=True, text=True,
+                                    timeout=10).stdout.strip())
+        return {"git_commit": commit, "git_dirty": dirty}
+    except (OSError, subprocess.SubprocessError):
+        return {"git_commit": "unknown", "git_dirty": None}
+
+
+def read_provenance(warehouse: Path, run_id: str, checks: dict[str, dict[str, Any]],
+                    ) -> Provenance:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = {r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw'"
+        ).fetchall()}
+        dst: dict[str, dict[str, Any]] = {}
+        if "_dst_loads" in tables:
+            for table_id, updated, mode, synthetic, rows, loaded_at in con.execute(
+                """select table_id, dst_updated, source_mode, synthetic, row_count, loaded_at
+                   from raw._dst_loads qualify row_number() over (
+                       partition by table_id order by loaded_at desc) = 1
+                   order by table_id""").fetchall():
+                dst[table_id] = {"updated": updated, "source_mode": mode, "synthetic": synthetic,
+                                 "rows": rows, "loaded_at": str(loaded_at)}
+        programme: list[dict[str, Any]] = []
+        if "_programme_loads" in tables:
+            cur = con.execute("""select * from raw._programme_loads
+                                 qualify dense_rank() over (order by loaded_at desc) = 1""")
+            names = [d[0] for d in cur.description]
+            programme = [{k: (v if isinstance(v, (bool, int, float)) or v is None else str(v))
+                          for k, v in zip(names, row, strict=True)} for row in cur.fetchall()]
+            for entry in programme:
+                entry.setdefault("sample", entry.get("is_sample", False))
+    return Provenance(run_id, dst, programme, checks)
+
+
+def _current_manifest(published: Path) -> dict[str, Any] | None:
+    path = published / CURRENT / "manifest.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _guard(published: Path, provenance: Provenance) -> str | None:
+    """Why this release must not replace the current one, or None."""
+    current = _current_manifest(published)
+    if current is None:
+        return None
+    if provenance.synthetic and current.get("synthetic") is False:
+        return ("the current release is built from live DST data; a release from the synthetic "
+                "snapshot never replaces it")
+    if provenance.sample and current.get("sample") is False:
+        return ("the current release is built from the cluster organisations' reported data; "
+                "a release from the programme sample never replaces it")
+    return None
+
+
+def _fsync_tree(folder: Path) -> None:
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            with open(Path(root) / name, "rb") as fh:
+                os.fsync(fh.fileno())
+        fd = os.open(root, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _release_readme(name: str, notices: list[str], provenance: Provenance) -> str:
+    lines = [f"# klynge-pipeline release {name}", ""]
+    lines += [f"> **{n}**\n" for n in notices]
+    lines += [
+        "Evaluation datasets of the Danish cluster programme 2025-2028 (Klyngeprogrammet).",
+        "",
+        "- `klynge.duckdb`: every table, unqualified (`select * from smv_rd_share_summary`);",
+        "  open it read-only: `duckdb -readonly klynge.duckdb`.",
+        "- `parquet/`, `csv/` (Danish Excel: UTF-8 with BOM, `;`, decimal comma), `klynge.xlsx`.",
+        "- `figures/`, `data_dictionary.md`, `gx_data_docs/index.html` (quality checks),",
+        "  `manifest.json` (provenance and checksums of every file).",
+        "",
+        f"Run {provenance.run_id}; DST source mode: {provenance.source_mode}.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _files(release: Path, rows: dict[str, int]) -> list[dict[str, Any]]:
+    files = []
+    for path in sorted(p for p in release.rglob("*") if p.is_file()):
+        rel = path.relative_to(release).as_posix()
+        entry: dict[str, Any] = {"path": rel, "sha256": sha256_file(path),
+                                 "bytes": path.stat().st_size, "rows": None}
+        table = path.stem
+        if path.parent.name in ("parquet", "csv") and table in rows:
+            entry["rows"] = rows[table]
+        files.append(entry)
+    return files
+
+
+def _ensure_entry_links(published: Path) -> None:
+    for entry in ENTRIES:
+        link = published / entry
+        if not link.is_symlink():
+            if link.exists():
+                raise PublishError(f"{link} exists and is not a link into the current release; "
+                                   "move it away")
+            link.symlink_to(Path(CURRENT) / entry)
+
+
+def _switch(published: Path, release: Path) -> None:
+    tmp = published / f".{CURRENT}.{os.getpid()}.tmp"
+    if tmp.is_symlink():
+        tmp.unlink()
+    tmp.symlink_to(Path(RELEASES) / release.name)
+    os.replace(tmp, published / CURRENT)  # the atomic switch
+    fd = os.open(published, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _prune(published: Path, keep: int) -> list[str]:
+    releases = published / RELEASES
+    current = (published / CURRENT).resolve().name if (published / CURRENT).exists() else None
+    complete = sorted(p for p in releases.iterdir() if p.is_dir() and not p.name.startswith("."))
+    removed = []
+    for old in complete[:-keep] if keep > 0 else []:
+        if old.name != current:
+            shutil.rmtree(old, ignore_errors=True)
+            removed.append(old.name)
+    return removed
+
+
+def clear_partial_releases(published: Path) -> list[str]:
+    """Remove folders of releases whose build was interrupted (never current, never read)."""
+    releases = published / RELEASES
+    if not releases.exists():
+        return []
+    partial = [p for p in releases.iterdir() if p.name.startswith(".")]
+    for path in partial:
+        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink()
+    return [p.name for p in partial]
+
+
+def publish_release(*, published: Path, warehouse: Path, marts: tuple[Mart, ...],
+                    provenance: Provenance, quality_dir: Path, keep: int = 10,
+                    now: datetime | None = None) -> PublishOutcome:
+    now = now or datetime.now(UTC)
+    name = now.strftime("%Y%m%dT%H%M%S%fZ")
+    releases = published / RELEASES
+    releases.mkdir(parents=True, exist_ok=True)
+    clear_partial_releases(published)
+    refusal = _guard(published, provenance)
+    if refusal:
+        return PublishOutcome(releases / name, False, refusal, {})
+
+    notices = ([SYNTHETIC_NOTICE] if provenance.synthetic else []) + (
+        [SAMPLE_NOTICE] if provenance.sample else [])
+    notice = " ".join(notices) or None
+    building = releases / f".{name}.partial"
+    building.mkdir()
+    db_file = building / "klynge.duckdb"
+    rows = exports.write_duckdb(db_file, warehouse, marts)
+    exports.write_release_info(db_file, {
+        "run_id": provenance.run_id, "created_at": now.isoformat(timespec="seconds"),
+        "dst_source_mode": provenance.source_mode, "synthetic": str(provenance.synthetic),
+        "sample": str(provenance.sample), "notice": notice or ""})
+    exports.write_parquet(db_file, building / "parquet", marts)
+    tables = exports.read_tables(db_file, marts)
+    exports.write_csv(tables, building / "csv")
+    exports.write_xlsx(tables, building / "klynge.xlsx", notice)
+    (building / "figures").mkdir()
+    if "smv_rd_share_summary" in tables:
+        figures.smv_vs_large_rd(tables["smv_rd_share_summary"],
+                                building / "figures" / "smv_vs_large_rd_fixed_prices.png",
+                                SYNTHETIC_NOTICE if provenance.synthetic else None)
+    (building / "data_dictionary.md").write_text(data_dictionary(marts, rows, notice),
+                                                 encoding="utf-8")
+    docs = quality_dir / "gx" / "uncommitted" / "data_docs" / "local_site"
+    if docs.exists():
+        shutil.copytree(docs, building / "gx_data_docs")
+    (building / "quality").mkdir()
+    for mart in marts:
+        result = quality_dir / f"{mart.name}.json"
+        if result.exists():
+            shutil.copy2(result, building / "quality" / result.name)
+    (building / "README.md").write_text(_release_readme(name, notices, provenance),
+                                        encoding="utf-8")
+    manifest = {
+        "release": name,
+        "run_id": provenance.run_id,
+        "created_at": now.isoformat(timespec="seconds"),
+        **_git_commit(),
+        "synthetic": provenance.synthetic,
+        "sample": provenance.sample,
+        "notice": notice,
+        "dst": {"source_mode": provenance.source_mode, "tables": provenance.dst_tables},
+        "programme": {"inputs": provenance.programme_inputs},
+        "checks": provenance.checks,
+        "tables": {m.name: {"rows": rows[m.name], "columns": [c.name for c in m.columns]}
+                   for m in marts},
+        "files": _files(building, rows),
+    }
+    (building / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n",
+                                            encoding="utf-8")
+    _fsync_tree(building)
+    release = releases / name
+    os.rename(building, release)
+    _ensure_entry_links(published)
+    _switch(published, release)
+    _prune(published, keep)
+    return PublishOutcome(release, True, "published", manifest)

@@ -1,0 +1,137 @@
+"""A small Great Expectations (GX Core 1.x) layer: validate a DataFrame, keep the results.
+
+``dagster-ge`` does not support GX 1.x, so this does the little that is needed: one file-based GX
+project per run (``<data>/quality/runs/<run id>/gx``) so each run's Data Docs hold that run's
+validations only, one checkpoint per mart with the Data Docs action, and a plain summary of
+every expectation that Dagster metadata and the publish manifest can carry.
+
+GX is imported lazily: it takes seconds to import and only the quality steps need it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipelines.catalog import Mart
+from pipelines.quality.suites import build_suite
+
+MAX_EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class Outcome:
+    expectation: str
+    column: str | None
+    rule: str
+    success: bool
+    observed: Any
+    unexpected_count: int | None
+    unexpected_examples: list[Any]
+
+
+@dataclass(frozen=True)
+class SuiteResult:
+    mart: str
+    success: bool
+    outcomes: list[Outcome]
+    data_docs: str | None
+
+    @property
+    def failures(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.success]
+
+    def summary(self) -> str:
+        if self.success:
+            return f"{self.mart}: all {len(self.outcomes)} expectations passed"
+        names = "; ".join(f"{o.expectation}({o.column or ''}) [{o.rule}]: {_finding(o)}"
+                          for o in self.failures)
+        return f"{self.mart}: {len(self.failures)} of {len(self.outcomes)} failed: {names}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"mart": self.mart, "success": self.success, "data_docs": self.data_docs,
+                "expectations": [asdict(o) for o in self.outcomes]}
+
+
+def _finding(outcome: Outcome) -> str:
+    if outcome.unexpected_count:
+        return (f"{outcome.unexpected_count} unexpected, e.g. "
+                f"{_short(outcome.unexpected_examples[:3])}")
+    return f"observed {_short(outcome.observed)}"
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def run_dir(data_dir: Path, run_id: str) -> Path:
+    return data_dir / "quality" / "runs" / run_id
+
+
+@cache
+def _context(project_dir: str):
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no calls home from a closed network
+    import great_expectations as gx
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    context = gx.get_context(mode="file", project_root_dir=project_dir)
+    context.variables.progress_bars = {"globally": False}
+    return gx, context
+
+
+def validate_mart(mart: Mart, df: pd.DataFrame, out_dir: Path,
+                  today: date | None = None) -> SuiteResult:
+    """Run the mart's suite on ``df``; write ``<out_dir>/<mart>.json`` and update Data Docs."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    gx, context = _context(str(out_dir))
+    frame, expectations = build_suite(mart, df, gx, today)
+    source = context.data_sources.add_or_update_pandas("marts")
+    asset = next((a for a in source.assets if a.name == mart.name), None) or (
+        source.add_dataframe_asset(mart.name))
+    batch = next((b for b in asset.batch_definitions if b.name == "whole"), None) or (
+        asset.add_batch_definition_whole_dataframe("whole"))
+    suite = context.suites.add_or_update(
+        gx.ExpectationSuite(name=f"{mart.name}_suite", expectations=expectations))
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=f"{mart.name}_validation", data=batch, suite=suite))
+    checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
+        name=f"{mart.name}_gate", validation_definitions=[definition],
+        actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+        result_format={"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES},
+    ))
+    run = checkpoint.run(batch_parameters={"dataframe": frame})
+    [validation] = run.run_results.values()
+    outcomes = []
+    for r in validation.results:
+        cfg = r.expectation_config
+        result = r.result or {}
+        outcomes.append(Outcome(
+            expectation=cfg.type,
+            column=cfg.kwargs.get("column") or (",".join(cfg.kwargs["column_list"])
+                                                if cfg.kwargs.get("column_list") else None),
+            rule=(cfg.meta or {}).get("rule", ""),
+            success=bool(r.success),
+            observed=_jsonable(result.get("observed_value")),
+            unexpected_count=result.get("unexpected_count"),
+            unexpected_examples=_jsonable(result.get("partial_unexpected_list") or [])[
+                :MAX_EXAMPLES],
+        ))
+    docs = out_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    outcome = SuiteResult(mart.name, bool(run.success), outcomes,
+                          str(docs) if docs.exists() else None)
+    (out_dir / f"{mart.name}.json").write_text(
+        json.dumps(outcome.to_json(), indent=2, default=str), encoding="utf-8")
+    return outcome

@@ -1,0 +1,140 @@
+"""Great Expectations suites, one per published mart, kept as code.
+
+Every mart gets the same base (columns exactly as its dbt contract, key columns complete and
+unique, row count within bounds, consecutive years, recent DST data); a mart can add rules of its
+own in ``EXTRA_RULES``. Rules that relate rows to each other (size groups adding up to the
+total, years without gaps) are computed here into ``_check_*`` columns that a plain GX
+expectation then judges, because GX has no cross-row arithmetic of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import pandas as pd
+
+from pipelines.catalog import Mart
+
+DST_MAX_AGE_YEARS = 3
+# dbt contract type -> pandas dtypes DuckDB may hand back (float64 when an int column has NULLs)
+PANDAS_TYPES = {
+    "integer": ["int8", "int16", "int32", "int64", "Int32", "Int64", "float64"],
+    "bigint": ["int32", "int64", "Int64", "float64"],
+    "double": ["float32", "float64", "Float64"],
+    "varchar": ["str", "object"],  # handed to GX as object, see as_validation_frame
+    "boolean": ["bool", "BooleanDtype", "object"],
+    "date": ["datetime64[ns]", "datetime64[us]", "datetime64[ms]", "datetime64[s]", "object"],
+    "timestamp": ["datetime64[ns]", "datetime64[us]", "object"],
+}
+
+
+def _rounding_tolerance(total: pd.Series) -> pd.Series:
+    """DST's rounding: 0.5 mio. kr. or 0.1 % of the total, whichever is larger."""
+    return pd.concat([pd.Series(0.5, index=total.index), 0.001 * total.abs()], axis=1).max(axis=1)
+
+
+def _year_gaps(df: pd.DataFrame, by: tuple[str, ...]) -> pd.Series:
+    """Years missing right before each row's year within its group (0 = consecutive)."""
+    if df.empty:
+        return pd.Series(dtype="float64")
+    ordered = df.sort_values([*by, "year"])
+    previous = ordered.groupby(list(by))["year"].shift(1) if by else ordered["year"].shift(1)
+    return (ordered["year"] - previous - 1).fillna(0).reindex(df.index)
+
+
+def _percent_columns(mart: Mart) -> list[str]:
+    return [c.name for c in mart.columns if c.name.endswith("_share_pct")
+            or c.name in ("share_of_total_pct", "share_of_size_group_pct", "smv_share_pct")]
+
+
+def _smv_rd_share(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
+    df = df.copy()
+    sums = df.groupby("year")["share_of_total_pct"].transform(lambda s: s.sum(min_count=4))
+    df["_check_size_group_shares_minus_100"] = (sums - 100).abs()
+    return df, [gx.expectations.ExpectColumnValuesToBeBetween(
+        column="_check_size_group_shares_minus_100", min_value=0, max_value=0.5,
+        meta={"rule": "size groups add up to the total (shares sum to 100 within rounding)"})]
+
+
+def _smv_rd_share_summary(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
+    df = df.copy()
+    gap = (df["smv_rd_current_mio_dkk"] + df["large_rd_current_mio_dkk"]
+           - df["total_rd_current_mio_dkk"]).abs()
+    df["_check_smv_plus_large_minus_total_beyond_rounding"] = (
+        gap - _rounding_tolerance(df["total_rd_current_mio_dkk"])).clip(lower=0)
+    return df, [
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="_check_smv_plus_large_minus_total_beyond_rounding", min_value=0,
+            max_value=0, meta={"rule": "SMV + large = total within DST's rounding"}),
+        gx.expectations.ExpectColumnValuesToNotBeNull(
+            column="smv_share_pct", mostly=0.5,
+            meta={"rule": "most years have an SMV share (suppression is the exception)"}),
+    ]
+
+
+def _smv_business_share(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
+    df = df.copy()
+    sums = df.groupby("year")["firms_share_pct"].transform("sum")
+    df["_check_firm_shares_minus_100"] = (sums - 100).abs()
+    return df, [gx.expectations.ExpectColumnValuesToBeBetween(
+        column="_check_firm_shares_minus_100", min_value=0, max_value=0.5,
+        meta={"rule": "size classes add up to all firms"})]
+
+
+EXTRA_RULES: dict[str, Callable[[pd.DataFrame, object], tuple[pd.DataFrame, list]]] = {
+    "smv_rd_share": _smv_rd_share,
+    "smv_rd_share_summary": _smv_rd_share_summary,
+    "smv_business_share": _smv_business_share,
+}
+
+
+def as_validation_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """pandas 3 string columns as plain objects: GX's pandas type check predates StringDtype."""
+    strings = [c for c in df.columns if isinstance(df[c].dtype, pd.StringDtype)]
+    return df.astype(dict.fromkeys(strings, object)) if strings else df
+
+
+def build_suite(mart: Mart, df: pd.DataFrame, gx, today: date | None = None,
+                ) -> tuple[pd.DataFrame, list]:
+    """The frame to validate (with any ``_check_*`` columns) and the expectations for it."""
+    today = today or date.today()
+    E = gx.expectations  # noqa: N806 (GX's namespace)
+    df = as_validation_frame(df)
+    df, extra = EXTRA_RULES.get(mart.name, lambda d, _: (d, []))(df, gx)
+    if mart.year_gaps_by is not None:
+        df = df.copy()
+        df["_check_years_missing_before"] = _year_gaps(df, mart.year_gaps_by)
+        extra.append(E.ExpectColumnValuesToBeBetween(
+            column="_check_years_missing_before", min_value=0, max_value=0,
+            meta={"rule": "years without gaps"}))
+    contract_columns = [c.name for c in mart.columns]
+    derived = [c for c in df.columns if c.startswith("_check_")]
+    expectations = [
+        E.ExpectTableColumnsToMatchOrderedList(column_list=contract_columns + derived,
+                                               meta={"rule": "columns as the dbt contract"}),
+        E.ExpectTableRowCountToBeBetween(min_value=mart.min_rows, max_value=mart.max_rows,
+                                         meta={"rule": "row count within expected bounds"}),
+    ]
+    for column in mart.columns:
+        if column.data_type in PANDAS_TYPES:
+            expectations.append(E.ExpectColumnValuesToBeInTypeList(
+                column=column.name, type_list=PANDAS_TYPES[column.data_type],
+                meta={"rule": f"type {column.data_type}"}))
+    for key in mart.keys:
+        expectations.append(E.ExpectColumnValuesToNotBeNull(column=key,
+                                                            meta={"rule": "key complete"}))
+    if len(mart.keys) == 1:
+        expectations.append(E.ExpectColumnValuesToBeUnique(column=mart.keys[0],
+                                                           meta={"rule": "key unique"}))
+    else:
+        expectations.append(E.ExpectCompoundColumnsToBeUnique(column_list=list(mart.keys),
+                                                              meta={"rule": "key unique"}))
+    for column in _percent_columns(mart):
+        expectations.append(E.ExpectColumnValuesToBeBetween(
+            column=column, min_value=0, max_value=100, meta={"rule": "share within 0-100"}))
+    if mart.source == "dst" and "year" in contract_columns:
+        expectations.append(E.ExpectColumnMaxToBeBetween(
+            column="year", min_value=today.year - DST_MAX_AGE_YEARS,
+            meta={"rule": f"latest DST year no older than {DST_MAX_AGE_YEARS} years"}))
+    return df, expectations + extra

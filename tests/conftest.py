@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 
 import pytest
 
-from pipelines.settings import BUNDLED_SNAPSHOT_DIR
+from pipelines.settings import BUNDLED_SNAPSHOT_DIR, REPO_ROOT
 from tests.fake_dst import FakeDst, FakeTable, table_from_snapshot
 
 REGION_TABLE = FakeTable(
@@ -56,3 +59,29 @@ def closed_port_url():
     port = sock.getsockname()[1]
     sock.close()
     return f"http://127.0.0.1:{port}/v1"
+
+
+@pytest.fixture(scope="session")
+def refreshed(tmp_path_factory):
+    """One full offline refresh (`python -m pipelines.cli refresh`, what `make run` calls).
+
+    Returns the root holding ``data/`` and ``dagster_home/`` and the finished process. Tests that
+    change anything work on a copy (:func:`copy_data_dir`).
+    """
+    root = tmp_path_factory.mktemp("refresh")
+    (root / "dagster_home").mkdir()
+    env = {**os.environ, "KLYNGE_DATA_DIR": str(root / "data"),
+           "DAGSTER_HOME": str(root / "dagster_home"), "KLYNGE_DST_SOURCE": "snapshot"}
+    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh"], cwd=REPO_ROOT,
+                            env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return root, result
+
+
+def copy_data_dir(refreshed_root, tmp_path):
+    """A private copy of a refreshed data dir (links in data/published/ kept as links)."""
+    import shutil
+
+    target = tmp_path / "data"
+    shutil.copytree(refreshed_root / "data", target, symlinks=True)
+    return target

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.dst.config import load_table_specs
 from pipelines.dst.client import DstClient
+from pipelines.dst.config import load_table_specs
 from pipelines.dst.ingest import ingest_table
 from pipelines.dst.snapshot import SnapshotStore
 from pipelines.dst.source import DstSource

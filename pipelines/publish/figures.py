@@ -16,12 +16,12 @@ def _pyplot():
     return plt
 
 
-from matplotlib.ticker import MaxNLocator  # noqa: E402  (light; pyplot stays lazy)
-
 
 def smv_vs_large_rd(summary: pd.DataFrame, target: Path, notice: str | None) -> None:
     """'SMV vs. large-firm R&D in fixed prices' with the SMV share on a second axis."""
     plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator
+
     data = summary.sort_values("year")
     base_year = int(data["price_base_year"].iloc[0])
     fig, ax = plt.subplots(figsize=(10, 5.5), dpi=120)

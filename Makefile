@@ -8,7 +8,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 HOST ?= 127.0.0.1
 PORT ?= 3000
 
-.PHONY: install run test lint dev validate lock demo-snapshot record-snapshot clean
+.PHONY: install run test lint dev validate lock demo-snapshot record-snapshot clean programme-sample programme-docs
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,3 +57,10 @@ record-snapshot: install
 
 clean:
 	rm -rf $(VENV) .dagster_home dbt_project/target data/warehouse.duckdb*
+
+# Regenerate the synthetic programme sample and the inbound contract documentation/templates.
+programme-sample: install
+	$(BIN)/python -m pipelines.programme.generate --out data/inbound/programme/sample
+
+programme-docs: install
+	$(BIN)/python -m pipelines.programme.docs

@@ -29,7 +29,13 @@ def refresh() -> int:
             print(f"  step {event.step_key}: {error.message.strip() if error else ''}",
                   file=sys.stderr)
         return 1
+    [publication] = result.asset_materializations_for_node("published__release") or [None]
+    meta = {k: v.value for k, v in publication.metadata.items()} if publication else {}
     print("\nRefresh finished. Outputs:")
+    if meta.get("switched"):
+        print(f"  new release       : {meta['release']}")
+    else:
+        print(f"  no new release    : {meta.get('reason', 'publish did not run')}")
     print(f"  published release : {settings.published_dir} "
           "(klynge.duckdb, parquet/, csv/, klynge.xlsx, figures/, manifest.json)")
     print(f"  working warehouse : {settings.warehouse_path}")

@@ -6,9 +6,11 @@ from dagster import Definitions, in_process_executor
 
 from pipelines.assets.dbt import klynge_dbt_models
 from pipelines.assets.dst import dst_assets
+from pipelines.assets.programme import programme_assets
 from pipelines.assets.publish import publish
 from pipelines.assets.quality import quality_checks
 from pipelines.jobs import refresh_job, refresh_schedule
+from pipelines.programme.sensor import build_programme_sensor
 from pipelines.resources import build_resources
 from pipelines.settings import export_for_child_processes, load_settings
 
@@ -16,10 +18,11 @@ settings = load_settings()
 export_for_child_processes(settings)
 
 defs = Definitions(
-    assets=[*dst_assets, klynge_dbt_models, publish],
+    assets=[*dst_assets, *programme_assets, klynge_dbt_models, publish],
     asset_checks=quality_checks,
     jobs=[refresh_job],
     schedules=[refresh_schedule],
+    sensors=[build_programme_sensor(refresh_job)],
     resources=build_resources(settings),
     # Start-up, not data, dominates on small machines: one process runs every step.
     executor=in_process_executor,

@@ -23,3 +23,21 @@ def test_refresh_builds_every_smv_mart(refreshed):
     assert counts == {"smv_rd_share": 18 * 4, "smv_rd_share_summary": 18,
                       "smv_business_share": 6 * 5, "rd_purchased_by_supplier": 7 * 5 * 7}
     assert synthetic is True
+
+
+def test_refresh_loads_the_programme_sample_and_builds_its_marts(refreshed):
+    root, _ = refreshed
+    with duckdb.connect(str(root / "data" / "warehouse.duckdb"), read_only=True) as con:
+        clusters = con.execute("select count(*), sum(grant_2025_2028_dkk) from "
+                               "marts.cluster_outcomes where year = 2025").fetchone()
+        flagged = con.execute("select bool_and(is_sample) from marts.cluster_outcomes"
+                              ).fetchone()[0]
+        total = con.execute("select grant_2025_2028_dkk from marts.cluster_programme_summary "
+                            "where period = 'total'").fetchone()[0]
+        findings = con.execute("select count(*), bool_and(is_sample) "
+                               "from marts.quality_findings").fetchone()
+    assert clusters == (11, 662_000_000)
+    assert flagged is True and total == 662_000_000
+    assert findings[0] > 0 and findings[1] is True
+    manifest = (root / "data" / "published" / "manifest.json").read_text(encoding="utf-8")
+    assert '"sample": true' in manifest

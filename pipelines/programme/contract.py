@@ -23,6 +23,7 @@ CONTRACT_DIR = PACKAGE_DIR / "config" / "programme_contract"
 # Load order: an entity only refers to entities before it.
 ENTITIES = ("clusters", "projects", "participants", "cluster_finances")
 DEFAULT_SCALE = 2  # decimals kept for amounts and FTE (øre; hundredths of a year's work)
+DECIMAL_PRECISION = 18  # digits in all, as DECIMAL(18,2): up to 10^16 kr.
 
 
 class FieldType(StrEnum):
@@ -61,7 +62,7 @@ class FieldSpec:
         """Column type in the raw table."""
         return {
             FieldType.INTEGER: "INTEGER",
-            FieldType.DECIMAL: f"DECIMAL(18,{self.scale})",
+            FieldType.DECIMAL: f"DECIMAL({DECIMAL_PRECISION},{self.scale})",
             FieldType.DATE: "DATE",
             FieldType.BOOLEAN: "BOOLEAN",
         }.get(self.type, "VARCHAR")

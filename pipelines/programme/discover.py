@@ -10,7 +10,8 @@ The rule (also in docs/programme_contract.md):
   every row loaded from it is marked ``_is_sample = true``. If real reports exist, ``sample/``
   is ignored (and the log says so). When ``KLYNGE_DATA_DIR`` moves the inbound folder and
   it has no ``sample/``, the sample shipped in the repository is used.
-* Hidden files, Excel lock files (``~$...``) and other sub-folders are ignored.
+* Hidden files, Excel lock files (``~$...``), README files and other sub-folders are
+  ignored.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ class InboundBatch:
 
 def is_ignored(path: Path) -> bool:
     name = path.name
-    return name.startswith((".", "~$")) or name.lower() in _IGNORED_NAMES
+    lower = name.lower()
+    return name.startswith((".", "~$")) or lower in _IGNORED_NAMES or lower.startswith("readme")
 
 
 def report_paths(directory: Path) -> list[Path]:

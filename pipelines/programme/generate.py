@@ -3,8 +3,9 @@
     python -m pipelines.programme.generate [--out DIR] [--participants N] [--seed S]
 
 Everything is invented and marked as such: cluster names read "Eksempelklynge for ... (SAMPLE)",
-participant names end in "(SAMPLE)", and the CVR numbers are valid (modulus 11) but drawn from
-the 9xxxxxxx range, above the numbers the CVR register has issued, to keep clear of real firms.
+participant names end in "(SAMPLE)", and the CVR numbers pass modulus 11 but are drawn at
+random from the 9xxxxxxx range to keep clear of real firms' numbers (unlikely to hit one, but
+not checked against the CVR register: never look them up as if they were real).
 The 11 clusters' grants add up to exactly 662,000,000 kr. Funding rates are mostly within the
 programme's norms (SMEs at most 70 %, overhead at most 10 % of cluster funding) but a few
 rows break them on purpose, so that the quality findings downstream have something to find.

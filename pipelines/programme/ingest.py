@@ -8,6 +8,7 @@ Raw files are only ever read, or moved to quarantine; never rewritten.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Mapping
@@ -55,12 +56,11 @@ class ProgrammeLoad:
     def files_of(self, entity: str) -> list[FileLoad]:
         return [f for f in self.files if f.entity == entity]
 
-    @property
-    def data_version(self) -> str:
-        """Identifies the loaded content: every file's checksum and the contract versions."""
-        parts = [f"{f.file}:{f.sha256}" for f in self.files]
-        parts += [f"{e}@v{v}" for e, v in self.versions.items()]
-        return "|".join(parts)
+    def data_version(self, entity: str) -> str:
+        """Identifies an entity's loaded content: its files' checksums and contract version."""
+        parts = [f"{f.file}:{f.sha256}" for f in self.files_of(entity)]
+        parts.append(f"v{self.versions[entity]}")
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
 
 
 def _check_complete(counts: Mapping[str, int], unknown: list[str],

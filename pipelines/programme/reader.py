@@ -99,14 +99,15 @@ def open_table(path: Path, data: bytes, expected: Sequence[str]) -> Table:
                                    f"{' or '.join(SUPPORTED_SUFFIXES)}")
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """The text of a CSV file and the encoding it was in."""
+def detect_encoding(data: bytes) -> tuple[str, str]:
+    """The codec of a CSV file and a label for it: UTF-8 (BOM or not), else Windows-1252."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FileError("encoding", "the file is UTF-16 text; save it as CSV UTF-8 or CSV "
                                     "(semikolonsepareret)")
+    if b"\x00" in data:
+        raise FileError("encoding", "the file holds NUL bytes: it is not a CSV text file")
     try:
-        text = data.decode("utf-8-sig")
-        encoding = "UTF-8 with BOM" if data.startswith(_UTF8_BOM) else "UTF-8"
+        data.decode("utf-8")  # validates; the text is read again, streamed, below
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
         if data.startswith(_UTF8_BOM) or _UTF8_SEQUENCE.search(data):
@@ -114,20 +115,22 @@ def decode(data: bytes) -> tuple[str, str]:
                                         f"0x{data[exc.start]:02x} on line {line} is not UTF-8); "
                                         "save it again as CSV UTF-8", row=line) from None
         try:
-            text = data.decode("cp1252")
+            data.decode("cp1252")
         except UnicodeDecodeError as exc2:
             line = data[:exc2.start].count(b"\n") + 1
             raise FileError("encoding", f"the file is neither UTF-8 nor Windows-1252 (byte "
                                         f"0x{data[exc2.start]:02x} on line {line})",
                             row=line) from None
-        encoding = "Windows-1252"
-    if "\x00" in text:
-        raise FileError("encoding", "the file holds NUL bytes: it is not a CSV text file")
-    return text, encoding
+        return "cp1252", "Windows-1252"
+    if data.startswith(_UTF8_BOM):
+        return "utf-8-sig", "UTF-8 with BOM"
+    return "utf-8", "UTF-8"
 
 
-def _csv_rows(text: str, delimiter: str) -> Iterator[Row]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+def _csv_rows(data: bytes, codec: str, delimiter: str) -> Iterator[Row]:
+    """Rows decoded as they are read (a large file is never held as one big string)."""
+    text = io.TextIOWrapper(io.BytesIO(data), encoding=codec, newline="")
+    reader = csv.reader(text, delimiter=delimiter)
     row_no = 0
     try:
         for cells in reader:
@@ -139,21 +142,31 @@ def _csv_rows(text: str, delimiter: str) -> Iterator[Row]:
 
 
 def _open_csv(data: bytes, expected: set[str]) -> Table:
-    text, encoding = decode(data)
+    codec, label = detect_encoding(data)
     scored = []
     for delimiter in DELIMITERS:
-        first = list(islice(_csv_rows(text, delimiter), HEADER_SCAN_ROWS))
+        first = list(islice(_csv_rows(data, codec, delimiter), HEADER_SCAN_ROWS))
         index, score = _find_header(first, expected)
-        scored.append((score, -DELIMITERS.index(delimiter), delimiter, index, first))
-    score, _, delimiter, index, first = max(scored)
+        scored.append((score, -DELIMITERS.index(delimiter), delimiter, index))
+    score, _, delimiter, index = max(scored)
     if score < _needed_score(expected):
         raise _no_header(expected)
-    rows = _csv_rows(text, delimiter)
+    rows = _csv_rows(data, codec, delimiter)
     leading = [next(rows) for _ in range(index)]
     header_row, header = next(rows)
     shown = {"\t": "tab"}.get(delimiter, repr(delimiter))
-    return Table(format=f"CSV {shown} {encoding}", header_row=header_row,
+    return Table(format=f"CSV {shown} {label}", header_row=header_row,
                  header=[as_text(c) for c in header], rows=rows, leading_rows=leading)
+
+
+def _xlsx_rows(sheet) -> Iterator[Row]:
+    row_no = 0
+    try:
+        for row_no, cells in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+            yield row_no, list(cells)
+    except (KeyError, ValueError, TypeError, SyntaxError, zipfile.BadZipFile) as exc:
+        raise FileError("file_format", f"the XLSX sheet cannot be read after row {row_no}: "
+                                       f"{exc}", row=row_no + 1) from None
 
 
 def _open_xlsx(data: bytes, expected: set[str]) -> Table:
@@ -164,12 +177,12 @@ def _open_xlsx(data: bytes, expected: set[str]) -> Table:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # style warnings say nothing about the data
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        sheet = book.worksheets[0]
+    except (zipfile.BadZipFile, InvalidFileException, IndexError, KeyError, OSError,
+            ValueError, SyntaxError) as exc:  # SyntaxError: broken XML inside the zip
         raise FileError("file_format", f"not a readable XLSX workbook: {exc}") from None
-    sheet = book.worksheets[0]
     sheet.reset_dimensions()  # some writers store wrong dimensions; read what is there
-    rows = ((i, list(cells)) for i, cells in
-            enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1))
+    rows = _xlsx_rows(sheet)
     first = list(islice(rows, HEADER_SCAN_ROWS))
     index, score = _find_header(first, expected)
     if score < _needed_score(expected):

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from pipelines.programme.contract import EntitySchema, FieldSpec, FieldType
+from pipelines.programme.contract import DECIMAL_PRECISION, EntitySchema, FieldSpec, FieldType
 from pipelines.programme.discover import InboundFile
 from pipelines.programme.errors import ProblemList
 from pipelines.programme.identifiers import CPR_MASK, find_cpr
@@ -38,6 +38,8 @@ from pipelines.programme.values import (
 )
 
 BATCH_ROWS = 65_536
+INTEGER_LIMIT = 2**31  # INTEGER columns
+_NONE_FLAGGED: frozenset[int] = frozenset()
 SOURCE_ROW = "_source_row"
 
 
@@ -76,10 +78,14 @@ def _converter(spec: FieldSpec) -> Callable[[object], object]:
     """Parse a non-empty cell and check its limits; raises CellError."""
     if spec.type is FieldType.DECIMAL:
         scale, low, high = spec.scale, spec.min, spec.max
+        max_digits = DECIMAL_PRECISION - scale
 
         def convert_decimal(raw: object) -> object:
             value = parse_decimal(raw, scale)
-            if low is not None and decimal_below(value, low):
+            if len(value) > max_digits and len(value.lstrip("-").split(".")[0]) > max_digits:
+                raise CellError("type", f"{value} is too large (at most {max_digits} digits "
+                                        "before the decimal separator)")
+            if low is not None and (value[0] == "-" or low != 0) and decimal_below(value, low):
                 raise CellError("min", f"must be at least {low}")
             if high is not None and decimal_above(value, high):
                 raise CellError("max", f"must be at most {high}")
@@ -91,6 +97,8 @@ def _converter(spec: FieldSpec) -> Callable[[object], object]:
 
         def convert_integer(raw: object) -> object:
             value = parse_integer(raw)
+            if not -INTEGER_LIMIT < value < INTEGER_LIMIT:
+                raise CellError("type", f"{value} is too large for a whole-number column")
             if low is not None and value < low:
                 raise CellError("min", f"must be at least {low}")
             if high is not None and value > high:
@@ -100,7 +108,8 @@ def _converter(spec: FieldSpec) -> Callable[[object], object]:
         return convert_integer
     if spec.type is FieldType.ENUM:
         allowed = {v.casefold(): v for v in spec.enum}
-        return lambda raw: parse_enum(raw, allowed)
+        exact = frozenset(spec.enum)
+        return lambda raw: raw if raw in exact else parse_enum(raw, allowed)
     if spec.type is FieldType.STRING and spec.pattern:
         pattern = re.compile(spec.pattern)
 
@@ -118,7 +127,7 @@ def _converter(spec: FieldSpec) -> Callable[[object], object]:
 
 def _blank(cells: list[object], text_cells: bool) -> bool:
     if text_cells:
-        return not any(c.strip() for c in cells)  # type: ignore[union-attr]
+        return not "".join(cells).strip()  # type: ignore[arg-type]
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
@@ -132,7 +141,7 @@ class _FileChecker:
         self.width = len(table.header)
         self.index: dict[str, int] = {}
         self.arrow_schema = staged_schema(schema)
-        self.buffers: list[list[object]] = [[] for _ in range(len(schema.fields) + 1)]
+        self.staged: list[list[object]] = []  # rows not yet in a record batch
 
     def column_name(self, i: int) -> str:
         if i < self.width and self.header[i]:
@@ -163,15 +172,16 @@ class _FileChecker:
                                   f"{', '.join(ignored)}")
         self.out.columns = set(self.index)
 
-    def scan_personal_data(self, row_no: int, cells: list[object]) -> set[int]:
+    def scan_personal_data(self, row_no: int, cells: list[object]) -> frozenset[int]:
         """Cells that look like CPR numbers; each is reported with the number masked."""
         if self.table.text_cells:
             joined = "\x1f".join(cells)  # type: ignore[arg-type]
         else:
             joined = "\x1f".join(as_text(c) for c in cells if c is not None)
         if not find_cpr(joined):
-            return set()
-        flagged = {i for i, c in enumerate(cells) if c is not None and find_cpr(as_text(c))}
+            return _NONE_FLAGGED
+        flagged = frozenset(i for i, c in enumerate(cells)
+                            if c is not None and find_cpr(as_text(c)))
         for i in sorted(flagged):
             column = self.column_name(i)
             self.problems.add(row_no, column, "personal_data",
@@ -182,24 +192,23 @@ class _FileChecker:
 
     def check_rows(self, rows: Iterable[Row]) -> None:
         fields = self.schema.fields
-        plan = [(k, spec, self.index.get(spec.name), _converter(spec))
-                for k, spec in enumerate(fields)]
+        n_fields = len(fields)
+        plan = [(k, spec, self.index[spec.name], _converter(spec))
+                for k, spec in enumerate(fields) if spec.name in self.index]
         position = {spec.name: k for k, spec in enumerate(fields)}
         order_rules = [(position[s.name], position[s.not_before], s) for s in fields
                        if s.not_before]
         text_cells = self.table.text_cells
-        problems, buffers, width = self.problems, self.buffers, self.width
+        problems, staged, width = self.problems, self.staged, self.width
         for row_no, cells in rows:
             if _blank(cells, text_cells):
                 continue
             flagged = self.scan_personal_data(row_no, cells)
             if len(cells) != width and self._bad_shape(row_no, cells):
                 continue
-            values: list[object] = [None] * len(fields)
+            values: list[object] = [None] * n_fields
             empty: list[int] = []
             for k, spec, idx, convert in plan:
-                if idx is None or idx in flagged:
-                    continue
                 raw = cells[idx] if idx < len(cells) else None
                 if raw is None or (raw.__class__ is str and not raw.strip()):  # type: ignore
                     if spec.empty_allowed_when:
@@ -207,6 +216,8 @@ class _FileChecker:
                     elif spec.required:
                         problems.add(row_no, spec.name, "required",
                                      f"{spec.name} must not be empty")
+                    continue
+                if idx in flagged:
                     continue
                 try:
                     values[k] = convert(raw)
@@ -220,11 +231,9 @@ class _FileChecker:
                                  f"{values[before_k]}", values[k])
             for k in empty:
                 self._check_empty(row_no, fields[k], values, position)
-            for k, value in enumerate(values):
-                buffers[k].append(value)
-            buffers[-1].append(row_no)
-            self.out.rows += 1
-            if len(buffers[-1]) >= BATCH_ROWS:
+            values.append(row_no)
+            staged.append(values)
+            if len(staged) >= BATCH_ROWS:
                 self.flush()
         self.flush()
 
@@ -253,12 +262,14 @@ class _FileChecker:
                 return
 
     def flush(self) -> None:
-        if not self.buffers[-1]:
+        if not self.staged:
             return
+        columns = zip(*self.staged, strict=True)
         arrays = [pa.array(values, type=f.type)
-                  for values, f in zip(self.buffers, self.arrow_schema, strict=True)]
+                  for values, f in zip(columns, self.arrow_schema, strict=True)]
         self.out.batches.append(pa.RecordBatch.from_arrays(arrays, schema=self.arrow_schema))
-        self.buffers = [[] for _ in self.buffers]
+        self.out.rows += len(self.staged)
+        self.staged.clear()
 
 
 def check_file(inbound: InboundFile, schema: EntitySchema | None, data: bytes) -> CheckedFile:

@@ -104,6 +104,8 @@ def _split_number(body: str) -> tuple[str, str]:
 
 def parse_decimal(raw: object, scale: int) -> str:
     """Canonical text of a decimal number with at most ``scale`` decimals."""
+    if raw.__class__ is str and scale >= 2 and _SIMPLE_DECIMAL.fullmatch(raw):
+        return raw.replace(",", ".")  # the common case, fast
     if isinstance(raw, bool):
         raise CellError("type", f"{raw!r} is not a number")
     if isinstance(raw, int):
@@ -113,8 +115,6 @@ def parse_decimal(raw: object, scale: int) -> str:
     if not isinstance(raw, str):
         raise CellError("type", f"{as_text(raw)!r} is not a number")
     text = raw.strip()
-    if scale >= 2 and _SIMPLE_DECIMAL.fullmatch(text):  # the common case, fast
-        return text.replace(",", ".")
     body = text.translate(_DROP_SPACES)
     sign = ""
     if body[:1] in ("-", "+", "\u2212"):
@@ -186,7 +186,12 @@ def parse_date(raw: object) -> str:
         raise CellError("type", f"{text!r} is not a valid date") from None
 
 
+_BOOLEAN_WORDS = {**dict.fromkeys(TRUE_WORDS, True), **dict.fromkeys(FALSE_WORDS, False)}
+
+
 def parse_boolean(raw: object) -> bool:
+    if (fast := _BOOLEAN_WORDS.get(raw)) is not None:  # type: ignore[call-overload]
+        return fast
     if isinstance(raw, bool):
         return raw
     if isinstance(raw, int | float) and raw in (0, 1):
@@ -202,6 +207,8 @@ def parse_boolean(raw: object) -> bool:
 
 def parse_cvr(raw: object) -> str:
     """8 digits passing modulus 11; spaces and a leading DK are ignored."""
+    if raw.__class__ is str and is_valid_cvr(raw):
+        return raw  # the common case, fast
     text = as_text(raw).replace(" ", "").replace("\u00a0", "")
     if text[:2].upper() == "DK":
         text = text[2:]

@@ -55,3 +55,34 @@ def smv_vs_large_rd(summary: pd.DataFrame, target: Path, notice: str | None) -> 
     fig.tight_layout(rect=(0, 0.08 if notice else 0.05, 1, 1))
     fig.savefig(target)
     plt.close(fig)
+
+
+def cluster_overview(outcomes: pd.DataFrame, target: Path, notice: str | None) -> None:
+    """Per cluster, 2025-2028 so far: SMEs funded, funding to SMEs and the SME funding rate."""
+    plt = _pyplot()
+    per_cluster = outcomes.groupby(["cluster_id", "cluster_name"], as_index=False).agg(
+        smv_funded=("smv_funded", "sum"), funding=("smv_funding_dkk", "sum"),
+        own=("smv_own_contribution_dkk", "sum"))
+    per_cluster["rate"] = 100 * per_cluster["funding"] / (
+        per_cluster["funding"] + per_cluster["own"]).where(lambda s: s > 0)
+    per_cluster = per_cluster.sort_values("cluster_id")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5.5), dpi=120, sharey=True)
+    labels = per_cluster["cluster_id"]
+    left.barh(labels, per_cluster["funding"] / 1e6, color="#c55a11")
+    left.set_xlabel("Cluster funding to SMEs, mio. kr.")
+    left.invert_yaxis()
+    right.barh(labels, per_cluster["rate"], color="#1f4e79")
+    right.axvline(70, color="#b00000", linestyle="--", linewidth=1)
+    right.annotate("70 % max.", (70, -0.6), color="#b00000", fontsize=8, ha="left")
+    right.set_xlim(0, 100)
+    right.set_xlabel("SME funding rate, % (funding / (funding + own contribution))")
+    fig.suptitle("Cluster outcomes 2025-2028 so far: funding to SMEs and funding rate")
+    caption = ("Source: cluster organisations' reports (cluster_outcomes); SME participations "
+               "counted in the year their project starts.")
+    if notice:
+        caption = f"{notice}\n{caption}"
+    fig.text(0.01, 0.01, caption, fontsize=8, color="#b00000" if notice else "#333333",
+             va="bottom")
+    fig.tight_layout(rect=(0, 0.08 if notice else 0.05, 1, 0.95))
+    fig.savefig(target)
+    plt.close(fig)

@@ -137,10 +137,14 @@ def _guard(published: Path, provenance: Provenance) -> str | None:
     current = _current_manifest(published)
     if current is None:
         return None
-    if provenance.synthetic and current.get("synthetic") is False:
+    current_has_live_dst = bool(current.get("dst", {}).get("tables")) and (
+        current.get("synthetic") is False)
+    current_has_reported = bool(current.get("programme", {}).get("inputs")) and (
+        current.get("sample") is False)
+    if provenance.synthetic and current_has_live_dst:
         return ("the current release is built from live DST data; a release from the synthetic "
                 "snapshot never replaces it")
-    if provenance.sample and current.get("sample") is False:
+    if provenance.sample and current_has_reported:
         return ("the current release is built from the cluster organisations' reported data; "
                 "a release from the programme sample never replaces it")
     return None
@@ -266,6 +270,10 @@ def publish_release(*, published: Path, warehouse: Path, marts: tuple[Mart, ...]
         figures.smv_vs_large_rd(tables["smv_rd_share_summary"],
                                 building / "figures" / "smv_vs_large_rd_fixed_prices.png",
                                 SYNTHETIC_NOTICE if provenance.synthetic else None)
+    if "cluster_outcomes" in tables:
+        figures.cluster_overview(tables["cluster_outcomes"],
+                                 building / "figures" / "cluster_outcomes_overview.png",
+                                 SAMPLE_NOTICE if provenance.sample else None)
     (building / "data_dictionary.md").write_text(data_dictionary(marts, rows, notice),
                                                  encoding="utf-8")
     docs = quality_dir / "gx" / "uncommitted" / "data_docs" / "local_site"

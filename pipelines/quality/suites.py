@@ -19,14 +19,16 @@ from pipelines.catalog import Mart
 DST_MAX_AGE_YEARS = 3
 # dbt contract type -> pandas dtypes DuckDB may hand back (float64 when an int column has NULLs)
 PANDAS_TYPES = {
-    "integer": ["int8", "int16", "int32", "int64", "Int32", "Int64", "float64"],
-    "bigint": ["int32", "int64", "Int64", "float64"],
-    "double": ["float32", "float64", "Float64"],
+    "integer": ["int8", "int16", "int32", "int64", "Int32Dtype", "Int64Dtype", "float64"],
+    "bigint": ["int32", "int64", "Int64Dtype", "float64"],
+    "double": ["float32", "float64", "Float64Dtype"],
     "varchar": ["str", "object"],  # handed to GX as object, see as_validation_frame
     "boolean": ["bool", "BooleanDtype", "object"],
     "date": ["datetime64[ns]", "datetime64[us]", "datetime64[ms]", "datetime64[s]", "object"],
     "timestamp": ["datetime64[ns]", "datetime64[us]", "object"],
+    "decimal(18,2)": ["float64"],
 }
+PROGRAMME_ALLOCATION_DKK = 662_000_000  # Klyngeprogrammet 2025-2028
 
 
 def _rounding_tolerance(total: pd.Series) -> pd.Series:
@@ -82,10 +84,34 @@ def _smv_business_share(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
         meta={"rule": "size classes add up to all firms"})]
 
 
+def _cluster_outcomes(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
+    df = df.copy()
+    df["_check_grants_minus_allocation"] = (
+        df.groupby("year")["grant_2025_2028_dkk"].transform("sum") - PROGRAMME_ALLOCATION_DKK
+    ).abs()
+    return df, [gx.expectations.ExpectColumnValuesToBeBetween(
+        column="_check_grants_minus_allocation", min_value=0, max_value=0.5,
+        meta={"rule": "cluster grants add up to the 662 mio. kr. allocation"})]
+
+
+def _cluster_programme_summary(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
+    return df, [
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="grant_2025_2028_dkk", min_value=PROGRAMME_ALLOCATION_DKK - 0.5,
+            max_value=PROGRAMME_ALLOCATION_DKK + 0.5,
+            meta={"rule": "programme grants add up to the 662 mio. kr. allocation"}),
+        gx.expectations.ExpectColumnValuesToBeInSet(
+            column="period", value_set=["2025", "2026", "2027", "2028", "total"],
+            meta={"rule": "one row per programme year plus the total"}),
+    ]
+
+
 EXTRA_RULES: dict[str, Callable[[pd.DataFrame, object], tuple[pd.DataFrame, list]]] = {
     "smv_rd_share": _smv_rd_share,
     "smv_rd_share_summary": _smv_rd_share_summary,
     "smv_business_share": _smv_business_share,
+    "cluster_outcomes": _cluster_outcomes,
+    "cluster_programme_summary": _cluster_programme_summary,
 }
 
 

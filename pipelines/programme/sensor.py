@@ -1,0 +1,109 @@
+"""A sensor that starts a run when programme report files arrive or change.
+
+It watches the report files directly in the inbound folder (not ``sample/``, not the
+quarantine folder, which is elsewhere). The cursor keeps each file's size, mtime and SHA-256:
+a file is only hashed again when its size or mtime changed, and a run starts only when a file
+is new or its content changed, once per such change. A file touched without a change in
+content starts nothing; a file that disappears (e.g. moved to quarantine by the run) starts
+nothing either. A file modified less than ``settle_seconds`` ago is still being copied in and
+waits for a later tick, so that half a file is never read (and quarantined).
+"""
+
+import hashlib
+import json
+import time
+from pathlib import Path
+
+from dagster import (
+    DefaultSensorStatus,
+    RunRequest,
+    SensorDefinition,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
+
+from pipelines.programme.discover import report_paths
+from pipelines.settings import load_settings
+
+SENSOR_NAME = "programme_inbound_sensor"
+MINIMUM_INTERVAL_SECONDS = 60
+SETTLE_SECONDS = 30.0
+
+Fingerprints = dict[str, list]  # file name -> [size, mtime_ns, sha256]
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _read_cursor(cursor: str | None) -> Fingerprints:
+    if not cursor:
+        return {}
+    try:
+        data = json.loads(cursor)
+    except ValueError:
+        return {}  # an unreadable cursor: treat every file as new once
+    return data if isinstance(data, dict) else {}
+
+
+def scan(inbound_dir: Path, previous: Fingerprints, settle_seconds: float,
+         now: float) -> tuple[Fingerprints, list[str], list[str]]:
+    """Fingerprints of the settled files, the names new or changed since ``previous``, and
+    the names still settling."""
+    current: Fingerprints = {}
+    settling: list[str] = []
+    for path in report_paths(inbound_dir):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue  # moved away while we looked
+        name = path.name
+        if now - stat.st_mtime < settle_seconds:
+            settling.append(name)
+            if name in previous:
+                current[name] = previous[name]  # judge the change once it has settled
+            continue
+        before = previous.get(name)
+        if before and before[0] == stat.st_size and before[1] == stat.st_mtime_ns:
+            current[name] = before
+        else:
+            current[name] = [stat.st_size, stat.st_mtime_ns, _sha256(path)]
+    changed = sorted(n for n, fp in current.items()
+                     if n not in previous or previous[n][2] != fp[2])
+    return current, changed, settling
+
+
+def build_programme_sensor(job, *, settle_seconds: float = SETTLE_SECONDS,
+                           name: str = SENSOR_NAME) -> SensorDefinition:
+    """A sensor starting ``job`` once per new or changed set of programme report files."""
+
+    @sensor(
+        name=name,
+        job=job,
+        minimum_interval_seconds=MINIMUM_INTERVAL_SECONDS,
+        default_status=DefaultSensorStatus.RUNNING,
+        description="Starts a run when cluster programme report files arrive or change in "
+                    "the inbound folder.",
+    )
+    def _programme_inbound(context: SensorEvaluationContext):
+        inbound_dir = load_settings().programme_inbound_dir
+        previous = _read_cursor(context.cursor)
+        current, changed, settling = scan(inbound_dir, previous, settle_seconds, time.time())
+        cursor = json.dumps(current, sort_keys=True)
+        if not changed:
+            wait = f"; still being copied in: {', '.join(settling)}" if settling else ""
+            return SensorResult(skip_reason=SkipReason(f"no new or changed files{wait}"),
+                                cursor=cursor)
+        # Unique per change: the same file set coming back later starts a run again.
+        run_key = hashlib.sha256(f"{context.cursor or ''}->{cursor}".encode()).hexdigest()[:32]
+        context.log.info(f"new or changed programme files: {', '.join(changed)}")
+        return SensorResult(
+            run_requests=[RunRequest(run_key=run_key, tags={
+                "klynge/trigger": name,
+                "klynge/files": ", ".join(changed)[:200]})],
+            cursor=cursor)
+
+    return _programme_inbound

@@ -1,0 +1,96 @@
+"""The synthetic generator (deterministic, 662 mio. kr., valid CVRs) and the generated docs."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import openpyxl
+
+from pipelines.programme.contract import load_contract
+from pipelines.programme.discover import BUNDLED_SAMPLE_DIR
+from pipelines.programme.docs import stale
+from pipelines.programme.generate import TOTAL_GRANT_DKK, generate
+from pipelines.programme.identifiers import is_valid_cvr
+from tests.programme.helpers import query, run_ingest
+
+
+def _clusters(path):
+    rows = list(openpyxl.load_workbook(path, read_only=True).worksheets[0]
+                .iter_rows(values_only=True))
+    header = rows.index(next(r for r in rows if r[0] == "cluster_id"))
+    return [dict(zip(rows[header], r, strict=True)) for r in rows[header + 1:]]
+
+
+def test_same_seed_gives_identical_bytes(tmp_path):
+    a = generate(tmp_path / "a", participants=400, seed=7)
+    b = generate(tmp_path / "b", participants=400, seed=7)
+    c = generate(tmp_path / "c", participants=400, seed=8)
+    for entity in a.paths:
+        assert a.paths[entity].read_bytes() == b.paths[entity].read_bytes(), entity
+    assert a.paths["participants"].read_bytes() != c.paths["participants"].read_bytes()
+    assert a.rows["participants"] == 400 and a.rows["cluster_finances"] == 44
+
+
+def test_committed_sample_is_what_the_generator_writes(tmp_path):
+    fresh = generate(tmp_path / "sample")
+    for path in fresh.paths.values():
+        committed = BUNDLED_SAMPLE_DIR / path.name
+        assert committed.read_bytes() == path.read_bytes(), (
+            f"{committed} is stale: run python -m pipelines.programme.generate")
+        assert committed.stat().st_size < 1_000_000
+
+
+def test_grants_sum_to_662_million_and_names_are_marked(tmp_path):
+    clusters = _clusters(BUNDLED_SAMPLE_DIR / "clusters.xlsx")
+    assert len(clusters) == 11
+    assert sum(c["grant_2025_2028_dkk"] for c in clusters) == TOTAL_GRANT_DKK == 662_000_000
+    assert all(c["name"].startswith("Eksempelklynge") and c["name"].endswith("(SAMPLE)")
+               for c in clusters)
+    assert all(is_valid_cvr(c["cvr"]) for c in clusters)
+
+
+def test_participants_mix_and_funding_rates():
+    text = (BUNDLED_SAMPLE_DIR / "participants.csv").read_text("utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 3000
+    types = {r["participant_type"] for r in rows}
+    assert types == {"smv", "large_enterprise", "university", "gts", "erhvervsakademi",
+                     "professionshoejskole", "other_public", "investor", "foreign"}
+    assert all(is_valid_cvr(r["cvr"]) for r in rows if r["participant_type"] != "foreign")
+    assert all(r["participant_name"].endswith("(SAMPLE)") for r in rows)
+    smv = [r for r in rows if r["participant_type"] == "smv"]
+    above = [r for r in smv if int(r["funding_received_dkk"]) > 0.7 * (
+        int(r["funding_received_dkk"]) + int(r["own_contribution_dkk"]))]
+    assert 0 < len(above) < 0.1 * len(smv)  # a few breaches for the quality findings
+
+
+def test_generated_set_loads_and_is_internally_consistent(data_dir):
+    generate(data_dir / "inbound" / "programme", participants=2_000, seed=3)
+    load = run_ingest(data_dir)
+    assert load.rows["participants"] == 2_000 and not load.stamp.is_sample
+    # project totals add up from participants; drawn funding stays within each grant
+    assert query(data_dir, """
+        select count(*) from raw.programme_projects p
+        join (select project_id, sum(funding_received_dkk) f, sum(own_contribution_dkk) o
+              from raw.programme_participants group by all) s using (project_id)
+        where p.cluster_funding_dkk <> s.f + p.overhead_dkk
+           or p.budget_dkk <> p.cluster_funding_dkk + s.o""") == [(0,)]
+    assert query(data_dir, """
+        select count(*) from raw.programme_clusters c
+        join (select cluster_id, sum(public_funding_drawn_dkk) d
+              from raw.programme_cluster_finances group by all) f using (cluster_id)
+        where f.d > c.grant_2025_2028_dkk""") == [(0,)]
+
+
+def test_generated_docs_and_templates_are_up_to_date():
+    assert stale(load_contract()) == [], "run python -m pipelines.programme.docs"
+
+
+def test_templates_load_as_a_valid_set(data_dir, inbound):
+    from pipelines.programme.docs import TEMPLATES_DIR
+
+    for template in TEMPLATES_DIR.iterdir():
+        (inbound / template.name).write_bytes(template.read_bytes())
+    load = run_ingest(data_dir)
+    assert set(load.rows.values()) == {1}

@@ -1,0 +1,250 @@
+"""The corpus of bad files: each is rejected whole with file, row, column and rule named,
+moved to quarantine with a JSON and a text report, and the loaded tables stay as they were."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipelines.programme.errors import ProgrammeIncompleteError, ProgrammeRejectedError
+from tests.programme.helpers import (
+    CLUSTERS,
+    INVALID_CVR,
+    PARTICIPANTS,
+    PROJECTS,
+    copy_rows,
+    csv_bytes,
+    run_ingest,
+    snapshot,
+    write_base,
+    write_csv,
+    write_xlsx,
+)
+
+
+def _projects_without_end_date():
+    return [[c for i, c in enumerate(r) if i != 4] for r in PROJECTS]
+
+
+def _set(rows, row, column, value):
+    rows = copy_rows(rows)
+    rows[row - 1][rows[0].index(column)] = value
+    return rows
+
+
+def _append(rows, row):
+    return [*copy_rows(rows), row]
+
+
+# (name, entity file to replace, rows, expected (row, column, rule))
+CASES = [
+    ("missing_column", "projects", _projects_without_end_date(), (1, "end_date",
+                                                                  "missing_column")),
+    ("bad_cvr", "clusters", _set(CLUSTERS, 3, "cvr", INVALID_CVR), (3, "cvr", "cvr")),
+    ("cvr_not_8_digits", "participants", _set(PARTICIPANTS, 2, "cvr", "1234567"),
+     (2, "cvr", "cvr")),
+    ("cpr_number", "participants", _set(PARTICIPANTS, 5, "participant_name",
+                                         "Alfa ApS v/ 010190-1234"),
+     (5, "participant_name", "personal_data")),
+    ("cpr_ten_digits_in_extra_column", "participants",
+     [r + [x] for r, x in zip(PARTICIPANTS, ["kontakt", "", "", "3112851234", "", ""],
+                              strict=True)], (4, "kontakt", "personal_data")),
+    ("negative_amount", "projects", _set(PROJECTS, 2, "budget_dkk", "-1.000,00"),
+     (2, "budget_dkk", "min")),
+    ("duplicate_id", "projects", _append(PROJECTS, copy_rows(PROJECTS)[1]),
+     (5, "project_id", "unique")),
+    ("duplicate_participant", "participants", _append(PARTICIPANTS, copy_rows(PARTICIPANTS)[2]),
+     (7, "project_id, cvr", "unique")),
+    ("unknown_cluster", "projects", _set(PROJECTS, 3, "cluster_id", "K09"),
+     (3, "cluster_id", "reference")),
+    ("unknown_project", "participants", _set(PARTICIPANTS, 6, "project_id", "K02-P0099"),
+     (6, "project_id", "reference")),
+    ("end_before_start", "projects", _set(PROJECTS, 4, "end_date", "2025-12-31"),
+     (4, "end_date", "date_order")),
+    ("enum", "participants", _set(PARTICIPANTS, 3, "participant_type", "large"),
+     (3, "participant_type", "enum")),
+    ("bad_date", "projects", _set(PROJECTS, 2, "start_date", "2025-02-30"),
+     (2, "start_date", "type")),
+    ("ambiguous_number", "projects", _set(PROJECTS, 3, "overhead_dkk", "1.500"),
+     (3, "overhead_dkk", "type")),
+    ("empty_cvr_not_foreign", "participants", _set(PARTICIPANTS, 2, "cvr", ""),
+     (2, "cvr", "required")),
+    ("year_out_of_range", "cluster_finances",
+     [r if i != 2 else [r[0], "2029", *r[2:]] for i, r in enumerate(
+         copy_rows([["cluster_id", "year", "public_funding_drawn_dkk",
+                     "private_financing_attracted_dkk"],
+                    ["K01", "2025", "1", "1"], ["K01", "2026", "1", "1"]]))],
+     (3, "year", "max")),
+    ("row_shape", "projects", _append(PROJECTS, ["K02-P0002", "K02", "Kort række"]),
+     (5, None, "row_shape")),
+]
+
+
+@pytest.fixture
+def loaded(data_dir, inbound):
+    """A good load already in the warehouse."""
+    write_base(inbound)
+    run_ingest(data_dir)
+    return snapshot(data_dir)
+
+
+def _assert_rejected(data_dir, inbound, quarantine, before, file_name, expected):
+    with pytest.raises(ProgrammeRejectedError) as info:
+        run_ingest(data_dir)
+    [rejection] = info.value.rejections
+    assert rejection.file == file_name
+    row, column, rule = expected
+    found = [(p.file, p.row, p.column, p.rule) for p in rejection.problems]
+    assert (file_name, row, column, rule) in found, found
+    message = str(info.value)
+    where = ", ".join([file_name] + ([f"row {row}"] if row else [])
+                      + ([f"column {column}"] if column else []))
+    assert f"{where}: {rule}:" in message
+    # moved, not copied; the report is next to it, in JSON and text
+    assert not (inbound / file_name).exists()
+    [moved] = [p for p in quarantine.iterdir() if not p.name.endswith((".json", ".txt"))]
+    assert moved.name.endswith("_" + file_name) and moved.name[:8].isdigit()
+    report = json.loads((quarantine / f"{moved.name}.report.json").read_text("utf-8"))
+    assert report["file"] == file_name and len(report["sha256"]) == 64
+    assert {"row": row, "column": column, "rule": rule} in [
+        {k: p[k] for k in ("row", "column", "rule")} for p in report["problems"]]
+    text = (quarantine / f"{moved.name}.report.txt").read_text("utf-8")
+    assert report["sha256"] in text and f"[{rule}]" in text
+    # the previous load is untouched, to the byte
+    assert snapshot(data_dir) == before
+    return info.value, report, text
+
+
+@pytest.mark.parametrize(("entity", "rows", "expected"),
+                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_file_is_rejected_whole_and_previous_load_stays(
+        data_dir, inbound, quarantine, loaded, entity, rows, expected):
+    write_csv(inbound / f"{entity}.csv", rows)
+    _assert_rejected(data_dir, inbound, quarantine, loaded, f"{entity}.csv", expected)
+    # the other files stay where they are
+    assert sorted(p.name for p in inbound.iterdir()) == sorted(
+        f"{e}.csv" for e in ("clusters", "projects", "participants", "cluster_finances")
+        if e != entity)
+
+
+def test_cpr_number_is_never_echoed(data_dir, inbound, quarantine, loaded):
+    write_csv(inbound / "participants.csv",
+              _set(PARTICIPANTS, 5, "participant_name", "Alfa ApS v/ 010190-1234"))
+    error, report, text = _assert_rejected(data_dir, inbound, quarantine, loaded,
+                                           "participants.csv",
+                                           (5, "participant_name", "personal_data"))
+    [problem] = [p for p in report["problems"] if p["rule"] == "personal_data"]
+    assert problem["value"] == "XXXXXX-XXXX"
+    assert "personal data: CPR-like number in column participant_name row 5" in str(error)
+    for shown in (str(error), json.dumps(report), text):
+        assert "010190" not in shown
+    assert "delete this copy" in text
+
+
+def test_unknown_file_name_is_quarantined(data_dir, inbound, quarantine, loaded):
+    write_csv(inbound / "noter.csv", [["a", "b"], ["1", "2"]])
+    error, report, _ = _assert_rejected(data_dir, inbound, quarantine, loaded, "noter.csv",
+                                        (None, None, "file_name"))
+    assert report["entity"] is None
+
+
+def test_xlsx_without_header_is_rejected(data_dir, inbound, quarantine, loaded):
+    (inbound / "clusters.csv").unlink()
+    write_xlsx(inbound / "clusters.xlsx", [["a", "b", "c"], ["K01", "x", "y"]])
+    _assert_rejected(data_dir, inbound, quarantine, loaded, "clusters.xlsx",
+                     (None, None, "header"))
+
+
+def test_xlsx_rows_are_numbered_as_excel_shows_them(data_dir, inbound, quarantine, loaded):
+    (inbound / "clusters.csv").unlink()
+    write_xlsx(inbound / "clusters.xlsx", _set(CLUSTERS, 3, "cvr", INVALID_CVR), title_rows=2)
+    _assert_rejected(data_dir, inbound, quarantine, loaded, "clusters.xlsx",
+                     (5, "cvr", "cvr"))  # 2 title rows, header row 3, K02 in row 5
+
+
+def test_duplicate_across_files_rejects_the_later_file(data_dir, inbound, quarantine, loaded):
+    write_csv(inbound / "projects_extra.csv", [PROJECTS[0], PROJECTS[3]])
+    error, report, _ = _assert_rejected(data_dir, inbound, quarantine, loaded,
+                                        "projects_extra.csv", (2, "project_id", "unique"))
+    assert "first in projects.csv row 4" in report["problems"][0]["message"]
+
+
+def test_all_problems_in_a_file_are_collected(data_dir, inbound, quarantine, loaded):
+    rows = _set(_set(PROJECTS, 2, "budget_dkk", "-5"), 3, "project_type", "andet")
+    rows = _set(rows, 4, "start_date", "i går")
+    write_csv(inbound / "projects.csv", rows)
+    error, report, _ = _assert_rejected(data_dir, inbound, quarantine, loaded, "projects.csv",
+                                        (2, "budget_dkk", "min"))
+    assert [(p["row"], p["rule"]) for p in report["problems"]] == [
+        (2, "min"), (3, "enum"), (4, "type")]
+
+
+def test_problems_are_capped_but_counted(data_dir, inbound, quarantine, loaded):
+    rows = copy_rows(PARTICIPANTS)
+    rows += [["K01-P0001", "", f"Firma {i}", "smv", "x", "1", "1", "ja"] for i in range(80)]
+    write_csv(inbound / "participants.csv", rows)
+    with pytest.raises(ProgrammeRejectedError) as info:
+        run_ingest(data_dir)
+    problems = info.value.rejections[0].problems
+    assert problems.total == 160 and len(problems.items) == 100 and problems.truncated
+    assert "and 155 more" in str(info.value)
+
+
+def test_reference_into_a_rejected_file_does_not_cascade(data_dir, inbound, quarantine, loaded):
+    """One bad CVR in clusters must not also quarantine the good projects file."""
+    write_csv(inbound / "clusters.csv", _set(CLUSTERS, 2, "cvr", INVALID_CVR))
+    with pytest.raises(ProgrammeRejectedError) as info:
+        run_ingest(data_dir)
+    assert [r.file for r in info.value.rejections] == ["clusters.csv"]
+    assert (inbound / "projects.csv").exists()
+
+
+def test_missing_entity_fails_without_quarantine(data_dir, inbound, quarantine):
+    write_base(inbound, skip="participants")
+    with pytest.raises(ProgrammeIncompleteError, match="no file for participants"):
+        run_ingest(data_dir)
+    assert not quarantine.exists()
+    assert len(list(inbound.iterdir())) == 3
+
+
+def test_broken_sample_is_never_moved(data_dir, inbound, quarantine):
+    sample = inbound / "sample"
+    write_base(sample)
+    write_csv(sample / "clusters.csv", _set(CLUSTERS, 2, "cvr", INVALID_CVR))
+    with pytest.raises(ProgrammeRejectedError) as info:
+        run_ingest(data_dir)
+    [rejection] = info.value.rejections
+    assert rejection.file == "sample/clusters.csv" and rejection.quarantined_to is None
+    assert "sample file, not moved" in str(info.value)
+    assert (sample / "clusters.csv").exists() and not quarantine.exists()
+
+
+def _mixed_encodings() -> bytes:
+    good = csv_bytes(CLUSTERS, encoding="utf-8")
+    return good + "K03;Klynge for Æbler;x;90000012;Sjælland;1\r\n".encode("cp1252")
+
+
+RAW_CASES = [
+    ("not_any_encoding", "clusters.csv", csv_bytes(CLUSTERS, encoding="utf-8") + b"\x81\r\n",
+     (4, None, "encoding")),
+    ("mixed_encodings", "clusters.csv", _mixed_encodings(), (4, None, "encoding")),
+    ("utf16", "clusters.csv", "cluster_id;name\r\n".encode("utf-16"), (None, None, "encoding")),
+    ("corrupt_xlsx", "clusters.xlsx", b"PK\x03\x04 not really a zip", (None, None,
+                                                                       "file_format")),
+    ("old_xls", "clusters.xls", b"\xd0\xcf\x11\xe0", (None, None, "file_format")),
+    ("too_large_amount", "clusters.csv",
+     csv_bytes(_set(CLUSTERS, 2, "grant_2025_2028_dkk", "12345678901234567,00")),
+     (2, "grant_2025_2028_dkk", "type")),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "expected"), [c[1:] for c in RAW_CASES],
+                         ids=[c[0] for c in RAW_CASES])
+def test_unreadable_file_is_rejected(data_dir, inbound, quarantine, loaded, name, data,
+                                     expected):
+    (inbound / "clusters.csv").unlink()
+    (inbound / name).write_bytes(data)
+    if not name.startswith("clusters."):
+        write_csv(inbound / "clusters_ok.csv", CLUSTERS)
+    _assert_rejected(data_dir, inbound, quarantine, loaded, name, expected)

@@ -1,0 +1,139 @@
+"""Programme marts on a small hand-made dataset, against numbers worked out by hand.
+
+Two clusters (grants 400 + 262 = 662 mio. kr.), three projects, eight participations. SME "A"
+takes part in projects of both clusters, so programme-level SME counts must count it once.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from tests.warehouse_helpers import load_snapshot, query, run_dbt
+
+LINEAGE = "'hand.csv' as _source_file, 'x' as _source_sha256, 2 as _source_row, " \
+          "now()::timestamp as _loaded_at, false as _is_sample, 1 as _contract_version"
+
+RAW = {
+    "programme_clusters": """
+        select * from (values
+          ('K01', 'Testklynge Et', 'energi', '10000009', 'Midtjylland', 400000000.00),
+          ('K02', 'Testklynge To', 'sundhed', '10000009', 'Hovedstaden', 262000000.00))
+        as t (cluster_id, name, business_area, cvr, region, grant_2025_2028_dkk)""",
+    "programme_projects": """
+        select project_id, cluster_id, title, start_date::date as start_date,
+               end_date::date as end_date, budget_dkk::decimal(18,2) as budget_dkk,
+               cluster_funding_dkk::decimal(18,2) as cluster_funding_dkk,
+               overhead_dkk::decimal(18,2) as overhead_dkk,
+               private_cofinancing_dkk::decimal(18,2) as private_cofinancing_dkk, project_type
+        from (values
+          ('P1', 'K01', 'Et', '2025-03-01', '2026-06-30', 1000000, 600000, 60000, 100000, 'rd'),
+          ('P2', 'K01', 'To', '2026-01-01', '2026-12-31', 400000, 200000, 50000, 0, 'rd'),
+          ('P3', 'K02', 'Tre', '2025-05-01', '2027-04-30', 800000, 300000, 30000, 0, 'rd'))
+        as t (project_id, cluster_id, title, start_date, end_date, budget_dkk,
+              cluster_funding_dkk, overhead_dkk, private_cofinancing_dkk, project_type)""",
+    "programme_participants": """
+        select project_id, cvr, participant_name, participant_type, 1.0::decimal(18,2) as fte,
+               funding_received_dkk::decimal(18,2) as funding_received_dkk,
+               own_contribution_dkk::decimal(18,2) as own_contribution_dkk, new_to_rd
+        from (values
+          ('P1', '11111111', 'A', 'smv', 300000, 150000, true),
+          ('P1', '22222222', 'B', 'smv', 200000, 50000, false),
+          ('P1', '33333333', 'U', 'university', 100000, 0, false),
+          ('P2', '11111111', 'A', 'smv', 100000, 100000, false),
+          ('P2', '44444444', 'G', 'gts', 100000, 0, false),
+          ('P3', '11111111', 'A', 'smv', 150000, 150000, true),
+          ('P3', '55555555', 'L', 'large_enterprise', 0, 200000, false),
+          ('P3', '66666666', 'E', 'erhvervsakademi', 50000, 0, false))
+        as t (project_id, cvr, participant_name, participant_type, funding_received_dkk,
+              own_contribution_dkk, new_to_rd)""",
+    "programme_cluster_finances": """
+        select cluster_id, year::integer as year,
+               public_funding_drawn_dkk::decimal(18,2) as public_funding_drawn_dkk,
+               private_financing_attracted_dkk::decimal(18,2)
+                   as private_financing_attracted_dkk, null::varchar as note
+        from (values ('K01', 2025, 10000000, 2000000), ('K01', 2026, 5000000, 5000000),
+                     ('K02', 2025, 300000000, 0))
+        as t (cluster_id, year, public_funding_drawn_dkk, private_financing_attracted_dkk)""",
+}
+
+
+@pytest.fixture(scope="module")
+def marts(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("programme") / "data"
+    data_dir.mkdir()
+    warehouse = data_dir / "warehouse.duckdb"
+    load_snapshot(warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        for table, sql in RAW.items():
+            con.execute(f"create table raw.{table} as select *, {LINEAGE} from ({sql})")
+    run_dbt(data_dir, "build")
+    return warehouse
+
+
+def row(warehouse, table, where):
+    df = query(warehouse, f"select * from marts.{table} where {where}")
+    assert len(df) == 1, df
+    return df.iloc[0]
+
+
+def test_cluster_year_measures(marts):
+    k01_25 = row(marts, "cluster_outcomes", "cluster_id = 'K01' and year = 2025")
+    assert (k01_25.projects_started, k01_25.projects_active, k01_25.smv_funded) == (1, 1, 2)
+    assert k01_25.smv_funding_dkk == 500_000 and k01_25.smv_own_contribution_dkk == 200_000
+    assert k01_25.smv_funding_rate_pct == pytest.approx(100 * 500 / 700)
+    assert k01_25.avg_funding_per_smv_dkk == pytest.approx(250_000)
+    assert k01_25.overhead_share_pct == pytest.approx(10.0)
+    assert (k01_25.projects_with_knowledge_institution, k01_25.projects_with_university,
+            k01_25.projects_with_gts) == (1, 1, 0)
+    assert k01_25.smv_new_to_rd == 1
+    assert k01_25.private_financing_share_pct == pytest.approx(100 * 2 / 12)
+    assert k01_25.grant_2025_2028_dkk == 400_000_000
+
+    k01_26 = row(marts, "cluster_outcomes", "cluster_id = 'K01' and year = 2026")
+    assert (k01_26.projects_started, k01_26.projects_active, k01_26.smv_funded) == (1, 2, 1)
+    assert k01_26.smv_funding_rate_pct == pytest.approx(50.0)
+    assert k01_26.overhead_share_pct == pytest.approx(25.0)
+    assert (k01_26.projects_with_gts, k01_26.smv_new_to_rd) == (1, 0)
+    assert k01_26.private_financing_share_pct == pytest.approx(50.0)
+
+    k01_27 = row(marts, "cluster_outcomes", "cluster_id = 'K01' and year = 2027")
+    assert (k01_27.projects_started, k01_27.projects_active, k01_27.smv_funded) == (0, 0, 0)
+    assert pd.isna(k01_27.smv_funding_rate_pct)  # nothing funded: no rate, not 0
+
+    k02_27 = row(marts, "cluster_outcomes", "cluster_id = 'K02' and year = 2027")
+    assert (k02_27.projects_started, k02_27.projects_active) == (0, 1)
+    assert len(query(marts, "select * from marts.cluster_outcomes")) == 2 * 4
+
+
+def test_programme_summary_counts_smes_once(marts):
+    y25 = row(marts, "cluster_programme_summary", "period = '2025'")
+    assert (y25.projects_started, y25.projects_active, y25.smv_funded) == (2, 2, 2)
+    assert y25.smv_funding_dkk == 650_000 and y25.smv_own_contribution_dkk == 350_000
+    assert y25.smv_funding_rate_pct == pytest.approx(65.0)
+    assert y25.avg_funding_per_smv_dkk == pytest.approx(325_000)
+    assert (y25.projects_with_university, y25.projects_with_erhvervsakademi) == (1, 1)
+    assert y25.smv_new_to_rd == 1
+    assert y25.public_funding_drawn_dkk == 310_000_000
+    assert y25.cluster_funded_smv_rd_mio_dkk == pytest.approx(1.0)
+    assert pd.isna(y25.dst_smv_rd_current_mio_dkk)  # DST has no 2025 figure yet
+
+    total = row(marts, "cluster_programme_summary", "period = 'total'")
+    assert pd.isna(total.year)
+    assert (total.projects_started, total.projects_active, total.smv_funded) == (3, 3, 2)
+    assert total.smv_funding_dkk == 750_000
+    assert total.smv_funding_rate_pct == pytest.approx(62.5)
+    assert total.avg_funding_per_smv_dkk == pytest.approx(375_000)
+    assert total.grant_2025_2028_dkk == 662_000_000
+
+
+def test_quality_findings_keep_breaches_visible(marts):
+    with duckdb.connect(str(marts), read_only=True) as con:
+        findings = con.execute("select rule, cluster_id, project_id, cvr, observed_value, "
+                               "threshold from marts.quality_findings order by rule").fetchall()
+    assert findings == [
+        ("overhead_share_above_norm", "K01", "P2", None, pytest.approx(25.0), 20.0),
+        ("public_funding_above_grant", "K02", None, None, 300_000_000.0, 262_000_000.0),
+        ("smv_funding_rate_above_max", "K01", "P1", "22222222", pytest.approx(80.0), 70.0),
+    ]

@@ -8,7 +8,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 HOST ?= 127.0.0.1
 PORT ?= 3000
 
-.PHONY: install run test lint dev validate lock demo-snapshot record-snapshot clean programme-sample programme-docs
+.PHONY: install run test lint dev validate lock demo-snapshot record-snapshot clean programme-sample programme-docs bench
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -64,3 +64,7 @@ programme-sample: install
 
 programme-docs: install
 	$(BIN)/python -m pipelines.programme.docs
+
+# Benchmarks (not part of `make test`): prints a table and writes bench/results.json.
+bench: install
+	$(BIN)/python -m bench.run

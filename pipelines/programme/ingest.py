@@ -28,8 +28,13 @@ from pipelines.programme.errors import (
     ProgrammeRejectedError,
     Rejection,
 )
-from pipelines.programme.load import LoadStamp, previous_files, replace_tables
-from pipelines.programme.quarantine import quarantine_file
+from pipelines.programme.load import (
+    LoadStamp,
+    previous_files,
+    previous_load_time,
+    replace_tables,
+)
+from pipelines.programme.quarantine import quarantine_file, rejected_since
 from pipelines.programme.validate import CheckedFile, check_file
 
 Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
@@ -117,12 +122,22 @@ def ingest_programme(inbound_dir: Path, quarantine_dir: Path, connect: Connect, 
                       batch.is_sample)
     with connect() as con:
         before = previous_files(con)
+        last_load = previous_load_time(con)
+        gone = sorted(set(before) - {c.file.relative for c in checked})
+        gone = [f for f in gone if not f.startswith("sample/")]
+        unresolved = rejected_since(quarantine_dir, gone, last_load) if last_load else {}
+        if unresolved:
+            raise ProgrammeIncompleteError(
+                "the last good load included "
+                + ", ".join(f"{f} (rejected since, see quarantine/{r})"
+                            for f, r in unresolved.items())
+                + ". Loading without it would drop its rows from the marts, so nothing was "
+                "loaded and the previous load stays in use. Send a corrected file; to drop the "
+                "file on purpose, delete its report from the quarantine folder.")
         rows = replace_tables(con, checked, schemas, stamp)
-    gone = sorted(set(before) - {c.file.relative for c in checked})
-    gone = [f for f in gone if not f.startswith("sample/")]
     if gone:
         note = (f"files in the previous load are not in this one: {', '.join(gone)} "
-                "(removed, renamed or quarantined?)")
+                "(removed or renamed)")
         log.warning(note)
         notes.append(note)
     files = [FileLoad(c.file.entity or "", c.file.relative, c.sha256, c.rows, c.format or "")

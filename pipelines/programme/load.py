@@ -53,6 +53,12 @@ def ensure_loads_table(con: duckdb.DuckDBPyConnection) -> None:
             loaded_at timestamp, is_sample boolean, contract_version integer)""")
 
 
+def previous_load_time(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """When the most recent load happened (UTC, naive), or None before the first."""
+    ensure_loads_table(con)
+    return con.execute(f"select max(loaded_at) from {LOADS_TABLE}").fetchone()[0]
+
+
 def previous_files(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The files of the most recent load (empty before the first)."""
     ensure_loads_table(con)

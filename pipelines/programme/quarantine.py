@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.programme.validate import CheckedFile
@@ -92,3 +92,26 @@ def quarantine_file(checked: CheckedFile, quarantine_dir: Path, at: datetime) ->
         json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     Path(f"{target}.report.txt").write_text(report_text(data), encoding="utf-8")
     return target
+
+
+def rejected_since(quarantine_dir: Path, files: list[str], since: datetime) -> dict[str, str]:
+    """Of ``files`` (inbound-relative names), those rejected after ``since``: name -> report.
+
+    A file that was part of the last good load and has since been rejected must not silently
+    drop out of the next load: its rows would vanish from the marts.
+    """
+    if not files or not quarantine_dir.exists():
+        return {}
+    wanted = set(files)
+    found: dict[str, str] = {}
+    for path in sorted(quarantine_dir.glob("*.report.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            rejected_at = datetime.fromisoformat(str(data["rejected_at"]))
+        except (OSError, ValueError, KeyError):
+            continue
+        if rejected_at.tzinfo is not None:
+            rejected_at = rejected_at.astimezone(UTC).replace(tzinfo=None)
+        if data.get("file") in wanted and rejected_at > since:
+            found[str(data["file"])] = path.name
+    return found

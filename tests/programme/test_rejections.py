@@ -248,3 +248,35 @@ def test_unreadable_file_is_rejected(data_dir, inbound, quarantine, loaded, name
     if not name.startswith("clusters."):
         write_csv(inbound / "clusters_ok.csv", CLUSTERS)
     _assert_rejected(data_dir, inbound, quarantine, loaded, name, expected)
+
+
+def test_rejected_file_from_last_load_blocks_until_resent_or_dropped(
+        data_dir, inbound, quarantine):
+    """A file that was loaded and is then rejected must not silently drop out of the marts."""
+    from tests.programme.helpers import CVR_D
+
+    write_base(inbound)
+    extra = [PARTICIPANTS[0], ["K02-P0001", CVR_D, "Delta ApS (SAMPLE)", "smv", "1", "10000",
+                               "10000", "ja"]]
+    write_csv(inbound / "participants_extra.csv", extra)
+    run_ingest(data_dir)
+    before = snapshot(data_dir)
+    write_csv(inbound / "participants_extra.csv", _set(extra, 2, "cvr", INVALID_CVR))
+    with pytest.raises(ProgrammeRejectedError):
+        run_ingest(data_dir)
+    assert not (inbound / "participants_extra.csv").exists()
+    with pytest.raises(ProgrammeIncompleteError) as info:
+        run_ingest(data_dir)
+    assert "participants_extra.csv (rejected since" in str(info.value)
+    assert snapshot(data_dir) == before
+    # resending a corrected file resolves it
+    write_csv(inbound / "participants_extra.csv", extra)
+    run_ingest(data_dir)
+    # dropping it on purpose: delete the quarantine report, then the set loads without it
+    write_csv(inbound / "participants_extra.csv", _set(extra, 2, "cvr", INVALID_CVR))
+    with pytest.raises(ProgrammeRejectedError):
+        run_ingest(data_dir)
+    for report in quarantine.glob("*.report.json"):
+        report.unlink()
+    load = run_ingest(data_dir)
+    assert "participants_extra.csv" not in {f.file for f in load.files}

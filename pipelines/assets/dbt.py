@@ -3,15 +3,21 @@
 dbt sources ``raw.<table>`` map to the Python assets that write them (key ``raw/<table>``), so
 DST and programme ingestion, the dbt models and the marts form one lineage graph. Models are
 keyed ``<schema>/<name>`` (``marts/smv_rd_share``) and grouped by layer.
+
+Builds are incremental (:mod:`pipelines.incremental`): with no changed input dbt does not run,
+so the quality checks and ``publish`` are skipped too; with changed raw tables only what lies
+downstream of them is rebuilt.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey
+from dagster import AssetExecutionContext, AssetKey, Output
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from pipelines.incremental import current_inputs, last_build, plan_build, record_build
 from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.warehouse import WarehouseResource
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 if not dbt_project.manifest_path.exists():
@@ -33,6 +39,25 @@ class KlyngeDbtTranslator(DagsterDbtTranslator):
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,
             dagster_dbt_translator=KlyngeDbtTranslator())
-def klynge_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
-    """``dbt build``: seeds, models and their tests, streamed as Dagster events."""
-    yield from dbt.cli(["build"], context=context).stream()
+def klynge_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource,
+                      warehouse: WarehouseResource) -> Iterator[Any]:
+    """``dbt build`` of what changed: seeds, models and their tests, as Dagster events."""
+    with warehouse.get_connection() as con:
+        inputs = current_inputs(con, dbt_project.manifest_path)
+        plan = plan_build(inputs, last_build(con))
+    if plan.nothing_to_do:
+        context.log.info(f"dbt not run: {plan.reason}; checks and publish are skipped too")
+        return
+    context.log.info(f"dbt build: {plan.reason}")
+    built: set[AssetKey] = set()
+    for event in dbt.cli(["build", *plan.dbt_selection()], context=context).stream():
+        if isinstance(event, Output):
+            built.add(context.asset_key_for_output(event.output_name))
+        yield event
+    for key in sorted(context.selected_asset_keys - built, key=str):
+        # Unchanged inputs: the table in the warehouse is still current. Reported (not rebuilt)
+        # so that checks and publish downstream see every mart of this refresh.
+        yield Output(None, output_name=context.assets_def.get_output_name_for_asset_key(key),
+                     metadata={"rebuilt": False, "reason": plan.reason})
+    with warehouse.get_connection() as con:
+        record_build(con, inputs, context.run.run_id)

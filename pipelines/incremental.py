@@ -39,11 +39,58 @@ class BuildPlan:
     def nothing_to_do(self) -> bool:
         return not self.rebuild_all and not self.changed_sources
 
-    def dbt_selection(self) -> list[str]:
-        """Extra ``dbt build`` arguments; empty means the whole project."""
+    def dbt_args(self, manifest_path: Path) -> list[str]:
+        """Extra ``dbt build`` arguments; empty means the whole project.
+
+        An ``--exclude`` of everything not downstream of a changed source, because Dagster adds
+        its own ``--select`` for the run's assets and dbt would union two selections.
+        """
         if self.rebuild_all or self.nothing_to_do:
             return []
-        return ["--select", *(f"source:raw.{t}+" for t in self.changed_sources)]
+        kept = self.unchanged_nodes(manifest_path)
+        return ["--exclude", " ".join(kept)] if kept else []
+
+    def unchanged_nodes(self, manifest_path: Path) -> list[str]:
+        """Names of the dbt nodes this build leaves alone, upstream ones first."""
+        if self.rebuild_all:
+            return []
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        project = manifest["metadata"].get("project_name", "klynge")
+        downstream = _descendants(manifest["child_map"],
+                                  [f"source.{project}.raw.{t}" for t in self.changed_sources])
+        return [manifest["nodes"][uid]["name"] for uid in _topological(manifest)
+                if uid not in downstream
+                and manifest["nodes"][uid]["resource_type"] in ("model", "seed", "test",
+                                                                "snapshot")]
+
+
+def _descendants(children: dict[str, list[str]], roots: list[str]) -> set[str]:
+    found: set[str] = set()
+    todo = list(roots)
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _topological(manifest: dict) -> list[str]:
+    """Node ids with every node after its parents (Kahn's algorithm over dbt's parent map)."""
+    parents = {uid: [p for p in manifest["parent_map"].get(uid, []) if p in manifest["nodes"]]
+               for uid in manifest["nodes"]}
+    waiting = {uid: len(ps) for uid, ps in parents.items()}
+    ready = sorted(uid for uid, n in waiting.items() if n == 0)
+    order: list[str] = []
+    while ready:
+        uid = ready.pop(0)
+        order.append(uid)
+        for child in sorted(manifest["child_map"].get(uid, [])):
+            if child in waiting:
+                waiting[child] -= 1
+                if waiting[child] == 0:
+                    ready.append(child)
+    return order
 
 
 def code_version(manifest_path: Path) -> str:

@@ -49,15 +49,14 @@ def klynge_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource,
         context.log.info(f"dbt not run: {plan.reason}; checks and publish are skipped too")
         return
     context.log.info(f"dbt build: {plan.reason}")
-    built: set[AssetKey] = set()
-    for event in dbt.cli(["build", *plan.dbt_selection()], context=context).stream():
-        if isinstance(event, Output):
-            built.add(context.asset_key_for_output(event.output_name))
-        yield event
-    for key in sorted(context.selected_asset_keys - built, key=str):
-        # Unchanged inputs: the table in the warehouse is still current. Reported (not rebuilt)
-        # so that checks and publish downstream see every mart of this refresh.
+    # Unchanged inputs: those tables in the warehouse are still current. They are reported
+    # (not rebuilt), upstream first, so that checks and publish see every mart of the refresh.
+    order = {name: i for i, name in enumerate(plan.unchanged_nodes(dbt_project.manifest_path))}
+    for key in sorted((k for k in context.selected_asset_keys if k.path[-1] in order),
+                      key=lambda k: order[k.path[-1]]):
         yield Output(None, output_name=context.assets_def.get_output_name_for_asset_key(key),
                      metadata={"rebuilt": False, "reason": plan.reason})
+    yield from dbt.cli(["build", *plan.dbt_args(dbt_project.manifest_path)],
+                       context=context).stream()
     with warehouse.get_connection() as con:
         record_build(con, inputs, context.run.run_id)

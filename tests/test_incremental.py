@@ -1,0 +1,93 @@
+"""Incremental refresh: nothing changed -> nothing downloaded, built or published; a changed
+DST table -> only what depends on it is rebuilt, and a new release is published."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import duckdb
+from dagster import AssetKey, DagsterInstance
+
+from pipelines.incremental import BuildInputs, plan_build
+from pipelines.settings import BUNDLED_SNAPSHOT_DIR, DBT_PROJECT_DIR, REPO_ROOT
+from tests.conftest import copy_data_dir
+
+MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+
+
+def refresh(data_dir, dagster_home, **env):
+    full_env = {**os.environ, "KLYNGE_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(dagster_home),
+                "KLYNGE_DST_SOURCE": "snapshot", **env}
+    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh"], cwd=REPO_ROOT,
+                            env=full_env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
+def counts(data_dir):
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        return {t: con.execute(f"select count(*) from raw.{t}").fetchone()[0]
+                for t in ("_dst_loads", "_dbt_builds")}
+
+
+def test_second_refresh_with_nothing_changed_downloads_builds_and_publishes_nothing(
+        refreshed, tmp_path):
+    data_dir = copy_data_dir(refreshed[0], tmp_path)
+    home = tmp_path / "home"
+    shutil.copytree(refreshed[0] / "dagster_home", home)
+    before = counts(data_dir)
+    current = os.readlink(data_dir / "published" / "current")
+    result = refresh(data_dir, home)
+    assert "no new release    : publish did not run" in result.stdout
+    assert "dbt not run: no input changed since the last build" in result.stdout + result.stderr
+    assert counts(data_dir) == before  # no DST load, no dbt build recorded
+    assert os.readlink(data_dir / "published" / "current") == current
+
+
+def test_changed_dst_table_rebuilds_only_its_descendants(refreshed, tmp_path):
+    data_dir = copy_data_dir(refreshed[0], tmp_path)
+    home = tmp_path / "home"
+    shutil.copytree(refreshed[0] / "dagster_home", home)
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(BUNDLED_SNAPSHOT_DIR, snapshot)
+    info_path = snapshot / "GF13" / "tableinfo.json"
+    info = json.loads(info_path.read_text(encoding="utf-8"))
+    info["updated"] = "2026-06-01T08:00:00"
+    info_path.write_text(json.dumps(info), encoding="utf-8")
+    current = os.readlink(data_dir / "published" / "current")
+    result = refresh(data_dir, home, KLYNGE_DST_SNAPSHOT_DIR=str(snapshot))
+    logs = result.stdout + result.stderr
+    assert "dbt build: changed inputs: dst_gf13" in logs
+    assert "new release" in result.stdout
+    assert os.readlink(data_dir / "published" / "current") != current
+    os.environ["DAGSTER_HOME"] = str(home)
+    try:
+        with DagsterInstance.get() as instance:
+            def last_meta(*key):
+                event = instance.get_latest_materialization_event(AssetKey(list(key)))
+                return {k: v.value for k, v in event.asset_materialization.metadata.items()}
+            assert "rebuilt" not in last_meta("marts", "smv_business_share")
+            assert last_meta("marts", "smv_rd_share_summary")["rebuilt"] is False
+    finally:
+        os.environ.pop("DAGSTER_HOME")
+    manifest = json.loads((data_dir / "published" / "manifest.json").read_text())
+    assert manifest["dst"]["tables"]["GF13"]["updated"] == "2026-06-01T08:00:00"
+
+
+def test_plan_rules():
+    code, sources = "c1", {"dst_forsk01": "a", "programme_projects": "x"}
+    assert plan_build(BuildInputs(code, sources), None).rebuild_all
+    assert plan_build(BuildInputs("c2", sources), BuildInputs(code, sources)).rebuild_all
+    same = plan_build(BuildInputs(code, sources), BuildInputs(code, sources))
+    assert same.nothing_to_do and same.dbt_args(MANIFEST) == []
+    changed = plan_build(BuildInputs(code, {**sources, "dst_gf13": "y"}),
+                         BuildInputs(code, sources))
+    assert changed.changed_sources == ("dst_gf13",)
+    flag, excluded = changed.dbt_args(MANIFEST)
+    assert flag == "--exclude"
+    assert "smv_rd_share_summary" in excluded.split()
+    assert not {"stg_dst__gf13", "smv_business_share"} & set(excluded.split())

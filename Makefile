@@ -23,8 +23,12 @@ $(DBT_MANIFEST): $(STAMP) $(DBT_SOURCES)
 
 install: $(STAMP) $(DBT_MANIFEST)
 
-run: install
+# Dagster's instance settings (run queue of one); never overwrites an operator's own file.
+$(DAGSTER_HOME)/dagster.yaml:
 	@mkdir -p $(DAGSTER_HOME)
+	cp pipelines/config/dagster.yaml $@
+
+run: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m pipelines.cli refresh
 
 test: install
@@ -34,8 +38,7 @@ test: install
 lint: install
 	$(BIN)/ruff check pipelines tests
 
-dev: install
-	@mkdir -p $(DAGSTER_HOME)
+dev: install $(DAGSTER_HOME)/dagster.yaml
 	@echo "Dagster UI: http://$(HOST):$(PORT)  (DAGSTER_HOME=$(DAGSTER_HOME))"
 	$(BIN)/dagster dev -w workspace.yaml -h $(HOST) -p $(PORT)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dagster import Definitions, in_process_executor
 
+from pipelines.alerts import run_failure_alert
 from pipelines.assets.dbt import klynge_dbt_models
 from pipelines.assets.dst import dst_assets
 from pipelines.assets.programme import programme_assets
@@ -22,7 +23,7 @@ defs = Definitions(
     asset_checks=quality_checks,
     jobs=[refresh_job],
     schedules=[refresh_schedule],
-    sensors=[build_programme_sensor(refresh_job)],
+    sensors=[build_programme_sensor(refresh_job), run_failure_alert],
     resources=build_resources(settings),
     # Start-up, not data, dominates on small machines: one process runs every step.
     executor=in_process_executor,

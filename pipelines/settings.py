@@ -36,6 +36,7 @@ class Settings:
     dst_api_base_url: str
     dst_snapshot_dir: Path
     keep_releases: int
+    alert_webhook_url: str | None
 
     @property
     def warehouse_path(self) -> Path:
@@ -51,6 +52,11 @@ class Settings:
     def quarantine_dir(self) -> Path:
         """Rejected inbound files, each with a report of why."""
         return self.data_dir / "inbound" / "quarantine"
+
+    @property
+    def failure_log(self) -> Path:
+        """One line per failed run, for whoever watches the pipeline."""
+        return self.data_dir / "logs" / "run_failures.log"
 
     @property
     def published_dir(self) -> Path:
@@ -76,6 +82,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     return Settings(
         data_dir=data_dir,
         keep_releases=int(keep),
+        alert_webhook_url=(env.get("KLYNGE_ALERT_WEBHOOK_URL") or "").strip() or None,
         dst_source=mode,
         dst_api_base_url=(env.get("DST_API_BASE_URL") or DEFAULT_DST_API_BASE_URL).rstrip("/"),
         dst_snapshot_dir=snapshot_dir,

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from dagster import Definitions, in_process_executor
+from dagster import (
+    DefaultSensorStatus,
+    Definitions,
+    build_sensor_for_freshness_checks,
+    in_process_executor,
+)
 
 from pipelines.alerts import run_failure_alert
 from pipelines.assets.dbt import klynge_dbt_models
-from pipelines.assets.dst import dst_assets
+from pipelines.assets.dst import dst_assets, dst_freshness_checks
 from pipelines.assets.programme import programme_assets
 from pipelines.assets.publish import publish
 from pipelines.assets.quality import quality_checks
@@ -20,10 +25,15 @@ export_for_child_processes(settings)
 
 defs = Definitions(
     assets=[*dst_assets, *programme_assets, klynge_dbt_models, publish],
-    asset_checks=quality_checks,
+    asset_checks=[*quality_checks, *dst_freshness_checks],
     jobs=[refresh_job],
     schedules=[refresh_schedule],
-    sensors=[build_programme_sensor(refresh_job), run_failure_alert],
+    sensors=[
+        build_programme_sensor(refresh_job),
+        run_failure_alert,
+        build_sensor_for_freshness_checks(freshness_checks=dst_freshness_checks,
+                                          default_status=DefaultSensorStatus.RUNNING),
+    ],
     resources=build_resources(settings),
     # Start-up, not data, dominates on small machines: one process runs every step.
     executor=in_process_executor,

@@ -1,5 +1,7 @@
 """One Dagster asset per configured DST table, writing ``raw.dst_<table>``."""
 
+from datetime import timedelta
+
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -9,6 +11,7 @@ from dagster import (
     MetadataValue,
     RetryRequested,
     asset,
+    build_last_update_freshness_checks,
 )
 
 from pipelines.dst.config import TableSpec, load_table_specs
@@ -91,3 +94,9 @@ def build_dst_asset(spec: TableSpec) -> AssetsDefinition:
 
 
 dst_assets = [build_dst_asset(spec) for spec in load_table_specs()]
+
+# Visible in the UI: each DST table was loaded (or found unchanged) within a day of the nightly
+# 02:00 refresh; a WARN, since yesterday's data is still the last good data.
+dst_freshness_checks = build_last_update_freshness_checks(
+    assets=dst_assets, lower_bound_delta=timedelta(hours=26), deadline_cron="0 3 * * *",
+    timezone="Europe/Copenhagen")

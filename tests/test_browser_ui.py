@@ -1,0 +1,141 @@
+"""The Dagster UI in a real (headless) browser: the lineage, the refresh job, the schedule.
+
+Starts `dagster dev` on a free local port, as `make dev` does, and drives Debian's Chromium
+through chromedriver. Skipped, with the reason, where no browser is installed; `.ci/run`
+installs one. Screenshots land in tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from pipelines.settings import PACKAGE_DIR, REPO_ROOT
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER),
+    reason="no headless browser: install Debian's chromium and chromium-driver (.ci/run does)")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_server(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"dagster dev exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(1)
+    raise AssertionError(f"{url} did not answer within {timeout}s")
+
+
+@pytest.fixture(scope="module")
+def dagster_ui(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ui")
+    home = root / "dagster_home"
+    home.mkdir()
+    shutil.copy(PACKAGE_DIR / "config" / "dagster.yaml", home / "dagster.yaml")
+    port = free_port()
+    env = {**os.environ, "DAGSTER_HOME": str(home), "KLYNGE_DATA_DIR": str(root / "data"),
+           "KLYNGE_DST_SOURCE": "snapshot"}
+    dagster = Path(sys.executable).parent / "dagster"
+    log = open(root / "dagster_dev.log", "w")  # noqa: SIM115 (closed at teardown)
+    proc = subprocess.Popen([str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1",
+                             "-p", str(port)], cwd=REPO_ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for_server(f"http://127.0.0.1:{port}/server_info", proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--window-size=2200,1100",
+                 f"--user-data-dir={tmp_path_factory.mktemp('chrome')}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def open_and_wait(browser, url: str, *texts: str, timeout: float = 90) -> str:
+    """Load ``url`` and wait until every text is on the page; close the welcome dialog."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(url)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for button in browser.find_elements(By.XPATH, "//button[normalize-space()='Skip']"):
+            if button.is_displayed():
+                button.click()
+        page = browser.page_source
+        if all(t in page for t in texts):
+            return page
+        time.sleep(1)
+    missing = [t for t in texts if t not in browser.page_source]
+    raise AssertionError(f"{url}: never showed {missing}")
+
+
+def test_asset_catalog_lists_the_whole_lineage(dagster_ui, browser):
+    open_and_wait(browser, f"{dagster_ui}/assets", "dst_forsk01", "smv_rd_share_summary")
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "ui_asset_catalog.png"))
+    groups = {"dst": ["dst_forsk01", "dst_nan1", "dst_gf13", "dst_forsk02"],
+              "programme": ["programme_clusters", "programme_participants"],
+              "staging": ["stg_dst__forsk01", "stg_programme__projects"],
+              "marts": ["smv_rd_share_summary", "cluster_outcomes", "quality_findings"],
+              "publish": ["release"]}
+    for group, names in groups.items():
+        open_and_wait(browser, f"{dagster_ui}/locations/klynge/asset-groups/{group}/list",
+                      *names)
+
+
+def test_refresh_job_shows_its_asset_graph(dagster_ui, browser):
+    open_and_wait(browser, f"{dagster_ui}/locations/klynge/jobs/refresh", "refresh",
+                  "Materialize all", "dst", "programme", "marts", "publish")
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "ui_refresh_job.png"))
+    assert (ARTIFACTS / "ui_refresh_job.png").stat().st_size > 10_000
+
+
+def test_nightly_schedule_and_sensors_are_on(dagster_ui, browser):
+    page = open_and_wait(browser, f"{dagster_ui}/overview/automation", "nightly_refresh",
+                         "programme_inbound_sensor", "run_failure_alert")
+    assert "0 2 * * *" in page or "02:00" in page or "2:00" in page
+    browser.save_screenshot(str(ARTIFACTS / "ui_automation.png"))

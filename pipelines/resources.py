@@ -8,7 +8,7 @@ from pathlib import Path
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
 
-from pipelines.dst.client import DstClient
+from pipelines.dst.client import DstClient, RetryPolicy
 from pipelines.dst.snapshot import SnapshotStore
 from pipelines.dst.source import DstSource
 from pipelines.settings import DBT_PROJECT_DIR, Settings, SourceMode
@@ -21,10 +21,22 @@ class DstSourceResource(ConfigurableResource):
     mode: str
     base_url: str
     snapshot_dir: str
+    connect_timeout_seconds: float = 10.0
+    read_timeout_seconds: float = 120.0
+    max_attempts: int = 5
+    retry_base_delay_seconds: float = 1.0
+    # A DST outage that outlasts the client's own retries: the whole step is retried later.
+    step_retries: int = 2
+    step_retry_wait_seconds: float = 120.0
 
     def source(self) -> DstSource:
-        return DstSource(SourceMode(self.mode), DstClient(self.base_url),
-                         SnapshotStore(Path(self.snapshot_dir)))
+        client = DstClient(
+            self.base_url,
+            timeout=(self.connect_timeout_seconds, self.read_timeout_seconds),
+            retry=RetryPolicy(max_attempts=self.max_attempts,
+                              base_delay=self.retry_base_delay_seconds),
+        )
+        return DstSource(SourceMode(self.mode), client, SnapshotStore(Path(self.snapshot_dir)))
 
 
 def build_resources(settings: Settings) -> dict[str, object]:

@@ -43,7 +43,7 @@ class Fault:
 class BodyStyle:
     bom: bool = False
     crlf: bool = False
-    header_case: str = "as-is"  # or "upper"
+    header_case: str = "as-is"  # or "upper", or "wrong" (first column misnamed)
 
 
 class FakeDst:
@@ -74,6 +74,8 @@ class FakeDst:
     def body_for(self, table: FakeTable, selection: dict[str, list[str]]) -> bytes:
         ids = table.variable_ids
         header = [i.upper() if self.style.header_case == "upper" else i for i in ids]
+        if self.style.header_case == "wrong":
+            header[0] = "WRONG"
         lines = [";".join([*header, "INDHOLD"])]
         for row in table.rows:
             if all(row[i] in selection[v] for i, v in enumerate(ids)):

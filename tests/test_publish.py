@@ -208,8 +208,15 @@ KILL_DRIVER = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("point", ["while_writing", "before_switch", "after_switch"])
-def test_sigkill_during_publish_leaves_a_complete_release(refreshed, tmp_path, point):
+KILL_POINTS = {"while_writing": "while the release files are written",
+               "before_switch": "after the release is complete, before the switch",
+               "after_switch": "right after the switch, before old releases are pruned"}
+
+
+@pytest.mark.fault
+@pytest.mark.parametrize("point", list(KILL_POINTS))
+def test_sigkill_during_publish_leaves_a_complete_release(refreshed, tmp_path, point,
+                                                          reliability):
     data_dir = copy_data_dir(refreshed[0], tmp_path)
     published = data_dir / "published"
     old = (published / "current").resolve().name
@@ -228,6 +235,12 @@ def test_sigkill_during_publish_leaves_a_complete_release(refreshed, tmp_path, p
     assert outcome.switched
     assert not [p for p in os.listdir(published / "releases") if p.startswith(".")]
     assert_release_complete(published)
+    which = "the new" if point == "after_switch" else "the old"
+    reliability(f"SIGKILL of publishing {KILL_POINTS[point]}",
+                "data/published/ is the old or the new release, complete; the next publish "
+                "recovers",
+                f"current was {which} release, every file matching the manifest's checksums; "
+                "the next publish removed the interrupted folder and switched")
 
 
 READER = textwrap.dedent("""

@@ -21,10 +21,6 @@ from pipelines.resources import DstSourceResource
 from pipelines.warehouse import WarehouseResource
 
 GROUP = "dst"
-# On top of the client's own retries: a DST outage that outlasts them gets the whole step
-# retried a little later. Errors that cannot heal by waiting (4xx, bad bodies) fail at once.
-STEP_RETRIES = 2
-STEP_RETRY_WAIT_SECONDS = 120
 
 
 def dst_asset_key(spec: TableSpec) -> AssetKey:
@@ -76,11 +72,13 @@ def build_dst_asset(spec: TableSpec) -> AssetsDefinition:
         try:
             result = ingest_table(spec, dst.source(), warehouse.get_connection)
         except (DstUnavailableError, DstApiError) as exc:
+            # Errors that cannot heal by waiting (4xx, bad bodies) fail at once.
             if isinstance(exc, DstApiError) and exc.status < 500 and exc.status != 429:
                 raise
-            context.log.warning(f"{exc}; the step will be retried")
-            raise RetryRequested(max_retries=STEP_RETRIES,
-                                 seconds_to_wait=STEP_RETRY_WAIT_SECONDS) from exc
+            if dst.step_retries:
+                context.log.warning(f"{exc}; the step will be retried")
+            raise RetryRequested(max_retries=dst.step_retries,
+                                 seconds_to_wait=dst.step_retry_wait_seconds) from exc
         if result.fallback_reason:
             context.log.warning(f"{spec.id}: DST unreachable, used the snapshot: "
                                 f"{result.fallback_reason}")

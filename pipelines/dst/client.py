@@ -180,6 +180,7 @@ class DstClient:
             self._sleep(wait)
         raise DstUnavailableError(
             table,
-            f"{url} could not be reached after {policy.max_attempts} attempts: "
-            f"{type(last_transport_error).__name__}: {last_transport_error}",
+            f"{url}: no complete answer after {policy.max_attempts} attempts (unreachable, "
+            f"timed out or cut off): {type(last_transport_error).__name__}: "
+            f"{last_transport_error}",
         )

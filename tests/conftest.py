@@ -78,6 +78,21 @@ def refreshed(tmp_path_factory):
     return root, result
 
 
+def republished_snapshot(tmp_path, table: str = "GF13",
+                         updated: str = "2026-06-01T08:00:00"):
+    """A copy of the bundled snapshot in which DST has republished ``table``."""
+    import json
+    import shutil
+
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(BUNDLED_SNAPSHOT_DIR, snapshot)
+    info_path = snapshot / table / "tableinfo.json"
+    info = json.loads(info_path.read_text(encoding="utf-8"))
+    info["updated"] = updated
+    info_path.write_text(json.dumps(info), encoding="utf-8")
+    return snapshot
+
+
 def copy_data_dir(refreshed_root, tmp_path):
     """A private copy of a refreshed data dir (links in data/published/ kept as links)."""
     import shutil

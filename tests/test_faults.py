@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import json
 import os
 import shutil
 import signal
@@ -25,7 +24,7 @@ from pipelines.assets.dst import dst_assets
 from pipelines.resources import DstSourceResource
 from pipelines.settings import BUNDLED_SNAPSHOT_DIR, REPO_ROOT, load_settings
 from pipelines.warehouse import WarehouseResource
-from tests.conftest import copy_data_dir
+from tests.conftest import copy_data_dir, republished_snapshot
 from tests.fake_dst import Fault
 
 pytestmark = pytest.mark.fault
@@ -135,17 +134,6 @@ def refresh_cmd(data_dir, home, snapshot=None):
     return [sys.executable, "-m", "pipelines.cli", "refresh"], env
 
 
-def changed_snapshot(tmp_path):
-    """The bundled snapshot with GF13 republished, so a refresh has something to build."""
-    snapshot = tmp_path / "snapshot"
-    shutil.copytree(BUNDLED_SNAPSHOT_DIR, snapshot)
-    info_path = snapshot / "GF13" / "tableinfo.json"
-    info = json.loads(info_path.read_text(encoding="utf-8"))
-    info["updated"] = "2026-06-01T08:00:00"
-    info_path.write_text(json.dumps(info), encoding="utf-8")
-    return snapshot
-
-
 def child_running(parent_pid, needle):
     out = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(parent_pid)],
                          capture_output=True, text=True).stdout
@@ -158,7 +146,7 @@ def test_sigkill_during_dbt_build(refreshed, tmp_path, reliability):
     shutil.copytree(refreshed[0] / "dagster_home", home)
     published = data_dir / "published"
     current, before = os.readlink(published / "current"), tree_digest(published / "current")
-    cmd, env = refresh_cmd(data_dir, home, changed_snapshot(tmp_path))
+    cmd, env = refresh_cmd(data_dir, home, republished_snapshot(tmp_path))
     proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 300
@@ -218,7 +206,7 @@ def test_two_refreshes_started_at_once(refreshed, tmp_path, reliability):
     data_dir = copy_data_dir(refreshed[0], tmp_path)
     home = tmp_path / "home"
     shutil.copytree(refreshed[0] / "dagster_home", home)
-    cmd, env = refresh_cmd(data_dir, home, changed_snapshot(tmp_path))
+    cmd, env = refresh_cmd(data_dir, home, republished_snapshot(tmp_path))
     procs = [subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True) for _ in range(2)]
     outputs = [p.communicate(timeout=900)[0] for p in procs]

@@ -13,8 +13,8 @@ import duckdb
 from dagster import AssetKey, DagsterInstance
 
 from pipelines.incremental import BuildInputs, plan_build
-from pipelines.settings import BUNDLED_SNAPSHOT_DIR, DBT_PROJECT_DIR, REPO_ROOT
-from tests.conftest import copy_data_dir
+from pipelines.settings import DBT_PROJECT_DIR, REPO_ROOT
+from tests.conftest import copy_data_dir, republished_snapshot
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 
@@ -52,12 +52,7 @@ def test_changed_dst_table_rebuilds_only_its_descendants(refreshed, tmp_path):
     data_dir = copy_data_dir(refreshed[0], tmp_path)
     home = tmp_path / "home"
     shutil.copytree(refreshed[0] / "dagster_home", home)
-    snapshot = tmp_path / "snapshot"
-    shutil.copytree(BUNDLED_SNAPSHOT_DIR, snapshot)
-    info_path = snapshot / "GF13" / "tableinfo.json"
-    info = json.loads(info_path.read_text(encoding="utf-8"))
-    info["updated"] = "2026-06-01T08:00:00"
-    info_path.write_text(json.dumps(info), encoding="utf-8")
+    snapshot = republished_snapshot(tmp_path)
     current = os.readlink(data_dir / "published" / "current")
     result = refresh(data_dir, home, KLYNGE_DST_SNAPSHOT_DIR=str(snapshot))
     logs = result.stdout + result.stderr

@@ -14,7 +14,6 @@ from pipelines.warehouse import (
     WarehouseLockedError,
     WarehouseResource,
     acquire_run_lock,
-    connect,
     release_run_lock,
 )
 
@@ -39,8 +38,9 @@ def test_second_run_fails_after_waiting_and_names_the_holder(tmp_path):
     holder = hold_lock_in_other_process(database, 30)
     try:
         resource = WarehouseResource(database=database, run_lock_wait_seconds=1)
-        with pytest.raises(WarehouseLockedError) as err:
-            resource.setup_for_execution(build_init_resource_context())
+        with build_init_resource_context() as context, pytest.raises(
+                WarehouseLockedError) as err:
+            resource.setup_for_execution(context)
         message = str(err.value)
         assert f"process {holder.pid}" in message and "run-held-elsewhere" in message
         assert "waited 1s" in message
@@ -53,13 +53,14 @@ def test_second_run_proceeds_when_the_first_finishes(tmp_path):
     database = str(tmp_path / "warehouse.duckdb")
     holder = hold_lock_in_other_process(database, 1.5)
     resource = WarehouseResource(database=database, run_lock_wait_seconds=30)
-    resource.setup_for_execution(build_init_resource_context())
-    try:
-        with resource.get_connection() as con:
-            con.execute("create table t as select 1 as x")
-    finally:
-        resource.teardown_after_execution(build_init_resource_context())
-        holder.wait()
+    with build_init_resource_context() as context:
+        resource.setup_for_execution(context)
+        try:
+            with resource.get_connection() as con:
+                con.execute("create table t as select 1 as x")
+        finally:
+            resource.teardown_after_execution(context)
+            holder.wait()
     # released: another run takes it at once
     release_run_lock(acquire_run_lock(database, "next", 0))
 
@@ -73,20 +74,3 @@ def test_connection_is_closed_when_the_step_fails(tmp_path):
     # a read-only connection in this process is possible only if the writer was closed
     with duckdb.connect(database, read_only=True) as con:
         assert con.execute("select x from t").fetchone() == (1,)
-
-
-def test_duckdb_lock_held_by_another_process_is_named(tmp_path):
-    database = str(tmp_path / "warehouse.duckdb")
-    duckdb.connect(database).close()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
-         "print('open', flush=True); time.sleep(30)", database],
-        stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "open"
-        with pytest.raises(WarehouseLockedError) as err:
-            connect(database, wait_seconds=1)
-        assert str(holder.pid) in str(err.value)
-    finally:
-        holder.kill()
-        holder.wait()

@@ -12,10 +12,10 @@ from typing import Any
 
 import duckdb
 
+from pipelines.checksums import sha256_file
 from pipelines.dst.config import TableSpec
 from pipelines.dst.load import LoadProvenance, last_load, load_body
 from pipelines.dst.selection import resolve_selection, value_labels
-from pipelines.dst.snapshot import sha256_file
 from pipelines.dst.source import DstSource
 
 Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]

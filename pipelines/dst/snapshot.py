@@ -9,7 +9,6 @@ Layout::
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -19,19 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pipelines.checksums import sha256_file
 from pipelines.dst.errors import DstSnapshotError
 
 MANIFEST = "manifest.json"
 TABLEINFO = "tableinfo.json"
 BODY = "data.csv"
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _write_atomically(path: Path, text: str) -> None:

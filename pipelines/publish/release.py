@@ -14,7 +14,6 @@ old ``klynge.duckdb`` open keeps its file; old releases are pruned only beyond t
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -27,6 +26,7 @@ from typing import Any
 import duckdb
 
 from pipelines.catalog import Mart
+from pipelines.checksums import sha256_file
 from pipelines.publish import exports, figures
 from pipelines.publish.dictionary import data_dictionary
 from pipelines.settings import REPO_ROOT
@@ -75,14 +75,6 @@ class PublishOutcome:
     switched: bool
     reason: str
     manifest: dict[str, Any]
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _git_commit() -> dict[str, Any]:

@@ -16,7 +16,7 @@ from dagster import AssetExecutionContext, AssetKey, Output
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from pipelines.incremental import current_inputs, last_build, plan_build, record_build
-from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.settings import DBT_PROJECT_DIR, load_settings
 from pipelines.warehouse import WarehouseResource
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -56,7 +56,10 @@ def klynge_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource,
                       key=lambda k: order[k.path[-1]]):
         yield Output(None, output_name=context.assets_def.get_output_name_for_asset_key(key),
                      metadata={"rebuilt": False, "reason": plan.reason})
+    # One artifacts folder, overwritten by each build (runs are serialised), instead of a new
+    # folder per invocation piling up in the repo.
+    target = load_settings().data_dir / "dbt_target"
     yield from dbt.cli(["build", *plan.dbt_args(dbt_project.manifest_path)],
-                       context=context).stream()
+                       context=context, target_path=target).stream()
     with warehouse.get_connection() as con:
         record_build(con, inputs, context.run.run_id)

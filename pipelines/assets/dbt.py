@@ -31,6 +31,9 @@ class KlyngeDbtTranslator(DagsterDbtTranslator):
             return AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
 
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
+        return ["team:klynge-data"]
+
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
             return "reference"

@@ -33,7 +33,7 @@ run: install $(DAGSTER_HOME)/dagster.yaml
 
 test: install
 	$(BIN)/ruff check pipelines tests
-	$(BIN)/python -m pytest
+	KLYNGE_WRITE_RELIABILITY=1 $(BIN)/python -m pytest
 
 lint: install
 	$(BIN)/ruff check pipelines tests

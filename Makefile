@@ -32,11 +32,11 @@ run: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m pipelines.cli refresh
 
 test: install
-	$(BIN)/ruff check pipelines tests
+	$(BIN)/ruff check pipelines tests bench
 	KLYNGE_WRITE_RELIABILITY=1 $(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check pipelines tests
+	$(BIN)/ruff check pipelines tests bench
 
 dev: install $(DAGSTER_HOME)/dagster.yaml
 	@echo "Dagster UI: http://$(HOST):$(PORT)  (DAGSTER_HOME=$(DAGSTER_HOME))"

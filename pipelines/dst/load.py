@@ -3,10 +3,20 @@
 DuckDB's CSV reader does the parsing (streaming, parallel, flat memory); every value is read as
 text first so that suppressed markers and decimal commas are handled explicitly and a bad value
 is reported with its line rather than silently turned into NULL.
+
+Two paths give the same table. The fast path writes the new table straight from the CSV reader
+(one pass, no staging copy, no sort: rows keep the body's order) inside the swap transaction
+and checks it with one aggregate query; codes are looked up through an ENUM of the requested
+codes, which also yields each cell's position in the selection for the repeated-cell check.
+Any doubt (a check fails, the body does not parse) rolls that back and runs the thorough path:
+stage the text, run each check with example lines, then swap. So a bad body is reported exactly
+as before, and a good body is loaded once.
 """
 
 from __future__ import annotations
 
+import contextlib
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +31,10 @@ VALUE_COLUMN = "INDHOLD"
 SUPPRESSED_MARKERS = ("..", "...", "-", "", ":")
 LOADS_TABLE = "raw._dst_loads"
 _MAX_EXAMPLES = 5
+# The fast path's repeated-cell check sets one bit per possible cell (the selection's size);
+# larger selections count distinct cell numbers instead.
+_MAX_BITMAP_CELLS = 1 << 27
+_KEY_COLUMN = "_dst_cell"
 
 
 @dataclass(frozen=True)
@@ -118,10 +132,14 @@ def load_body(
     header = _check_header(_read_header(body, table_id), list(selection), table_id)
     variables = [c for c in header if c != VALUE_COLUMN]
     ensure_raw_schema(con)
+    values = _ValueSql(lang)
+    counts = _load_fast(con, table_id, raw_table, body, header, variables, selection, labels,
+                        values, provenance, body_sha256)
+    if counts is not None:
+        return counts
     staged = f"_stage_{raw_table}"
     try:
         _stage(con, staged, body, table_id, header)
-        values = _ValueSql(lang)
         _validate(con, staged, table_id, variables, selection, values)
         return _replace(con, staged, table_id, raw_table, variables, labels, values,
                         provenance, body_sha256)
@@ -141,6 +159,11 @@ class _ValueSql:
         self.numeric_text = f"replace({text}, ',', '.')" if lang == "da" else text
 
 
+# The body as text columns named as the header says (no sniffing); parameters: path, columns.
+_READ_BODY = """read_csv(?, delim=';', header=false, skip=1, columns=?, quote='"', escape='"',
+                         auto_detect=false, strict_mode=true, null_padding=false)"""
+
+
 def _stage(con: duckdb.DuckDBPyConnection, staged: str, body: Path, table_id: str,
            header: list[str]) -> None:
     """Read the body as text columns named as the header says (no sniffing)."""
@@ -149,13 +172,116 @@ def _stage(con: duckdb.DuckDBPyConnection, staged: str, body: Path, table_id: st
         con.execute(
             f"""create or replace temp table {staged} as
                 select row_number() over () + 1 as _line, *
-                from read_csv(?, delim=';', header=false, skip=1, columns=?, quote='"',
-                              escape='"', auto_detect=false, strict_mode=true,
-                              null_padding=false)""",
+                from {_READ_BODY}""",
             [str(body), columns],
         )
     except duckdb.Error as exc:
         raise DstDataError(table_id, f"body does not parse as ';'-separated CSV: {exc}") from exc
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _load_fast(
+    con: duckdb.DuckDBPyConnection,
+    table_id: str,
+    raw_table: str,
+    body: Path,
+    header: list[str],
+    variables: list[str],
+    selection: Mapping[str, Sequence[str]],
+    labels: Mapping[str, Mapping[str, str]],
+    values: _ValueSql,
+    provenance: LoadProvenance,
+    body_sha256: str,
+) -> dict[str, int] | None:
+    """Write and check the new table in one pass; None when the thorough path must decide.
+
+    The table is built exactly as ``_replace`` builds it (same columns, values, labels and row
+    order) plus a cell number: each code's position among the requested codes (NULL for a
+    code that was not requested), combined over the variables. The checks then need one
+    aggregate: values that are not numbers, NULL cell numbers (unrequested codes), distinct
+    cell numbers fewer than rows (repeated cells), no rows. All pass: drop the cell number,
+    record the load, commit. Otherwise roll back (the old table stays) and return None.
+    """
+    if not all(isinstance(c, str) for var in variables for c in selection[var]):
+        return None
+    codes = {var: list(dict.fromkeys(selection[var])) for var in variables}
+    cells = math.prod(len(c) for c in codes.values())
+    if cells == 0 or cells >= 1 << 62:
+        return None
+    if not con.execute("select current_setting('preserve_insertion_order')").fetchone()[0]:
+        return None  # without it, only the thorough path's ORDER BY keeps the body's order
+    select_cols: list[str] = []
+    key_terms: list[str] = []
+    stride = 1
+    for var in reversed(variables):
+        col = column_name(var)
+        enum = "enum(" + ", ".join(_literal(c) for c in codes[var]) + ")"
+        position = f"enum_code(try_cast(s.{_quote(var)} as {enum}))"
+        var_labels = labels.get(var, {})
+        label_list = "[" + ", ".join(
+            _literal(var_labels[c]) if c in var_labels else "null::varchar"
+            for c in codes[var]) + "]"
+        select_cols[:0] = [f"s.{_quote(var)} as {_quote(col)}",
+                           f"{label_list}[{position} + 1] as {_quote(col + '_label')}"]
+        key_terms.append(f"{position}::bigint * {stride}")
+        stride *= len(codes[var])
+    target = f"raw.{_quote(raw_table)}"
+    key = _quote(_KEY_COLUMN)
+    if cells <= _MAX_BITMAP_CELLS:
+        distinct = f"bit_count(bitstring_agg({key}, 0, {cells - 1}))"
+    else:
+        distinct = f"(select count(distinct {key}) from {target})"
+    columns = {col: "VARCHAR" for col in header}
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            f"""create or replace table {target} as
+                select {", ".join(select_cols)},
+                       case when {values.is_suppressed} then null
+                            else try_cast({values.numeric_text} as double) end as value,
+                       {values.is_suppressed} as is_suppressed,
+                       ?::varchar as _source_mode,
+                       ?::varchar as _dst_updated,
+                       ?::timestamp as _loaded_at,
+                       ?::boolean as _is_synthetic,
+                       {" + ".join(key_terms)} as {key}
+                from {_READ_BODY} s""",
+            [provenance.source_mode, provenance.dst_updated, provenance.loaded_at,
+             provenance.synthetic, str(body), columns],
+        )
+        rows, suppressed, not_numbers, unrequested, distinct_cells = con.execute(
+            f"""select count(*), count(*) filter (where is_suppressed),
+                       count(*) filter (where value is null and not is_suppressed),
+                       count(*) filter (where {key} is null), {distinct}
+                from {target}"""
+        ).fetchone()
+        if rows == 0 or not_numbers or unrequested or distinct_cells != rows:
+            con.execute("rollback")
+            return None
+        con.execute(f"alter table {target} drop column {key}")
+        con.execute(
+            f"insert into {LOADS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [table_id, raw_table, provenance.dst_updated, provenance.selection_hash,
+             provenance.source_mode, provenance.synthetic, rows, suppressed, body_sha256,
+             provenance.loaded_at],
+        )
+        con.execute("commit")
+    except duckdb.Error:
+        _rollback(con)
+        return None  # e.g. the body does not parse: the thorough path says where
+    except BaseException:
+        _rollback(con)
+        raise
+    return {"rows": rows, "suppressed": suppressed}
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    # a failed COMMIT has already ended the transaction: nothing to roll back then
+    with contextlib.suppress(duckdb.TransactionException):
+        con.execute("rollback")
 
 
 def _examples(rows: list[tuple]) -> str:

@@ -133,9 +133,9 @@ class _BodyServer:
 def _project(url: str, workdir: Path) -> dict:
     import duckdb
 
+    from pipelines.checksums import sha256_file
     from pipelines.dst.client import DstClient
     from pipelines.dst.load import LoadProvenance, load_body
-    from pipelines.dst.snapshot import sha256_file
 
     dest = workdir / f"{TABLE}.csv"
     t0 = time.perf_counter()

@@ -8,11 +8,14 @@ from that new file.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from pipelines.catalog import Mart
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _sql_string(text: str) -> str:
@@ -70,6 +73,8 @@ def write_csv(tables: dict[str, pd.DataFrame], folder: Path) -> None:
 
 
 def write_xlsx(tables: dict[str, pd.DataFrame], target: Path, notice: str | None) -> None:
+    import pandas as pd  # imported when publishing, not when the code location loads
+
     with pd.ExcelWriter(target, engine="openpyxl") as writer:
         if notice:
             pd.DataFrame({"notice": [notice]}).to_excel(writer, sheet_name="READ_ME",

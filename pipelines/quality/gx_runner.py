@@ -17,12 +17,12 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from pipelines.catalog import Mart
-from pipelines.quality.suites import build_suite
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_EXAMPLES = 5
 
@@ -95,6 +95,8 @@ def _context(project_dir: str):
 def validate_mart(mart: Mart, df: pd.DataFrame, out_dir: Path,
                   today: date | None = None) -> SuiteResult:
     """Run the mart's suite on ``df``; write ``<out_dir>/<mart>.json`` and update Data Docs."""
+    from pipelines.quality.suites import build_suite  # pandas and GX: only when validating
+
     out_dir.mkdir(parents=True, exist_ok=True)
     gx, context = _context(str(out_dir))
     frame, expectations = build_suite(mart, df, gx, today)

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.checksums import sha256_file
 from pipelines.programme.contract import EntitySchema, load_contract
 from pipelines.programme.crosscheck import cross_check
-from pipelines.programme.discover import discover
+from pipelines.programme.discover import InboundBatch, discover
 from pipelines.programme.errors import (
     MAX_PROBLEMS_PER_FILE,
     ProgrammeIncompleteError,
@@ -29,7 +30,9 @@ from pipelines.programme.errors import (
     Rejection,
 )
 from pipelines.programme.load import (
+    LOADS_TABLE,
     LoadStamp,
+    ensure_loads_table,
     previous_files,
     previous_load_time,
     replace_tables,
@@ -81,6 +84,39 @@ def _check_complete(counts: Mapping[str, int], unknown: list[str],
         "stays in use.")
 
 
+def _previous_load_if_unchanged(batch: InboundBatch, schemas: Mapping[str, EntitySchema],
+                                connect: Connect) -> ProgrammeLoad | None:
+    """The last good load when it was of exactly these files (names and checksums) under the
+    same contract versions: checking and loading them again would change nothing."""
+    current = {f.relative: sha256_file(f.path) for f in batch.files}
+    with connect() as con:
+        ensure_loads_table(con)
+        present = {r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw'"
+        ).fetchall()}
+        rows = con.execute(
+            f"""select load_id, entity, file, sha256, row_count, loaded_at, is_sample,
+                       contract_version
+                from {LOADS_TABLE}
+                where load_id = (select load_id from {LOADS_TABLE}
+                                 order by loaded_at desc limit 1)""").fetchall()
+    if not rows or not all(s.raw_table in present for s in schemas.values()):
+        return None
+    if {r[2]: r[3] for r in rows} != current:
+        return None
+    versions = {r[1]: r[7] for r in rows}
+    if any(versions.get(e) != s.version for e, s in schemas.items()):
+        return None
+    load_id, loaded_at, is_sample = rows[0][0], rows[0][5], bool(rows[0][6])
+    files = [FileLoad(r[1], r[2], r[3], r[4], Path(r[2]).suffix.lstrip(".").lower())
+             for r in sorted(rows, key=lambda r: r[2])]
+    counts = {e: sum(f.rows for f in files if f.entity == e) for e in schemas}
+    note = (f"inbound files unchanged since load {load_id} at {loaded_at:%Y-%m-%d %H:%M} UTC: "
+            "not checked or loaded again")
+    return ProgrammeLoad(LoadStamp(load_id, loaded_at, is_sample), files, counts,
+                         {e: s.version for e, s in schemas.items()}, [*batch.notes, note])
+
+
 def ingest_programme(inbound_dir: Path, quarantine_dir: Path, connect: Connect, *,
                      schemas: Mapping[str, EntitySchema] | None = None,
                      log: logging.Logger | None = None,
@@ -97,6 +133,10 @@ def ingest_programme(inbound_dir: Path, quarantine_dir: Path, connect: Connect, 
     counts = {e: len(batch.by_entity(e)) for e in schemas}
     unknown = [f.relative for f in batch.files if f.entity is None]
     _check_complete(counts, unknown, schemas, inbound_dir)
+    unchanged = _previous_load_if_unchanged(batch, schemas, connect)
+    if unchanged is not None:
+        log.info(unchanged.notes[-1])
+        return unchanged
 
     checked: list[CheckedFile] = []
     for inbound in batch.files:

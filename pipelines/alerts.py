@@ -16,7 +16,7 @@ def failure_line(run_id: str, job_name: str, message: str, at: datetime) -> str:
     return f"{at.isoformat(timespec='seconds')} run {run_id} of job {job_name} FAILED: {summary}"
 
 
-def _root_cause(error) -> str:
+def root_cause(error) -> str:
     """The innermost error: Dagster wraps the step's own exception in its own."""
     while error.cause is not None:
         error = error.cause
@@ -29,7 +29,7 @@ def _root_cause(error) -> str:
 def run_failure_alert(context: RunFailureSensorContext) -> None:
     settings = load_settings()
     run = context.dagster_run
-    causes = [f"{e.step_key}: {_root_cause(e.step_failure_data.error)}"
+    causes = [f"{e.step_key}: {root_cause(e.step_failure_data.error)}"
               for e in context.get_step_failure_events()
               if e.step_failure_data and e.step_failure_data.error]
     message = " | ".join([context.failure_event.message or "", *causes])

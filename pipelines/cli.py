@@ -15,6 +15,7 @@ from pipelines.settings import load_settings
 def refresh() -> int:
     from dagster import DagsterInstance
 
+    from pipelines.alerts import root_cause
     from pipelines.definitions import defs
 
     settings = load_settings()
@@ -26,7 +27,7 @@ def refresh() -> int:
         print("\nRefresh FAILED", file=sys.stderr)
         for event in failed:
             error = event.step_failure_data.error
-            print(f"  step {event.step_key}: {error.message.strip() if error else ''}",
+            print(f"  step {event.step_key}: {root_cause(error) if error else ''}",
                   file=sys.stderr)
         return 1
     [publication] = result.asset_materializations_for_node("published__release") or [None]
@@ -39,10 +40,26 @@ def refresh() -> int:
     print(f"  published release : {settings.published_dir} "
           "(klynge.duckdb, parquet/, csv/, klynge.xlsx, figures/, manifest.json)")
     print(f"  working warehouse : {settings.warehouse_path}")
-    print(f"  DST source mode   : {settings.dst_source.value} "
-          f"(snapshot: {settings.dst_snapshot_dir})")
+    print(f"  DST source        : {_dst_sources(result)} "
+          f"(KLYNGE_DST_SOURCE={settings.dst_source.value})")
     print(f"  run id            : {result.run_id}")
     return 0
+
+
+def _dst_sources(result) -> str:
+    """Where this run's DST tables really came from, e.g. 'snapshot (synthetic): FORSK01, ...'."""
+    used: dict[str, list[str]] = {}
+    fallback = False
+    for event in result.get_asset_materialization_events():
+        meta = event.materialization.metadata
+        if "source_mode" in meta and "dst_table" in meta:
+            mode = meta["source_mode"].value
+            if meta["synthetic"].value:
+                mode += " (synthetic)"
+            used.setdefault(mode, []).append(meta["dst_table"].value)
+            fallback = fallback or "fallback_reason" in meta
+    text = "; ".join(f"{mode}: {', '.join(sorted(tables))}" for mode, tables in used.items())
+    return (text or "none loaded") + (" - DST could not be reached" if fallback else "")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,7 +9,7 @@ def test_refresh_succeeds_and_says_where_outputs_are(refreshed):
     root, result = refreshed
     assert f"working warehouse : {root / 'data' / 'warehouse.duckdb'}" in result.stdout
     assert f"published release : {root / 'data' / 'published'}" in result.stdout
-    assert "snapshot" in result.stdout
+    assert "DST source        : snapshot (synthetic): FORSK01, FORSK02, GF13, NAN1" in result.stdout
 
 
 def test_refresh_builds_every_smv_mart(refreshed):

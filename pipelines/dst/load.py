@@ -4,13 +4,12 @@ DuckDB's CSV reader does the parsing (streaming, parallel, flat memory); every v
 text first so that suppressed markers and decimal commas are handled explicitly and a bad value
 is reported with its line rather than silently turned into NULL.
 
-Two paths give the same table. The fast path writes the new table straight from the CSV reader
-(one pass, no staging copy, no sort: rows keep the body's order) inside the swap transaction
-and checks it with one aggregate query; codes are looked up through an ENUM of the requested
-codes, which also yields each cell's position in the selection for the repeated-cell check.
-Any doubt (a check fails, the body does not parse) rolls that back and runs the thorough path:
-stage the text, run each check with example lines, then swap. So a bad body is reported exactly
-as before, and a good body is loaded once.
+The new table is written straight from the CSV reader (one pass, no staging copy, no sort:
+rows keep the body's order) inside the swap transaction and checked with one aggregate query;
+codes are looked up through an ENUM of the requested codes, which also yields each cell's
+position in the selection for the repeated-cell check. When a check fails or the body does not
+parse, that is rolled back and the body is diagnosed: staged as text and checked rule by rule,
+so the error names the rule and example lines. A good body is read once.
 """
 
 from __future__ import annotations
@@ -133,19 +132,16 @@ def load_body(
     variables = [c for c in header if c != VALUE_COLUMN]
     ensure_raw_schema(con)
     values = _ValueSql(lang)
-    counts = _load_fast(con, table_id, raw_table, body, header, variables, selection, labels,
+    try:
+        counts = _write(con, table_id, raw_table, body, header, variables, selection, labels,
                         values, provenance, body_sha256)
+        failure: duckdb.Error | None = None
+    except duckdb.Error as exc:
+        counts, failure = None, exc
     if counts is not None:
         return counts
-    staged = f"_stage_{raw_table}"
-    try:
-        _stage(con, staged, body, table_id, header)
-        _validate(con, staged, table_id, variables, selection, values)
-        return _replace(con, staged, table_id, raw_table, variables, labels, values,
-                        provenance, body_sha256)
-    finally:
-        con.execute(f"drop table if exists {staged}")
-        con.execute("drop table if exists _dst_labels")
+    _diagnose(con, table_id, raw_table, body, header, variables, selection, values)
+    raise DstDataError(table_id, f"body could not be loaded: {failure}") from failure
 
 
 class _ValueSql:
@@ -162,6 +158,25 @@ class _ValueSql:
 # The body as text columns named as the header says (no sniffing); parameters: path, columns.
 _READ_BODY = """read_csv(?, delim=';', header=false, skip=1, columns=?, quote='"', escape='"',
                          auto_detect=false, strict_mode=true, null_padding=false)"""
+
+
+def _diagnose(
+    con: duckdb.DuckDBPyConnection,
+    table_id: str,
+    raw_table: str,
+    body: Path,
+    header: list[str],
+    variables: list[str],
+    selection: Mapping[str, Sequence[str]],
+    values: _ValueSql,
+) -> None:
+    """Stage the body as text and check it rule by rule; raise naming the rule and lines."""
+    staged = f"_stage_{raw_table}"
+    try:
+        _stage(con, staged, body, table_id, header)
+        _validate(con, staged, table_id, variables, selection, values)
+    finally:
+        con.execute(f"drop table if exists {staged}")
 
 
 def _stage(con: duckdb.DuckDBPyConnection, staged: str, body: Path, table_id: str,
@@ -183,7 +198,7 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _load_fast(
+def _write(
     con: duckdb.DuckDBPyConnection,
     table_id: str,
     raw_table: str,
@@ -196,23 +211,19 @@ def _load_fast(
     provenance: LoadProvenance,
     body_sha256: str,
 ) -> dict[str, int] | None:
-    """Write and check the new table in one pass; None when the thorough path must decide.
+    """Write and check the new table in one pass; None when a check fails (rolled back).
 
-    The table is built exactly as ``_replace`` builds it (same columns, values, labels and row
-    order) plus a cell number: each code's position among the requested codes (NULL for a
-    code that was not requested), combined over the variables. The checks then need one
-    aggregate: values that are not numbers, NULL cell numbers (unrequested codes), distinct
-    cell numbers fewer than rows (repeated cells), no rows. All pass: drop the cell number,
-    record the load, commit. Otherwise roll back (the old table stays) and return None.
+    Beside the columns, values and labels the table gets a cell number: each code's position
+    among the requested codes (NULL for a code that was not requested), combined over the
+    variables. The checks then need one aggregate: values that are not numbers, NULL cell
+    numbers (unrequested codes), distinct cell numbers fewer than rows (repeated cells), no
+    rows. All pass: drop the cell number, record the load, commit. A DuckDB error (e.g. the body
+    does not parse) is rolled back and raised. Either way the old table stays.
     """
-    if not all(isinstance(c, str) for var in variables for c in selection[var]):
-        return None
     codes = {var: list(dict.fromkeys(selection[var])) for var in variables}
     cells = math.prod(len(c) for c in codes.values())
-    if cells == 0 or cells >= 1 << 62:
+    if cells == 0:
         return None
-    if not con.execute("select current_setting('preserve_insertion_order')").fetchone()[0]:
-        return None  # without it, only the thorough path's ORDER BY keeps the body's order
     select_cols: list[str] = []
     key_terms: list[str] = []
     stride = 1
@@ -269,9 +280,6 @@ def _load_fast(
              provenance.loaded_at],
         )
         con.execute("commit")
-    except duckdb.Error:
-        _rollback(con)
-        return None  # e.g. the body does not parse: the thorough path says where
     except BaseException:
         _rollback(con)
         raise
@@ -327,63 +335,3 @@ def _validate(
         raise DstDataError(table_id, f"body repeats cells for the same variable values: {dupes}")
     if con.execute(f"select count(*) from {staged}").fetchone()[0] == 0:
         raise DstDataError(table_id, "body has a header but no rows")
-
-
-def _replace(
-    con: duckdb.DuckDBPyConnection,
-    staged: str,
-    table_id: str,
-    raw_table: str,
-    variables: list[str],
-    labels: Mapping[str, Mapping[str, str]],
-    values: _ValueSql,
-    provenance: LoadProvenance,
-    body_sha256: str,
-) -> dict[str, int]:
-    """Swap in the new table and record the load, both or neither."""
-    label_rows = [(v, code, text) for v in variables for code, text in labels.get(v, {}).items()]
-    con.execute("create or replace temp table _dst_labels "
-                "(variable varchar, code varchar, label varchar)")
-    if label_rows:
-        con.executemany("insert into _dst_labels values (?, ?, ?)", label_rows)
-    select_cols: list[str] = []
-    joins: list[str] = []
-    for i, var in enumerate(variables):
-        col = column_name(var)
-        select_cols.append(f"s.{_quote(var)} as {_quote(col)}")
-        select_cols.append(f"l{i}.label as {_quote(col + '_label')}")
-        var_literal = var.replace("'", "''")
-        joins.append(f"left join _dst_labels l{i} on l{i}.variable = '{var_literal}' "
-                     f"and l{i}.code = s.{_quote(var)}")
-    target = f"raw.{_quote(raw_table)}"
-    con.execute("begin transaction")
-    try:
-        con.execute(
-            f"""create or replace table {target} as
-                select {", ".join(select_cols)},
-                       case when {values.is_suppressed} then null
-                            else cast({values.numeric_text} as double) end as value,
-                       {values.is_suppressed} as is_suppressed,
-                       ?::varchar as _source_mode,
-                       ?::varchar as _dst_updated,
-                       ?::timestamp as _loaded_at,
-                       ?::boolean as _is_synthetic
-                from {staged} s {" ".join(joins)}
-                order by s._line""",
-            [provenance.source_mode, provenance.dst_updated, provenance.loaded_at,
-             provenance.synthetic],
-        )
-        rows, suppressed = con.execute(
-            f"select count(*), count(*) filter (where is_suppressed) from {target}"
-        ).fetchone()
-        con.execute(
-            f"insert into {LOADS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [table_id, raw_table, provenance.dst_updated, provenance.selection_hash,
-             provenance.source_mode, provenance.synthetic, rows, suppressed, body_sha256,
-             provenance.loaded_at],
-        )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-    return {"rows": rows, "suppressed": suppressed}

@@ -22,26 +22,16 @@ def test_a_new_table_is_config_only(tmp_path, fake_dst, data_dir, monkeypatch):
     config.write_text("tables:\n  - id: REG01\n    description: regions\n    variables:\n"
                       "      OMRÅDE: '*'\n      Tid: ['2023']\n", encoding="utf-8")
     [spec] = load_table_specs(config)
-    from contextlib import contextmanager
-
-    import duckdb
-
     from pipelines.dst.client import DstClient
     from pipelines.dst.ingest import ingest_table
     from pipelines.dst.snapshot import SnapshotStore
     from pipelines.dst.source import DstSource
     from pipelines.settings import SourceMode
-
-    @contextmanager
-    def connect():
-        con = duckdb.connect(str(data_dir / "w.duckdb"))
-        try:
-            yield con
-        finally:
-            con.close()
+    from pipelines.warehouse import WarehouseResource
 
     source = DstSource(SourceMode.LIVE, DstClient(fake_dst.base_url),
                        SnapshotStore(tmp_path / "none"))
+    connect = WarehouseResource(database=str(data_dir / "w.duckdb")).get_connection
     result = ingest_table(spec, source, connect)
     assert result.rows == 3 and result.suppressed == 1
     _, payload = fake_dst.requests[-1]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -16,23 +15,16 @@ from pipelines.dst.ingest import ingest_table
 from pipelines.dst.snapshot import SnapshotStore
 from pipelines.dst.source import DstSource
 from pipelines.settings import BUNDLED_SNAPSHOT_DIR, DBT_PROJECT_DIR, SourceMode
+from pipelines.warehouse import WarehouseResource
 
 DBT = str(Path(sys.executable).parent / "dbt")
 
 
 def load_snapshot(warehouse: Path, snapshot_dir: Path = BUNDLED_SNAPSHOT_DIR) -> None:
-    @contextmanager
-    def connect():
-        con = duckdb.connect(str(warehouse))
-        try:
-            yield con
-        finally:
-            con.close()
-
     source = DstSource(SourceMode.SNAPSHOT, DstClient("http://unused.invalid"),
                        SnapshotStore(snapshot_dir))
     for spec in load_table_specs():
-        ingest_table(spec, source, connect)
+        ingest_table(spec, source, WarehouseResource(database=str(warehouse)).get_connection)
 
 
 def run_dbt(data_dir: Path, *args: str, env: dict[str, str] | None = None,

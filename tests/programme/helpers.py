@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
 from pipelines.programme.identifiers import cvr_check_digit
 from pipelines.programme.ingest import ProgrammeLoad, ingest_programme
+from pipelines.warehouse import WarehouseResource
 
 TABLES = ("programme_clusters", "programme_projects", "programme_participants",
           "programme_cluster_finances", "_programme_loads")
@@ -100,19 +100,11 @@ def write_base(inbound: Path, skip: str | None = None) -> dict[str, Path]:
     return {e: write_csv(inbound / f"{e}.csv", rows) for e, rows in BASE.items() if e != skip}
 
 
-@contextmanager
-def _connect(db: Path):
-    con = duckdb.connect(str(db))
-    try:
-        yield con
-    finally:
-        con.close()
-
-
 def run_ingest(data_dir: Path) -> ProgrammeLoad:
     inbound = data_dir / "inbound" / "programme"
     return ingest_programme(inbound, data_dir / "inbound" / "quarantine",
-                            lambda: _connect(data_dir / "warehouse.duckdb"))
+                            WarehouseResource(database=str(data_dir / "warehouse.duckdb")
+                                              ).get_connection)
 
 
 def snapshot(data_dir: Path) -> dict[str, list[tuple]]:

@@ -25,6 +25,10 @@ def refresh() -> int:
     if not result.success:
         failed = [e for e in result.all_events if e.is_step_failure]
         print("\nRefresh FAILED", file=sys.stderr)
+        for check in result.get_asset_check_evaluations():
+            if not check.passed and check.blocking:
+                print(f"  quality gate failed: {check.asset_key.to_user_string()} "
+                      f"{check.check_name}: {check.description}", file=sys.stderr)
         for event in failed:
             error = event.step_failure_data.error
             print(f"  step {event.step_key}: {root_cause(error) if error else ''}",

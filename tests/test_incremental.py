@@ -12,7 +12,7 @@ import sys
 import duckdb
 from dagster import AssetKey, DagsterInstance
 
-from pipelines.incremental import BuildInputs, plan_build
+from pipelines.incremental import BuildHistory, BuildInputs, plan_build
 from pipelines.settings import DBT_PROJECT_DIR, REPO_ROOT
 from tests.conftest import copy_data_dir, republished_snapshot
 
@@ -75,14 +75,32 @@ def test_changed_dst_table_rebuilds_only_its_descendants(refreshed, tmp_path):
 
 def test_plan_rules():
     code, sources = "c1", {"dst_forsk01": "a", "programme_projects": "x"}
-    assert plan_build(BuildInputs(code, sources), None).rebuild_all
-    assert plan_build(BuildInputs("c2", sources), BuildInputs(code, sources)).rebuild_all
-    same = plan_build(BuildInputs(code, sources), BuildInputs(code, sources))
+    good = BuildHistory(BuildInputs(code, sources))
+    assert plan_build(BuildInputs(code, sources), BuildHistory(None)).rebuild_all
+    assert plan_build(BuildInputs("c2", sources), good).rebuild_all
+    same = plan_build(BuildInputs(code, sources), good)
     assert same.nothing_to_do and same.dbt_args(MANIFEST) == []
-    changed = plan_build(BuildInputs(code, {**sources, "dst_gf13": "y"}),
-                         BuildInputs(code, sources))
+    changed = plan_build(BuildInputs(code, {**sources, "dst_gf13": "y"}), good)
     assert changed.changed_sources == ("dst_gf13",)
     flag, excluded = changed.dbt_args(MANIFEST)
     assert flag == "--exclude"
     assert "smv_rd_share_summary" in excluded.split()
     assert not {"stg_dst__gf13", "smv_business_share"} & set(excluded.split())
+
+
+def test_plan_never_takes_a_build_that_failed_the_gate_as_its_baseline():
+    code, sources = "c1", {"dst_forsk01": "a", "programme_clusters": "x"}
+    bad = {**sources, "programme_clusters": "661 mio"}
+    # The build of ``bad`` failed the gate: the same inputs again are built and checked again.
+    again = plan_build(BuildInputs(code, bad), BuildHistory(BuildInputs(code, sources),
+                                                            (BuildInputs(code, bad),)))
+    assert again.changed_sources == ("programme_clusters",) and not again.nothing_to_do
+    assert "did not pass the quality gate" in again.reason
+    # Inputs back to the last good build's: the marts still hold the failed build's data.
+    back = plan_build(BuildInputs(code, sources), BuildHistory(BuildInputs(code, sources),
+                                                               (BuildInputs(code, bad),)))
+    assert back.changed_sources == ("programme_clusters",)
+    # A failed build of other code: everything again.
+    assert plan_build(BuildInputs(code, sources),
+                      BuildHistory(BuildInputs(code, sources),
+                                   (BuildInputs("c0", sources),))).rebuild_all

@@ -137,3 +137,21 @@ def test_quality_findings_keep_breaches_visible(marts):
         ("public_funding_above_grant", "K02", None, None, 300_000_000.0, 262_000_000.0),
         ("smv_funding_rate_above_max", "K01", "P1", "22222222", pytest.approx(80.0), 70.0),
     ]
+
+
+def test_a_loaded_row_that_the_marts_would_drop_fails_the_build(marts, tmp_path):
+    """Reconciliation: a project outside the programme period (which validation rejects, so
+    it is planted straight into raw) is not counted in the marts, and the build says so."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    warehouse = data_dir / "warehouse.duckdb"
+    warehouse.write_bytes(marts.read_bytes())
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("insert into raw.programme_projects select * replace "
+                    "('P9' as project_id, date '1900-01-01' as start_date) "
+                    "from raw.programme_projects where project_id = 'P1'")
+    result = run_dbt(data_dir, "build", "--select", "+assert_programme_rows_reach_the_marts",
+                     check=False)
+    assert result.returncode != 0
+    assert "assert_programme_rows_reach_the_marts" in result.stdout
+    assert "Got 2 results" in result.stdout  # projects and cluster funding disagree

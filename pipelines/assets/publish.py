@@ -5,6 +5,7 @@ import json
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from pipelines.catalog import published_marts
+from pipelines.incremental import mark_build
 from pipelines.publish.release import PublishError, publish_release, read_provenance
 from pipelines.quality.gx_runner import run_dir
 from pipelines.settings import load_settings
@@ -54,6 +55,9 @@ def publish(context: AssetExecutionContext, warehouse: WarehouseResource) -> Mat
         context.log.info(f"published {outcome.release}")
     else:
         context.log.warning(f"release not published: {outcome.reason}")
+    with warehouse.get_connection() as con:
+        # The gate passed and publishing ended as it should: this build is the new baseline.
+        mark_build(con, context.run.run_id, "passed")
     return MaterializeResult(metadata={
         "switched": outcome.switched,
         "reason": outcome.reason,

@@ -74,8 +74,9 @@ def test_nine_digit_amounts_are_not_cpr_in_amount_columns():
     assert find_cpr(CPR_LOST_ZERO) and not find_cpr(CPR_LOST_ZERO, lost_zero=False)
 
 
+@pytest.mark.fault
 def test_cpr_without_leading_zero_in_cvr_column_is_never_echoed(data_dir, inbound, quarantine,
-                                                                loaded, caplog):
+                                                                loaded, caplog, reliability):
     rows = copy_rows(PARTICIPANTS)
     rows[1][1] = CPR_LOST_ZERO
     write_csv(inbound / "participants.csv", rows)
@@ -87,6 +88,10 @@ def test_cpr_without_leading_zero_in_cvr_column_is_never_echoed(data_dir, inboun
                   json.dumps([p.as_dict() for p in info.value.rejections[0].problems])):
         assert CPR_LOST_ZERO not in shown
     assert snapshot(data_dir) == loaded
+    reliability("a CPR number typed into a number cell loses its leading zero (9 digits) in "
+                "the CVR column",
+                "the file is rejected as personal data; no message, report or log repeats it",
+                f"rejected: {problem.describe()}")
 
 
 def test_cpr_in_a_column_outside_the_contract_is_caught_in_xlsx_number_cells(
@@ -116,7 +121,9 @@ def test_a_cpr_in_a_file_name_is_masked_in_every_message(data_dir, inbound, quar
 
 # --- Excel error values, formulas, empty files, sheets -----------------------------------------
 
-def test_excel_error_value_in_xlsx_names_the_cell(data_dir, inbound, quarantine, loaded):
+@pytest.mark.fault
+def test_excel_error_value_in_xlsx_names_the_cell(data_dir, inbound, quarantine, loaded,
+                                                  reliability):
     (inbound / "participants.csv").unlink()
     rows = copy_rows(PARTICIPANTS)
     rows[3][2] = "#N/A"  # openpyxl stores it as an error cell, as Excel caches a failed lookup
@@ -127,6 +134,9 @@ def test_excel_error_value_in_xlsx_names_the_cell(data_dir, inbound, quarantine,
     assert (problem.row, problem.column, problem.rule) == (4, "participant_name", "excel_error")
     assert "cell C4 holds the Excel error #N/A" in problem.message
     assert snapshot(data_dir) == loaded
+    reliability("an XLSX cell holds a cached #N/A (a failed VLOOKUP)",
+                "the file is rejected with rule excel_error naming the cell",
+                f"rejected: {problem.describe()}")
 
 
 def test_formula_without_a_cached_value_is_called_that(data_dir, inbound, quarantine, loaded):
@@ -189,8 +199,9 @@ def _query_names(data_dir):
 
 # --- links -------------------------------------------------------------------------------------
 
+@pytest.mark.fault
 def test_a_link_is_rejected_and_its_target_never_opened(data_dir, inbound, quarantine, loaded,
-                                                        tmp_path):
+                                                        tmp_path, reliability):
     target = tmp_path / "elsewhere.fifo"
     os.mkfifo(target)  # opening it for reading would block: a test that hangs means "opened"
     (inbound / "participants.csv").unlink()
@@ -210,6 +221,9 @@ def test_a_link_is_rejected_and_its_target_never_opened(data_dir, inbound, quara
     assert report["size_bytes"] == 0 and report["sha256"] == ""
     assert target.exists()  # the link was moved, never what it points to
     assert snapshot(data_dir) == loaded
+    reliability("a symbolic link in the inbound folder points to a file elsewhere",
+                "rejected with rule not_a_regular_file; the target is never opened or hashed",
+                f"rejected: {problem.describe()}; the target (a named pipe) was never opened")
 
 
 def _capture(outcome, fn, *args):
@@ -232,8 +246,9 @@ def test_settle_rule_on_its_own(tmp_path):
     assert "changed while it was being read" in settle.changed(states)[path]
 
 
+@pytest.mark.fault
 def test_a_file_still_being_copied_is_skipped_never_quarantined(data_dir, inbound, quarantine,
-                                                                 loaded):
+                                                                 loaded, reliability):
     full = csv_bytes(PARTICIPANTS)
     (inbound / "participants.csv").write_bytes(full[: len(full) // 3])  # a third, cut mid-row
     for name in ("clusters", "projects", "cluster_finances"):
@@ -246,10 +261,15 @@ def test_a_file_still_being_copied_is_skipped_never_quarantined(data_dir, inboun
     (inbound / "participants.csv").write_bytes(full)  # the copy finishes
     _age(inbound / "participants.csv", 60)
     assert run_ingest(data_dir, settle_seconds=30).unsettled == {}
+    reliability("participants.csv is still being copied (a third of it, cut mid-row)",
+                "the set is skipped with a warning, the previous load stays, nothing is "
+                "quarantined; the finished file loads on the next refresh",
+                f"{load.notes[0]}; loaded once settled")
 
 
+@pytest.mark.fault
 def test_a_file_written_to_while_it_is_read_is_skipped(data_dir, inbound, quarantine, loaded,
-                                                       monkeypatch):
+                                                       monkeypatch, reliability):
     rows = copy_rows(PARTICIPANTS)
     rows[1][3] = "ikke en type"  # would be rejected, were it judged
     write_csv(inbound / "participants.csv", rows)
@@ -265,6 +285,9 @@ def test_a_file_written_to_while_it_is_read_is_skipped(data_dir, inbound, quaran
     load = run_ingest(data_dir)
     assert "participants.csv" in load.unsettled
     assert not quarantine.exists() and snapshot(data_dir) == loaded
+    reliability("a file is appended to while the load reads it",
+                "the set is skipped, not judged and not quarantined; the previous load stays",
+                f"skipped: {load.unsettled['participants.csv']}")
 
 
 def test_unsettled_files_without_any_earlier_load_fail_clearly(data_dir, inbound):
@@ -300,7 +323,8 @@ def test_shrinkage_rule():
     assert shrinkage({"participants": 0}, {"participants": 0}, 0.5) == []
 
 
-def test_a_header_only_file_is_held_until_acknowledged(data_dir, inbound, loaded):
+@pytest.mark.fault
+def test_a_header_only_file_is_held_until_acknowledged(data_dir, inbound, loaded, reliability):
     write_csv(inbound / "participants.csv", PARTICIPANTS[:1])
     with pytest.raises(ProgrammeHeldError, match="participants from 5 to 0 rows") as info:
         run_ingest(data_dir)
@@ -313,6 +337,9 @@ def test_a_header_only_file_is_held_until_acknowledged(data_dir, inbound, loaded
     write_acknowledgement(inbound)
     assert run_ingest(data_dir).rows["participants"] == 1
     assert not (inbound / MARKER_NAME).exists()
+    reliability("a participants file holding only its header replaces the loaded one",
+                "the load is held with the numbers until acknowledged for exactly that set",
+                f"held: {str(info.value)[:160]}...; applied after make acknowledge-shrink")
 
 
 def test_replacing_the_sample_by_real_reports_is_never_held(data_dir, inbound):

@@ -15,7 +15,8 @@ from collections.abc import Mapping, Sequence
 import duckdb
 
 from pipelines.programme.contract import EntitySchema
-from pipelines.programme.validate import SOURCE_ROW, CheckedFile
+from pipelines.programme.rules import SOURCE_ROW
+from pipelines.programme.validate import CheckedFile
 
 
 def _quote(name: str) -> str:

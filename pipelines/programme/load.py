@@ -17,7 +17,8 @@ from datetime import datetime
 import duckdb
 
 from pipelines.programme.contract import EntitySchema
-from pipelines.programme.validate import SOURCE_ROW, CheckedFile
+from pipelines.programme.rules import SOURCE_ROW
+from pipelines.programme.validate import CheckedFile
 
 LOADS_TABLE = "raw._programme_loads"
 LINEAGE_COLUMNS = (

@@ -58,6 +58,8 @@ class Table:
     leading_rows: list[Row] = field(default_factory=list)  # title rows above the header
     text_cells: bool = True  # CSV: every cell is a str
     sheet: str | None = None  # XLSX: the sheet read
+    codec: str | None = None  # CSV: how the bytes decode, and the delimiter
+    delimiter: str | None = None
 
 
 def normalise_name(cell: object) -> str:
@@ -162,7 +164,8 @@ def _open_csv(data: bytes, expected: set[str]) -> Table:
     header_row, header = next(rows)
     shown = {"\t": "tab"}.get(delimiter, repr(delimiter))
     return Table(format=f"CSV {shown} {label}", header_row=header_row,
-                 header=[as_text(c) for c in header], rows=rows, leading_rows=leading)
+                 header=[as_text(c) for c in header], rows=rows, leading_rows=leading,
+                 codec=codec, delimiter=delimiter)
 
 
 def _xlsx_rows(sheet) -> Iterator[Row]:

@@ -1,4 +1,4 @@
-"""Check one inbound file against its entity's contract, row by row, and stage its rows.
+"""Check one inbound file against its entity's contract and stage its rows.
 
 Everything that can be decided from the file alone is checked here: the header, every cell's
 type and limits (dates within their window), the row rules (end not before start; CVR empty
@@ -9,18 +9,25 @@ a sender can fix a file in one go.
 
 Valid cells are staged in Arrow record batches (flat memory for large files): decimals and
 dates as canonical text that the load casts exactly, booleans and integers as such.
+
+XLSX files, and CSV files whose rows cannot be numbered line by line (line breaks inside
+quotes, ragged rows), are checked row by row. Other CSV files are checked column-wise
+(:mod:`pipelines.programme.columns`), and only rows that are not valid in every respect go
+through the row-by-row checks, which give the messages: the same problems, in the same order,
+and the same staged rows as checking the whole file row by row.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from pipelines.programme.contract import DECIMAL_PRECISION, EntitySchema, FieldSpec, FieldType
+from pipelines.programme.columns import sort_rows
+from pipelines.programme.contract import EntitySchema, FieldSpec, FieldType
+from pipelines.programme.csvcolumns import Columns, read_columns, rows_at
 from pipelines.programme.discover import InboundFile
 from pipelines.programme.errors import ProblemList
 from pipelines.programme.identifiers import CPR_MASK, find_cpr
@@ -32,29 +39,16 @@ from pipelines.programme.reader import (
     normalise_name,
     open_table,
 )
-from pipelines.programme.values import (
-    CellError,
-    as_text,
-    decimal_above,
-    decimal_below,
-    parse_boolean,
-    parse_cvr,
-    parse_date,
-    parse_decimal,
-    parse_enum,
-    parse_integer,
+from pipelines.programme.rules import (
+    EXCEL_ERRORS,
+    FORMULA_STARTS,
+    converter,
+    staged_schema,
 )
+from pipelines.programme.values import CellError, as_text
 
 BATCH_ROWS = 65_536
-# What Excel shows (and caches in the file) for a formula that failed, e.g. a VLOOKUP.
-EXCEL_ERRORS = frozenset({"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!",
-                          "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!",
-                          "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
-# A text cell starting with one of these is a formula to a spreadsheet (OWASP CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-INTEGER_LIMIT = 2**31  # INTEGER columns
 _NONE_FLAGGED: frozenset[int] = frozenset()
-SOURCE_ROW = "_source_row"
 
 
 @dataclass
@@ -73,81 +67,6 @@ class CheckedFile:
     def table(self) -> pa.Table:
         assert self.schema is not None
         return pa.Table.from_batches(self.batches, schema=staged_schema(self.schema))
-
-
-def staged_type(spec: FieldSpec) -> pa.DataType:
-    if spec.type is FieldType.INTEGER:
-        return pa.int64()
-    if spec.type is FieldType.BOOLEAN:
-        return pa.bool_()
-    return pa.string()
-
-
-def staged_schema(schema: EntitySchema) -> pa.Schema:
-    return pa.schema([(f.name, staged_type(f)) for f in schema.fields]
-                     + [(SOURCE_ROW, pa.int64())])
-
-
-def _converter(spec: FieldSpec) -> Callable[[object], object]:
-    """Parse a non-empty cell and check its limits; raises CellError."""
-    if spec.type is FieldType.DECIMAL:
-        scale, low, high = spec.scale, spec.min, spec.max
-        max_digits = DECIMAL_PRECISION - scale
-
-        def convert_decimal(raw: object) -> object:
-            value = parse_decimal(raw, scale)
-            if len(value) > max_digits and len(value.lstrip("-").split(".")[0]) > max_digits:
-                raise CellError("type", f"{value} is too large (at most {max_digits} digits "
-                                        "before the decimal separator)")
-            if low is not None and (value[0] == "-" or low != 0) and decimal_below(value, low):
-                raise CellError("min", f"must be at least {low}")
-            if high is not None and decimal_above(value, high):
-                raise CellError("max", f"must be at most {high}")
-            return value
-
-        return convert_decimal
-    if spec.type is FieldType.INTEGER:
-        low, high = spec.min, spec.max
-
-        def convert_integer(raw: object) -> object:
-            value = parse_integer(raw)
-            if not -INTEGER_LIMIT < value < INTEGER_LIMIT:
-                raise CellError("type", f"{value} is too large for a whole-number column")
-            if low is not None and value < low:
-                raise CellError("min", f"must be at least {low}")
-            if high is not None and value > high:
-                raise CellError("max", f"must be at most {high}")
-            return value
-
-        return convert_integer
-    if spec.type is FieldType.ENUM:
-        allowed = {v.casefold(): v for v in spec.enum}
-        exact = frozenset(spec.enum)
-        return lambda raw: raw if raw in exact else parse_enum(raw, allowed)
-    if spec.type is FieldType.STRING and spec.pattern:
-        pattern = re.compile(spec.pattern)
-
-        def convert_pattern(raw: object) -> object:
-            text = as_text(raw)
-            if not pattern.fullmatch(text):
-                raise CellError("pattern", f"{text!r} does not have the form {spec.pattern} "
-                                           f"(e.g. {spec.example})")
-            return text
-
-        return convert_pattern
-    if spec.type is FieldType.DATE and spec.window is not None:
-        window = spec.window
-
-        def convert_date(raw: object) -> object:
-            value = parse_date(raw)
-            if value not in window:
-                raise CellError("date_range", f"{value} is outside {window.earliest} to "
-                                              f"{window.latest} ({window.description})")
-            return value
-
-        return convert_date
-    return {FieldType.DATE: parse_date, FieldType.BOOLEAN: parse_boolean,
-            FieldType.CVR: parse_cvr, FieldType.STRING: as_text}[spec.type]
 
 
 def _blank(cells: list[object], text_cells: bool) -> bool:
@@ -243,7 +162,7 @@ class _FileChecker:
     def check_rows(self, rows: Iterable[Row]) -> None:
         fields = self.schema.fields
         n_fields = len(fields)
-        plan = [(k, spec, self.index[spec.name], _converter(spec))
+        plan = [(k, spec, self.index[spec.name], converter(spec))
                 for k, spec in enumerate(fields) if spec.name in self.index]
         position = {spec.name: k for k, spec in enumerate(fields)}
         order_rules = [(position[s.name], position[s.not_before], s) for s in fields
@@ -295,6 +214,16 @@ class _FileChecker:
                 f"{self.formula_like} text cell(s) start like a spreadsheet formula (=, +, -, @, "
                 f"tab or CR; first: {self.first_formula_like}); they are loaded as text and "
                 "published as text, never as formulas")
+
+    def check_columns(self, columns: Columns) -> None:
+        """CSV, the fast path: rows valid in every respect are staged column-wise; the others
+        go through :meth:`check_rows`, for exactly the messages and staging of the row path."""
+        result = sort_rows(self.schema, self.index, self.amount_columns, columns.cells,
+                           columns.row_numbers)
+        if result.staged.num_rows:
+            self.out.batches.append(result.staged)
+            self.out.rows += result.staged.num_rows
+        self.check_rows(rows_at(columns, result.slow))
 
     def _bad_shape(self, row_no: int, cells: list[object]) -> bool:
         """Values beyond the header, or too few cells (CSV): the row cannot be trusted."""
@@ -366,7 +295,11 @@ def check_file(inbound: InboundFile, schema: EntitySchema | None,
         for row_no, cells in [*table.leading_rows, (table.header_row, list(table.header))]:
             checker.scan_cells(row_no, cells)
         checker.map_header()
-        checker.check_rows(table.rows)
+        columns = read_columns(data, table) if table.text_cells else None
+        if columns is None:
+            checker.check_rows(table.rows)
+        else:
+            checker.check_columns(columns)
         if table.sheet is not None:
             explain_uncalculated_formulas(checked.problems, data, table.sheet, checker.index)
     except FileError as exc:

@@ -42,54 +42,86 @@ _SUSPECT_AMOUNT = f"#|(?:^|[^0-9]){_CPR_10}(?:[^0-9]|$)"  # nine digits are a nu
 _TEXT = r"^[!-*,.-<>-?A-~\x{a1}-\x{17f}](?:[ -~\x{a1}-\x{17f}]*[!-~\x{a1}-\x{17f}])?$"
 _DECIMAL = r"^[0-9]+(?:[.,][0-9]{1,2})?$"  # values._SIMPLE_DECIMAL
 _CVR = r"^[1-9][0-9]{7}$"
+Column = pa.Array | pa.ChunkedArray
 _CVR_WEIGHTS = np.array([2, 7, 6, 5, 4, 3, 2, 1], dtype=np.int64)
 
 
 @dataclass(frozen=True)
 class Sorted:
-    staged: pa.RecordBatch  # the rows valid in every respect, in the staged schema
+    staged: pa.Table  # the rows valid in every respect, in the staged schema
     slow: np.ndarray  # positions of the rows the row-by-row checker must see
 
 
-def _mask(array: pa.ChunkedArray | pa.Array) -> np.ndarray:
+@dataclass
+class _Cells:
+    """One column's verdict per cell."""
+
+    ok: np.ndarray  # valid (an empty cell: if the contract allows it to be empty)
+    values: Column  # staged values, null where not valid or empty
+    suspect: np.ndarray  # may hold a CPR-like number or an Excel error: row by row
+
+
+def _mask(array: Column) -> np.ndarray:
+    """A boolean array (null: False) as numpy."""
     return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _cvr_valid(column: pa.Array) -> np.ndarray:
+def _matches(column: Column, pattern: str, where: np.ndarray | None = None) -> np.ndarray:
+    """Cells (of those ``where`` says, default all) that ``pattern`` finds something in."""
+    if where is None or where.all():
+        return _mask(pc.match_substring_regex(column, pattern))
+    found = np.zeros(len(column), dtype=bool)
+    if where.any():
+        found[where] = _mask(pc.match_substring_regex(pc.filter(column, pa.array(where)),
+                                                      pattern))
+    return found
+
+
+def _cvr_valid(column: Column) -> np.ndarray:
     """8 digits, first not 0, passing modulus 11: identifiers.is_valid_cvr, vectorised."""
-    shaped = _mask(pc.match_substring_regex(column, _CVR))
-    digits = np.zeros((len(column), 8), dtype=np.int64)
+    shaped = _matches(column, _CVR)
+    valid = np.zeros(len(column), dtype=bool)
     if shaped.any():
-        numbers = pc.cast(pc.filter(column, pa.array(shaped)), pa.int64()).to_numpy()
-        powers = 10 ** np.arange(7, -1, -1, dtype=np.int64)
-        digits[shaped] = (numbers[:, None] // powers) % 10
-    return shaped & ((digits @ _CVR_WEIGHTS) % 11 == 0)
+        rest = pc.cast(pc.filter(column, pa.array(shaped)), pa.int64()).to_numpy()
+        total = np.zeros(len(rest), dtype=np.int64)
+        for weight in _CVR_WEIGHTS[::-1]:  # last digit first
+            total += weight * (rest % 10)
+            rest = rest // 10
+        valid[shaped] = total % 11 == 0
+    return valid
 
 
-def _fast_form(spec: FieldSpec, column: pa.Array) -> tuple[np.ndarray, pa.Array] | None:
-    """Cells decided valid by an expression alone, and their staged values."""
+def _fast_form(spec: FieldSpec, column: Column, suspect_pattern: str
+               ) -> tuple[np.ndarray, Column, np.ndarray] | None:
+    """Cells decided valid by an expression alone, their staged values, and which of them
+    may still be suspect (the rest cannot be: e.g. eight digits are never CPR-like)."""
     if spec.type is FieldType.STRING and not spec.pattern:
-        return _mask(pc.match_substring_regex(column, _TEXT)), column
+        ok = _matches(column, _TEXT)
+        return ok, column, _matches(column, suspect_pattern, ok)
     if spec.type is FieldType.ENUM:
-        return _mask(pc.is_in(column, pa.array(spec.enum))), column
+        ok = _mask(pc.is_in(column, pa.array(spec.enum)))
+        listed = _mask(pc.match_substring_regex(pa.array(spec.enum), suspect_pattern))
+        return ok, column, ok & listed.any()
     if spec.type is FieldType.CVR:
-        return _cvr_valid(column), column
+        ok = _cvr_valid(column)
+        return ok, column, np.zeros(len(column), dtype=bool)
     if (spec.type is FieldType.DECIMAL and spec.scale >= 2 and spec.max is None
             and spec.min in (None, 0)):
-        simple = _mask(pc.match_substring_regex(column, _DECIMAL))
-        short = _mask(pc.less_equal(pc.utf8_length(column), DECIMAL_PRECISION - spec.scale))
-        return simple & short, pc.replace_substring(column, ",", ".")
+        length = pc.utf8_length(column).to_numpy(zero_copy_only=False)
+        ok = _matches(column, _DECIMAL) & (length <= DECIMAL_PRECISION - spec.scale)
+        long = ok & (length >= 9)  # digits only: shorter cannot hold a CPR-like run
+        return ok, pc.replace_substring(column, ",", "."), _matches(column, suspect_pattern,
+                                                                    long)
     return None
 
 
-def _by_value(spec: FieldSpec, column: pa.Array, todo: np.ndarray,
-              staged_type: pa.DataType) -> tuple[np.ndarray, pa.Array]:
+def _by_value(spec: FieldSpec, column: Column, todo: np.ndarray, staged_type: pa.DataType,
+              suspect_pattern: str) -> _Cells:
     """The field's converter on each distinct value of the cells in ``todo``."""
     distinct = pc.unique(pc.filter(column, pa.array(todo)))
     convert = converter(spec)
     text = spec.type is FieldType.STRING
     values: list[object] = []
-    valid: list[bool] = []
     for raw in distinct.to_pylist():
         try:
             value = convert(raw) if raw.strip() else None  # blank-looking: row by row
@@ -98,30 +130,35 @@ def _by_value(spec: FieldSpec, column: pa.Array, todo: np.ndarray,
         if text and isinstance(value, str) and value.startswith(FORMULA_STARTS):
             value = None  # counted in a note by the row-by-row path
         values.append(value)
-        valid.append(value is not None)
     position = pc.index_in(column, value_set=distinct)
-    ok = todo & _mask(pc.take(pa.array(valid, pa.bool_()), position))
-    return ok, pc.take(pa.array(values, staged_type), position)
+    staged = pa.array(values, staged_type)
+    suspect = pc.match_substring_regex(distinct, suspect_pattern)
+    return _Cells(todo & _mask(pc.take(pc.is_valid(staged), position)),
+                  pc.take(staged, position), todo & _mask(pc.take(suspect, position)))
 
 
-def _field(spec: FieldSpec, column: pa.Array, empty: np.ndarray,
-           staged_type: pa.DataType) -> tuple[np.ndarray, pa.Array]:
-    """Per cell: valid (an empty cell: if the contract allows it), and the staged value."""
-    fast = _fast_form(spec, column)
-    ok = np.zeros(len(column), dtype=bool)
-    values = pa.nulls(len(column), staged_type)
+def _field(spec: FieldSpec, column: Column, staged_type: pa.DataType,
+           suspect_pattern: str) -> tuple[_Cells, np.ndarray]:
+    """The verdict on one contract column, and which of its cells are empty."""
+    empty = _mask(pc.equal(column, ""))
+    rows = len(column)
+    nulls = pa.nulls(rows, staged_type)
+    fast = _fast_form(spec, column, suspect_pattern)
+    cells = _Cells(np.zeros(rows, dtype=bool), nulls, np.zeros(rows, dtype=bool))
     if fast is not None:
-        ok, values = fast[0] & ~empty, fast[1]
-    todo = ~ok & ~empty
+        cells = _Cells(fast[0] & ~empty, fast[1], fast[2] & ~empty)
+    todo = ~cells.ok & ~empty
     if todo.any():
-        slow_ok, slow_values = _by_value(spec, column, todo, staged_type)
-        values = pc.if_else(pa.array(ok), values, slow_values) if ok.any() else slow_values
-        ok |= slow_ok
-    values = pc.if_else(pa.array(ok), values, pa.nulls(len(column), staged_type))
-    return ok | (empty & (not spec.required or bool(spec.empty_allowed_when))), values
+        other = _by_value(spec, column, todo, staged_type, suspect_pattern)
+        values = (pc.if_else(pa.array(cells.ok), cells.values, other.values) if cells.ok.any()
+                  else other.values)
+        cells = _Cells(cells.ok | other.ok, values, cells.suspect | other.suspect)
+    cells.values = pc.if_else(pa.array(cells.ok), cells.values, nulls)
+    cells.ok |= empty & (not spec.required or bool(spec.empty_allowed_when))
+    return cells, empty
 
 
-def _row_rules(schema: EntitySchema, values: Mapping[str, pa.Array],
+def _row_rules(schema: EntitySchema, values: Mapping[str, Column],
                empty: Mapping[str, np.ndarray]) -> np.ndarray:
     """Rows breaking a rule between cells: end before start; empty only for some rows."""
     broken = np.zeros(len(next(iter(values.values()))), dtype=bool)
@@ -136,6 +173,17 @@ def _row_rules(schema: EntitySchema, values: Mapping[str, pa.Array],
     return broken
 
 
+def _blank_rows(cells: pa.Table) -> np.ndarray:
+    """Rows whose every cell is empty or spaces (skipped, as the row-by-row path does);
+    each column looks only at the rows still blank so far."""
+    blank = np.ones(cells.num_rows, dtype=bool)
+    for column in cells.columns:
+        blank &= _matches(column, _BLANK, blank)
+        if not blank.any():
+            break
+    return blank
+
+
 def sort_rows(schema: EntitySchema, index: Mapping[str, int], amount_columns: Collection[int],
               cells: pa.Table, row_numbers: np.ndarray) -> Sorted:
     """Stage the rows valid in every respect; name the others for the row-by-row checker.
@@ -144,28 +192,28 @@ def sort_rows(schema: EntitySchema, index: Mapping[str, int], amount_columns: Co
     columns where nine digits are an amount, not a CPR that lost its leading zero.
     """
     rows = cells.num_rows
-    suspect = np.zeros(rows, dtype=bool)
-    blank = np.ones(rows, dtype=bool)
-    for i, column in enumerate(cells.columns):
-        pattern = _SUSPECT_AMOUNT if i in amount_columns else _SUSPECT
-        suspect |= _mask(pc.match_substring_regex(column, pattern))
-        blank &= _mask(pc.match_substring_regex(column, _BLANK))
     target = staged_schema(schema)
-    valid = ~suspect
-    values: dict[str, pa.Array] = {}
+    valid = np.ones(rows, dtype=bool)
+    values: dict[str, Column] = {}
     empty: dict[str, np.ndarray] = {}
     for spec in schema.fields:
         staged_type = target.field(spec.name).type
         if spec.name not in index:
             values[spec.name] = pa.nulls(rows, staged_type)
             continue
-        column = cells.column(index[spec.name]).combine_chunks()
-        empty[spec.name] = _mask(pc.equal(column, ""))
-        ok, values[spec.name] = _field(spec, column, empty[spec.name], staged_type)
-        valid &= ok
+        i = index[spec.name]
+        pattern = _SUSPECT_AMOUNT if i in amount_columns else _SUSPECT
+        verdict, empty[spec.name] = _field(spec, cells.column(i), staged_type,
+                                           pattern)
+        values[spec.name] = verdict.values
+        valid &= verdict.ok & ~verdict.suspect
+    for i, column in enumerate(cells.columns):
+        if i not in index.values():  # outside the contract: scanned all the same
+            valid &= ~_matches(column, _SUSPECT_AMOUNT if i in amount_columns else _SUSPECT)
     valid &= ~_row_rules(schema, values, empty)
-    keep = pa.array(valid & ~blank)
-    arrays = [pc.filter(values[f.name], keep) for f in schema.fields]
-    arrays.append(pa.array(row_numbers[valid & ~blank]))
-    staged = pa.RecordBatch.from_arrays(arrays, schema=target)
-    return Sorted(staged, np.flatnonzero(~valid & ~blank))
+    blank = _blank_rows(cells)
+    keep = valid & ~blank
+    arrays = [values[f.name] for f in schema.fields] + [pa.array(row_numbers)]
+    if not keep.all():
+        arrays = [pc.filter(a, pa.array(keep)) for a in arrays]
+    return Sorted(pa.Table.from_arrays(arrays, schema=target), np.flatnonzero(~valid & ~blank))

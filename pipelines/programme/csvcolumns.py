@@ -113,7 +113,7 @@ def read_columns(data: bytes, table: Table) -> Columns | None:
     numbers = _row_numbers(body, start, cells.num_rows, table.header_row + 1)
     if numbers is None:
         return None
-    return Columns(cells.combine_chunks(), numbers)
+    return Columns(cells, numbers)
 
 
 def rows_at(columns: Columns, positions: np.ndarray, chunk: int = 65_536

@@ -220,9 +220,8 @@ class _FileChecker:
         go through :meth:`check_rows`, for exactly the messages and staging of the row path."""
         result = sort_rows(self.schema, self.index, self.amount_columns, columns.cells,
                            columns.row_numbers)
-        if result.staged.num_rows:
-            self.out.batches.append(result.staged)
-            self.out.rows += result.staged.num_rows
+        self.out.batches += result.staged.to_batches()
+        self.out.rows += result.staged.num_rows
         self.check_rows(rows_at(columns, result.slow))
 
     def _bad_shape(self, row_no: int, cells: list[object]) -> bool:
@@ -300,6 +299,8 @@ def check_file(inbound: InboundFile, schema: EntitySchema | None,
             checker.check_rows(table.rows)
         else:
             checker.check_columns(columns)
+            del columns
+            pa.default_memory_pool().release_unused()  # the file's cells: free before the load
         if table.sheet is not None:
             explain_uncalculated_formulas(checked.problems, data, table.sheet, checker.index)
     except FileError as exc:

@@ -46,7 +46,10 @@ def _header_end(data: bytes, table: Table) -> int | None:
         offset = found + 1
     assert table.codec is not None and table.delimiter is not None
     text = data[:offset].decode(table.codec)
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=table.delimiter))
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=table.delimiter))
+    except csv.Error:  # e.g. a quote opened on the header line and closed on the next
+        return None
     if len(records) != table.header_row or [as_text(c) for c in records[-1]] != table.header:
         return None
     return offset

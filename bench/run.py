@@ -1,7 +1,7 @@
 """Run the benchmarks, print a table against goals and baseline, write bench/results.json.
 
     python -m bench.run                       # everything (make bench), about 8 minutes
-    python -m bench.run --only refresh dst    # some of: refresh live programme dst queries
+    python -m bench.run --only refresh dst    # some of: refresh live ingest programme dst queries
     python -m bench.run --sizes 10000 100000  # smaller programme sets (quick check)
     python -m bench.run --update-baseline     # ... and write the figures to bench/baseline.json
 
@@ -30,7 +30,7 @@ from bench.common import (
     regression,
 )
 
-GROUPS = ("refresh", "queries", "live", "programme", "dst")
+GROUPS = ("refresh", "queries", "live", "ingest", "programme", "dst")
 BUSY_LOAD = 0.7  # 1-minute load average above which timings are flagged as unreliable
 
 
@@ -39,7 +39,7 @@ def log(message: str) -> None:
 
 
 def run_groups(groups: list[str], sizes: tuple[int, ...] | None) -> list[Figure]:
-    from bench import dst_stream, queries, refresh
+    from bench import dst_stream, programme_ingest, queries, refresh
 
     figures: list[Figure] = []
     published = None
@@ -62,6 +62,10 @@ def run_groups(groups: list[str], sizes: tuple[int, ...] | None) -> list[Figure]
         elif group == "live":
             log("[1+2] full and no-op refresh, live mode against a local fake DST API")
             figures += refresh.bench_refresh("live", log)[0]
+        elif group == "ingest":
+            log("[3a] programme ingest alone")
+            figures += programme_ingest.bench_programme_ingest(
+                log, sizes or programme_ingest.INGEST_SIZES, refresh.programme_set)
         elif group == "programme":
             log("[3] programme scale")
             figures += refresh.bench_programme(log, sizes or refresh.PROGRAMME_SIZES)
@@ -123,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=GROUPS, metavar="GROUP",
                         help=f"run only these groups ({', '.join(GROUPS)})")
     parser.add_argument("--sizes", nargs="+", type=int, metavar="N",
-                        help="programme participant counts (default 10000 100000 1000000)")
+                        help="programme participant counts (default 10000 100000 1000000; "
+                             "ingest: 1000000)")
     parser.add_argument("--update-baseline", action="store_true",
                         help="write this run's figures to bench/baseline.json")
     args = parser.parse_args(argv)

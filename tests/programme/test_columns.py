@@ -193,3 +193,39 @@ def test_cells_the_expressions_cannot_decide_are_judged_by_the_converters(tmp_pa
                                                       "Łódź Sp. z o.o."]
     assert staged[0]["cvr"] == CVR_A and staged[2]["cvr"] is None
     assert (staged[0]["fte"], staged[0]["funding_received_dkk"]) == ("1000.5", "1234567.5")
+
+
+@pytest.mark.parametrize("slow_row", [None, 3])
+def test_rows_are_loaded_in_file_order(data_dir, inbound, slow_row):
+    """Rows staged column-wise and rows staged row by row (here one valid row whose name is
+    not NFC) are loaded in the file's row order, with or without a sort in the load."""
+    from tests.programme.helpers import query, run_ingest, write_base, write_csv
+
+    write_base(inbound)
+    rows = [list(r) for r in PARTICIPANTS]
+    rows += [["K02-P0001", number, f"Firma {i}", "smv", "1", "1", "1", "ja"]
+             for i, number in enumerate(_cvrs(200))]
+    if slow_row is not None:
+        rows[slow_row][2] = "Cafe\u0301 ApS"
+    write_csv(inbound / "participants.csv", rows)
+    run_ingest(data_dir)
+    loaded = [r[0] for r in query(data_dir, "select _source_row from raw.programme_participants "
+                                            "order by rowid")]
+    assert loaded == list(range(2, len(rows) + 1))
+    if slow_row is not None:
+        assert query(data_dir, f"select participant_name from raw.programme_participants "
+                               f"where _source_row = {slow_row + 1}") == [("Café ApS",)]
+
+
+def _cvrs(n: int) -> list[str]:
+    """``n`` valid CVR numbers (9200000x...), none in the base set."""
+    from pipelines.programme.identifiers import cvr_check_digit
+
+    found: list[str] = []
+    for i in range(10 * n):
+        check = cvr_check_digit(f"92{i:05d}")
+        if check is not None:
+            found.append(f"92{i:05d}{check}")
+        if len(found) == n:
+            break
+    return found

@@ -1,7 +1,9 @@
 """Command line: ``python -m pipelines.cli refresh`` runs the whole refresh job once.
 
-The run is recorded in ``DAGSTER_HOME``, so it appears in the Dagster UI's run history beside
-scheduled and UI-launched runs.
+It first asks :mod:`pipelines.pending` whether anything changed since the last good build;
+if not, it says so and exits 0 without starting Dagster, dbt or Great Expectations
+(``--force`` runs anyway). A run is recorded in ``DAGSTER_HOME``, so it appears in the Dagster
+UI's run history beside scheduled and UI-launched runs.
 """
 
 from __future__ import annotations
@@ -12,13 +14,26 @@ import sys
 from pipelines.settings import load_settings
 
 
-def refresh() -> int:
+def refresh(force: bool = False) -> int:
+    settings = load_settings()
+    if not force:
+        from pipelines.pending import pending_work
+
+        pending = pending_work(settings)
+        if pending.nothing:
+            print(f"{pending.describe()}: nothing to do (the release stays "
+                  f"{settings.published_dir / 'current'}; --force runs the refresh anyway)")
+            return 0
+        print(f"refresh: {pending.describe()}")
+    return _run_refresh(settings)
+
+
+def _run_refresh(settings) -> int:
     from dagster import DagsterInstance
 
     from pipelines.alerts import root_cause
     from pipelines.definitions import defs
 
-    settings = load_settings()
     job = defs.resolve_job_def("refresh")
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False)
@@ -69,10 +84,12 @@ def _dst_sources(result) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.cli")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("refresh", help="run the refresh job once")
+    run = sub.add_parser("refresh", help="run the refresh job once (if anything changed)")
+    run.add_argument("--force", action="store_true",
+                     help="run even when nothing changed since the last good build")
     args = parser.parse_args(argv)
     if args.command == "refresh":
-        return refresh()
+        return refresh(force=args.force)
     return 2
 
 

@@ -32,7 +32,7 @@ def findings_frame() -> pd.DataFrame:
     return pd.DataFrame({
         "finding_id": [f"id{i}" for i in range(n)], "rule": HOSTILE,
         "severity": ["warning"] * n, "cluster_id": HOSTILE, "project_id": [None] * n,
-        "cvr": ["01234567"] * n, "year": [2025] * n,
+        "cvr": ["01234567"] * n, "year": [2025.0] * (n - 1) + [None],
         "observed_value": [-3.5, 80.123456789, 0.0, -1e6, 75.0, 1.0, 2.0, 3.0],
         "threshold": [70.0] * n, "message": HOSTILE, "source_file": HOSTILE,
         "source_row": list(range(2, n + 2)), "is_sample": [True, False] * (n // 2),
@@ -70,6 +70,7 @@ def test_csv_text_is_neutralised_and_numbers_stay_numbers(tmp_path):
     assert [r["observed_value"] for r in rows][:4] == ["-3,5", "80,1235", "0,0", "-1000000,0"]
     assert {r["is_sample"] for r in rows} == {"SAND", "FALSK"}
     assert rows[0]["cvr"] == "01234567"
+    assert [r["year"] for r in rows][-2:] == ["2025", ""]  # an integer with NULLs stays whole
 
 
 def test_xlsx_text_is_text_never_a_formula(tmp_path):
@@ -121,3 +122,51 @@ def test_xlsx_dates_are_dates(tmp_path):
     assert deflator.value == pytest.approx(1.2345678) and deflator.number_format == "0.0000"
     year = sheet.cell(row=2, column=header.index("year") + 1)
     assert (year.value, year.number_format) == (2024, "0")
+
+
+def test_fallback_reason_reaches_the_release_from_the_dst_load(tmp_path):
+    from types import SimpleNamespace
+
+    from dagster import AssetMaterialization, DagsterInstance
+
+    from pipelines.assets.publish import _with_fallback_reasons
+    from pipelines.publish.release import Provenance
+
+    with DagsterInstance.ephemeral() as instance:
+        for table, updated in (("dst_nan1", "u1"), ("dst_forsk01", "old")):
+            instance.report_runless_asset_event(AssetMaterialization(
+                asset_key=["raw", table], metadata={
+                    "dst_updated": updated, "source_mode": "snapshot",
+                    "fallback_reason": "connection refused"}))
+        provenance = Provenance("run", {
+            "NAN1": {"updated": "u1", "source_mode": "snapshot"},
+            "FORSK01": {"updated": "u2", "source_mode": "snapshot"},
+            "GF13": {"updated": "u3", "source_mode": "live"}}, [], {})
+        tables = _with_fallback_reasons(SimpleNamespace(instance=instance),
+                                        provenance).dst_tables
+    assert tables["NAN1"]["fallback_reason"] == "connection refused"
+    assert tables["FORSK01"]["fallback_reason"] is None  # the reason was for an older load
+    assert tables["GF13"]["fallback_reason"] is None
+
+
+def test_cluster_figure_takes_hostile_and_long_names(tmp_path):
+    from pipelines.publish.cluster_figure import cluster_overview, short_name
+
+    assert short_name("K01", "Eksempelklynge for Grøn Energi (SAMPLE)") == "K01 Grøn Energi"
+    assert short_name("K03", "=A1(\"x\")") == "K03 =A1(\"x\")"
+    assert short_name("K02", "A very long cluster organisation name indeed") == (
+        "K02 A very long cluster o…")
+    names = ["Klynge $1 mio", '=HYPERLINK("http://x","click")', "$\\frac{a}{b", "Ok"]
+    totals = pd.DataFrame({
+        "cluster_id": ["K01", "K02", "K03", "K04"], "cluster_name": names,
+        "first_year": 2025, "last_year": 2028, "smv_funding_dkk": [1e6, 2e6, 0, 3e6],
+        "private_cofinancing_dkk": [5e5, 0, 0, 1e6], "smv_funded": [3, 4, 0, 5],
+        "smv_new_to_rd": [1, 0, 0, 2], "universities": [1, 0, 0, 2], "gts_institutes": 1,
+        "erhvervsakademier": 0, "professionshoejskoler": 1,
+        "projects_with_knowledge_institution": [1, 1, 0, 2], "projects_started": [2, 1, 0, 3],
+        "smv_funding_rate_pct": [55.0, 60.0, None, 50.0],
+        "smv_funding_rate_median_pct": [55.0, 61.0, None, 50.0],
+        "smv_funding_rate_breaches": [1, 0, 0, 2],
+        "smv_funding_rate_breach_max_pct": [80.0, None, None, 75.0]})
+    cluster_overview(totals, tmp_path / "c.png", "SAMPLE PROGRAMME DATA")
+    assert (tmp_path / "c.png").stat().st_size > 20_000

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 MAX_FUNDING_RATE_PCT = 70
 NAME_LENGTH = 22
+SAMPLE_MARK = re.compile(r"\s*\([A-ZÆØÅ ]+\)\s*$")  # "(SAMPLE)": the banner says so
 GENERIC_PREFIX = re.compile(r"^(eksempelklynge|klyngen?|cluster)\s+(for|of)\s+", re.IGNORECASE)
 INSTITUTIONS = [("universities", "universities", "#1f3864"), ("gts_institutes", "GTS", "#2e75b6"),
                 ("erhvervsakademier", "erhvervsakademier", "#9dc3e6"),
@@ -27,10 +28,11 @@ INSTITUTIONS = [("universities", "universities", "#1f3864"), ("gts_institutes", 
 
 def short_name(cluster_id: str, name: str) -> str:
     """``K01 Grøn Energi`` from ``Eksempelklynge for Grøn Energi (SAMPLE)``."""
-    text = GENERIC_PREFIX.sub("", re.sub(r"\s*\([^)]*\)\s*$", "", name or "").strip())
+    text = GENERIC_PREFIX.sub("", SAMPLE_MARK.sub("", name or "").strip())
     if len(text) > NAME_LENGTH:
         text = text[:NAME_LENGTH - 1].rstrip() + "…"
-    return f"{cluster_id} {text}".strip()
+    # a '$' would start matplotlib's math mode (and an odd one fails the figure)
+    return f"{cluster_id} {text}".strip().replace("$", r"\$")
 
 
 def _funding(ax, data, y) -> None:

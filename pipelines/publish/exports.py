@@ -94,6 +94,8 @@ def csv_frame(df: pd.DataFrame, mart: Mart) -> pd.DataFrame:
         elif fmt.kind == "boolean":
             out[name] = column.map(lambda v: "" if pd.isna(v) else (CSV_TRUE if v else CSV_FALSE),
                                    na_action=None).astype(object)
+        elif fmt.kind == "integer" and column.dtype.kind == "f":
+            out[name] = column.astype("Int64")  # NULLs made it float: 2025, not 2025,0
         elif fmt.csv_decimals is not None and column.dtype.kind == "f":
             out[name] = column.round(fmt.csv_decimals)
     return out

@@ -25,7 +25,8 @@ PAGE = Template("""<!DOCTYPE html>
 <style>
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 80em; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
-th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: left; vertical-align: top; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: left; vertical-align: top;
+         overflow-wrap: anywhere; max-width: 32em; }
 th { background: #ddebf7; }
 .pass { color: #176f2c; font-weight: bold; }
 .fail { color: #b00000; font-weight: bold; }
@@ -73,8 +74,9 @@ def _section(name: str, result: dict[str, Any] | None) -> str:
     for o in sorted(result["expectations"], key=lambda o: bool(o["success"])):
         found = (f"{o['unexpected_count']} unexpected, e.g. {_short(o['unexpected_examples'])}"
                  if o.get("unexpected_count") else _short(o.get("observed")))
+        column = _short((o.get("column") or "").replace(",", ", "))
         rows.append(f"<tr><td>{_result(bool(o['success']))}</td><td>{_e(o['expectation'])}</td>"
-                    f"<td>{_e(_short(o.get('column') or ''))}</td><td>{_e(o.get('rule', ''))}</td>"
+                    f"<td>{_e(column)}</td><td>{_e(o.get('rule', ''))}</td>"
                     f"<td>{_e(found)}</td></tr>")
     return (f'<h2 id="{_e(name)}">{_e(name)}: {_result(bool(result["success"]))}</h2>\n'
             "<table><tr><th>result</th><th>expectation</th><th>column</th><th>rule</th>"

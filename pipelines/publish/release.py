@@ -170,6 +170,27 @@ def _files(release: Path, rows: dict[str, int]) -> list[dict[str, Any]]:
     return files
 
 
+def _manifest(facts: ReleaseFacts, provenance: Provenance, commit: dict[str, Any],
+              marts: tuple[Mart, ...], rows: dict[str, int], building: Path) -> dict[str, Any]:
+    return {
+        "release": facts.release,
+        "run_id": provenance.run_id,
+        "created_at": facts.created_at,
+        **commit,
+        "synthetic": provenance.synthetic,
+        "sample": provenance.sample,
+        "notice": facts.notice,
+        "price_base_year": facts.price_base_year,
+        "dst": {"source_mode": provenance.source_mode,
+                "fallback_reason": facts.fallback_reason, "tables": provenance.dst_tables},
+        "programme": {"inputs": provenance.programme_inputs},
+        "checks": provenance.checks,
+        "tables": {m.name: {"rows": rows[m.name], "columns": [c.name for c in m.columns]}
+                   for m in marts},
+        "files": _files(building, rows),
+    }
+
+
 def _ensure_entry_links(published: Path) -> None:
     for entry in ENTRIES:
         link = published / entry
@@ -259,25 +280,9 @@ def publish_release(*, published: Path, warehouse: Path, marts: tuple[Mart, ...]
     write_quality(quality_dir, building / "quality", marts, release=name,
                   run_id=provenance.run_id, notice=notice, has_gx_docs=docs.exists(),
                   findings_by_rule=None if findings is None else
-                  findings["rule"].value_counts().sort_index().to_dict())
+                  {str(k): int(v) for k, v in findings["rule"].value_counts().sort_index().items()})
     (building / "README.md").write_text(release_readme(facts, marts, rows), encoding="utf-8")
-    manifest = {
-        "release": name,
-        "run_id": provenance.run_id,
-        "created_at": now.isoformat(timespec="seconds"),
-        **commit,
-        "synthetic": provenance.synthetic,
-        "sample": provenance.sample,
-        "notice": notice,
-        "price_base_year": facts.price_base_year,
-        "dst": {"source_mode": provenance.source_mode,
-                "fallback_reason": facts.fallback_reason, "tables": provenance.dst_tables},
-        "programme": {"inputs": provenance.programme_inputs},
-        "checks": provenance.checks,
-        "tables": {m.name: {"rows": rows[m.name], "columns": [c.name for c in m.columns]}
-                   for m in marts},
-        "files": _files(building, rows),
-    }
+    manifest = _manifest(facts, provenance, commit, marts, rows, building)
     (building / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n",
                                             encoding="utf-8")
     _fsync_tree(building)

@@ -120,7 +120,9 @@ def _width(name: str, column: pd.Series, fmt: ColumnFormat) -> float:
         sample = column.head(WIDTH_SAMPLE).dropna().astype(str)
         longest = int(sample.str.len().max()) if len(sample) else 0
     else:
-        sample = column.head(WIDTH_SAMPLE).dropna()
+        import pandas as pd
+
+        sample = pd.to_numeric(column.head(WIDTH_SAMPLE), errors="coerce").dropna()
         biggest = float(sample.abs().max()) if len(sample) else 0.0
         digits = len(f"{biggest:,.0f}") + (3 if fmt.excel not in ("0", "#,##0") else 0)
         longest = digits + (2 if "%" in fmt.excel or "pp" in fmt.excel else 0)

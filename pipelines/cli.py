@@ -16,24 +16,36 @@ from pipelines.settings import load_settings
 
 
 def refresh(verbose: bool = False) -> int:
-    from dagster import DagsterInstance
-
-    from pipelines.alerts import root_cause
-    from pipelines.definitions import defs
-    from pipelines.run_log import LOGGERS, run_config
+    from pipelines.run_log import python_logs_to
 
     settings = load_settings()
-    job = defs.resolve_job_def("refresh").with_logger_defs(LOGGERS)
     run_id = str(uuid.uuid4())
     log_file = settings.data_dir / "logs" / "runs" / f"{run_id}.log"
     print(f"Refresh {run_id}: one line per step; full log in {log_file}", file=sys.stderr)
-    with DagsterInstance.get() as instance:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        with open(log_file, "a", encoding="utf-8", buffering=1) as raw, (
-                contextlib.nullcontext() if verbose else contextlib.redirect_stdout(raw)):
-            result = job.execute_in_process(instance=instance, raise_on_error=False,
-                                            run_id=run_id,
-                                            run_config=run_config(log_file, verbose))
+    with contextlib.nullcontext() if verbose else python_logs_to(log_file):
+        result = _execute(run_id, log_file, verbose)
+    return _report(result, settings, log_file)
+
+
+def _execute(run_id: str, log_file, verbose: bool):
+    """The refresh job in this process, recorded in DAGSTER_HOME like any other run."""
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import defs
+    from pipelines.run_log import LOGGERS, run_config
+
+    job = defs.resolve_job_def("refresh").with_logger_defs(LOGGERS)
+    with (DagsterInstance.get() as instance,
+          open(log_file, "a", encoding="utf-8", buffering=1) as raw,
+          contextlib.nullcontext() if verbose else contextlib.redirect_stdout(raw)):
+        return job.execute_in_process(instance=instance, raise_on_error=False, run_id=run_id,
+                                      run_config=run_config(log_file, verbose))
+
+
+def _report(result, settings, log_file) -> int:
+    """The end of ``make run``: what failed and why, or what was published and from what."""
+    from pipelines.alerts import root_cause
+
     if not result.success:
         failed = [e for e in result.all_events if e.is_step_failure]
         print("\nRefresh FAILED", file=sys.stderr)

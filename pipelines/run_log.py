@@ -8,8 +8,10 @@ to ``<data>/logs/runs/<run id>.log``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -28,8 +30,8 @@ def _step_line(record: logging.LogRecord) -> str | None:
     event = meta.get("dagster_event")
     step = meta.get("step_key") or ""
     if event is None:
-        if record.levelno < logging.INFO:
-            return None
+        if record.levelno < logging.INFO or record.getMessage().startswith("Skipping step"):
+            return None  # a skipped step gets its own line from the STEP_SKIPPED event
         text = (meta.get("orig_message") or record.getMessage()).splitlines()[0]
         level = "" if record.levelno == logging.INFO else f"{record.levelname}: "
         return f"  {step}: {level}{text}" if step else f"  {level}{text}"
@@ -82,3 +84,29 @@ LOGGERS: dict[str, LoggerDefinition] = {"concise": concise_logger}
 
 def run_config(log_file: Path, verbose: bool) -> dict:
     return {"loggers": {"concise": {"config": {"log_file": str(log_file), "verbose": verbose}}}}
+
+
+@contextlib.contextmanager
+def python_logs_to(log_file: Path) -> Iterator[None]:
+    """Dagster's own Python-logger warnings and Python warnings go to the log file only.
+
+    (E.g. one "blocking asset check emitted no result" line per dbt test when nothing was
+    rebuilt, or deprecation notices: for developers, not for the person running a refresh.)
+    """
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(log_file, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s - %(levelname)s - %(name)s - %(message)s"))
+    loggers = [logging.getLogger(name) for name in ("dagster", "py.warnings")]
+    saved = [(lg, lg.propagate) for lg in loggers]
+    logging.captureWarnings(True)
+    for lg in loggers:
+        lg.addHandler(handler)
+        lg.propagate = False
+    try:
+        yield
+    finally:
+        for lg, propagate in saved:
+            lg.removeHandler(handler)
+            lg.propagate = propagate
+        logging.captureWarnings(False)
+        handler.close()

@@ -8,7 +8,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 HOST ?= 127.0.0.1
 PORT ?= 3000
 
-.PHONY: install run test lint dev validate lock demo-snapshot record-snapshot clean programme-sample programme-docs bench
+.PHONY: install run test lint dev validate lock demo-snapshot record-snapshot clean programme-sample programme-docs bench acknowledge-shrink
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,11 @@ programme-sample: install
 
 programme-docs: install
 	$(BIN)/python -m pipelines.programme.docs
+
+# A held load (it would shrink a table by more than KLYNGE_MAX_SHRINK_SHARE): accept exactly
+# the files now in the inbound folder; the next refresh loads them.
+acknowledge-shrink: install
+	$(BIN)/python -m pipelines.programme.shrink
 
 # Benchmarks (not part of `make test`): prints a table and writes bench/results.json.
 bench: install

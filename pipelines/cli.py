@@ -1,8 +1,11 @@
 """Command line: ``python -m pipelines.cli refresh`` runs the whole refresh job once.
 
-The run is recorded in ``DAGSTER_HOME``, so it appears in the Dagster UI's run history beside
-scheduled and UI-launched runs. The console shows one line per step (``--verbose``: every
-event); the full log, dbt's output included, is written to ``<data>/logs/runs/<run id>.log``.
+It first asks :mod:`pipelines.pending` whether anything changed since the last good build;
+if not, it says so and exits 0 without starting Dagster, dbt or Great Expectations
+(``--force`` runs anyway). A run is recorded in ``DAGSTER_HOME``, so it appears in the Dagster
+UI's run history beside scheduled and UI-launched runs. The console shows one line per step
+(``--verbose``: every event); the full log, dbt's output included, is written to
+``<data>/logs/runs/<run id>.log``.
 """
 
 from __future__ import annotations
@@ -15,10 +18,23 @@ import uuid
 from pipelines.settings import load_settings
 
 
-def refresh(verbose: bool = False) -> int:
+def refresh(force: bool = False, verbose: bool = False) -> int:
+    settings = load_settings()
+    if not force:
+        from pipelines.pending import pending_work
+
+        pending = pending_work(settings)
+        if pending.nothing:
+            print(f"{pending.describe()}: nothing to do (the release stays "
+                  f"{settings.published_dir / 'current'}; --force runs the refresh anyway)")
+            return 0
+        print(f"refresh: {pending.describe()}")
+    return _run_refresh(settings, verbose)
+
+
+def _run_refresh(settings, verbose: bool) -> int:
     from pipelines.run_log import python_logs_to
 
-    settings = load_settings()
     run_id = str(uuid.uuid4())
     log_file = settings.data_dir / "logs" / "runs" / f"{run_id}.log"
     print(f"Refresh {run_id}: one line per step; full log in {log_file}", file=sys.stderr)
@@ -49,6 +65,10 @@ def _report(result, settings, log_file) -> int:
     if not result.success:
         failed = [e for e in result.all_events if e.is_step_failure]
         print("\nRefresh FAILED", file=sys.stderr)
+        for check in result.get_asset_check_evaluations():
+            if not check.passed and check.blocking:
+                print(f"  quality gate failed: {check.asset_key.to_user_string()} "
+                      f"{check.check_name}: {check.description}", file=sys.stderr)
         for event in failed:
             error = event.step_failure_data.error
             print(f"  step {event.step_key}: {root_cause(error) if error else ''}",
@@ -102,12 +122,14 @@ def _dst_sources(result) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.cli")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("refresh", help="run the refresh job once")
+    run = sub.add_parser("refresh", help="run the refresh job once (if anything changed)")
+    run.add_argument("--force", action="store_true",
+                     help="run even when nothing changed since the last good build")
     run.add_argument("--verbose", "-v", action="store_true",
                      help="print every Dagster event and dbt's output, not one line per step")
     args = parser.parse_args(argv)
     if args.command == "refresh":
-        return refresh(verbose=args.verbose)
+        return refresh(force=args.force, verbose=args.verbose)
     return 2
 
 

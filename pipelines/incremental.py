@@ -2,12 +2,19 @@
 
 An input is a raw table's content version (DST: ``updated`` + selection + source mode; programme:
 the loaded files' checksums) or the dbt code itself (the checksums dbt keeps for every model,
-seed, test and macro, plus the fixed-price base year from the environment). The versions of the
-last successful dbt build are kept in ``raw._dbt_builds``:
+seed, test and macro, plus the fixed-price base year from the environment). Every dbt build is
+kept in ``raw._dbt_builds`` with its inputs and how far it got: ``started`` (dbt is running or
+failed), ``built`` (dbt succeeded) and ``passed`` (every mart passed the quality gate and the
+release was published, or refused for a reason that is not a failure). Only a ``passed`` build
+is good, so a build whose marts failed the gate is built and checked again by every refresh,
+failing with the same expectation, until its input changes:
 
-- nothing changed: dbt does not run, and so neither do the checks or ``publish``;
-- only raw tables changed: dbt builds what lies downstream of those tables;
-- the dbt code changed (or there is no earlier build): everything is built.
+- nothing changed since the last good build, and nothing was built after it: dbt does not run,
+  and so neither do the checks or ``publish``;
+- only raw tables changed: dbt builds what lies downstream of those tables, counting the changes
+  against the last good build and against every build attempted after it (whose half-built or
+  rejected marts are still in the warehouse);
+- the dbt code changed (or there is no good build): everything is built.
 """
 
 from __future__ import annotations
@@ -135,29 +142,77 @@ def current_inputs(con: duckdb.DuckDBPyConnection, manifest_path: Path) -> Build
     return BuildInputs(code_version(manifest_path), source_versions(con))
 
 
-def last_build(con: duckdb.DuckDBPyConnection) -> BuildInputs | None:
-    if "_dbt_builds" not in _tables(con):
-        return None
-    row = con.execute(f"select code_version, sources from {BUILDS_TABLE} "
-                      "order by built_at desc limit 1").fetchone()
-    return None if row is None else BuildInputs(row[0], json.loads(row[1]))
+@dataclass(frozen=True)
+class BuildHistory:
+    """The last good build and the builds attempted after it (oldest first)."""
+
+    good: BuildInputs | None
+    since: tuple[BuildInputs, ...] = ()
 
 
-def record_build(con: duckdb.DuckDBPyConnection, inputs: BuildInputs, run_id: str) -> None:
+def _ensure_builds_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create schema if not exists raw")
     con.execute(f"""create table if not exists {BUILDS_TABLE} (
                         run_id varchar, built_at timestamp, code_version varchar,
-                        sources varchar)""")
-    con.execute(f"insert into {BUILDS_TABLE} values (?, now()::timestamp, ?, ?)",
+                        sources varchar, status varchar default 'started')""")
+    # Warehouses from before the gate state: their builds count as good, as they did then.
+    con.execute(f"alter table {BUILDS_TABLE} add column if not exists status varchar "
+                "default 'passed'")
+
+
+def build_history(con: duckdb.DuckDBPyConnection) -> BuildHistory:
+    """Reads only, so that a read-only connection (the cheap pre-check) can ask."""
+    if "_dbt_builds" not in _tables(con):
+        return BuildHistory(None)
+    has_status = con.execute("select count(*) from information_schema.columns where "
+                             "table_schema = 'raw' and table_name = '_dbt_builds' and "
+                             "column_name = 'status'").fetchone()[0]
+    status = "status" if has_status else "'passed'"
+    rows = con.execute(f"select code_version, sources, {status} from {BUILDS_TABLE} "
+                       "order by built_at, rowid").fetchall()
+    good_at = max((i for i, r in enumerate(rows) if r[2] == "passed"), default=None)
+    if good_at is None:
+        return BuildHistory(None)
+    good = BuildInputs(rows[good_at][0], json.loads(rows[good_at][1]))
+    since = tuple(BuildInputs(r[0], json.loads(r[1])) for r in rows[good_at + 1:])
+    return BuildHistory(good, since)
+
+
+def record_build_start(con: duckdb.DuckDBPyConnection, inputs: BuildInputs,
+                       run_id: str) -> None:
+    """Before dbt runs: from here on the warehouse's marts may differ from the last good."""
+    _ensure_builds_table(con)
+    con.execute(f"insert into {BUILDS_TABLE} (run_id, built_at, code_version, sources, status) "
+                "values (?, now()::timestamp, ?, ?, 'started')",
                 [run_id, inputs.code, json.dumps(inputs.sources, sort_keys=True)])
 
 
-def plan_build(current: BuildInputs, last: BuildInputs | None) -> BuildPlan:
+def mark_build(con: duckdb.DuckDBPyConnection, run_id: str, status: str) -> int:
+    """Move this run's build to ``built`` or ``passed``; returns the rows changed."""
+    if status not in ("built", "passed"):
+        raise ValueError(f"unknown build status {status!r}")
+    _ensure_builds_table(con)
+    return len(con.execute(f"update {BUILDS_TABLE} set status = ? where run_id = ? "
+                           "returning run_id", [status, run_id]).fetchall())
+
+
+def plan_build(current: BuildInputs, history: BuildHistory) -> BuildPlan:
+    last = history.good
     if last is None:
-        return BuildPlan(True, (), "no earlier successful build")
-    if current.code != last.code:
+        return BuildPlan(True, (), "no earlier build that passed the quality gate")
+    if any(b.code != current.code for b in (last, *history.since)):
         return BuildPlan(True, (), "the dbt project or the price base year changed")
-    changed = tuple(sorted(t for t, v in current.sources.items() if last.sources.get(t) != v))
-    if changed:
-        return BuildPlan(False, changed, f"changed inputs: {', '.join(changed)}")
-    return BuildPlan(False, (), "no input changed since the last build")
+    builds = (last, *history.since)
+    changed = {t for b in builds for t, v in current.sources.items() if b.sources.get(t) != v}
+    # What a later, not good, build changed is still in the marts: build and check it again.
+    changed |= {t for b in history.since for t, v in b.sources.items()
+                if last.sources.get(t) != v}
+    failed = (f"; {len(history.since)} build(s) since the last good one did not pass the "
+              "quality gate, so what they changed is built and checked again"
+              if history.since else "")
+    tables = tuple(sorted(t for t in changed if t in current.sources))
+    if tables:
+        return BuildPlan(False, tables, f"changed inputs: {', '.join(tables)}{failed}")
+    if changed or history.since:
+        return BuildPlan(True, (), f"the warehouse differs from the last good build{failed}")
+    return BuildPlan(False, (), "no input changed since the last build that passed the gate")

@@ -37,6 +37,10 @@ class Settings:
     dst_snapshot_dir: Path
     keep_releases: int
     alert_webhook_url: str | None
+    # An inbound file modified less than this long ago is still being written: not loaded yet.
+    inbound_settle_seconds: float = 30.0
+    # A load that shrinks an entity by more than this share is held until acknowledged.
+    max_shrink_share: float = 0.5
 
     @property
     def warehouse_path(self) -> Path:
@@ -79,7 +83,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     keep = env.get("KLYNGE_KEEP_RELEASES") or "10"
     if not keep.isdigit() or int(keep) < 1:
         raise ValueError(f"KLYNGE_KEEP_RELEASES={keep!r} must be a whole number of at least 1")
+    settle = _number(env, "KLYNGE_INBOUND_SETTLE_SECONDS", "30", low=0.0)
+    shrink = _number(env, "KLYNGE_MAX_SHRINK_SHARE", "0.5", low=0.0, high=1.0)
     return Settings(
+        inbound_settle_seconds=settle,
+        max_shrink_share=shrink,
         data_dir=data_dir,
         keep_releases=int(keep),
         alert_webhook_url=(env.get("KLYNGE_ALERT_WEBHOOK_URL") or "").strip() or None,
@@ -87,6 +95,19 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         dst_api_base_url=(env.get("DST_API_BASE_URL") or DEFAULT_DST_API_BASE_URL).rstrip("/"),
         dst_snapshot_dir=snapshot_dir,
     )
+
+
+def _number(env: dict[str, str], name: str, default: str, *, low: float,
+            high: float | None = None) -> float:
+    raw = (env.get(name) or default).strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not (value >= low and (high is None or value <= high)):
+        bounds = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
+        raise ValueError(f"{name}={raw!r} must be a number {bounds}")
+    return value
 
 
 def export_for_child_processes(settings: Settings) -> None:

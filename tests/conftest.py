@@ -48,6 +48,8 @@ def data_dir(tmp_path, monkeypatch):
     path = tmp_path / "data"
     path.mkdir()
     monkeypatch.setenv("KLYNGE_DATA_DIR", str(path))
+    # Files a test has just written count as settled (tests of the settle rule set their own).
+    monkeypatch.setenv("KLYNGE_INBOUND_SETTLE_SECONDS", "0")
     return path
 
 

@@ -12,18 +12,19 @@ import sys
 import duckdb
 from dagster import AssetKey, DagsterInstance
 
-from pipelines.incremental import BuildInputs, plan_build
+from pipelines.incremental import BuildHistory, BuildInputs, plan_build
 from pipelines.settings import DBT_PROJECT_DIR, REPO_ROOT
 from tests.conftest import copy_data_dir, republished_snapshot
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 
 
-def refresh(data_dir, dagster_home, **env):
+def refresh(data_dir, dagster_home, *args, **env):
     full_env = {**os.environ, "KLYNGE_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(dagster_home),
                 "KLYNGE_DST_SOURCE": "snapshot", **env}
-    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh"], cwd=REPO_ROOT,
-                            env=full_env, capture_output=True, text=True, timeout=600)
+    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh", *args],
+                            cwd=REPO_ROOT, env=full_env, capture_output=True, text=True,
+                            timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result
 
@@ -41,9 +42,13 @@ def test_second_refresh_with_nothing_changed_downloads_builds_and_publishes_noth
     shutil.copytree(refreshed[0] / "dagster_home", home)
     before = counts(data_dir)
     current = os.readlink(data_dir / "published" / "current")
-    result = refresh(data_dir, home)
+    result = refresh(data_dir, home)  # decided before Dagster starts: no run at all
+    assert f"nothing changed since release {os.path.basename(current)}" in result.stdout
+    assert "Refresh finished" not in result.stdout
+    result = refresh(data_dir, home, "--force")  # through Dagster: it finds the same
     assert "no new release    : publish did not run" in result.stdout
-    assert "dbt not run: no input changed since the last build" in result.stdout + result.stderr
+    assert ("dbt not run: no input changed since the last build that passed the gate"
+            in result.stdout + result.stderr)
     assert counts(data_dir) == before  # no DST load, no dbt build recorded
     assert os.readlink(data_dir / "published" / "current") == current
 
@@ -75,14 +80,32 @@ def test_changed_dst_table_rebuilds_only_its_descendants(refreshed, tmp_path):
 
 def test_plan_rules():
     code, sources = "c1", {"dst_forsk01": "a", "programme_projects": "x"}
-    assert plan_build(BuildInputs(code, sources), None).rebuild_all
-    assert plan_build(BuildInputs("c2", sources), BuildInputs(code, sources)).rebuild_all
-    same = plan_build(BuildInputs(code, sources), BuildInputs(code, sources))
+    good = BuildHistory(BuildInputs(code, sources))
+    assert plan_build(BuildInputs(code, sources), BuildHistory(None)).rebuild_all
+    assert plan_build(BuildInputs("c2", sources), good).rebuild_all
+    same = plan_build(BuildInputs(code, sources), good)
     assert same.nothing_to_do and same.dbt_args(MANIFEST) == []
-    changed = plan_build(BuildInputs(code, {**sources, "dst_gf13": "y"}),
-                         BuildInputs(code, sources))
+    changed = plan_build(BuildInputs(code, {**sources, "dst_gf13": "y"}), good)
     assert changed.changed_sources == ("dst_gf13",)
     flag, excluded = changed.dbt_args(MANIFEST)
     assert flag == "--exclude"
     assert "smv_rd_share_summary" in excluded.split()
     assert not {"stg_dst__gf13", "smv_business_share"} & set(excluded.split())
+
+
+def test_plan_never_takes_a_build_that_failed_the_gate_as_its_baseline():
+    code, sources = "c1", {"dst_forsk01": "a", "programme_clusters": "x"}
+    bad = {**sources, "programme_clusters": "661 mio"}
+    # The build of ``bad`` failed the gate: the same inputs again are built and checked again.
+    again = plan_build(BuildInputs(code, bad), BuildHistory(BuildInputs(code, sources),
+                                                            (BuildInputs(code, bad),)))
+    assert again.changed_sources == ("programme_clusters",) and not again.nothing_to_do
+    assert "did not pass the quality gate" in again.reason
+    # Inputs back to the last good build's: the marts still hold the failed build's data.
+    back = plan_build(BuildInputs(code, sources), BuildHistory(BuildInputs(code, sources),
+                                                               (BuildInputs(code, bad),)))
+    assert back.changed_sources == ("programme_clusters",)
+    # A failed build of other code: everything again.
+    assert plan_build(BuildInputs(code, sources),
+                      BuildHistory(BuildInputs(code, sources),
+                                   (BuildInputs("c0", sources),))).rebuild_all

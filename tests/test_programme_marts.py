@@ -179,3 +179,21 @@ def test_breaches_per_cluster_year(marts):
     assert k01_26.smv_funding_rate_breaches == 0
     assert pd.isna(k01_26.smv_funding_rate_breach_max_pct)
     assert k01_26.smv_funding_rate_max_pct == pytest.approx(50.0)
+
+
+def test_a_loaded_row_that_the_marts_would_drop_fails_the_build(marts, tmp_path):
+    """Reconciliation: a project outside the programme period (which validation rejects, so
+    it is planted straight into raw) is not counted in the marts, and the build says so."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    warehouse = data_dir / "warehouse.duckdb"
+    warehouse.write_bytes(marts.read_bytes())
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("insert into raw.programme_projects select * replace "
+                    "('P9' as project_id, date '1900-01-01' as start_date) "
+                    "from raw.programme_projects where project_id = 'P1'")
+    result = run_dbt(data_dir, "build", "--select", "+assert_programme_rows_reach_the_marts",
+                     check=False)
+    assert result.returncode != 0
+    assert "assert_programme_rows_reach_the_marts" in result.stdout
+    assert "Got 2 results" in result.stdout  # projects and cluster funding disagree

@@ -4,9 +4,10 @@ dbt sources ``raw.<table>`` map to the Python assets that write them (key ``raw/
 DST and programme ingestion, the dbt models and the marts form one lineage graph. Models are
 keyed ``<schema>/<name>`` (``marts/smv_rd_share``) and grouped by layer.
 
-Builds are incremental (:mod:`pipelines.incremental`): with no changed input dbt does not run,
-so the quality checks and ``publish`` are skipped too; with changed raw tables only what lies
-downstream of them is rebuilt.
+Builds are incremental (:mod:`pipelines.incremental`): with no input changed since the last
+build that passed the quality gate, dbt does not run, so the quality checks and ``publish`` are
+skipped too; with changed raw tables only what lies downstream of them is rebuilt. A build whose
+marts failed the gate is never the baseline, so every refresh builds and checks it again.
 """
 
 from collections.abc import Iterator, Mapping
@@ -15,7 +16,13 @@ from typing import Any
 from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, AssetSpec, Output
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from pipelines.incremental import current_inputs, last_build, plan_build, record_build
+from pipelines.incremental import (
+    build_history,
+    current_inputs,
+    mark_build,
+    plan_build,
+    record_build_start,
+)
 from pipelines.quality.dbt_tests import describe_test
 from pipelines.settings import DBT_PROJECT_DIR, load_settings
 from pipelines.warehouse import WarehouseResource
@@ -59,7 +66,7 @@ def klynge_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource,
     """``dbt build`` of what changed: seeds, models and their tests, as Dagster events."""
     with warehouse.get_connection() as con:
         inputs = current_inputs(con, dbt_project.manifest_path)
-        plan = plan_build(inputs, last_build(con))
+        plan = plan_build(inputs, build_history(con))
     if plan.nothing_to_do:
         context.log.info(f"dbt not run: {plan.reason}; checks and publish are skipped too")
         return
@@ -74,7 +81,10 @@ def klynge_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource,
     # One artifacts folder, overwritten by each build (runs are serialised), instead of a new
     # folder per invocation piling up in the repo.
     target = load_settings().data_dir / "dbt_target"
+    with warehouse.get_connection() as con:
+        record_build_start(con, inputs, context.run.run_id)
     yield from dbt.cli(["build", *plan.dbt_args(dbt_project.manifest_path)],
                        context=context, target_path=target).stream()
     with warehouse.get_connection() as con:
-        record_build(con, inputs, context.run.run_id)
+        # Good only once the gate has passed: ``publish`` marks it ``passed``.
+        mark_build(con, context.run.run_id, "built")

@@ -21,6 +21,7 @@ from dagster import (
 
 from pipelines.programme.contract import EntitySchema, load_contract
 from pipelines.programme.errors import ProgrammeInboundError, ProgrammeRejectedError
+from pipelines.programme.identifiers import redact
 from pipelines.programme.ingest import ProgrammeLoad, ingest_programme
 from pipelines.programme.load import LINEAGE_COLUMNS
 from pipelines.settings import load_settings
@@ -61,11 +62,13 @@ def _metadata(load: ProgrammeLoad, schema: EntitySchema) -> dict[str, object]:
     return {
         "dagster/row_count": load.rows[schema.entity],
         "source_files": MetadataValue.json(
-            [{"file": f.file, "sha256": f.sha256, "rows": f.rows, "format": f.format}
+            [{"file": redact(f.file), "sha256": f.sha256, "rows": f.rows, "format": f.format}
              for f in files]),
         "sample": load.stamp.is_sample,
         "contract_version": schema.version,
         "load_id": load.stamp.load_id,
+        **({"skipped_unsettled": MetadataValue.json(load.unsettled)} if load.unsettled
+           else {}),
     }
 
 
@@ -73,7 +76,7 @@ def _failure(exc: ProgrammeInboundError) -> Failure:
     meta: dict[str, object] = {}
     if isinstance(exc, ProgrammeRejectedError):
         meta["rejected_files"] = MetadataValue.json([
-            {"file": r.file, "sha256": r.sha256, "quarantined_to": r.quarantined_to,
+            {"file": redact(r.file), "sha256": r.sha256, "quarantined_to": r.quarantined_to,
              "problems": r.problems.total,
              "first_problems": [p.as_dict() for p in r.problems.items[:20]]}
             for r in exc.rejections])
@@ -90,7 +93,9 @@ def programme_inbound(context: AssetExecutionContext, warehouse: WarehouseResour
     settings = load_settings()
     try:
         load = ingest_programme(settings.programme_inbound_dir, settings.quarantine_dir,
-                                warehouse.get_connection, schemas=SCHEMAS, log=context.log)
+                                warehouse.get_connection, schemas=SCHEMAS, log=context.log,
+                                settle_seconds=settings.inbound_settle_seconds,
+                                max_shrink_share=settings.max_shrink_share)
     except ProgrammeInboundError as exc:
         context.log.error(str(exc))
         raise _failure(exc) from exc

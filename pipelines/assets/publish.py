@@ -7,6 +7,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 
 from pipelines.catalog import published_marts
 from pipelines.dst.config import load_table_specs
+from pipelines.incremental import mark_build
 from pipelines.publish.release import (
     Provenance,
     PublishError,
@@ -81,6 +82,9 @@ def publish(context: AssetExecutionContext, warehouse: WarehouseResource) -> Mat
         context.log.info(f"published {outcome.release}")
     else:
         context.log.warning(f"release not published: {outcome.reason}")
+    with warehouse.get_connection() as con:
+        # The gate passed and publishing ended as it should: this build is the new baseline.
+        mark_build(con, context.run.run_id, "passed")
     return MaterializeResult(metadata={
         "switched": outcome.switched,
         "reason": outcome.reason,

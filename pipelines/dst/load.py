@@ -93,8 +93,11 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def last_load(con: duckdb.DuckDBPyConnection, table_id: str) -> dict | None:
-    """The most recent successful load of a table, if its raw table still exists."""
-    ensure_raw_schema(con)
+    """The most recent successful load of a table, if its raw table still exists (reads only,
+    so a read-only connection can ask)."""
+    if not con.execute("select count(*) from information_schema.tables where table_schema = "
+                       "'raw' and table_name = '_dst_loads'").fetchone()[0]:
+        return None
     row = con.execute(
         f"""select l.dst_updated, l.selection_hash, l.source_mode, l.synthetic, l.row_count,
                    l.suppressed_count, l.loaded_at

@@ -10,6 +10,7 @@ with the file and key named.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -20,6 +21,7 @@ import yaml
 from pipelines.settings import PACKAGE_DIR
 
 CONTRACT_DIR = PACKAGE_DIR / "config" / "programme_contract"
+PROGRAMME_CONFIG = PACKAGE_DIR / "config" / "programme.yaml"
 # Load order: an entity only refers to entities before it.
 ENTITIES = ("clusters", "projects", "participants", "cluster_finances")
 DEFAULT_SCALE = 2  # decimals kept for amounts and FTE (øre; hundredths of a year's work)
@@ -41,6 +43,19 @@ class ContractError(ValueError):
 
 
 @dataclass(frozen=True)
+class DateWindow:
+    """The dates a date field may hold (``config/programme.yaml``)."""
+
+    name: str
+    earliest: date
+    latest: date
+    description: str
+
+    def __contains__(self, iso_date: str) -> bool:
+        return self.earliest.isoformat() <= iso_date <= self.latest.isoformat()
+
+
+@dataclass(frozen=True)
 class FieldSpec:
     name: str
     type: FieldType
@@ -56,6 +71,7 @@ class FieldSpec:
     # e.g. {"participant_type": ("foreign",)}: may be empty when that column holds one of these
     empty_allowed_when: dict[str, tuple[str, ...]] = field(default_factory=dict)
     scale: int = DEFAULT_SCALE
+    window: DateWindow | None = None  # date fields: the dates allowed
 
     @property
     def sql_type(self) -> str:
@@ -101,14 +117,45 @@ _ENTITY_KEYS = {"entity", "version", "file_prefix", "description", "unique", "re
                 "fields"}
 _FIELD_KEYS = {"name", "type", "required", "description", "example", "enum",
                "enum_descriptions", "min", "max", "pattern", "not_before", "empty_allowed_when",
-               "scale"}
+               "scale", "window"}
 
 
 def _fail(path: Path, detail: str) -> ContractError:
     return ContractError(f"programme contract {path.name}: {detail}")
 
 
-def _field(path: Path, raw: dict[str, Any]) -> FieldSpec:
+def load_date_windows(path: Path = PROGRAMME_CONFIG) -> dict[str, DateWindow]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    windows = {}
+    for name, spec in (raw.get("date_windows") or {}).items():
+        try:
+            window = DateWindow(str(name), spec["earliest"], spec["latest"],
+                                str(spec["description"]))
+        except (KeyError, TypeError):
+            raise _fail(path, f"date window {name!r} needs earliest, latest (yyyy-mm-dd) and "
+                              "description") from None
+        if not (isinstance(window.earliest, date) and isinstance(window.latest, date)
+                and window.earliest <= window.latest):
+            raise _fail(path, f"date window {name!r}: earliest and latest must be dates, "
+                              "earliest first")
+        windows[window.name] = window
+    return windows
+
+
+def _window(path: Path, raw: dict[str, Any], ftype: FieldType,
+            windows: dict[str, DateWindow]) -> DateWindow | None:
+    name = raw.get("window")
+    if name is None:
+        return None
+    if ftype is not FieldType.DATE:
+        raise _fail(path, f"field {raw.get('name')!r}: 'window' goes with type date only")
+    if name not in windows:
+        raise _fail(path, f"field {raw.get('name')!r}: window {name!r} is not one of "
+                          f"{sorted(windows)} in {PROGRAMME_CONFIG.name}")
+    return windows[name]
+
+
+def _field(path: Path, raw: dict[str, Any], windows: dict[str, DateWindow]) -> FieldSpec:
     name = raw.get("name")
     where = f"field {name!r}"
     unknown = set(raw) - _FIELD_KEYS
@@ -139,11 +186,12 @@ def _field(path: Path, raw: dict[str, Any]) -> FieldSpec:
         empty_allowed_when={str(k): tuple(str(x) for x in v)
                             for k, v in (raw.get("empty_allowed_when") or {}).items()},
         scale=int(raw.get("scale", DEFAULT_SCALE)),
+        window=_window(path, raw, ftype, windows),
         **limits,
     )
 
 
-def load_entity(path: Path) -> EntitySchema:
+def load_entity(path: Path, windows: dict[str, DateWindow] | None = None) -> EntitySchema:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(raw, dict):
         raise _fail(path, "is not a mapping")
@@ -153,7 +201,8 @@ def load_entity(path: Path) -> EntitySchema:
     for key in ("entity", "version", "file_prefix", "description", "fields"):
         if key not in raw:
             raise _fail(path, f"'{key}' is missing")
-    fields = tuple(_field(path, f) for f in raw["fields"])
+    windows = load_date_windows() if windows is None else windows
+    fields = tuple(_field(path, f, windows) for f in raw["fields"])
     names = [f.name for f in fields]
     if len(set(names)) != len(names):
         raise _fail(path, f"field names repeat: {names}")
@@ -186,9 +235,10 @@ def _check_names(path: Path, schema: EntitySchema) -> None:
 def load_contract(directory: Path = CONTRACT_DIR) -> dict[str, EntitySchema]:
     """All entities, in load order (an entity's references point to earlier ones)."""
     schemas: dict[str, EntitySchema] = {}
+    windows = load_date_windows()
     for entity in ENTITIES:
         path = directory / f"{entity}.yaml"
-        schema = load_entity(path)
+        schema = load_entity(path, windows)
         if schema.entity != entity:
             raise _fail(path, f"declares entity {schema.entity!r}, expected {entity!r}")
         for ref in schema.references:

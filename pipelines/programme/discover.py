@@ -12,6 +12,9 @@ The rule (also in docs/programme_contract.md):
   it has no ``sample/``, the sample shipped in the repository is used.
 * Hidden files, Excel lock files (``~$...``), README files and other sub-folders are
   ignored.
+* Links are never followed: a symbolic link (or anything else that is not a regular file,
+  such as a named pipe) is part of the set, so that it is rejected with rule
+  ``not_a_regular_file``, but its target is never opened, hashed or measured.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ class InboundFile:
     relative: str  # to the inbound folder, with '/': "participants_K01.csv", "sample/..."
     entity: str | None  # None when the name matches no entity
     is_sample: bool
+    is_regular: bool = True  # False: a link or special file, never opened
 
 
 @dataclass(frozen=True)
@@ -51,11 +55,21 @@ def is_ignored(path: Path) -> bool:
     return name.startswith((".", "~$")) or lower in _IGNORED_NAMES or lower.startswith("readme")
 
 
+def is_regular_file(path: Path) -> bool:
+    """A regular file in its own right (``Path.is_file`` would follow a link)."""
+    return not path.is_symlink() and path.is_file()
+
+
+def _is_folder(path: Path) -> bool:
+    return not path.is_symlink() and path.is_dir()
+
+
 def report_paths(directory: Path) -> list[Path]:
-    """The real report files directly in ``directory`` (what the sensor watches)."""
+    """The report entries directly in ``directory`` (what the sensor watches): regular files,
+    and links or special files, which are rejected without being opened."""
     if not directory.is_dir():
         return []
-    return sorted((p for p in directory.iterdir() if p.is_file() and not is_ignored(p)),
+    return sorted((p for p in directory.iterdir() if not _is_folder(p) and not is_ignored(p)),
                   key=lambda p: p.name.casefold())
 
 
@@ -80,7 +94,7 @@ def discover(inbound_dir: Path, prefixes: dict[str, str],
     real = report_paths(inbound_dir)
     if inbound_dir.is_dir():
         others = sorted(p.name for p in inbound_dir.iterdir()
-                        if p.is_dir() and p.name != SAMPLE_DIRNAME and not is_ignored(p))
+                        if _is_folder(p) and p.name != SAMPLE_DIRNAME and not is_ignored(p))
         if others:
             notes.append(f"sub-folders of {inbound_dir} are not read: {', '.join(others)}")
     if real:
@@ -93,7 +107,8 @@ def discover(inbound_dir: Path, prefixes: dict[str, str],
         paths, is_sample, base = report_paths(sample), True, f"{SAMPLE_DIRNAME}/"
         notes.append(f"no report files in {inbound_dir}: loading the synthetic sample from "
                      f"{sample} (rows marked _is_sample)")
-    files = [InboundFile(p, base + p.name, entity_for(p.name, prefixes), is_sample)
+    files = [InboundFile(p, base + p.name, entity_for(p.name, prefixes), is_sample,
+                         is_regular_file(p))
              for p in paths]
     files.sort(key=lambda f: (order.get(f.entity or "", len(order)), f.relative.casefold()))
     return InboundBatch(files, is_sample, notes)

@@ -41,9 +41,14 @@ TYPE_TEXT = {
 RULES = [
     ("file_name", "The file name starts with no entity prefix."),
     ("file_format", "Not a `.csv` or `.xlsx` file, or an XLSX that cannot be opened."),
+    ("not_a_regular_file", "The entry is a link (shortcut) or another special file. Links "
+                           "are never followed; the file the link points to is not opened."),
+    ("empty_file", "The file is empty (0 bytes, only blanks or separators, or an XLSX whose "
+                   "first sheet is empty): usually a copy that did not finish."),
     ("encoding", "A CSV that is neither UTF-8 nor Windows-1252, mixes the two, or is UTF-16."),
     ("csv", "A CSV that does not parse (e.g. an unclosed quote)."),
-    ("header", f"None of the first {HEADER_SCAN_ROWS} rows holds the column names."),
+    ("header", f"None of the first {HEADER_SCAN_ROWS} rows holds the column names (for an "
+               "XLSX whose column names are on another sheet, the message names that sheet)."),
     ("missing_column", "A required column is not in the header (row = the header row)."),
     ("duplicate_column", "A column appears twice in the header."),
     ("row_shape", "A CSV row has fewer cells than the header, or a row has values beyond the "
@@ -57,12 +62,22 @@ RULES = [
     ("max", "A number above the maximum."),
     ("cvr", "Not 8 digits, or fails the CVR modulus-11 check."),
     ("date_order", "A project ends before it starts."),
+    ("date_range", "A date outside its window (see the column's limits): a project must "
+                   "start within the programme period, so that it is counted in the marts."),
+    ("excel_error", "A cell holds an Excel error value (`#N/A`, `#REF!`, `#VALUE!`, "
+                    "`#DIV/0!`, `#NAME?`, `#NUM!`, `#NULL!`, ...), in any column: a formula "
+                    "failed, e.g. a VLOOKUP that found nothing."),
+    ("uncalculated_formula", "A required XLSX cell holds a formula that was never "
+                             "calculated (no saved result, typical of files written by "
+                             "scripts): open the file in Excel, save it, send it again."),
     ("unique", "A key appears more than once (within the file or across files of the entity)."),
     ("reference", "An id that is not in the referenced entity's files (e.g. a project's "
                   "cluster_id not in any clusters file)."),
     ("personal_data", "Any cell, in any column, holds something that looks like a CPR number "
-                      "(`ddmmyy-xxxx`, or ten digits starting with a valid date `ddmmyy`). "
-                      "The number is never repeated in reports; they show `XXXXXX-XXXX`."),
+                      "(`ddmmyy-xxxx`, ten digits starting with a valid date `ddmmyy`, or "
+                      "nine digits that are one with its leading zero lost in an Excel number "
+                      "cell; in amount columns only the ten-digit forms). The number is never "
+                      "repeated in reports, messages or logs; they show `XXXXXX-XXXX`."),
 ]
 
 
@@ -84,6 +99,9 @@ def _limits(spec: FieldSpec) -> str:
         parts.append(f"form `{spec.pattern}`")
     if spec.not_before:
         parts.append(f"not before {spec.not_before}")
+    if spec.window:
+        w = spec.window
+        parts.append(f"from {w.earliest} to {w.latest} ({w.description})")
     return "; ".join(parts)
 
 
@@ -201,6 +219,7 @@ def render_markdown(schemas: Mapping[str, EntitySchema]) -> str:
         "* **No personal data**: participants are firms and institutions, never persons. A "
         "file with anything that looks like a CPR number, in any column, is rejected.",
         "",
+        *_loading_section(),
         "## Rejected files",
         "",
         "A rejected file is moved, unchanged, to `inbound/quarantine/` under a timestamped "
@@ -248,6 +267,38 @@ def render_markdown(schemas: Mapping[str, EntitySchema]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _loading_section() -> list[str]:
+    """When a file set is loaded, and when it is held back without being rejected."""
+    return [
+        "## When files are loaded",
+        "",
+        "* **Settled files only.** A file is read once it has stopped changing: last modified "
+        "at least `KLYNGE_INBOUND_SETTLE_SECONDS` (default 30) seconds ago, and with the same "
+        "size and modification time after the load has read it. While any file is still "
+        "being copied or appended to, the whole set is skipped with a warning in the run "
+        "(and `skipped_unsettled` in its metadata), the previous load stays in use, and the "
+        "next refresh tries again. An unsettled file is never quarantined. This holds for "
+        "every way a refresh starts: `make run`, the nightly schedule, the inbound-file "
+        "sensor and the Dagster UI.",
+        "* **Links are not followed.** A symbolic link (or another special file) in the "
+        "folder is rejected with rule `not_a_regular_file`; the file it points to is never "
+        "opened, measured or hashed. Copy the file itself into the folder.",
+        "* **A load that shrinks the data is held.** If a valid file set would shrink any "
+        "of the four tables by more than `KLYNGE_MAX_SHRINK_SHARE` (default 0.5, i.e. 50 %) "
+        "of its rows in the last good load (for example a participants file holding only "
+        "its header), nothing is loaded, the previous load stays in use, and the run fails "
+        "with the numbers. If the smaller set is right, acknowledge exactly that set with "
+        "`make acknowledge-shrink` (it writes `inbound/programme/.acknowledge-shrink` with "
+        "the files' names and checksums) and refresh again: the set is loaded and the "
+        "acknowledgement is used up. Replacing the synthetic sample by real reports is never "
+        "held.",
+        "* **Text that looks like a formula** (starting with `=`, `+`, `-` or `@`) is "
+        "loaded as text, with a warning in the run; published CSV and XLSX files neutralise "
+        "it so that a spreadsheet never runs it.",
+        "",
+    ]
 
 
 def render_template(schema: EntitySchema) -> bytes:

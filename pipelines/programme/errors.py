@@ -3,12 +3,17 @@
 A problem names the file, the row as a person sees it (in a spreadsheet, header = row 1 unless
 title rows sit above it), the column, the rule broken, and the offending value (masked when it
 is personal data). The rule names are stable; they are listed in docs/programme_contract.md.
+
+Nothing here ever repeats a number that could be a CPR: messages, values and file names pass
+through :func:`~pipelines.programme.identifiers.redact` on the way in, whatever rule found them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+
+from pipelines.programme.identifiers import redact
 
 MAX_PROBLEMS_PER_FILE = 100
 MAX_PROBLEMS_IN_MESSAGE = 5
@@ -49,8 +54,14 @@ class ProblemList:
             value: object = None) -> None:
         self.total += 1
         if len(self.items) < self.cap:
-            shown = None if value is None else str(value)
-            self.items.append(Problem(self.file, row, column, rule, message, shown))
+            shown = None if value is None else redact(str(value))
+            self.items.append(Problem(redact(self.file), row,
+                                      None if column is None else redact(column), rule,
+                                      redact(message), shown))
+
+    def replace(self, old: Problem, new: Problem) -> None:
+        """Swap a listed problem for a better-explained one (same place, same count)."""
+        self.items[self.items.index(old)] = new
 
     def count_more(self, n: int) -> None:
         """Count problems found but not listed (e.g. beyond a query's limit)."""
@@ -80,9 +91,20 @@ class Rejection:
 class ProgrammeInboundError(Exception):
     """Programme data could not be loaded; the previous load stays in use."""
 
+    def __init__(self, message: str):
+        super().__init__(redact(message))
+
 
 class ProgrammeIncompleteError(ProgrammeInboundError):
     """An entity has no file at all, so a complete set cannot be loaded."""
+
+
+class ProgrammeHeldError(ProgrammeInboundError):
+    """A valid load would shrink an entity too much; it waits for an acknowledgement."""
+
+
+class ProgrammeUnsettledError(ProgrammeInboundError):
+    """Files are still being written and there is no earlier load to keep using."""
 
 
 class ProgrammeRejectedError(ProgrammeInboundError):
@@ -100,7 +122,7 @@ class ProgrammeRejectedError(ProgrammeInboundError):
         for rej in self.rejections:
             where = (f"moved to {rej.quarantined_to}" if rej.quarantined_to
                      else "sample file, not moved")
-            lines.append(f"{rej.file} ({where}; {rej.problems.total} problem"
+            lines.append(f"{redact(rej.file)} ({where}; {rej.problems.total} problem"
                          f"{'s' if rej.problems.total != 1 else ''}):")
             lines += [f"  {p.describe()}" for p in rej.problems.items[:MAX_PROBLEMS_IN_MESSAGE]]
             hidden = rej.problems.total - min(len(rej.problems.items), MAX_PROBLEMS_IN_MESSAGE)

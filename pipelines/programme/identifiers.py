@@ -3,8 +3,11 @@
 CVR: 8 digits; the digits weighted 2,7,6,5,4,3,2,1 sum to a multiple of 11 (modulus 11).
 
 CPR: ``ddmmyy-xxxx`` or ten digits whose first six are a valid date ``ddmmyy``. The modulus-11
-check is not used, because CPR numbers issued since 2007 need not pass it. Participants are
-firms and institutions, so anything CPR-like in an inbound file is treated as personal data.
+check is not used, because CPR numbers issued since 2007 need not pass it. A CPR typed into a
+numeric Excel cell loses its leading zero (``0101901234`` becomes ``101901234``), so nine digits
+that make a valid ``ddmmyy`` once a zero is put in front count too. Participants are firms and
+institutions, so anything CPR-like in an inbound file is treated as personal data, and no
+message, report or log line may repeat it: :func:`redact` masks every such number.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ CPR_MASK = "XXXXXX-XXXX"
 # Six digits that could be ddmmyy, an optional dash or space, four digits; not inside a
 # longer run of digits.
 _CPR_CANDIDATE = re.compile(r"(?<![0-9])([0-3][0-9])([01][0-9])([0-9]{2})[- ]?[0-9]{4}(?![0-9])")
+# The same with its leading zero lost in a number cell: d mm yy xxxx (day 1-9).
+_CPR_LOST_ZERO = re.compile(r"(?<![0-9])([1-9])([01][0-9])([0-9]{2})[0-9]{4}(?![0-9])")
 
 
 def cvr_weighted_sum(digits: str) -> int:
@@ -52,8 +57,30 @@ def _valid_ddmmyy(dd: str, mm: str, yy: str) -> bool:
     return False
 
 
-def find_cpr(text: str) -> bool:
-    """True if ``text`` contains something that looks like a CPR number."""
-    if _CPR_CANDIDATE.search(text) is None:  # nearly always: one regex pass, no Python loop
-        return False
-    return any(_valid_ddmmyy(*m.groups()) for m in _CPR_CANDIDATE.finditer(text))
+def _cpr_spans(text: str, lost_zero: bool) -> list[tuple[int, int]]:
+    spans = [m.span() for m in _CPR_CANDIDATE.finditer(text) if _valid_ddmmyy(*m.groups())]
+    if lost_zero:
+        spans += [m.span() for m in _CPR_LOST_ZERO.finditer(text)
+                  if _valid_ddmmyy("0" + m.group(1), m.group(2), m.group(3))]
+    return spans
+
+
+def find_cpr(text: str, *, lost_zero: bool = True) -> bool:
+    """True if ``text`` contains something that looks like a CPR number.
+
+    ``lost_zero=False`` leaves out the nine-digit form, for amounts in a number column, where
+    ``110500000`` (110.5 mio. kr.) is a plausible value and a CPR without its zero is not.
+    """
+    if _CPR_CANDIDATE.search(text) is None and (
+            not lost_zero or _CPR_LOST_ZERO.search(text) is None):
+        return False  # nearly always: a regex pass or two, no Python loop
+    return bool(_cpr_spans(text, lost_zero))
+
+
+def redact(text: str) -> str:
+    """``text`` with every number that could be a CPR (with or without its leading zero,
+    with or without the dash) replaced by ``XXXXXX-XXXX``."""
+    spans = _cpr_spans(text, lost_zero=True)
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + CPR_MASK + text[end:]
+    return text

@@ -3,13 +3,16 @@
 The set is loaded whole or not at all. If any file breaks the contract, every such file is
 moved to quarantine with its report (sample files are never moved), the raw tables are left
 exactly as they were, and :class:`ProgrammeRejectedError` names file, row, column and rule.
-Raw files are only ever read, or moved to quarantine; never rewritten.
+Raw files are only ever read, or moved to quarantine; never rewritten. Before anything is
+read, the set must have settled (:mod:`pipelines.programme.settle`); before anything is
+written, it must not shrink an entity beyond the guard (:mod:`pipelines.programme.shrink`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
@@ -20,19 +23,22 @@ from pathlib import Path
 import duckdb
 
 from pipelines.checksums import sha256_file
+from pipelines.programme import settle, shrink
 from pipelines.programme.contract import EntitySchema, load_contract
 from pipelines.programme.crosscheck import cross_check
 from pipelines.programme.discover import InboundBatch, discover
 from pipelines.programme.errors import (
     MAX_PROBLEMS_PER_FILE,
+    ProgrammeHeldError,
     ProgrammeIncompleteError,
     ProgrammeRejectedError,
+    ProgrammeUnsettledError,
     Rejection,
 )
+from pipelines.programme.identifiers import redact
 from pipelines.programme.load import (
     LOADS_TABLE,
     LoadStamp,
-    ensure_loads_table,
     previous_files,
     previous_load_time,
     replace_tables,
@@ -60,6 +66,8 @@ class ProgrammeLoad:
     rows: dict[str, int]  # per entity
     versions: dict[str, int]  # contract version per entity
     notes: list[str] = field(default_factory=list)
+    # Files still being written when this refresh looked: the load above is the previous one.
+    unsettled: dict[str, str] = field(default_factory=dict)
 
     def files_of(self, entity: str) -> list[FileLoad]:
         return [f for f in self.files if f.entity == entity]
@@ -84,104 +92,188 @@ def _check_complete(counts: Mapping[str, int], unknown: list[str],
         "stays in use.")
 
 
-def _previous_load_if_unchanged(batch: InboundBatch, schemas: Mapping[str, EntitySchema],
-                                connect: Connect) -> ProgrammeLoad | None:
-    """The last good load when it was of exactly these files (names and checksums) under the
-    same contract versions: checking and loading them again would change nothing."""
-    current = {f.relative: sha256_file(f.path) for f in batch.files}
-    with connect() as con:
-        ensure_loads_table(con)
-        present = {r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw'"
-        ).fetchall()}
-        rows = con.execute(
-            f"""select load_id, entity, file, sha256, row_count, loaded_at, is_sample,
-                       contract_version
-                from {LOADS_TABLE}
-                where load_id = (select load_id from {LOADS_TABLE}
-                                 order by loaded_at desc limit 1)""").fetchall()
-    if not rows or not all(s.raw_table in present for s in schemas.values()):
+def last_load_of(con: duckdb.DuckDBPyConnection,
+                 schemas: Mapping[str, EntitySchema]) -> ProgrammeLoad | None:
+    """The last good load as it stands in the warehouse, or None before the first (reads
+    only, so that a read-only connection can ask)."""
+    present = {r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'raw'"
+    ).fetchall()}
+    if LOADS_TABLE.split(".")[1] not in present or not all(
+            s.raw_table in present for s in schemas.values()):
         return None
-    if {r[2]: r[3] for r in rows} != current:
-        return None
-    versions = {r[1]: r[7] for r in rows}
-    if any(versions.get(e) != s.version for e, s in schemas.items()):
+    rows = con.execute(
+        f"""select load_id, entity, file, sha256, row_count, loaded_at, is_sample,
+                   contract_version
+            from {LOADS_TABLE}
+            where load_id = (select load_id from {LOADS_TABLE}
+                             order by loaded_at desc limit 1)""").fetchall()
+    if not rows:
         return None
     load_id, loaded_at, is_sample = rows[0][0], rows[0][5], bool(rows[0][6])
     files = [FileLoad(r[1], r[2], r[3], r[4], Path(r[2]).suffix.lstrip(".").lower())
              for r in sorted(rows, key=lambda r: r[2])]
     counts = {e: sum(f.rows for f in files if f.entity == e) for e in schemas}
-    note = (f"inbound files unchanged since load {load_id} at {loaded_at:%Y-%m-%d %H:%M} UTC: "
-            "not checked or loaded again")
-    return ProgrammeLoad(LoadStamp(load_id, loaded_at, is_sample), files, counts,
-                         {e: s.version for e, s in schemas.items()}, [*batch.notes, note])
+    versions = {r[1]: r[7] for r in rows}
+    return ProgrammeLoad(LoadStamp(load_id, loaded_at, is_sample), files, counts, versions)
+
+
+def _last_load(connect: Connect, schemas: Mapping[str, EntitySchema]) -> ProgrammeLoad | None:
+    with connect() as con:
+        return last_load_of(con, schemas)
+
+
+def files_unchanged(batch: InboundBatch, last: ProgrammeLoad | None,
+                    schemas: Mapping[str, EntitySchema]) -> bool:
+    """The inbound set is exactly the last good load's files (names and checksums), checked
+    under the same contract versions: checking and loading it again would change nothing."""
+    if last is None or any(not f.is_regular for f in batch.files):
+        return False
+    current = {f.relative: sha256_file(f.path) for f in batch.files}
+    return ({f.file: f.sha256 for f in last.files} == current
+            and all(last.versions.get(e) == s.version for e, s in schemas.items()))
+
+
+def _unchanged(batch: InboundBatch, last: ProgrammeLoad | None,
+               schemas: Mapping[str, EntitySchema]) -> ProgrammeLoad | None:
+    if last is None or not files_unchanged(batch, last, schemas):
+        return None
+    note = (f"inbound files unchanged since load {last.stamp.load_id} at "
+            f"{last.stamp.loaded_at:%Y-%m-%d %H:%M} UTC: not checked or loaded again")
+    return ProgrammeLoad(last.stamp, last.files, last.rows, last.versions,
+                         [*batch.notes, note])
+
+
+def _skip_unsettled(waiting: dict[Path, str], last: ProgrammeLoad | None,
+                    inbound_dir: Path, log: logging.Logger) -> ProgrammeLoad:
+    """Keep the previous load while files are still being written; never quarantine them."""
+    named = {redact(str(p.relative_to(inbound_dir))): why for p, why in waiting.items()}
+    listed = "; ".join(f"{name}: {why}" for name, why in sorted(named.items()))
+    if last is None:
+        raise ProgrammeUnsettledError(
+            f"inbound files are still being written ({listed}) and nothing has been loaded "
+            "yet; the refresh will load them once they have settled")
+    note = (f"skipped: inbound files are still being written ({listed}); the previous load "
+            f"{last.stamp.load_id} stays in use and these files are loaded once settled")
+    log.warning(note)
+    return ProgrammeLoad(last.stamp, last.files, last.rows, last.versions, [note], named)
+
+
+def _check_all(batch: InboundBatch, schemas: Mapping[str, EntitySchema],
+               log: logging.Logger, notes: list[str]) -> list[CheckedFile]:
+    checked: list[CheckedFile] = []
+    for inbound in batch.files:
+        schema = schemas.get(inbound.entity) if inbound.entity else None
+        data = inbound.path.read_bytes() if inbound.is_regular else None  # links: never opened
+        checked.append(check_file(inbound, schema, data))
+    for note in cross_check(checked, schemas, MAX_PROBLEMS_PER_FILE):
+        log.warning(redact(note))
+    for c in checked:
+        for note in c.notes:
+            line = redact(f"{c.file.relative}: {note}")
+            log.warning(line)
+            notes.append(line)
+    return checked
+
+
+def _reject(checked: list[CheckedFile], batch: InboundBatch, quarantine_dir: Path,
+            at: datetime) -> None:
+    rejected = [c for c in checked if c.problems]
+    if not rejected:
+        return
+    rejections = []
+    for c in rejected:
+        moved = None if c.file.is_sample else quarantine_file(c, quarantine_dir, at)
+        rejections.append(Rejection(c.file.relative, c.sha256, c.problems,
+                                    None if moved is None else redact(str(moved))))
+    raise ProgrammeRejectedError(rejections, batch.is_sample)
+
+
+def _guard_dropped_files(con: duckdb.DuckDBPyConnection, checked: list[CheckedFile],
+                         quarantine_dir: Path) -> list[str]:
+    """Files of the last load missing now; raises when one was rejected since."""
+    before = previous_files(con)
+    last_load = previous_load_time(con)
+    gone = sorted(set(before) - {c.file.relative for c in checked})
+    gone = [f for f in gone if not f.startswith("sample/")]
+    unresolved = rejected_since(quarantine_dir, gone, last_load) if last_load else {}
+    if unresolved:
+        raise ProgrammeIncompleteError(
+            "the last good load included "
+            + ", ".join(f"{f} (rejected since, see quarantine/{r})"
+                        for f, r in unresolved.items())
+            + ". Loading without it would drop its rows from the marts, so nothing was "
+            "loaded and the previous load stays in use. Send a corrected file; to drop the "
+            "file on purpose, delete its report from the quarantine folder.")
+    return gone
+
+
+def _guard_shrink(last: ProgrammeLoad | None, checked: list[CheckedFile],
+                  schemas: Mapping[str, EntitySchema], inbound_dir: Path,
+                  max_share: float) -> bool:
+    """Raises when the load shrinks an entity too far without an acknowledgement; returns
+    whether an acknowledgement was used (to be consumed once the load is in)."""
+    if last is None or last.stamp.is_sample:
+        return False
+    new = {e: sum(c.rows for c in checked if c.file.entity == e) for e in schemas}
+    shrinks = shrink.shrinkage(last.rows, new, max_share)
+    if not shrinks:
+        return False
+    if shrink.acknowledged(inbound_dir,
+                           shrink.fingerprint((c.file.relative, c.sha256) for c in checked)):
+        return True
+    raise ProgrammeHeldError(shrink.held_message(shrinks, max_share, inbound_dir))
 
 
 def ingest_programme(inbound_dir: Path, quarantine_dir: Path, connect: Connect, *,
                      schemas: Mapping[str, EntitySchema] | None = None,
                      log: logging.Logger | None = None,
-                     now: datetime | None = None) -> ProgrammeLoad:
-    """Check every inbound file and load the set, or reject and raise."""
+                     now: datetime | None = None,
+                     settle_seconds: float,
+                     max_shrink_share: float) -> ProgrammeLoad:
+    """Check every inbound file and load the set, or reject and raise.
+
+    ``settle_seconds`` and ``max_shrink_share`` come from the settings
+    (``KLYNGE_INBOUND_SETTLE_SECONDS``, ``KLYNGE_MAX_SHRINK_SHARE``).
+    """
     log = log or _log
     schemas = schemas or load_contract()
     at = now or datetime.now(UTC)
-    prefixes = {e: s.file_prefix for e, s in schemas.items()}
-    batch = discover(inbound_dir, prefixes, schemas)
-    notes = list(batch.notes)
-    for note in batch.notes:
+    batch = discover(inbound_dir, {e: s.file_prefix for e, s in schemas.items()}, schemas)
+    notes = [redact(n) for n in batch.notes]
+    for note in notes:
         log.info(note)
-    counts = {e: len(batch.by_entity(e)) for e in schemas}
-    unknown = [f.relative for f in batch.files if f.entity is None]
-    _check_complete(counts, unknown, schemas, inbound_dir)
-    unchanged = _previous_load_if_unchanged(batch, schemas, connect)
-    if unchanged is not None:
+    _check_complete({e: len(batch.by_entity(e)) for e in schemas},
+                    [f.relative for f in batch.files if f.entity is None], schemas, inbound_dir)
+    last = _last_load(connect, schemas)
+    uploads = settle.states(f.path for f in batch.files if not f.is_sample)
+    if waiting := settle.unsettled(uploads, time.time(), settle_seconds):
+        return _skip_unsettled(waiting, last, inbound_dir, log)
+    if (unchanged := _unchanged(batch, last, schemas)) is not None:
         log.info(unchanged.notes[-1])
         return unchanged
 
-    checked: list[CheckedFile] = []
-    for inbound in batch.files:
-        schema = schemas.get(inbound.entity) if inbound.entity else None
-        checked.append(check_file(inbound, schema, inbound.path.read_bytes()))
-    for note in cross_check(checked, schemas, MAX_PROBLEMS_PER_FILE):
-        log.warning(note)
-    for c in checked:
-        for note in c.notes:
-            log.warning(f"{c.file.relative}: {note}")
-            notes.append(f"{c.file.relative}: {note}")
-
-    rejected = [c for c in checked if c.problems]
-    if rejected:
-        rejections = []
-        for c in rejected:
-            moved = None if c.file.is_sample else quarantine_file(c, quarantine_dir, at)
-            rejections.append(Rejection(c.file.relative, c.sha256, c.problems,
-                                        None if moved is None else str(moved)))
-        raise ProgrammeRejectedError(rejections, batch.is_sample)
-
+    checked = _check_all(batch, schemas, log, notes)
+    if moving := settle.changed(uploads):
+        return _skip_unsettled(moving, last, inbound_dir, log)
+    _reject(checked, batch, quarantine_dir, at)
+    use_ack = _guard_shrink(last, checked, schemas, inbound_dir, max_shrink_share)
     stamp = LoadStamp(uuid.uuid4().hex, at.astimezone(UTC).replace(tzinfo=None),
                       batch.is_sample)
     with connect() as con:
-        before = previous_files(con)
-        last_load = previous_load_time(con)
-        gone = sorted(set(before) - {c.file.relative for c in checked})
-        gone = [f for f in gone if not f.startswith("sample/")]
-        unresolved = rejected_since(quarantine_dir, gone, last_load) if last_load else {}
-        if unresolved:
-            raise ProgrammeIncompleteError(
-                "the last good load included "
-                + ", ".join(f"{f} (rejected since, see quarantine/{r})"
-                            for f, r in unresolved.items())
-                + ". Loading without it would drop its rows from the marts, so nothing was "
-                "loaded and the previous load stays in use. Send a corrected file; to drop the "
-                "file on purpose, delete its report from the quarantine folder.")
+        gone = _guard_dropped_files(con, checked, quarantine_dir)
         rows = replace_tables(con, checked, schemas, stamp)
+    if use_ack:
+        shrink.consume(inbound_dir)
+        notes.append("the shrinking load was applied as acknowledged")
     if gone:
-        note = (f"files in the previous load are not in this one: {', '.join(gone)} "
-                "(removed or renamed)")
+        note = redact(f"files in the previous load are not in this one: {', '.join(gone)} "
+                      "(removed or renamed)")
         log.warning(note)
         notes.append(note)
     files = [FileLoad(c.file.entity or "", c.file.relative, c.sha256, c.rows, c.format or "")
              for c in checked]
     for f in files:
-        log.info(f"loaded {f.file} ({f.format}): {f.rows} rows, sha256 {f.sha256[:12]}...")
+        log.info(redact(f"loaded {f.file} ({f.format}): {f.rows} rows, "
+                        f"sha256 {f.sha256[:12]}..."))
     return ProgrammeLoad(stamp, files, rows, {e: s.version for e, s in schemas.items()}, notes)

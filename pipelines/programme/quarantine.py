@@ -8,6 +8,7 @@ the same name never overwrites an earlier rejection:
     quarantine/20260301T101500Z_participants_K03.csv.report.txt
 
 A file rejected for personal data still holds it: the report says to delete it once handled.
+The reports themselves never repeat a CPR-like number, not even in a file name.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipelines.programme.identifiers import redact
 from pipelines.programme.validate import CheckedFile
 
 PERSONAL_DATA_NOTE = ("The file holds what looks like CPR numbers (personal data). Ask the "
@@ -36,9 +38,9 @@ def report(checked: CheckedFile, moved_to: Path | None, at: datetime) -> dict[st
     problems = checked.problems
     personal = any(p.rule == "personal_data" for p in problems)
     return {
-        "file": checked.file.relative,
-        "original_path": str(checked.file.path),
-        "quarantined_as": None if moved_to is None else moved_to.name,
+        "file": redact(checked.file.relative),
+        "original_path": redact(str(checked.file.path)),
+        "quarantined_as": None if moved_to is None else redact(moved_to.name),
         "entity": checked.file.entity,
         "contract_version": None if checked.schema is None else checked.schema.version,
         "format": checked.format,
@@ -102,7 +104,7 @@ def rejected_since(quarantine_dir: Path, files: list[str], since: datetime) -> d
     """
     if not files or not quarantine_dir.exists():
         return {}
-    wanted = set(files)
+    wanted = {redact(f): f for f in files}  # reports name files with CPR-like runs masked
     found: dict[str, str] = {}
     for path in sorted(quarantine_dir.glob("*.report.json")):
         try:
@@ -113,5 +115,5 @@ def rejected_since(quarantine_dir: Path, files: list[str], since: datetime) -> d
         if rejected_at.tzinfo is not None:
             rejected_at = rejected_at.astimezone(UTC).replace(tzinfo=None)
         if data.get("file") in wanted and rejected_at > since:
-            found[str(data["file"])] = path.name
+            found[wanted[str(data["file"])]] = redact(path.name)
     return found

@@ -19,7 +19,7 @@ import re
 import warnings
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 
@@ -57,6 +57,7 @@ class Table:
     rows: Iterator[Row]  # data rows after the header
     leading_rows: list[Row] = field(default_factory=list)  # title rows above the header
     text_cells: bool = True  # CSV: every cell is a str
+    sheet: str | None = None  # XLSX: the sheet read
 
 
 def normalise_name(cell: object) -> str:
@@ -91,6 +92,9 @@ def open_table(path: Path, data: bytes, expected: Sequence[str]) -> Table:
     """Open ``data`` (the bytes of ``path``) and find its header row."""
     suffix = path.suffix.lower()
     names = {n.casefold() for n in expected}
+    if not data:
+        raise FileError("empty_file", "the file is empty (0 bytes): it was probably not "
+                                      "saved or not copied completely; send it again")
     if suffix in CSV_SUFFIXES:
         return _open_csv(data, names)
     if suffix in XLSX_SUFFIXES:
@@ -143,6 +147,8 @@ def _csv_rows(data: bytes, codec: str, delimiter: str) -> Iterator[Row]:
 
 def _open_csv(data: bytes, expected: set[str]) -> Table:
     codec, label = detect_encoding(data)
+    if len(data) < 4096 and not data.decode(codec, errors="replace").strip(" \t\r\n;,\ufeff"):
+        raise FileError("empty_file", "the file holds no data, only blanks or separators")
     scored = []
     for delimiter in DELIMITERS:
         first = list(islice(_csv_rows(data, codec, delimiter), HEADER_SCAN_ROWS))
@@ -186,7 +192,15 @@ def _open_xlsx(data: bytes, expected: set[str]) -> Table:
     first = list(islice(rows, HEADER_SCAN_ROWS))
     index, score = _find_header(first, expected)
     if score < _needed_score(expected):
+        other = _sheet_with_header(book, expected)
         book.close()
+        if not any(any(c is not None for c in cells) for _, cells in first) and other is None:
+            raise FileError("empty_file", f"the workbook's first sheet {sheet.title!r} is "
+                                          "empty and no sheet holds the column names")
+        if other is not None:
+            raise FileError("header", f"the column names are on sheet {other!r}, but only the "
+                                      f"first sheet ({sheet.title!r}) is read: move sheet "
+                                      f"{other!r} to the front or delete the other sheets")
         raise _no_header(expected)
     header_row, header = first[index]
 
@@ -199,4 +213,51 @@ def _open_xlsx(data: bytes, expected: set[str]) -> Table:
 
     return Table(format=f"XLSX sheet {sheet.title!r}", header_row=header_row,
                  header=["" if c is None else as_text(c) for c in header], rows=remaining(),
-                 leading_rows=first[:index], text_cells=False)
+                 leading_rows=first[:index], text_cells=False, sheet=sheet.title)
+
+
+def _sheet_with_header(book, expected: set[str]) -> str | None:
+    """The title of a later sheet whose first rows hold the header, if any."""
+    for sheet in book.worksheets[1:]:
+        try:
+            first = list(islice(_xlsx_rows(sheet), HEADER_SCAN_ROWS))
+        except FileError:
+            continue
+        if _find_header(first, expected)[1] >= _needed_score(expected):
+            return sheet.title
+    return None
+
+
+def explain_uncalculated_formulas(problems, data: bytes, sheet: str,
+                                  columns: dict[str, int]) -> None:
+    """Re-word "must not be empty" for cells that hold a formula Excel never calculated.
+
+    Files written by scripts or converters can carry formulas without a cached result, which
+    read as empty. Only the rows already reported are looked at again (a second, slower pass
+    that reads formulas instead of values).
+    """
+    empty = {(p.row, columns[p.column]): p for p in problems
+             if p.rule == "required" and p.row is not None and p.column in columns}
+    if not empty:
+        return
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        worksheet = book[sheet]
+        worksheet.reset_dimensions()
+        last = max(row for row, _ in empty)
+        for row_no, cells in enumerate(worksheet.iter_rows(max_row=last, values_only=True),
+                                       start=1):
+            for (row, col), problem in empty.items():
+                formula = cells[col] if row == row_no and col < len(cells) else None
+                if isinstance(formula, str) and formula.startswith("="):
+                    problems.replace(problem, replace(
+                        problem, rule="uncalculated_formula",
+                        message=f"{problem.column} holds a formula that was never calculated "
+                                "(no saved result): open the file in Excel, save it, and send "
+                                "it again"))
+    finally:
+        book.close()

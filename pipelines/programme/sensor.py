@@ -5,8 +5,9 @@ quarantine folder, which is elsewhere). The cursor keeps each file's size, mtime
 a file is only hashed again when its size or mtime changed, and a run starts only when a file
 is new or its content changed, once per such change. A file touched without a change in
 content starts nothing; a file that disappears (e.g. moved to quarantine by the run) starts
-nothing either. A file modified less than ``settle_seconds`` ago is still being copied in and
-waits for a later tick, so that half a file is never read (and quarantined).
+nothing either. A file modified less than ``KLYNGE_INBOUND_SETTLE_SECONDS`` ago is still being
+copied in and waits for a later tick (the settle rule of :mod:`pipelines.programme.settle`, which
+the run applies again). Links are fingerprinted by their own size and time, never followed.
 """
 
 import hashlib
@@ -24,12 +25,13 @@ from dagster import (
     sensor,
 )
 
-from pipelines.programme.discover import report_paths
+from pipelines.programme.discover import is_regular_file, report_paths
+from pipelines.programme.identifiers import redact
+from pipelines.programme.settle import FileState, too_young
 from pipelines.settings import load_settings
 
 SENSOR_NAME = "programme_inbound_sensor"
 MINIMUM_INTERVAL_SECONDS = 60
-SETTLE_SECONDS = 30.0
 
 Fingerprints = dict[str, list]  # file name -> [size, mtime_ns, sha256]
 
@@ -56,27 +58,27 @@ def scan(inbound_dir: Path, previous: Fingerprints, settle_seconds: float,
     current: Fingerprints = {}
     settling: list[str] = []
     for path in report_paths(inbound_dir):
-        try:
-            stat = path.stat()
-        except FileNotFoundError:
+        state = FileState.of(path)
+        if state is None:
             continue  # moved away while we looked
         name = path.name
-        if now - stat.st_mtime < settle_seconds:
+        if too_young(state, now, settle_seconds):
             settling.append(name)
             if name in previous:
                 current[name] = previous[name]  # judge the change once it has settled
             continue
         before = previous.get(name)
-        if before and before[0] == stat.st_size and before[1] == stat.st_mtime_ns:
+        if before and before[0] == state.size and before[1] == state.mtime_ns:
             current[name] = before
         else:
-            current[name] = [stat.st_size, stat.st_mtime_ns, _sha256(path)]
+            content = _sha256(path) if is_regular_file(path) else "not a regular file"
+            current[name] = [state.size, state.mtime_ns, content]
     changed = sorted(n for n, fp in current.items()
                      if n not in previous or previous[n][2] != fp[2])
     return current, changed, settling
 
 
-def build_programme_sensor(job, *, settle_seconds: float = SETTLE_SECONDS,
+def build_programme_sensor(job, *, settle_seconds: float | None = None,
                            name: str = SENSOR_NAME) -> SensorDefinition:
     """A sensor starting ``job`` once per new or changed set of programme report files."""
 
@@ -89,21 +91,25 @@ def build_programme_sensor(job, *, settle_seconds: float = SETTLE_SECONDS,
                     "the inbound folder.",
     )
     def _programme_inbound(context: SensorEvaluationContext):
-        inbound_dir = load_settings().programme_inbound_dir
+        settings = load_settings()
+        settle = settings.inbound_settle_seconds if settle_seconds is None else settle_seconds
         previous = _read_cursor(context.cursor)
-        current, changed, settling = scan(inbound_dir, previous, settle_seconds, time.time())
+        current, changed, settling = scan(settings.programme_inbound_dir, previous, settle,
+                                          time.time())
         cursor = json.dumps(current, sort_keys=True)
         if not changed:
-            wait = f"; still being copied in: {', '.join(settling)}" if settling else ""
+            wait = (f"; still being copied in: {redact(', '.join(settling))}" if settling
+                    else "")
             return SensorResult(skip_reason=SkipReason(f"no new or changed files{wait}"),
                                 cursor=cursor)
         # Unique per change: the same file set coming back later starts a run again.
         run_key = hashlib.sha256(f"{context.cursor or ''}->{cursor}".encode()).hexdigest()[:32]
-        context.log.info(f"new or changed programme files: {', '.join(changed)}")
+        listed = redact(", ".join(changed))
+        context.log.info(f"new or changed programme files: {listed}")
         return SensorResult(
             run_requests=[RunRequest(run_key=run_key, tags={
                 "klynge/trigger": name,
-                "klynge/files": ", ".join(changed)[:200]})],
+                "klynge/files": listed[:200]})],
             cursor=cursor)
 
     return _programme_inbound

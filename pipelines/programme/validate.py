@@ -1,8 +1,9 @@
 """Check one inbound file against its entity's contract, row by row, and stage its rows.
 
 Everything that can be decided from the file alone is checked here: the header, every cell's
-type and limits, the row rules (end not before start; CVR empty only for foreign
-participants) and personal data. Checks that need other files (unique keys, references) are
+type and limits (dates within their window), the row rules (end not before start; CVR empty
+only for foreign participants), and in every cell of every column, contract or not, personal
+data and Excel error values. Checks that need other files (unique keys, references) are
 in :mod:`pipelines.programme.crosscheck`. All problems are collected (the first 100 kept), so
 a sender can fix a file in one go.
 
@@ -23,7 +24,14 @@ from pipelines.programme.contract import DECIMAL_PRECISION, EntitySchema, FieldS
 from pipelines.programme.discover import InboundFile
 from pipelines.programme.errors import ProblemList
 from pipelines.programme.identifiers import CPR_MASK, find_cpr
-from pipelines.programme.reader import FileError, Row, Table, normalise_name, open_table
+from pipelines.programme.reader import (
+    FileError,
+    Row,
+    Table,
+    explain_uncalculated_formulas,
+    normalise_name,
+    open_table,
+)
 from pipelines.programme.values import (
     CellError,
     as_text,
@@ -38,6 +46,12 @@ from pipelines.programme.values import (
 )
 
 BATCH_ROWS = 65_536
+# What Excel shows (and caches in the file) for a formula that failed, e.g. a VLOOKUP.
+EXCEL_ERRORS = frozenset({"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!",
+                          "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!",
+                          "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
+# A text cell starting with one of these is a formula to a spreadsheet (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 INTEGER_LIMIT = 2**31  # INTEGER columns
 _NONE_FLAGGED: frozenset[int] = frozenset()
 SOURCE_ROW = "_source_row"
@@ -121,6 +135,17 @@ def _converter(spec: FieldSpec) -> Callable[[object], object]:
             return text
 
         return convert_pattern
+    if spec.type is FieldType.DATE and spec.window is not None:
+        window = spec.window
+
+        def convert_date(raw: object) -> object:
+            value = parse_date(raw)
+            if value not in window:
+                raise CellError("date_range", f"{value} is outside {window.earliest} to "
+                                              f"{window.latest} ({window.description})")
+            return value
+
+        return convert_date
     return {FieldType.DATE: parse_date, FieldType.BOOLEAN: parse_boolean,
             FieldType.CVR: parse_cvr, FieldType.STRING: as_text}[spec.type]
 
@@ -142,6 +167,11 @@ class _FileChecker:
         self.index: dict[str, int] = {}
         self.arrow_schema = staged_schema(schema)
         self.staged: list[list[object]] = []  # rows not yet in a record batch
+        # Columns of amounts and counts, where nine digits are a number, not a CPR (set by
+        # map_header); every other column also catches a CPR that lost its leading zero.
+        self.amount_columns: set[int] = set()
+        self.formula_like = 0
+        self.first_formula_like = ""
 
     def column_name(self, i: int) -> str:
         if i < self.width and self.header[i]:
@@ -168,27 +198,47 @@ class _FileChecker:
                 self.problems.add(self.table.header_row, spec.name, "missing_column",
                                   f"required column {spec.name} is missing from the header")
         if ignored:
-            self.out.notes.append(f"columns not in the contract are not loaded: "
-                                  f"{', '.join(ignored)}")
+            self.out.notes.append(f"columns not in the contract are checked for personal data "
+                                  f"and Excel errors, then not loaded: {', '.join(ignored)}")
         self.out.columns = set(self.index)
+        self.amount_columns = {self.index[f.name] for f in self.schema.fields
+                               if f.name in self.index
+                               and f.type in (FieldType.DECIMAL, FieldType.INTEGER)}
 
-    def scan_personal_data(self, row_no: int, cells: list[object]) -> frozenset[int]:
-        """Cells that look like CPR numbers; each is reported with the number masked."""
+    def scan_cells(self, row_no: int, cells: list[object]) -> frozenset[int]:
+        """Every cell of the row, in the contract or not: CPR-like numbers (reported masked)
+        and Excel error values. Returns the cells flagged, which are not checked further."""
         if self.table.text_cells:
             joined = "\x1f".join(cells)  # type: ignore[arg-type]
         else:
             joined = "\x1f".join(as_text(c) for c in cells if c is not None)
-        if not find_cpr(joined):
-            return _NONE_FLAGGED
-        flagged = frozenset(i for i, c in enumerate(cells)
-                            if c is not None and find_cpr(as_text(c)))
-        for i in sorted(flagged):
+        if "#" not in joined and not find_cpr(joined):
+            return _NONE_FLAGGED  # nearly every row: two passes over one string
+        flagged = set()
+        for i, c in enumerate(cells):
+            if c is None:
+                continue
+            text = as_text(c)
             column = self.column_name(i)
-            self.problems.add(row_no, column, "personal_data",
-                              f"personal data: CPR-like number in column {column} row "
-                              f"{row_no}; participants are firms and institutions, never "
-                              "persons", CPR_MASK)
-        return flagged
+            if text.upper() in EXCEL_ERRORS:
+                flagged.add(i)
+                self.problems.add(row_no, column, "excel_error",
+                                  f"cell {_cell_ref(i, row_no)} holds the Excel error {text}: "
+                                  "a formula failed (e.g. a VLOOKUP that found nothing); "
+                                  "fix it in the workbook and send the file again", text)
+            elif find_cpr(text, lost_zero=i not in self.amount_columns):
+                flagged.add(i)
+                self.problems.add(row_no, column, "personal_data",
+                                  f"personal data: CPR-like number in column {column} row "
+                                  f"{row_no}; participants are firms and institutions, never "
+                                  "persons", CPR_MASK)
+        return frozenset(flagged)
+
+    def note_formula_like(self, row_no: int, column: str, text: str) -> None:
+        """Text that a spreadsheet would run as a formula: loaded, published as text."""
+        self.formula_like += 1
+        if self.formula_like == 1:
+            self.first_formula_like = f"row {row_no}, column {column}"
 
     def check_rows(self, rows: Iterable[Row]) -> None:
         fields = self.schema.fields
@@ -200,10 +250,11 @@ class _FileChecker:
                        if s.not_before]
         text_cells = self.table.text_cells
         problems, staged, width = self.problems, self.staged, self.width
+        free_text = {k for k, spec, _, _ in plan if spec.type is FieldType.STRING}
         for row_no, cells in rows:
             if _blank(cells, text_cells):
                 continue
-            flagged = self.scan_personal_data(row_no, cells)
+            flagged = self.scan_cells(row_no, cells)
             if len(cells) != width and self._bad_shape(row_no, cells):
                 continue
             values: list[object] = [None] * n_fields
@@ -223,6 +274,9 @@ class _FileChecker:
                     values[k] = convert(raw)
                 except CellError as exc:
                     problems.add(row_no, spec.name, exc.rule, exc.message, as_text(raw))
+                    continue
+                if k in free_text and values[k].startswith(FORMULA_STARTS):  # type: ignore
+                    self.note_formula_like(row_no, spec.name, values[k])  # type: ignore
             for k, before_k, spec in order_rules:
                 if values[k] is not None and values[before_k] is not None \
                         and values[k] < values[before_k]:  # type: ignore[operator]
@@ -236,6 +290,11 @@ class _FileChecker:
             if len(staged) >= BATCH_ROWS:
                 self.flush()
         self.flush()
+        if self.formula_like:
+            self.out.notes.append(
+                f"{self.formula_like} text cell(s) start like a spreadsheet formula (=, +, -, @, "
+                f"tab or CR; first: {self.first_formula_like}); they are loaded as text and "
+                "published as text, never as formulas")
 
     def _bad_shape(self, row_no: int, cells: list[object]) -> bool:
         """Values beyond the header, or too few cells (CSV): the row cannot be trusted."""
@@ -272,8 +331,26 @@ class _FileChecker:
         self.staged.clear()
 
 
-def check_file(inbound: InboundFile, schema: EntitySchema | None, data: bytes) -> CheckedFile:
-    """All single-file checks of ``data`` (the bytes of ``inbound.path``)."""
+def _cell_ref(column_index: int, row_no: int) -> str:
+    """A spreadsheet cell reference such as ``D7``."""
+    letters, n = "", column_index + 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row_no}"
+
+
+def check_file(inbound: InboundFile, schema: EntitySchema | None,
+               data: bytes | None) -> CheckedFile:
+    """All single-file checks of ``data`` (the bytes of ``inbound.path``; None for a link or
+    special file, which is rejected without being opened)."""
+    if data is None or not inbound.is_regular:
+        checked = CheckedFile(inbound, "", 0, schema, ProblemList(inbound.relative))
+        checked.problems.add(None, None, "not_a_regular_file",
+                             f"{inbound.path.name!r} is a link or special file, not a regular "
+                             "file; links are never followed: copy the file itself into the "
+                             "folder")
+        return checked
     checked = CheckedFile(inbound, hashlib.sha256(data).hexdigest(), len(data), schema,
                           ProblemList(inbound.relative))
     if schema is None:
@@ -287,9 +364,11 @@ def check_file(inbound: InboundFile, schema: EntitySchema | None, data: bytes) -
         checked.format = table.format
         checker = _FileChecker(checked, schema, table)
         for row_no, cells in [*table.leading_rows, (table.header_row, list(table.header))]:
-            checker.scan_personal_data(row_no, cells)
+            checker.scan_cells(row_no, cells)
         checker.map_header()
         checker.check_rows(table.rows)
+        if table.sheet is not None:
+            explain_uncalculated_formulas(checked.problems, data, table.sheet, checker.index)
     except FileError as exc:
         checked.problems.add(exc.row, None, exc.rule, exc.message)
     return checked

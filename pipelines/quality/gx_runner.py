@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipelines.catalog import Mart
+from pipelines.programme.identifiers import redact
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,6 +37,7 @@ class Outcome:
     observed: Any
     unexpected_count: int | None
     unexpected_examples: list[Any]
+    expected: str | None = None  # e.g. "between 0 and 100"
 
 
 @dataclass(frozen=True)
@@ -62,15 +64,35 @@ class SuiteResult:
 
 
 def _finding(outcome: Outcome) -> str:
+    expected = f", expected {outcome.expected}" if outcome.expected else ""
     if outcome.unexpected_count:
         return (f"{outcome.unexpected_count} unexpected, e.g. "
-                f"{_short(outcome.unexpected_examples[:3])}")
-    return f"observed {_short(outcome.observed)}"
+                f"{_short(outcome.unexpected_examples[:3])}{expected}")
+    return f"observed {_short(outcome.observed)}{expected}"
+
+
+def _number(value: Any) -> str:
+    """1,234,567.00 for amounts, so that a total off by a million reads as such."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return f"{value:,.2f}" if abs(value) >= 1000 else f"{value:g}"
 
 
 def _short(value: Any) -> str:
-    text = str(value)
+    text = ", ".join(map(_number, value)) if isinstance(value, list) else _number(value)
+    text = redact(text)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _expected(kwargs: dict[str, Any]) -> str | None:
+    low, high = kwargs.get("min_value"), kwargs.get("max_value")
+    if low is not None and high is not None:
+        return f"between {_number(low)} and {_number(high)}"
+    if low is not None or high is not None:
+        return f"at least {_number(low)}" if low is not None else f"at most {_number(high)}"
+    if kwargs.get("value_set") is not None:
+        return f"one of {_short(list(kwargs['value_set']))}"
+    return None
 
 
 def _jsonable(value: Any) -> Any:
@@ -130,6 +152,7 @@ def validate_mart(mart: Mart, df: pd.DataFrame, out_dir: Path,
             unexpected_count=result.get("unexpected_count"),
             unexpected_examples=_jsonable(result.get("partial_unexpected_list") or [])[
                 :MAX_EXAMPLES],
+            expected=_expected(cfg.kwargs),
         ))
     docs = out_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     outcome = SuiteResult(mart.name, bool(run.success), outcomes,

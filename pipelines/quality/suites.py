@@ -88,11 +88,11 @@ def _smv_business_share(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
 
 def _cluster_outcomes(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
     df = df.copy()
-    df["_check_grants_minus_allocation"] = (
-        df.groupby("year")["grant_2025_2028_dkk"].transform("sum") - PROGRAMME_ALLOCATION_DKK
-    ).abs()
+    df["_check_cluster_grants_total"] = (
+        df.groupby("year")["grant_2025_2028_dkk"].transform("sum").astype(float))
     return df, [gx.expectations.ExpectColumnValuesToBeBetween(
-        column="_check_grants_minus_allocation", min_value=0, max_value=0.5,
+        column="_check_cluster_grants_total", min_value=PROGRAMME_ALLOCATION_DKK - 0.5,
+        max_value=PROGRAMME_ALLOCATION_DKK + 0.5,
         meta={"rule": "cluster grants add up to the 662 mio. kr. allocation"})]
 
 

@@ -100,11 +100,15 @@ def write_base(inbound: Path, skip: str | None = None) -> dict[str, Path]:
     return {e: write_csv(inbound / f"{e}.csv", rows) for e, rows in BASE.items() if e != skip}
 
 
-def run_ingest(data_dir: Path) -> ProgrammeLoad:
+def run_ingest(data_dir: Path, *, settle_seconds: float = 0.0,
+               max_shrink_share: float = 0.5) -> ProgrammeLoad:
+    """Ingest as a refresh does; files written by a test count as settled unless a test asks
+    for the settle rule."""
     inbound = data_dir / "inbound" / "programme"
     return ingest_programme(inbound, data_dir / "inbound" / "quarantine",
                             WarehouseResource(database=str(data_dir / "warehouse.duckdb")
-                                              ).get_connection)
+                                              ).get_connection,
+                            settle_seconds=settle_seconds, max_shrink_share=max_shrink_share)
 
 
 def snapshot(data_dir: Path) -> dict[str, list[tuple]]:

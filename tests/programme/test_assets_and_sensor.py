@@ -40,7 +40,8 @@ def test_sample_loads_end_to_end_through_dagster(data_dir):
     for table, rows in expected.items():
         meta = metadata[AssetKey(["raw", table])]
         assert meta["dagster/row_count"] == rows
-        assert meta["sample"] is True and meta["contract_version"] == 1
+        expected_version = 2 if table == "programme_projects" else 1  # v2: date windows
+        assert meta["sample"] is True and meta["contract_version"] == expected_version
         [source] = meta["source_files"]
         assert source["file"].startswith("sample/") and len(source["sha256"]) == 64
     with duckdb.connect(str(data_dir / "w.duckdb"), read_only=True) as con:

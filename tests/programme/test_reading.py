@@ -6,6 +6,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
+from pipelines.programme.errors import ProgrammeHeldError
+from pipelines.programme.shrink import MARKER_NAME, write_acknowledgement
 from tests.programme.helpers import (
     CLUSTERS,
     FINANCES,
@@ -30,11 +34,11 @@ def test_base_set_loads_typed_with_lineage(data_dir, inbound):
                                      _is_sample, _contract_version
                               from raw.programme_projects order by project_id""") == [
         ("K01-P0001", date(2025, 3, 1), date(2026, 8, 31), Decimal("2500000.00"),
-         Decimal("1400000.00"), "projects.csv", 2, False, 1),
+         Decimal("1400000.00"), "projects.csv", 2, False, 2),
         ("K01-P0002", date(2025, 6, 1), date(2025, 12, 31), Decimal("400000.00"),
-         Decimal("300000.00"), "projects.csv", 3, False, 1),
+         Decimal("300000.00"), "projects.csv", 3, False, 2),
         ("K02-P0001", date(2026, 1, 1), date(2027, 12, 31), Decimal("1234567.50"),
-         Decimal("800000.50"), "projects.csv", 4, False, 1),
+         Decimal("800000.50"), "projects.csv", 4, False, 2),
     ]
     assert query(data_dir, """select cvr, participant_type, fte, new_to_rd
                               from raw.programme_participants order by _source_row""") == [
@@ -153,6 +157,11 @@ def test_reload_replaces_tables(data_dir, inbound):
     run_ingest(data_dir)
     first = snapshot(data_dir)
     write_csv(inbound / "participants.csv", PARTICIPANTS[:2])
+    with pytest.raises(ProgrammeHeldError, match="participants from 5 to 1 rows"):
+        run_ingest(data_dir)  # the shrink guard: 5 -> 1 participants waits for a person
+    assert snapshot(data_dir) == first
+    write_acknowledgement(inbound)
     run_ingest(data_dir)
     assert query(data_dir, "select count(*) from raw.programme_participants") == [(1,)]
     assert len(snapshot(data_dir)["_programme_loads"]) == len(first["_programme_loads"]) + 4
+    assert not (inbound / MARKER_NAME).exists()  # an acknowledgement covers one load

@@ -78,6 +78,22 @@ CASES = [
      (3, "year", "max")),
     ("row_shape", "projects", _append(PROJECTS, ["K02-P0002", "K02", "Kort række"]),
      (5, None, "row_shape")),
+    ("cpr_lost_zero_in_cvr_column", "participants", _set(PARTICIPANTS, 2, "cvr", "101901234"),
+     (2, "cvr", "personal_data")),
+    ("cpr_lost_zero_in_extra_column", "participants",
+     [r + [x] for r, x in zip(PARTICIPANTS, ["kontakt", "", "", "101901234", "", ""],
+                              strict=True)], (4, "kontakt", "personal_data")),
+    ("start_before_programme", "projects", _set(PROJECTS, 2, "start_date", "1900-01-01"),
+     (2, "start_date", "date_range")),
+    ("start_after_programme", "projects", _set(PROJECTS, 2, "start_date", "2029-01-01"),
+     (2, "start_date", "date_range")),
+    ("end_implausibly_late", "projects", _set(PROJECTS, 2, "end_date", "2099-12-31"),
+     (2, "end_date", "date_range")),
+    ("excel_error_value", "participants", _set(PARTICIPANTS, 3, "participant_name", "#N/A"),
+     (3, "participant_name", "excel_error")),
+    ("excel_error_in_extra_column", "projects",
+     [r + [x] for r, x in zip(PROJECTS, ["opslag", "", "#REF!", ""], strict=True)],
+     (3, "opslag", "excel_error")),
 ]
 
 

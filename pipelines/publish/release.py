@@ -29,13 +29,14 @@ from pipelines.catalog import Mart
 from pipelines.checksums import sha256_file
 from pipelines.publish import exports, figures
 from pipelines.publish.dictionary import data_dictionary
+from pipelines.report import build_report
 from pipelines.settings import REPO_ROOT
 
 CURRENT = "current"
 RELEASES = "releases"
 # What data/published/ shows at its top level, each a link into the current release.
 ENTRIES = ("klynge.duckdb", "klynge.xlsx", "parquet", "csv", "figures", "data_dictionary.md",
-           "gx_data_docs", "quality", "manifest.json", "README.md")
+           "gx_data_docs", "quality", "report", "manifest.json", "README.md")
 SYNTHETIC_NOTICE = ("SYNTHETIC DEMO DATA: built from the bundled synthetic DST snapshot, not "
                     "from Statistics Denmark. Illustrative only; do not cite.")
 SAMPLE_NOTICE = ("SAMPLE PROGRAMME DATA: cluster figures come from the generated sample, not "
@@ -163,6 +164,8 @@ def _release_readme(name: str, notices: list[str], provenance: Provenance) -> st
         "- `klynge.duckdb`: every table, unqualified (`select * from smv_rd_share_summary`);",
         "  open it read-only: `duckdb -readonly klynge.duckdb`.",
         "- `parquet/`, `csv/` (Danish Excel: UTF-8 with BOM, `;`, decimal comma), `klynge.xlsx`.",
+        "- `report/index.html`: the evaluation report (Danish; English in `report/en/`),",
+        "  self-contained, opens offline; every number in it is read from `klynge.duckdb`.",
         "- `figures/`, `data_dictionary.md`, `gx_data_docs/index.html` (quality checks),",
         "  `manifest.json` (provenance and checksums of every file).",
         "",
@@ -230,6 +233,15 @@ def clear_partial_releases(published: Path) -> list[str]:
     return [p.name for p in partial]
 
 
+def _build_report(release: Path, manifest: dict[str, Any]) -> None:
+    """The evaluation report (``report/``); a release is never published without it."""
+    try:
+        build_report(release, manifest)
+    except Exception as exc:
+        raise PublishError(f"the evaluation report could not be built in {release / 'report'}: "
+                           f"{type(exc).__name__}: {exc}") from exc
+
+
 def publish_release(*, published: Path, warehouse: Path, marts: tuple[Mart, ...],
                     provenance: Provenance, quality_dir: Path, keep: int = 10,
                     now: datetime | None = None) -> PublishOutcome:
@@ -291,8 +303,9 @@ def publish_release(*, published: Path, warehouse: Path, marts: tuple[Mart, ...]
         "checks": provenance.checks,
         "tables": {m.name: {"rows": rows[m.name], "columns": [c.name for c in m.columns]}
                    for m in marts},
-        "files": _files(building, rows),
     }
+    _build_report(building, manifest)
+    manifest["files"] = _files(building, rows)
     (building / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n",
                                             encoding="utf-8")
     _fsync_tree(building)

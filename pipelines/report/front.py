@@ -1,0 +1,95 @@
+"""The front page: headline numbers, the policy brief's figures, and any optional sections.
+
+A section is a template plus a loader that reads its query results; it is shown only when the
+release holds the tables it needs. A new section (e.g. the effect estimates) is one entry in
+:data:`SECTIONS`, one ``queries/*.sql`` and one ``templates/sections/*.html``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pipelines.report import charts
+from pipelines.report.charts import Series
+from pipelines.report.data import ReleaseData
+from pipelines.report.i18n import Text
+
+SIZE_GROUPS = ("under_10", "10_49", "50_249", "250_plus")
+SUPPLIERS = ("university_dk", "gts")
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    template: str
+    requires: tuple[str, ...]
+    load: Callable[[ReleaseData, Text], dict[str, Any]]
+
+
+def headline(db: ReleaseData, text: Text) -> dict[str, Any]:
+    return {"rd": db.row("headline_smv_rd"), "business": db.row("headline_business_share"),
+            "programme": db.row("headline_programme")}
+
+
+def _fig_rd_by_size(db: ReleaseData, text: Text) -> dict[str, Any]:
+    rows = db.rows("figure_rd_by_size")
+    series = [Series(g, text(f"size_{g}"), {r["year"]: r["rd_fixed_bn_dkk"] for r in rows
+                                            if r["size_group"] == g}) for g in SIZE_GROUPS]
+    breaks = [r["year"] for r in rows if r["series_break"]]
+    chart = charts.line_chart(series, text.lang, break_after=min(breaks) - 1 if breaks else None,
+                              break_label=text("series_break"))
+    years = sorted({r["year"] for r in rows})
+    return {"chart": chart, "series": series, "years": years,
+            "break_years": set(breaks),
+            "base_year": rows[0]["price_base_year"] if rows else None}
+
+
+def _fig_smv_share(db: ReleaseData, text: Text) -> dict[str, Any]:
+    rows = db.rows("figure_smv_share")
+    series = [Series("smv_share_pct", text("smv_share_label"),
+                     {r["year"]: r["smv_share_pct"] for r in rows})]
+    breaks = [r["year"] for r in rows if r["series_break"]]
+    chart = charts.line_chart(series, text.lang, break_after=min(breaks) - 1 if breaks else None,
+                              break_label=text("series_break"))
+    return {"chart": chart, "rows": rows}
+
+
+def _fig_business_share(db: ReleaseData, text: Text) -> dict[str, Any]:
+    rows = db.rows("figure_business_share")
+    measures = ("firms_share_pct", "full_time_employees_share_pct", "turnover_share_pct")
+    labels = (text("firms"), text("fte"), text("turnover"))
+    series = [Series(m, label, {r["year"]: r[m] for r in rows})
+              for m, label in zip(measures, labels, strict=True)]
+    categories = [(r["year"], str(r["year"])) for r in rows]
+    return {"chart": charts.bar_chart(series, categories, text.lang), "rows": rows,
+            "measures": measures}
+
+
+def _fig_purchased(db: ReleaseData, text: Text) -> dict[str, Any]:
+    rows = db.rows("figure_purchased_rd")
+    series = [Series(s, text(f"supplier_{s}"),
+                     {r["size_group"]: r["purchased_rd_mio_dkk"] for r in rows
+                      if r["supplier_type"] == s}) for s in SUPPLIERS]
+    categories = [(g, text(f"size_{g}")) for g in SIZE_GROUPS]
+    return {"chart": charts.bar_chart(series, categories, text.lang), "series": series,
+            "categories": categories, "year": rows[0]["year"] if rows else None}
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("fig_rd_by_size", "sections/fig_rd_by_size.html", ("smv_rd_share",),
+            _fig_rd_by_size),
+    Section("fig_smv_share", "sections/fig_smv_share.html", ("smv_rd_share_summary",),
+            _fig_smv_share),
+    Section("fig_business_share", "sections/fig_business_share.html", ("smv_business_share",),
+            _fig_business_share),
+    Section("fig_purchased", "sections/fig_purchased.html", ("rd_purchased_by_supplier",),
+            _fig_purchased),
+)
+
+
+def sections(db: ReleaseData, text: Text) -> list[tuple[Section, dict[str, Any]]]:
+    """The sections whose tables the release holds, each with its data."""
+    present = db.tables()
+    return [(s, s.load(db, text)) for s in SECTIONS if set(s.requires) <= present]

@@ -46,7 +46,9 @@ def _year_gaps(df: pd.DataFrame, by: tuple[str, ...]) -> pd.Series:
 
 
 def _percent_columns(mart: Mart) -> list[str]:
+    """Shares and funding rates: always within 0-100 (changes and grant drawn may exceed it)."""
     return [c.name for c in mart.columns if c.name.endswith("_share_pct")
+            or (c.name.startswith("smv_funding_rate") and c.name.endswith("_pct"))
             or c.name in ("share_of_total_pct", "share_of_size_group_pct", "smv_share_pct")]
 
 
@@ -106,11 +108,65 @@ def _cluster_programme_summary(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list
     ]
 
 
+def _price_index(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
+    df = df.copy()
+    base = df.loc[df["is_base_year"].astype(bool), "deflator"]
+    df["_check_base_year_rows"] = len(base)
+    df["_check_base_deflator_gap"] = (df["base_year_deflator"] - base.iloc[0]).abs() if len(
+        base) == 1 else float("inf")
+    df["_check_deflator_minus_gdp_ratio"] = (
+        df["deflator"] - df["gdp_current_mio_dkk"] / df["gdp_chained_mio_dkk"]).abs()
+    return df, [
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="_check_base_year_rows", min_value=1, max_value=1,
+            meta={"rule": "exactly one row is the base year"}),
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="_check_base_deflator_gap", min_value=0, max_value=1e-12,
+            meta={"rule": "base_year_deflator is the base year's deflator"}),
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="_check_deflator_minus_gdp_ratio", min_value=0, max_value=1e-12,
+            meta={"rule": "deflator = GDP current / chained prices"}),
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="deflator", min_value=0, strict_min=True,
+            meta={"rule": "deflator positive"}),
+    ]
+
+
+def _cluster_programme_totals(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
+    df = df.copy()
+    df["_check_grants_minus_allocation"] = (
+        df["grant_2025_2028_dkk"].astype(float).sum() - PROGRAMME_ALLOCATION_DKK)
+    rules = [c for c in df.columns if c.startswith("findings_") and c != "findings_total"]
+    df["_check_findings_total_minus_rules"] = df["findings_total"] - df[rules].sum(axis=1)
+    df["_check_breaches_minus_findings"] = (df["smv_funding_rate_breaches"]
+                                            - df["findings_smv_funding_rate_above_max"])
+    df["_check_distinct_smv_above_participations"] = (
+        df["smv_funded"] - df["smv_participations"]).clip(lower=0)
+    E = gx.expectations  # noqa: N806 (GX's namespace)
+    zero = {"min_value": 0, "max_value": 0}
+    return df, [
+        E.ExpectColumnValuesToBeBetween(
+            column="_check_grants_minus_allocation", min_value=-0.5, max_value=0.5,
+            meta={"rule": "cluster grants add up to the 662 mio. kr. allocation"}),
+        E.ExpectColumnValuesToBeBetween(
+            column="_check_findings_total_minus_rules", **zero,
+            meta={"rule": "findings by rule add up to findings_total"}),
+        E.ExpectColumnValuesToBeBetween(
+            column="_check_breaches_minus_findings", **zero,
+            meta={"rule": "funding-rate breaches = smv_funding_rate_above_max findings"}),
+        E.ExpectColumnValuesToBeBetween(
+            column="_check_distinct_smv_above_participations", **zero,
+            meta={"rule": "distinct SMEs funded never exceed SME participations"}),
+    ]
+
+
 EXTRA_RULES: dict[str, Callable[[pd.DataFrame, object], tuple[pd.DataFrame, list]]] = {
     "smv_rd_share": _smv_rd_share,
     "smv_rd_share_summary": _smv_rd_share_summary,
     "smv_business_share": _smv_business_share,
+    "price_index": _price_index,
     "cluster_outcomes": _cluster_outcomes,
+    "cluster_programme_totals": _cluster_programme_totals,
     "cluster_programme_summary": _cluster_programme_summary,
 }
 

@@ -23,7 +23,8 @@ from pipelines.report import build_report, numbers
 from pipelines.report.clusters import page_name
 from tests.conftest import copy_data_dir
 
-NUMBER = re.compile(r"[\u2212+]?\d{1,3}(?:\.\d{3})*(?:,\d+)?|[\u2212+]?\d+(?:,\d+)?")
+# A Danish number: 1.234,5 or 1234 or 12,5, with an optional sign (U+2212 minus or +).
+NUMBER = re.compile(r"[\u2212+]?(?<![\d.,])(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?(?![\d.,]\d)")
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +74,9 @@ def _candidates(release: Path) -> set[Decimal]:
     values: set[Decimal] = set()
     with duckdb.connect(str(release / "klynge.duckdb"), read_only=True) as con:
         columns = con.execute("""select table_name, column_name from duckdb_columns()
-            where data_type in ('INTEGER', 'BIGINT', 'DOUBLE', 'HUGEINT', 'FLOAT', 'SMALLINT')
-               or data_type like 'DECIMAL%'""").fetchall()
+            where not internal and schema_name = 'main'
+              and (data_type in ('INTEGER', 'BIGINT', 'DOUBLE', 'HUGEINT', 'FLOAT', 'SMALLINT')
+                   or data_type like 'DECIMAL%')""").fetchall()
         for table, column in columns:
             for (v,) in con.execute(f'select distinct "{column}" from "{table}" '
                                     f'where "{column}" is not null').fetchall():
@@ -228,3 +230,10 @@ def test_a_report_that_cannot_be_built_fails_publishing(refreshed, tmp_path, mon
     complete = sorted(p.name for p in (published / "releases").iterdir()
                       if not p.name.startswith("."))
     assert complete == releases
+
+
+def test_make_run_prints_where_the_report_is(refreshed):
+    root, result = refreshed
+    line = next(li for li in result.stdout.splitlines() if "evaluation report" in li)
+    path = Path(line.split(":", 1)[1].strip())
+    assert path == root / "data" / "published" / "report" / "index.html" and path.is_file()

@@ -4,8 +4,7 @@
 ``klynge.duckdb``, ``quality/*.json`` and manifest; the publish step calls it before the atomic
 switch. Modules: ``data`` (queries on the release's DuckDB file), ``numbers`` (Danish/English
 number format), ``charts`` (SVG geometry), ``front``/``clusters``/``provenance`` (what each page
-shows), ``render`` (Jinja2 templates to files). ``python -m pipelines.report <release folder>``
-rebuilds the report of an existing release folder (for template work).
+shows), ``render`` (Jinja2 templates to files). See docs/report.md.
 """
 
 from pipelines.report.render import build_report

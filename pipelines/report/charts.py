@@ -41,7 +41,8 @@ class Chart:
     lines: list[dict[str, Any]] = field(default_factory=list)
     bars: list[dict[str, Any]] = field(default_factory=list)
     legend: list[dict[str, Any]] = field(default_factory=list)
-    marker: dict[str, Any] | None = None
+    marker: dict[str, Any] | None = None  # vertical: a series break between two years
+    reference: dict[str, Any] | None = None  # horizontal: a limit such as the 70 % cap
 
 
 def _float(value: Any) -> float | None:
@@ -127,10 +128,14 @@ def line_chart(series: list[Series], lang: str, break_after: Any = None,
 
 
 def bar_chart(series: list[Series], categories: list[tuple[Any, str]], lang: str,
-              decimals: int = 1) -> Chart:
-    """Grouped bars: one group per category, one bar per series, each labelled with its value."""
+              decimals: int = 1, reference: tuple[Any, str] | None = None) -> Chart:
+    """Grouped bars: one group per category, one bar per series, each labelled with its value.
+
+    ``reference``: (value, label) of a horizontal limit line, e.g. the funding-rate cap.
+    """
     values = [v for s in series for v in map(_float, s.values.values()) if v is not None]
-    chart, y_of = _frame("bar", values, lang)
+    limit = _float(reference[0]) if reference else None
+    chart, y_of = _frame("bar", values + ([limit] if limit is not None else []), lang)
     x0, _, x1, y1 = chart.plot
     group = (x1 - x0) / max(len(categories), 1)
     bar = group * 0.8 / max(len(series), 1)
@@ -147,5 +152,7 @@ def bar_chart(series: list[Series], categories: list[tuple[Any, str]], lang: str
                                "color": PALETTE[i % len(PALETTE)],
                                "label": numbers.number(s.values.get(key), decimals, lang),
                                "title": f"{label}, {s.label}"})
+    if reference and limit is not None:
+        chart.reference = {"y": y_of(limit), "label": reference[1]}
     _legend(chart, series)
     return chart

@@ -80,6 +80,7 @@ def render_language(env: Environment, out: Path, lang: str, db: ReleaseData,
     root = out / paths.prefix
     common = {**_common(db, manifest), "t": text, "lang": lang}
     overview = clusters.overview(db)
+    rule_limits = clusters.limits(db)
     tables = list(manifest.get("tables", {}))
     written = [_write(env, "index.html", root / "index.html", **common, page="front",
                       link=_links(lang, 0), headline=front.headline(db, text),
@@ -88,13 +89,13 @@ def render_language(env: Environment, out: Path, lang: str, db: ReleaseData,
     for cluster in overview:
         written.append(_write(env, "cluster.html", root / paths.clusters / cluster["page"],
                               **common, page="cluster", link=_links(lang, 1),
-                              card=clusters.scorecard(db, cluster)))
+                              card=clusters.scorecard(db, cluster, text, rule_limits)))
     written.append(_write(env, "quality.html", root / paths.quality, **common, page="quality",
                           link=_links(lang, 0), gates=provenance.gate_results(release, tables),
                           findings=db.rows("findings_by_rule")))
     written.append(_write(env, "provenance.html", root / paths.provenance, **common,
                           page="provenance", link=_links(lang, 0),
-                          base_year=(db.row("headline_smv_rd") or {}).get("price_base_year"),
+                          price_base=db.row("price_base"),
                           files=provenance.data_files(release, tables)))
     return written
 

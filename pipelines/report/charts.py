@@ -15,7 +15,7 @@ from typing import Any
 from pipelines.report import numbers
 
 WIDTH, HEIGHT = 720, 340
-LEFT, RIGHT, TOP, BOTTOM = 64, 190, 24, 44
+LEFT, RIGHT, TOP, BOTTOM = 64, 96, 24, 44  # right: room for a limit's label
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies and in greyscale print.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 DASHES = ("", "6 3", "2 3", "8 3 2 3", "", "4 4")
@@ -83,10 +83,9 @@ def _frame(kind: str, values: list[float], lang: str) -> tuple[Chart, Any]:
 
 
 def _legend(chart: Chart, series: list[Series]) -> None:
-    x = chart.plot[2] + 16
+    """The legend is drawn in HTML under the chart, where long labels can wrap."""
     for i, s in enumerate(series):
-        chart.legend.append({"x": x, "y": chart.plot[1] + 8 + 22 * i, "label": s.label,
-                             "color": PALETTE[i % len(PALETTE)],
+        chart.legend.append({"label": s.label, "color": PALETTE[i % len(PALETTE)],
                              "dash": DASHES[i % len(DASHES)]})
 
 

@@ -28,6 +28,22 @@ class Section:
     load: Callable[[ReleaseData, Text], dict[str, Any]]
 
 
+def series_break(rows: list[dict[str, Any]]) -> tuple[Any, Any] | None:
+    """(last year before, first year after) FORSK01's series break, as the data marks it."""
+    years = sorted({r["year"] for r in rows})
+    first = min((r["year"] for r in rows if r["series_break"]), default=None)
+    if first is None or years.index(first) == 0:
+        return None
+    return years[years.index(first) - 1], first
+
+
+def _break_chart(series: list[Series], rows: list[dict[str, Any]], text: Text) -> charts.Chart:
+    brk = series_break(rows)
+    return charts.line_chart(series, text.lang, break_after=brk[0] if brk else None,
+                             break_label=text("series_break", before=brk[0], after=brk[1])
+                             if brk else "")
+
+
 def headline(db: ReleaseData, text: Text) -> dict[str, Any]:
     return {"rd": db.row("headline_smv_rd"), "business": db.row("headline_business_share"),
             "programme": db.row("headline_programme")}
@@ -37,12 +53,9 @@ def _fig_rd_by_size(db: ReleaseData, text: Text) -> dict[str, Any]:
     rows = db.rows("figure_rd_by_size")
     series = [Series(g, text(f"size_{g}"), {r["year"]: r["rd_fixed_bn_dkk"] for r in rows
                                             if r["size_group"] == g}) for g in SIZE_GROUPS]
-    breaks = [r["year"] for r in rows if r["series_break"]]
-    chart = charts.line_chart(series, text.lang, break_after=min(breaks) - 1 if breaks else None,
-                              break_label=text("series_break"))
-    years = sorted({r["year"] for r in rows})
-    return {"chart": chart, "series": series, "years": years,
-            "break_years": set(breaks),
+    return {"chart": _break_chart(series, rows, text), "series": series,
+            "years": sorted({r["year"] for r in rows}), "series_break": series_break(rows),
+            "break_years": {r["year"] for r in rows if r["series_break"]},
             "base_year": rows[0]["price_base_year"] if rows else None}
 
 
@@ -50,10 +63,8 @@ def _fig_smv_share(db: ReleaseData, text: Text) -> dict[str, Any]:
     rows = db.rows("figure_smv_share")
     series = [Series("smv_share_pct", text("smv_share_label"),
                      {r["year"]: r["smv_share_pct"] for r in rows})]
-    breaks = [r["year"] for r in rows if r["series_break"]]
-    chart = charts.line_chart(series, text.lang, break_after=min(breaks) - 1 if breaks else None,
-                              break_label=text("series_break"))
-    return {"chart": chart, "rows": rows}
+    return {"chart": _break_chart(series, rows, text), "rows": rows,
+            "series_break": series_break(rows)}
 
 
 def _fig_business_share(db: ReleaseData, text: Text) -> dict[str, Any]:

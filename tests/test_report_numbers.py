@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -57,3 +58,17 @@ def test_chart_scale_covers_the_data_and_places_a_series_break():
     bars = charts.bar_chart(series, [(2015, "2015"), (2018, "2018")], "en")
     assert [b["label"] for b in bars.bars] == ["1.0", "9.7"]
     assert all(y0 <= b["y"] <= y1 and b["h"] >= 0 for b in bars.bars)
+
+
+def test_every_text_the_templates_ask_for_exists_in_both_languages():
+    import re
+
+    from pipelines.report.i18n import LANGUAGES, catalogue
+
+    texts = catalogue()
+    templates = Path(__file__).resolve().parent.parent / "pipelines" / "report" / "templates"
+    asked = {key for page in templates.rglob("*.html")
+             for key in re.findall(r"""\bt\(["']([a-z0-9_]+)["'][,)]""", page.read_text("utf-8"))}
+    assert len(asked) > 50
+    assert asked - set(texts) == set()
+    assert all(texts[k][lang].strip() for k in asked for lang in LANGUAGES)

@@ -19,6 +19,8 @@ LANGUAGES = ("da", "en")
 def catalogue() -> dict[str, dict[str, str]]:
     doc = yaml.safe_load(TEXT_FILE.read_text(encoding="utf-8"))
     for key, entry in doc.items():
+        if not isinstance(key, str):
+            raise ValueError(f"{TEXT_FILE}: YAML read a key as {key!r}; quote it")
         missing = [lang for lang in LANGUAGES if not isinstance(entry, dict) or lang not in entry]
         if missing:
             raise ValueError(f"{TEXT_FILE}: text {key!r} has no {', '.join(missing)} version")

@@ -10,10 +10,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-# Files of the release the provenance page links to (relative to the release folder).
-DATA_FILES = (("DuckDB", "klynge.duckdb"), ("Excel (XLSX)", "klynge.xlsx"),
-              ("Data dictionary", "data_dictionary.md"), ("Manifest", "manifest.json"),
-              ("README", "README.md"))
+# Files of the release the provenance page links to (text key, path in the release folder).
+DATA_FILES = (("file_duckdb", "klynge.duckdb"), ("file_xlsx", "klynge.xlsx"),
+              ("file_dictionary", "data_dictionary.md"), ("file_manifest", "manifest.json"),
+              ("file_readme", "README.md"))
 
 
 class ReportInputError(RuntimeError):
@@ -34,7 +34,8 @@ def gate_results(release: Path, tables: list[str]) -> list[dict[str, Any]]:
         path = release / "quality" / f"{table}.json"
         result = _json(path) if path.exists() else None
         expectations = [
-            {**e, "observed_text": _compact(e.get("observed")),
+            {**e, "column_text": ", ".join(str(e.get("column") or "").split(",")),
+             "observed_text": _compact(e.get("observed")),
              "examples_text": _compact(e.get("unexpected_examples") or None)}
             for e in (result or {}).get("expectations", [])]
         results.append({"table": table, "result": result, "expectations": expectations,
@@ -59,11 +60,11 @@ def grouped_checksum(digest: str | None) -> str:
 
 def data_files(release: Path, tables: list[str]) -> list[dict[str, str]]:
     """Links to the release's data files that exist, per table and for the whole release."""
-    files = [{"label": label, "path": path} for label, path in DATA_FILES
+    files = [{"key": key, "table": None, "path": path} for key, path in DATA_FILES
              if (release / path).exists() or path == "manifest.json"]
     for table in tables:
-        for folder, ext in (("csv", "csv"), ("parquet", "parquet")):
-            if (release / folder / f"{table}.{ext}").exists():
-                files.append({"label": f"{table} ({ext.upper()})",
-                              "path": f"{folder}/{table}.{ext}"})
+        for folder in ("csv", "parquet"):
+            if (release / folder / f"{table}.{folder}").exists():
+                files.append({"key": f"file_{folder}", "table": table,
+                              "path": f"{folder}/{table}.{folder}"})
     return files

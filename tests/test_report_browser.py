@@ -175,3 +175,25 @@ def test_other_pages_offline(browser, release, path, name, text):
     assert_offline_and_clean(browser)
     assert text in browser.find_element(By.TAG_NAME, "body").text
     screenshot(browser, name)
+
+
+def test_print_gives_a_clean_document(browser, release):
+    """Print media hides navigation, opens the data tables, and keeps the banner."""
+    import base64
+
+    from selenium.webdriver.common.by import By
+
+    open_page(browser, release / "report" / "index.html")
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert not browser.find_element(By.TAG_NAME, "nav").is_displayed()
+        assert browser.find_element(By.ID, "data-warning").is_displayed()
+        screenshot(browser, "report_front_print")
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    pdf = base64.b64decode(browser.execute_cdp_cmd("Page.printToPDF", {"printBackground": False})
+                           ["data"])
+    (ARTIFACTS / "report_front_da.pdf").write_bytes(pdf)
+    pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+    assert pdf.startswith(b"%PDF") and pages >= 3, pages
+    assert_offline_and_clean(browser)

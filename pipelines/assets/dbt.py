@@ -12,10 +12,11 @@ downstream of them is rebuilt.
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, Output
+from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, AssetSpec, Output
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from pipelines.incremental import current_inputs, last_build, plan_build, record_build
+from pipelines.quality.dbt_tests import describe_test
 from pipelines.settings import DBT_PROJECT_DIR, load_settings
 from pipelines.warehouse import WarehouseResource
 
@@ -33,6 +34,17 @@ class KlyngeDbtTranslator(DagsterDbtTranslator):
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
         return ["team:klynge-data"]
+
+    def get_asset_check_spec(self, asset_spec: AssetSpec, manifest: Mapping[str, Any],
+                             unique_id: str, project: DbtProject | None) -> AssetCheckSpec | None:
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        return AssetCheckSpec(
+            spec.name, asset=spec.asset_key, additional_deps=spec.additional_deps,
+            blocking=spec.blocking, metadata=spec.metadata,
+            automation_condition=spec.automation_condition,
+            description=describe_test(manifest["nodes"].get(unique_id, {})))
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":

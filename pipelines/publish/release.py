@@ -27,8 +27,11 @@ import duckdb
 
 from pipelines.catalog import Mart
 from pipelines.checksums import sha256_file
-from pipelines.publish import exports, figures
+from pipelines.publish import exports, figures, xlsx
 from pipelines.publish.dictionary import data_dictionary
+from pipelines.publish.facts import ReleaseFacts, price_base_year
+from pipelines.publish.quality_page import write_quality
+from pipelines.publish.readme import release_readme
 from pipelines.report import build_report
 from pipelines.settings import REPO_ROOT
 
@@ -155,25 +158,6 @@ def _fsync_tree(folder: Path) -> None:
             os.close(fd)
 
 
-def _release_readme(name: str, notices: list[str], provenance: Provenance) -> str:
-    lines = [f"# klynge-pipeline release {name}", ""]
-    lines += [f"> **{n}**\n" for n in notices]
-    lines += [
-        "Evaluation datasets of the Danish cluster programme 2025-2028 (Klyngeprogrammet).",
-        "",
-        "- `klynge.duckdb`: every table, unqualified (`select * from smv_rd_share_summary`);",
-        "  open it read-only: `duckdb -readonly klynge.duckdb`.",
-        "- `parquet/`, `csv/` (Danish Excel: UTF-8 with BOM, `;`, decimal comma), `klynge.xlsx`.",
-        "- `report/index.html`: the evaluation report (Danish; English in `report/en/`),",
-        "  self-contained, opens offline; every number in it is read from `klynge.duckdb`.",
-        "- `figures/`, `data_dictionary.md`, `gx_data_docs/index.html` (quality checks),",
-        "  `manifest.json` (provenance and checksums of every file).",
-        "",
-        f"Run {provenance.run_id}; DST source mode: {provenance.source_mode}.",
-    ]
-    return "\n".join(lines) + "\n"
-
-
 def _files(release: Path, rows: dict[str, int]) -> list[dict[str, Any]]:
     files = []
     for path in sorted(p for p in release.rglob("*") if p.is_file()):
@@ -260,45 +244,44 @@ def publish_release(*, published: Path, warehouse: Path, marts: tuple[Mart, ...]
     building = releases / f".{name}.partial"
     building.mkdir()
     db_file = building / "klynge.duckdb"
-    rows = exports.write_duckdb(db_file, warehouse, marts)
-    exports.write_release_info(db_file, {
-        "run_id": provenance.run_id, "created_at": now.isoformat(timespec="seconds"),
-        "dst_source_mode": provenance.source_mode, "synthetic": str(provenance.synthetic),
-        "sample": str(provenance.sample), "notice": notice or ""})
-    exports.write_parquet(db_file, building / "parquet", marts)
+    rows = exports.write_duckdb(db_file, warehouse, marts, notice)
     tables = exports.read_tables(db_file, marts)
-    exports.write_csv(tables, building / "csv")
-    exports.write_xlsx(tables, building / "klynge.xlsx", notice)
-    (building / "figures").mkdir()
-    if "smv_rd_share_summary" in tables:
-        figures.smv_vs_large_rd(tables["smv_rd_share_summary"],
-                                building / "figures" / "smv_vs_large_rd_fixed_prices.png",
-                                SYNTHETIC_NOTICE if provenance.synthetic else None)
-    if "cluster_outcomes" in tables:
-        figures.cluster_overview(tables["cluster_outcomes"],
-                                 building / "figures" / "cluster_outcomes_overview.png",
-                                 SAMPLE_NOTICE if provenance.sample else None)
+    commit = _git_commit()
+    facts = ReleaseFacts(
+        release=name, run_id=provenance.run_id, created_at=now.isoformat(timespec="seconds"),
+        git_commit=commit["git_commit"], price_base_year=price_base_year(tables),
+        dst_source_mode=provenance.source_mode, dst_tables=provenance.dst_tables,
+        programme_inputs=provenance.programme_inputs, synthetic=provenance.synthetic,
+        sample=provenance.sample, notices=notices)
+    exports.write_release_info(db_file, facts.release_info())
+    exports.write_parquet(db_file, building / "parquet", marts, facts.release_info())
+    exports.write_csv(tables, marts, building / "csv")
+    xlsx.write_xlsx(tables, marts, building / "klynge.xlsx", facts)
+    figures.write_figures(tables, building / "figures",
+                          dst_notice=SYNTHETIC_NOTICE if provenance.synthetic else None,
+                          programme_notice=SAMPLE_NOTICE if provenance.sample else None)
     (building / "data_dictionary.md").write_text(data_dictionary(marts, rows, notice),
                                                  encoding="utf-8")
     docs = quality_dir / "gx" / "uncommitted" / "data_docs" / "local_site"
     if docs.exists():
         shutil.copytree(docs, building / "gx_data_docs")
-    (building / "quality").mkdir()
-    for mart in marts:
-        result = quality_dir / f"{mart.name}.json"
-        if result.exists():
-            shutil.copy2(result, building / "quality" / result.name)
-    (building / "README.md").write_text(_release_readme(name, notices, provenance),
-                                        encoding="utf-8")
+    findings = tables.get("quality_findings")
+    write_quality(quality_dir, building / "quality", marts, release=name,
+                  run_id=provenance.run_id, notice=notice, has_gx_docs=docs.exists(),
+                  findings_by_rule=None if findings is None else
+                  findings["rule"].value_counts().sort_index().to_dict())
+    (building / "README.md").write_text(release_readme(facts, marts, rows), encoding="utf-8")
     manifest = {
         "release": name,
         "run_id": provenance.run_id,
         "created_at": now.isoformat(timespec="seconds"),
-        **_git_commit(),
+        **commit,
         "synthetic": provenance.synthetic,
         "sample": provenance.sample,
         "notice": notice,
-        "dst": {"source_mode": provenance.source_mode, "tables": provenance.dst_tables},
+        "price_base_year": facts.price_base_year,
+        "dst": {"source_mode": provenance.source_mode,
+                "fallback_reason": facts.fallback_reason, "tables": provenance.dst_tables},
         "programme": {"inputs": provenance.programme_inputs},
         "checks": provenance.checks,
         "tables": {m.name: {"rows": rows[m.name], "columns": [c.name for c in m.columns]}

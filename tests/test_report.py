@@ -238,3 +238,15 @@ def test_make_run_prints_where_the_report_is(refreshed):
     line = next(li for li in result.stdout.splitlines() if "evaluation report" in li)
     path = Path(line.split(":", 1)[1].strip())
     assert path == root / "data" / "published" / "report" / "index.html" and path.is_file()
+
+
+def test_a_section_shows_only_when_the_release_has_its_tables(release, tmp_path):
+    """How a later table (e.g. effect estimates) joins the report: absent table, no section."""
+    copy = tmp_path / "release"
+    shutil.copytree(release, copy, ignore=shutil.ignore_patterns("report"))
+    with duckdb.connect(str(copy / "klynge.duckdb")) as con:
+        con.execute("drop table rd_purchased_by_supplier")
+    build_report(copy, json.loads((copy / "manifest.json").read_text(encoding="utf-8")))
+    front = (copy / "report" / "index.html").read_text(encoding="utf-8")
+    assert 'id="fig-purchased-rd"' not in front and 'id="fig-rd-by-size"' in front
+    assert 'id="fig-purchased-rd"' in (release / "report" / "index.html").read_text("utf-8")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -63,10 +62,10 @@ def test_chart_scale_covers_the_data_and_places_a_series_break():
 def test_every_text_the_templates_ask_for_exists_in_both_languages():
     import re
 
-    from pipelines.report.i18n import LANGUAGES, catalogue
+    from pipelines.report.i18n import LANGUAGES, TEXT_FILE, catalogue
 
     texts = catalogue()
-    templates = Path(__file__).resolve().parent.parent / "pipelines" / "report" / "templates"
+    templates = TEXT_FILE.parent / "templates"
     asked = {key for page in templates.rglob("*.html")
              for key in re.findall(r"""\bt\(["']([a-z0-9_]+)["'][,)]""", page.read_text("utf-8"))}
     assert len(asked) > 50

@@ -51,14 +51,17 @@ def environment() -> Environment:
     return env
 
 
-def _links(lang: str, depth: int) -> dict[str, str]:
-    """Relative links from a page ``depth`` folders below its language root."""
-    up = "../" * depth
+def _links(lang: str, page: str, cluster_page: str = "") -> dict[str, str]:
+    """Relative links from one page (front, cluster, quality or provenance) to the others,
+    to the release's data files, and to the same page in the other language."""
     paths, other = PATHS[lang], PATHS["en" if lang == "da" else "da"]
+    up = "../" if page == "cluster" else ""
     to_report = up + ("../" if paths.prefix else "")
+    same = {"front": "index.html", "cluster": f"{other.clusters}/{cluster_page}",
+            "quality": other.quality, "provenance": other.provenance}[page]
     return {"home": f"{up}index.html", "quality": f"{up}{paths.quality}",
             "provenance": f"{up}{paths.provenance}", "clusters": f"{up}{paths.clusters}/",
-            "data": f"{to_report}../", "other_lang": f"{to_report}{other.prefix}index.html"}
+            "data": f"{to_report}../", "other_lang": f"{to_report}{other.prefix}{same}"}
 
 
 def _write(env: Environment, template: str, target: Path, **context: Any) -> Path:
@@ -83,18 +86,20 @@ def render_language(env: Environment, out: Path, lang: str, db: ReleaseData,
     rule_limits = clusters.limits(db)
     tables = list(manifest.get("tables", {}))
     written = [_write(env, "index.html", root / "index.html", **common, page="front",
-                      link=_links(lang, 0), headline=front.headline(db, text),
+                      link=_links(lang, "front"), headline=front.headline(db, text),
                       sections=front.sections(db, text), clusters=overview,
                       programme=db.rows("programme_years"))]
     for cluster in overview:
         written.append(_write(env, "cluster.html", root / paths.clusters / cluster["page"],
-                              **common, page="cluster", link=_links(lang, 1),
+                              **common, page="cluster",
+                              link=_links(lang, "cluster", cluster["page"]),
                               card=clusters.scorecard(db, cluster, text, rule_limits)))
     written.append(_write(env, "quality.html", root / paths.quality, **common, page="quality",
-                          link=_links(lang, 0), gates=provenance.gate_results(release, tables),
+                          link=_links(lang, "quality"),
+                          gates=provenance.gate_results(release, tables),
                           findings=db.rows("findings_by_rule")))
     written.append(_write(env, "provenance.html", root / paths.provenance, **common,
-                          page="provenance", link=_links(lang, 0),
+                          page="provenance", link=_links(lang, "provenance"),
                           price_base=db.row("price_base"),
                           files=provenance.data_files(release, tables)))
     return written

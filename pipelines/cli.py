@@ -85,6 +85,7 @@ def _report(result, settings, log_file) -> int:
         print(f"  no new release    : {meta.get('reason', 'publish did not run')}")
     print(f"  published release : {settings.published_dir} "
           "(klynge.duckdb, parquet/, csv/, klynge.xlsx, figures/, manifest.json)")
+    print(f"  evaluation report : {settings.published_dir / 'report' / 'index.html'}")
     print(f"  working warehouse : {settings.warehouse_path}")
     print(f"  DST source        : {_dst_sources(result)} "
           f"(KLYNGE_DST_SOURCE={settings.dst_source.value})")

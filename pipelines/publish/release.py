@@ -32,13 +32,14 @@ from pipelines.publish.dictionary import data_dictionary
 from pipelines.publish.facts import ReleaseFacts, price_base_year
 from pipelines.publish.quality_page import write_quality
 from pipelines.publish.readme import release_readme
+from pipelines.report import build_report
 from pipelines.settings import REPO_ROOT
 
 CURRENT = "current"
 RELEASES = "releases"
 # What data/published/ shows at its top level, each a link into the current release.
 ENTRIES = ("klynge.duckdb", "klynge.xlsx", "parquet", "csv", "figures", "data_dictionary.md",
-           "gx_data_docs", "quality", "manifest.json", "README.md")
+           "gx_data_docs", "quality", "report", "manifest.json", "README.md")
 SYNTHETIC_NOTICE = ("SYNTHETIC DEMO DATA: built from the bundled synthetic DST snapshot, not "
                     "from Statistics Denmark. Illustrative only; do not cite.")
 SAMPLE_NOTICE = ("SAMPLE PROGRAMME DATA: cluster figures come from the generated sample, not "
@@ -171,7 +172,8 @@ def _files(release: Path, rows: dict[str, int]) -> list[dict[str, Any]]:
 
 
 def _manifest(facts: ReleaseFacts, provenance: Provenance, commit: dict[str, Any],
-              marts: tuple[Mart, ...], rows: dict[str, int], building: Path) -> dict[str, Any]:
+              marts: tuple[Mart, ...], rows: dict[str, int]) -> dict[str, Any]:
+    """Everything but ``files``, which is listed once every file of the release is written."""
     return {
         "release": facts.release,
         "run_id": provenance.run_id,
@@ -187,7 +189,6 @@ def _manifest(facts: ReleaseFacts, provenance: Provenance, commit: dict[str, Any
         "checks": provenance.checks,
         "tables": {m.name: {"rows": rows[m.name], "columns": [c.name for c in m.columns]}
                    for m in marts},
-        "files": _files(building, rows),
     }
 
 
@@ -237,6 +238,15 @@ def clear_partial_releases(published: Path) -> list[str]:
     return [p.name for p in partial]
 
 
+def _build_report(release: Path, manifest: dict[str, Any]) -> None:
+    """The evaluation report (``report/``); a release is never published without it."""
+    try:
+        build_report(release, manifest)
+    except Exception as exc:
+        raise PublishError(f"the evaluation report could not be built in {release / 'report'}: "
+                           f"{type(exc).__name__}: {exc}") from exc
+
+
 def publish_release(*, published: Path, warehouse: Path, marts: tuple[Mart, ...],
                     provenance: Provenance, quality_dir: Path, keep: int = 10,
                     now: datetime | None = None) -> PublishOutcome:
@@ -282,7 +292,9 @@ def publish_release(*, published: Path, warehouse: Path, marts: tuple[Mart, ...]
                   findings_by_rule=None if findings is None else
                   {str(k): int(v) for k, v in findings["rule"].value_counts().sort_index().items()})
     (building / "README.md").write_text(release_readme(facts, marts, rows), encoding="utf-8")
-    manifest = _manifest(facts, provenance, commit, marts, rows, building)
+    manifest = _manifest(facts, provenance, commit, marts, rows)
+    _build_report(building, manifest)
+    manifest["files"] = _files(building, rows)  # the report's files too
     (building / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n",
                                             encoding="utf-8")
     _fsync_tree(building)

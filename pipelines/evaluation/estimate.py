@@ -1,0 +1,185 @@
+"""Effect estimates by outcome and group, with disclosure control applied before they leave.
+
+Groups: all participating firms; each size group (FTE in the base year, which is also a
+matching cell, so participants and their controls share it); each cluster (the cluster's
+participants, with the firm's first entry into the programme as its treatment year: a firm in
+two clusters is treated once, when it first joined). A participant's matched controls follow
+it into every group it belongs to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from pipelines.evaluation.did import EVENT_WINDOW, METHOD, contributors, event_study
+from pipelines.evaluation.disclosure import DisclosureRule, disclosure_control
+from pipelines.evaluation.matching import Matches, balance, match
+from pipelines.evaluation.outcomes import OUTCOMES, SIZE_GROUPS, add_outcomes
+
+Z95 = 1.959964
+GROUP_TYPES = ("overall", "size_group", "cluster")
+COLUMNS = ("outcome", "group_type", "group_value", "period", "event_time", "estimate",
+           "std_error", "ci_lower", "ci_upper", "firms_treated", "firms_compared",
+           "pretrend_p_value", "suppressed", "suppression_reason", "method", "panel_source",
+           "is_synthetic", "is_sample")
+
+
+@dataclass(frozen=True)
+class EstimatorConfig:
+    base_year: int  # the year before the programme: matching cells and features are taken here
+    neighbours: int = 3
+    growth_years: int = 9  # growth slopes over base_year-9..base_year (up to 10 years)
+    rule: DisclosureRule = field(default_factory=DisclosureRule)
+    outcomes: tuple[str, ...] = tuple(OUTCOMES)
+    group_types: tuple[str, ...] = GROUP_TYPES
+    matched: bool = True  # False: all never-participants as controls (the naive comparison)
+
+
+@dataclass(frozen=True)
+class Estimates:
+    table: pd.DataFrame
+    diagnostics: dict
+
+
+def _groups(register: pd.DataFrame, firms: pd.DataFrame, types: tuple[str, ...],
+            ) -> list[tuple[str, str, set[int]]]:
+    groups: list[tuple[str, str, set[int]]] = []
+    if "overall" in types:
+        groups.append(("overall", "all", set(register["cvr"])))
+    if "size_group" in types:
+        size = firms.set_index("cvr")["size_group"]
+        for name in SIZE_GROUPS:
+            groups.append(("size_group", name, set(size.index[size == name])))
+    if "cluster" in types:
+        for cluster, rows in register.groupby("cluster_id", sort=True):
+            groups.append(("cluster", str(cluster), set(rows["cvr"])))
+    return groups
+
+
+def _controls(matches: Matches, treated: set[int], participants: set[int],
+              matched: bool) -> pd.Series:
+    """Control firm -> weight (the number of participants it stands in for, each 1/k)."""
+    if not matched:
+        others = matches.firms.loc[~matches.firms["cvr"].isin(participants), "cvr"]
+        return pd.Series(1.0, index=pd.Index(others, name="cvr"))
+    pairs = matches.pairs[matches.pairs["treated_cvr"].isin(treated)]
+    return pairs.groupby("control_cvr")["weight"].sum()
+
+
+def _sample(panel: pd.DataFrame, outcome: str, cohorts: pd.Series, controls: pd.Series,
+            treated: set[int]) -> pd.DataFrame:
+    keep = panel["cvr"].isin(treated) | panel["cvr"].isin(controls.index)
+    rows = panel.loc[keep, ["cvr", "year", outcome]].rename(columns={outcome: "y"})
+    rows["cohort"] = rows["cvr"].map(cohorts.loc[cohorts.index.isin(treated)])
+    rows["weight"] = rows["cvr"].map(controls).fillna(1.0)
+    return rows
+
+
+def _disclosed(sample: pd.DataFrame, magnitude: pd.Series, rule: DisclosureRule,
+               periods: list[int | None]) -> pd.DataFrame:
+    """Per period: firms on each side and whether disclosure control withholds the estimate."""
+    parts = []
+    for period in periods:
+        firms = contributors(sample, period)
+        parts.append(firms.assign(period="overall" if period is None else str(period)))
+    contributions = pd.concat(parts, ignore_index=True)
+    contributions["value"] = magnitude.reindex(contributions["cvr"].to_numpy()).to_numpy()
+    sides = disclosure_control(contributions, ["period", "side"], "cvr", "value", rule)
+    wide = (sides.pivot(index="period", columns="side", values="firms")
+            .reindex(columns=["treated", "compared"]).fillna(0))
+    verdict = sides.groupby("period").agg(
+        suppressed=("suppressed", "any"),
+        suppression_reason=("suppression_reason", lambda r: "; ".join(sorted(set(r) - {""}))))
+    return verdict.join(wide.rename(columns={"treated": "firms_treated",
+                                             "compared": "firms_compared"}))
+
+
+def _rows(study, verdict: pd.DataFrame) -> list[dict]:
+    by_event = study.events.set_index("event_time") if study else None
+    rows = []
+    for period in [*range(EVENT_WINDOW[0], EVENT_WINDOW[1] + 1), None]:
+        key = "overall" if period is None else str(period)
+        est, se = (np.nan, np.nan)
+        if study is not None and period is None:
+            est, se = study.overall
+        elif by_event is not None and period in by_event.index:
+            est, se = by_event.loc[period, ["estimate", "std_error"]]
+        v = verdict.loc[key] if key in verdict.index else None
+        reason = "" if v is None else v["suppression_reason"]
+        if np.isnan(est) and not reason:
+            reason = "not estimable: no cohort observed at this event time"
+        hide = bool(reason)
+        rows.append({
+            "period": key, "event_time": period,
+            "estimate": np.nan if hide else est, "std_error": np.nan if hide else se,
+            "ci_lower": np.nan if hide else est - Z95 * se,
+            "ci_upper": np.nan if hide else est + Z95 * se,
+            "firms_treated": np.nan if hide else v["firms_treated"],
+            "firms_compared": np.nan if hide else v["firms_compared"],
+            "pretrend_p_value": np.nan if hide or study is None
+            or study.pretrend_p_value is None else study.pretrend_p_value,
+            "suppressed": hide, "suppression_reason": reason})
+    return rows
+
+
+def _estimate(sample: pd.DataFrame, treated: set[int], magnitude: pd.Series, last_year: int,
+              config: EstimatorConfig) -> list[dict]:
+    """The rows of one outcome and group; too few participants: all withheld, nothing fitted."""
+    periods = [*range(EVENT_WINDOW[0], EVENT_WINDOW[1] + 1), None]
+    if len(treated) < config.rule.min_firms:
+        few = pd.DataFrame({"suppressed": True, "firms_treated": 0, "firms_compared": 0,
+                            "suppression_reason": f"fewer than {config.rule.min_firms} firms"},
+                           index=["overall" if p is None else str(p) for p in periods])
+        return _rows(None, few)
+    try:
+        study = event_study(sample, last_year)
+    except ValueError as exc:
+        none = pd.DataFrame({"suppressed": True, "firms_treated": 0, "firms_compared": 0,
+                             "suppression_reason": f"not estimable: {exc}"},
+                            index=["overall" if p is None else str(p) for p in periods])
+        return _rows(None, none)
+    return _rows(study, _disclosed(study.sample, magnitude, config.rule, periods))
+
+
+def estimate_effects(panel: pd.DataFrame, register: pd.DataFrame, config: EstimatorConfig,
+                     ) -> Estimates:
+    """``effect_estimates`` rows for every outcome x group x period, disclosure-controlled."""
+    # CVRs as integers inside the estimator: membership tests on numbers are fast, and no CVR
+    # leaves it (the output holds counts only)
+    panel = add_outcomes(panel).assign(cvr=lambda d: d["cvr"].astype("int64"))
+    register = register.assign(cvr=register["cvr"].astype("int64"))
+    cohorts = register.groupby("cvr")["treatment_year"].min().astype(float)
+    participants = set(cohorts.index)
+    matches = match(panel, participants, config.base_year, config.neighbours,
+                    config.growth_years)
+    linked = participants & set(panel["cvr"])
+    analysed = set(matches.pairs["treated_cvr"]) if config.matched else (
+        linked - set(matches.unmatched))
+    last_year = int(panel["year"].max())
+    base = panel[panel["year"] == config.base_year].set_index("cvr")
+    records = []
+    for group_type, value, members in _groups(register, matches.firms, config.group_types):
+        treated = members & analysed
+        controls = _controls(matches, treated, participants, config.matched)
+        for outcome in config.outcomes:
+            sample = _sample(panel, outcome, cohorts, controls, treated)
+            rows = _estimate(sample, treated, base[OUTCOMES[outcome][1]], last_year, config)
+            records += [{"outcome": outcome, "group_type": group_type, "group_value": value,
+                         **row} for row in rows]
+    table = pd.DataFrame.from_records(records)
+    table["method"] = (METHOD.format(k=config.neighbours) if config.matched else
+                       METHOD.split(",")[0] + ", all never-participants as controls (naive)")
+    diagnostics = {
+        "participants": len(participants), "linked_to_panel": len(linked),
+        "matched": int(matches.pairs["treated_cvr"].nunique()),
+        "not_matched": len(linked - set(matches.pairs["treated_cvr"])),
+        "not_in_panel": len(participants - linked),
+        "distinct_controls": int(matches.pairs["control_cvr"].nunique()),
+        "base_year": config.base_year, "neighbours": config.neighbours,
+        "balance": balance(matches.firms, matches.pairs, participants).round(4).to_dict()
+        if len(matches.pairs) else {},
+    }
+    return Estimates(table, diagnostics)

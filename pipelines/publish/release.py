@@ -35,7 +35,7 @@ CURRENT = "current"
 RELEASES = "releases"
 # What data/published/ shows at its top level, each a link into the current release.
 ENTRIES = ("klynge.duckdb", "klynge.xlsx", "parquet", "csv", "figures", "data_dictionary.md",
-           "gx_data_docs", "quality", "manifest.json", "README.md")
+           "gx_data_docs", "quality", "manifest.json", "README.md", "evaluation")
 SYNTHETIC_NOTICE = ("SYNTHETIC DEMO DATA: built from the bundled synthetic DST snapshot, not "
                     "from Statistics Denmark. Illustrative only; do not cite.")
 SAMPLE_NOTICE = ("SAMPLE PROGRAMME DATA: cluster figures come from the generated sample, not "
@@ -163,6 +163,7 @@ def _release_readme(name: str, notices: list[str], provenance: Provenance) -> st
         "- `klynge.duckdb`: every table, unqualified (`select * from smv_rd_share_summary`);",
         "  open it read-only: `duckdb -readonly klynge.duckdb`.",
         "- `parquet/`, `csv/` (Danish Excel: UTF-8 with BOM, `;`, decimal comma), `klynge.xlsx`.",
+        "- `evaluation/`: DST submission package (`dst_submission/`) and event-study figures.",
         "- `figures/`, `data_dictionary.md`, `gx_data_docs/index.html` (quality checks),",
         "  `manifest.json` (provenance and checksums of every file).",
         "",
@@ -266,6 +267,10 @@ def publish_release(*, published: Path, warehouse: Path, marts: tuple[Mart, ...]
         figures.cluster_overview(tables["cluster_outcomes"],
                                  building / "figures" / "cluster_outcomes_overview.png",
                                  SAMPLE_NOTICE if provenance.sample else None)
+    # DST submission package and event-study figures (listed in the manifest like every file)
+    from pipelines.evaluation.release_files import write_evaluation_files
+
+    write_evaluation_files(tables, building / "evaluation")
     (building / "data_dictionary.md").write_text(data_dictionary(marts, rows, notice),
                                                  encoding="utf-8")
     docs = quality_dir / "gx" / "uncommitted" / "data_docs" / "local_site"

@@ -1,0 +1,116 @@
+"""The ``evaluation`` group: effect estimates on the firm panel, then their dbt mart.
+
+``raw/effect_estimates`` runs the estimator (:mod:`pipelines.evaluation`) on the real firm panel
+when ``data/inbound/firm_panel/`` holds one, otherwise on a synthetic panel generated (once per
+register) into ``data/evaluation/synthetic_firm_panel/``; the estimates are reused while the
+register, the panel and the estimator code are unchanged. ``marts/effect_estimates`` types them
+to the published contract, so they pass the quality gate and are published like every mart.
+"""
+
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from pipelines.assets.dbt import KlyngeDbtTranslator, dbt_project
+from pipelines.settings import load_settings
+from pipelines.warehouse import WarehouseResource
+
+REGISTER = AssetKey(["marts", "participant_register"])
+CODE_DIR = Path(__file__).resolve().parents[1] / "evaluation"
+
+
+def _fingerprint(register_sha: str, panel_files: list[Path], config: Any) -> str:
+    from pipelines.checksums import sha256_file
+
+    parts = [register_sha, repr(config)]
+    parts += [f"{p.name}:{sha256_file(p)}" for p in panel_files]
+    parts += [f"{p.name}:{sha256_file(p)}" for p in sorted(CODE_DIR.glob("*.py"))]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _panel_folder(data_dir: Path, register, log) -> Path:
+    from pipelines.evaluation import contract, panel
+
+    real = data_dir / "inbound" / "firm_panel"
+    if real.is_dir() and contract.panel_files(real):
+        return real
+    synthetic = data_dir / "evaluation" / "synthetic_firm_panel"
+    if not panel.is_current(synthetic, register):
+        log.info("no firm panel in data/inbound/firm_panel/: generating the synthetic panel")
+        panel.write_panel(register, synthetic)
+    return synthetic
+
+
+@asset(key=AssetKey(["raw", "effect_estimates"]), deps=[REGISTER], group_name="evaluation",
+       kinds={"python", "duckdb"}, owners=["team:klynge-data"],
+       description="Matched staggered difference-in-differences of the participants against "
+                   "never-participating firms (pipelines.evaluation), disclosure-controlled. "
+                   "Runs on the real firm panel when one is present, else on a synthetic "
+                   "panel with a planted effect (marked synthetic in every row).")
+def effect_estimates_raw(context: AssetExecutionContext,
+                         warehouse: WarehouseResource) -> MaterializeResult:
+    from pipelines.evaluation.contract import panel_files, read_panel
+    from pipelines.evaluation.effects import default_base_year, run, write_outputs
+    from pipelines.evaluation.estimate import EstimatorConfig
+    from pipelines.evaluation.panel import register_fingerprint
+    from pipelines.evaluation.register import check_register
+
+    started = time.perf_counter()
+    data_dir = load_settings().data_dir
+    with warehouse.get_connection() as con:
+        register = check_register(con.execute(
+            "select * from marts.participant_register").df())
+    folder = _panel_folder(data_dir, register, context.log)
+    config = EstimatorConfig(base_year=default_base_year(register))
+    out = data_dir / "evaluation" / "estimates"
+    fingerprint = _fingerprint(register_fingerprint(register), panel_files(folder), config)
+    cached = out / "diagnostics.json"
+    diagnostics = json.loads(cached.read_text(encoding="utf-8")) if cached.exists() else {}
+    reused = diagnostics.get("fingerprint") == fingerprint
+    if reused:
+        import pandas as pd
+
+        table = pd.read_parquet(out / "effect_estimates.parquet")
+    else:
+        table, diagnostics = run(read_panel(folder), register, config,
+                                 is_sample=bool(register["is_sample"].any()))
+        diagnostics["fingerprint"] = fingerprint
+        write_outputs(table, diagnostics, out)
+    with warehouse.get_connection() as con:
+        con.execute("create schema if not exists raw")
+        con.register("effect_estimates_df", table)
+        con.execute("create or replace table raw.effect_estimates as "
+                    "select * from effect_estimates_df")
+        con.unregister("effect_estimates_df")
+    return MaterializeResult(metadata={
+        "panel_source": diagnostics.get("panel_source", ""),
+        "panel": MetadataValue.path(str(folder)),
+        "rows": len(table), "withheld": int(table["suppressed"].sum()),
+        "participants_matched": diagnostics.get("matched", 0),
+        "participants_not_matched": diagnostics.get("not_matched", 0),
+        "reused_previous_estimates": reused,
+        "seconds": round(time.perf_counter() - started, 1),
+        "outputs": MetadataValue.path(str(out)),
+    })
+
+
+class EvaluationTranslator(KlyngeDbtTranslator):
+    def get_group_name(self, dbt_resource_props) -> str | None:
+        return "evaluation"
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, select="effect_estimates",
+            dagster_dbt_translator=EvaluationTranslator())
+def effect_estimates_mart(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    """``dbt build`` of effect_estimates (contract and tests) from what the estimator wrote."""
+    target = load_settings().data_dir / "dbt_target"
+    yield from dbt.cli(["build"], context=context, target_path=target).stream()
+
+
+evaluation_assets = [effect_estimates_raw, effect_estimates_mart]

@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pipelines.evaluation.did import EVENT_WINDOW, METHOD, contributors, event_study
+from pipelines.evaluation.did import (
+    EVENT_WINDOW,
+    METHOD,
+    NotEstimable,
+    contributors,
+    event_study,
+)
 from pipelines.evaluation.disclosure import DisclosureRule, disclosure_control
 from pipelines.evaluation.matching import Matches, balance, match
 from pipelines.evaluation.outcomes import OUTCOMES, SIZE_GROUPS, add_outcomes
@@ -125,22 +131,23 @@ def _rows(study, verdict: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def _withheld(reason: str, periods: list[int | None]) -> list[dict]:
+    verdict = pd.DataFrame({"suppressed": True, "firms_treated": 0, "firms_compared": 0,
+                            "suppression_reason": reason},
+                           index=["overall" if p is None else str(p) for p in periods])
+    return _rows(None, verdict)
+
+
 def _estimate(sample: pd.DataFrame, treated: set[int], magnitude: pd.Series, last_year: int,
               config: EstimatorConfig) -> list[dict]:
     """The rows of one outcome and group; too few participants: all withheld, nothing fitted."""
     periods = [*range(EVENT_WINDOW[0], EVENT_WINDOW[1] + 1), None]
     if len(treated) < config.rule.min_firms:
-        few = pd.DataFrame({"suppressed": True, "firms_treated": 0, "firms_compared": 0,
-                            "suppression_reason": f"fewer than {config.rule.min_firms} firms"},
-                           index=["overall" if p is None else str(p) for p in periods])
-        return _rows(None, few)
+        return _withheld(f"fewer than {config.rule.min_firms} firms", periods)
     try:
         study = event_study(sample, last_year)
-    except ValueError as exc:
-        none = pd.DataFrame({"suppressed": True, "firms_treated": 0, "firms_compared": 0,
-                             "suppression_reason": f"not estimable: {exc}"},
-                            index=["overall" if p is None else str(p) for p in periods])
-        return _rows(None, none)
+    except NotEstimable as exc:
+        return _withheld(f"not estimable: {exc}", periods)
     return _rows(study, _disclosed(study.sample, magnitude, config.rule, periods))
 
 

@@ -155,12 +155,14 @@ def read_panel(source: Path) -> pd.DataFrame:
     if problems:
         raise PanelError(_summary(problems))
     panel = pd.concat(frames, ignore_index=True)
-    dupes = panel[panel.duplicated(["cvr", "year"], keep=False)]
-    if len(dupes):
-        first = dupes.iloc[0]
-        raise PanelError(f"{first['_file']}, row {first['_row']}, columns cvr+year: "
-                         f"{len(dupes)} rows share a firm and year with another row; a firm "
-                         "has one row per year")
+    repeated = panel.duplicated(["cvr", "year"], keep="first")
+    if repeated.any():
+        again = panel[repeated].iloc[0]
+        first = panel[(panel["cvr"] == again["cvr"]) & (panel["year"] == again["year"])].iloc[0]
+        raise PanelError(f"{again['_file']}, row {again['_row']}, columns cvr+year: the same "
+                         f"firm and year as {first['_file']}, row {first['_row']} "
+                         f"({int(repeated.sum())} repeated row(s) in all); a firm has one row "
+                         "per year")
     panel["year"] = panel["year"].astype("int64")
     panel["region"] = panel["region"].astype("int64")
     return panel.drop(columns=["_file", "_row"])

@@ -34,17 +34,18 @@ def _fingerprint(register_sha: str, panel_files: list[Path], config: Any) -> str
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _panel_folder(data_dir: Path, register, log) -> Path:
+def _panel(data_dir: Path, register, log):
+    """The panel folder, and the panel itself when it was just generated (no need to re-read)."""
     from pipelines.evaluation import contract, panel
 
     real = data_dir / "inbound" / "firm_panel"
     if real.is_dir() and contract.panel_files(real):
-        return real
+        return real, None
     synthetic = data_dir / "evaluation" / "synthetic_firm_panel"
-    if not panel.is_current(synthetic, register):
-        log.info("no firm panel in data/inbound/firm_panel/: generating the synthetic panel")
-        panel.write_panel(register, synthetic)
-    return synthetic
+    if panel.is_current(synthetic, register):
+        return synthetic, None
+    log.info("no firm panel in data/inbound/firm_panel/: generating the synthetic panel")
+    return synthetic, panel.write_panel(register, synthetic)
 
 
 @asset(key=AssetKey(["raw", "effect_estimates"]), deps=[REGISTER], group_name="evaluation",
@@ -66,7 +67,7 @@ def effect_estimates_raw(context: AssetExecutionContext,
     with warehouse.get_connection() as con:
         register = check_register(con.execute(
             "select * from marts.participant_register").df())
-    folder = _panel_folder(data_dir, register, context.log)
+    folder, generated = _panel(data_dir, register, context.log)
     config = EstimatorConfig(base_year=default_base_year(register))
     out = data_dir / "evaluation" / "estimates"
     fingerprint = _fingerprint(register_fingerprint(register), panel_files(folder), config)
@@ -78,10 +79,11 @@ def effect_estimates_raw(context: AssetExecutionContext,
 
         table = pd.read_parquet(out / "effect_estimates.parquet")
     else:
-        table, diagnostics = run(read_panel(folder), register, config,
+        data = generated if generated is not None else read_panel(folder)
+        table, diagnostics = run(data, register, config,
                                  is_sample=bool(register["is_sample"].any()))
         diagnostics["fingerprint"] = fingerprint
-        write_outputs(table, diagnostics, out)
+        write_outputs(table, diagnostics, out, figures=False)  # the release draws them
     with warehouse.get_connection() as con:
         con.execute("create schema if not exists raw")
         con.register("effect_estimates_df", table)

@@ -141,17 +141,3 @@ def chi2_sf(x: float, k: int) -> float:
         total += term
         term *= x / (2 * j + 1)
     return float(total)
-
-
-def contributors(sample: pd.DataFrame, event_time: int | None) -> pd.DataFrame:
-    """Firms behind one estimate (cvr, side): cohorts observed at that event time, and controls."""
-    firms = sample.drop_duplicates("cvr")
-    cohort = firms["cohort"].to_numpy(dtype=float)
-    first, last = sample["year"].min(), sample["year"].max()
-    treated = ~np.isnan(cohort)
-    with np.errstate(invalid="ignore"):
-        reach = cohort <= last if event_time is None else (
-            (cohort + event_time >= first) & (cohort + event_time <= last))
-    keep = ~treated | reach
-    return pd.DataFrame({"cvr": firms["cvr"].to_numpy()[keep],
-                         "side": np.where(treated[keep], "treated", "compared")})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 DEFAULT_MIN_FIRMS = 3
@@ -26,6 +27,23 @@ class DisclosureRule:
             raise ValueError("disclosure rule: min_firms >= 1 and 0 < max_share <= 1")
 
 
+def cell_verdict(values: np.ndarray, rule: DisclosureRule = DisclosureRule(),
+                 ) -> tuple[int, float, str]:
+    """One cell from its firms' values (one per firm): (firms, top share, reason or "")."""
+    amounts = np.abs(np.nan_to_num(np.asarray(values, dtype=float)))
+    total = amounts.sum()
+    top = float(amounts.max() / total) if len(amounts) and total > 0 else 0.0
+    return len(amounts), top, _reason(len(amounts), top, rule)
+
+
+def _reason(firms: int, top_share: float, rule: DisclosureRule) -> str:
+    if firms < rule.min_firms:
+        return f"fewer than {rule.min_firms} firms"
+    if top_share > rule.max_share:
+        return f"one firm holds more than {rule.max_share:.0%} of the cell total"
+    return ""
+
+
 def disclosure_control(contributions: pd.DataFrame, cell: list[str], firm: str, value: str,
                        rule: DisclosureRule = DisclosureRule()) -> pd.DataFrame:
     """One row per cell: ``firms``, ``top_share``, ``suppressed`` and ``suppression_reason``.
@@ -39,11 +57,7 @@ def disclosure_control(contributions: pd.DataFrame, cell: list[str], firm: str, 
     grouped = per_firm.groupby(cell, dropna=False, sort=False)["_v"]
     out = pd.DataFrame({"firms": grouped.size(), "total": grouped.sum(), "top": grouped.max()})
     out["top_share"] = (out["top"] / out["total"].where(out["total"] > 0)).fillna(0.0)
-    few = out["firms"] < rule.min_firms
-    dominated = ~few & (out["top_share"] > rule.max_share)
-    out["suppressed"] = few | dominated
-    out["suppression_reason"] = ""
-    out.loc[few, "suppression_reason"] = f"fewer than {rule.min_firms} firms"
-    out.loc[dominated, "suppression_reason"] = (
-        f"one firm holds more than {rule.max_share:.0%} of the cell total")
+    out["suppression_reason"] = [_reason(int(f), float(t), rule)
+                                 for f, t in zip(out["firms"], out["top_share"], strict=True)]
+    out["suppressed"] = out["suppression_reason"] != ""
     return out.drop(columns=["total", "top"]).reset_index()

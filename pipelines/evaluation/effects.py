@@ -52,7 +52,8 @@ def _sha256(paths: list[Path]) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
 
 
-def write_outputs(table: pd.DataFrame, diagnostics: dict, out: Path) -> None:
+def write_outputs(table: pd.DataFrame, diagnostics: dict, out: Path, figures: bool = True,
+                  ) -> None:
     """All outputs into ``out``, replacing what was there only once everything is written."""
     building = out.with_name(f".{out.name}.partial")
     shutil.rmtree(building, ignore_errors=True)
@@ -60,8 +61,9 @@ def write_outputs(table: pd.DataFrame, diagnostics: dict, out: Path) -> None:
     table.to_parquet(building / "effect_estimates.parquet", index=False)
     table.to_csv(building / "effect_estimates.csv", sep=";", decimal=",", index=False,
                  encoding="utf-8-sig", lineterminator="\r\n")
-    synthetic = bool(table["is_synthetic"].any())
-    event_study_figures(table, building / "figures", SYNTHETIC_BANNER if synthetic else None)
+    if figures:
+        synthetic = bool(table["is_synthetic"].any())
+        event_study_figures(table, building / "figures", SYNTHETIC_BANNER if synthetic else None)
     (building / "diagnostics.json").write_text(
         json.dumps(diagnostics, indent=2, default=str) + "\n", encoding="utf-8")
     old = out.with_name(f".{out.name}.old")

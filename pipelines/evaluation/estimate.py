@@ -14,14 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pipelines.evaluation.did import (
-    EVENT_WINDOW,
-    METHOD,
-    NotEstimable,
-    contributors,
-    event_study,
-)
-from pipelines.evaluation.disclosure import DisclosureRule, disclosure_control
+from pipelines.evaluation.did import EVENT_WINDOW, METHOD, EventStudy, NotEstimable, event_study
+from pipelines.evaluation.disclosure import DisclosureRule, cell_verdict
 from pipelines.evaluation.matching import Matches, balance, match
 from pipelines.evaluation.outcomes import OUTCOMES, SIZE_GROUPS, add_outcomes
 
@@ -85,26 +79,32 @@ def _sample(panel: pd.DataFrame, outcome: str, cohorts: pd.Series, controls: pd.
 
 
 def _disclosed(sample: pd.DataFrame, magnitude: pd.Series, rule: DisclosureRule,
-               periods: list[int | None]) -> pd.DataFrame:
-    """Per period: firms on each side and whether disclosure control withholds the estimate."""
-    parts = []
+               periods: list[int | None]) -> dict[str, dict]:
+    """Per period: firms on each side and why disclosure control withholds it ("" = shown).
+
+    Both sides are cells of their own: the participants behind an estimate and the firms they
+    are compared with must each pass the rule.
+    """
+    firms = sample.drop_duplicates("cvr")
+    cohort = firms["cohort"].to_numpy(dtype=float)
+    values = magnitude.reindex(firms["cvr"].to_numpy()).to_numpy(dtype=float)
+    first, last = sample["year"].min(), sample["year"].max()
+    treated = ~np.isnan(cohort)
+    verdicts = {}
     for period in periods:
-        firms = contributors(sample, period)
-        parts.append(firms.assign(period="overall" if period is None else str(period)))
-    contributions = pd.concat(parts, ignore_index=True)
-    contributions["value"] = magnitude.reindex(contributions["cvr"].to_numpy()).to_numpy()
-    sides = disclosure_control(contributions, ["period", "side"], "cvr", "value", rule)
-    wide = (sides.pivot(index="period", columns="side", values="firms")
-            .reindex(columns=["treated", "compared"]).fillna(0))
-    verdict = sides.groupby("period").agg(
-        suppressed=("suppressed", "any"),
-        suppression_reason=("suppression_reason", lambda r: "; ".join(sorted(set(r) - {""}))))
-    return verdict.join(wide.rename(columns={"treated": "firms_treated",
-                                             "compared": "firms_compared"}))
+        with np.errstate(invalid="ignore"):
+            reach = cohort <= last if period is None else (
+                (cohort + period >= first) & (cohort + period <= last))
+        n_t, _, why_t = cell_verdict(values[treated & reach], rule)
+        n_c, _, why_c = cell_verdict(values[~treated], rule)
+        reasons = sorted({why_t, why_c} - {""})
+        verdicts["overall" if period is None else str(period)] = {
+            "firms_treated": n_t, "firms_compared": n_c, "suppression_reason": "; ".join(reasons)}
+    return verdicts
 
 
-def _rows(study, verdict: pd.DataFrame) -> list[dict]:
-    by_event = study.events.set_index("event_time") if study else None
+def _rows(study: EventStudy | None, verdicts: dict[str, dict]) -> list[dict]:
+    by_event = study.events.set_index("event_time") if study is not None else None
     rows = []
     for period in [*range(EVENT_WINDOW[0], EVENT_WINDOW[1] + 1), None]:
         key = "overall" if period is None else str(period)
@@ -113,29 +113,27 @@ def _rows(study, verdict: pd.DataFrame) -> list[dict]:
             est, se = study.overall
         elif by_event is not None and period in by_event.index:
             est, se = by_event.loc[period, ["estimate", "std_error"]]
-        v = verdict.loc[key] if key in verdict.index else None
-        reason = "" if v is None else v["suppression_reason"]
+        verdict = verdicts.get(key, {"suppression_reason": ""})
+        reason = verdict["suppression_reason"]
         if np.isnan(est) and not reason:
             reason = "not estimable: no cohort observed at this event time"
-        hide = bool(reason)
+        shown = not reason
+        p_value = study.pretrend_p_value if study is not None else None
         rows.append({
             "period": key, "event_time": period,
-            "estimate": np.nan if hide else est, "std_error": np.nan if hide else se,
-            "ci_lower": np.nan if hide else est - Z95 * se,
-            "ci_upper": np.nan if hide else est + Z95 * se,
-            "firms_treated": np.nan if hide else v["firms_treated"],
-            "firms_compared": np.nan if hide else v["firms_compared"],
-            "pretrend_p_value": np.nan if hide or study is None
-            or study.pretrend_p_value is None else study.pretrend_p_value,
-            "suppressed": hide, "suppression_reason": reason})
+            "estimate": est if shown else np.nan, "std_error": se if shown else np.nan,
+            "ci_lower": est - Z95 * se if shown else np.nan,
+            "ci_upper": est + Z95 * se if shown else np.nan,
+            "firms_treated": verdict["firms_treated"] if shown else np.nan,
+            "firms_compared": verdict["firms_compared"] if shown else np.nan,
+            "pretrend_p_value": p_value if shown and p_value is not None else np.nan,
+            "suppressed": not shown, "suppression_reason": reason})
     return rows
 
 
 def _withheld(reason: str, periods: list[int | None]) -> list[dict]:
-    verdict = pd.DataFrame({"suppressed": True, "firms_treated": 0, "firms_compared": 0,
-                            "suppression_reason": reason},
-                           index=["overall" if p is None else str(p) for p in periods])
-    return _rows(None, verdict)
+    return _rows(None, {"overall" if p is None else str(p): {"suppression_reason": reason}
+                        for p in periods})
 
 
 def _estimate(sample: pd.DataFrame, treated: set[int], magnitude: pd.Series, last_year: int,
@@ -167,6 +165,8 @@ def estimate_effects(panel: pd.DataFrame, register: pd.DataFrame, config: Estima
         linked - set(matches.unmatched))
     last_year = int(panel["year"].max())
     base = panel[panel["year"] == config.base_year].set_index("cvr")
+    if config.matched:  # only participants and their matches are ever estimated on
+        panel = panel[panel["cvr"].isin(participants | set(matches.pairs["control_cvr"]))]
     records = []
     for group_type, value, members in _groups(register, matches.firms, config.group_types):
         treated = members & analysed

@@ -123,8 +123,9 @@ def register_fingerprint(register: pd.DataFrame) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def write_panel(register: pd.DataFrame, out: Path, spec: PanelSpec = PanelSpec()) -> Path:
-    """Write the panel and its marker to ``out`` (replacing an earlier synthetic panel)."""
+def write_panel(register: pd.DataFrame, out: Path, spec: PanelSpec = PanelSpec(),
+                ) -> pd.DataFrame:
+    """Write the panel and its marker to ``out`` (replacing an earlier one); return the panel."""
     out.mkdir(parents=True, exist_ok=True)
     panel = generate_panel(register, spec)
     tmp = out / f".{PANEL_FILE}.partial"
@@ -134,7 +135,7 @@ def write_panel(register: pd.DataFrame, out: Path, spec: PanelSpec = PanelSpec()
               "register_sha256": register_fingerprint(register),
               "notice": "SYNTHETIC firm panel with a planted effect; not Statistics Denmark data"}
     (out / MARKER_FILE).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
-    return out / PANEL_FILE
+    return panel
 
 
 def is_current(out: Path, register: pd.DataFrame, spec: PanelSpec = PanelSpec()) -> bool:
@@ -159,8 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument(f"--{name.replace('_', '-')}", type=type(default), default=default)
     args = parser.parse_args(argv)
     spec = PanelSpec(**{k: getattr(args, k) for k in asdict(defaults)})
-    path = write_panel(read_register(args.register), args.out, spec)
-    print(f"synthetic firm panel: {path} ({spec.firms:,} firms x "
+    write_panel(read_register(args.register), args.out, spec)
+    print(f"synthetic firm panel: {args.out / PANEL_FILE} ({spec.firms:,} firms x "
           f"{spec.first_year}-{spec.last_year})")
     return 0
 

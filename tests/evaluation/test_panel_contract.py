@@ -71,8 +71,9 @@ def test_generator_is_deterministic_linked_and_marked(tmp_path):
     assert set(reg["cvr"]) <= set(first["cvr"]) and first["is_synthetic"].all()
     assert first["cvr"].nunique() == 2000 and first["year"].nunique() == 14
     assert PanelSpec().firms == 50_000
-    path = write_panel(reg, tmp_path / "syn", spec)
+    written = write_panel(reg, tmp_path / "syn", spec)
+    path = tmp_path / "syn" / "firm_panel.parquet"
     assert is_current(tmp_path / "syn", reg, spec)
     assert not is_current(tmp_path / "syn", reg.iloc[1:], spec)
     assert read_panel(path)["is_synthetic"].all()
-    assert pd.read_parquet(path).equals(first)
+    assert pd.read_parquet(path).equals(first) and written.equals(first)

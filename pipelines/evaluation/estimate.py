@@ -27,6 +27,11 @@ COLUMNS = ("outcome", "group_type", "group_value", "period", "event_time", "esti
            "is_synthetic", "is_sample")
 
 
+def period_label(event_time: int | None) -> str:
+    """'t-3' .. 't+3' (years since entry) or 'overall'; never a bare '-3' a spreadsheet reads."""
+    return "overall" if event_time is None else f"t{event_time:+d}"
+
+
 @dataclass(frozen=True)
 class EstimatorConfig:
     base_year: int  # the year before the programme: matching cells and features are taken here
@@ -98,7 +103,7 @@ def _disclosed(sample: pd.DataFrame, magnitude: pd.Series, rule: DisclosureRule,
         n_t, _, why_t = cell_verdict(values[treated & reach], rule)
         n_c, _, why_c = cell_verdict(values[~treated], rule)
         reasons = sorted({why_t, why_c} - {""})
-        verdicts["overall" if period is None else str(period)] = {
+        verdicts[period_label(period)] = {
             "firms_treated": n_t, "firms_compared": n_c, "suppression_reason": "; ".join(reasons)}
     return verdicts
 
@@ -107,7 +112,7 @@ def _rows(study: EventStudy | None, verdicts: dict[str, dict]) -> list[dict]:
     by_event = study.events.set_index("event_time") if study is not None else None
     rows = []
     for period in [*range(EVENT_WINDOW[0], EVENT_WINDOW[1] + 1), None]:
-        key = "overall" if period is None else str(period)
+        key = period_label(period)
         est, se = (np.nan, np.nan)
         if study is not None and period is None:
             est, se = study.overall
@@ -132,8 +137,7 @@ def _rows(study: EventStudy | None, verdicts: dict[str, dict]) -> list[dict]:
 
 
 def _withheld(reason: str, periods: list[int | None]) -> list[dict]:
-    return _rows(None, {"overall" if p is None else str(p): {"suppression_reason": reason}
-                        for p in periods})
+    return _rows(None, {period_label(p): {"suppression_reason": reason} for p in periods})
 
 
 def _estimate(sample: pd.DataFrame, treated: set[int], magnitude: pd.Series, last_year: int,

@@ -41,7 +41,7 @@ def test_submission_package(tmp_path):
 def test_release_files(tmp_path):
     estimates = pd.DataFrame({
         "outcome": "log_fte", "group_type": "overall", "group_value": "all",
-        "period": ["-1", "0", "1"], "event_time": [-1, 0, 1], "estimate": [0.0, 0.01, 0.02],
+        "period": ["t-1", "t+0", "t+1"], "event_time": [-1, 0, 1], "estimate": [0.0, 0.01, 0.02],
         "ci_lower": [None, 0.0, 0.01], "ci_upper": [None, 0.02, 0.03], "suppressed": False,
         "pretrend_p_value": 0.4, "is_synthetic": True})
     write_evaluation_files({"participant_register": register(participants=5),

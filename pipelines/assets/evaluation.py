@@ -25,10 +25,13 @@ REGISTER = AssetKey(["marts", "participant_register"])
 CODE_DIR = Path(__file__).resolve().parents[1] / "evaluation"
 
 
-def _fingerprint(register_sha: str, panel_files: list[Path], config: Any) -> str:
+def _fingerprint(register, panel_files: list[Path], config: Any) -> str:
+    """Changes with anything the estimates depend on: register, panel files, settings, code."""
     from pipelines.checksums import sha256_file
 
-    parts = [register_sha, repr(config)]
+    keys = ["cvr", "cluster_id", "treatment_year", "size_group_at_entry", "is_sample"]
+    rows = register[keys].astype(str).sort_values(keys).to_csv(index=False)
+    parts = [hashlib.sha256(rows.encode()).hexdigest(), repr(config)]
     parts += [f"{p.name}:{sha256_file(p)}" for p in panel_files]
     parts += [f"{p.name}:{sha256_file(p)}" for p in sorted(CODE_DIR.glob("*.py"))]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
@@ -59,7 +62,6 @@ def effect_estimates_raw(context: AssetExecutionContext,
     from pipelines.evaluation.contract import panel_files, read_panel
     from pipelines.evaluation.effects import default_base_year, run, write_outputs
     from pipelines.evaluation.estimate import EstimatorConfig
-    from pipelines.evaluation.panel import register_fingerprint
     from pipelines.evaluation.register import check_register
 
     started = time.perf_counter()
@@ -70,7 +72,7 @@ def effect_estimates_raw(context: AssetExecutionContext,
     folder, generated = _panel(data_dir, register, context.log)
     config = EstimatorConfig(base_year=default_base_year(register))
     out = data_dir / "evaluation" / "estimates"
-    fingerprint = _fingerprint(register_fingerprint(register), panel_files(folder), config)
+    fingerprint = _fingerprint(register, panel_files(folder), config)
     cached = out / "diagnostics.json"
     diagnostics = json.loads(cached.read_text(encoding="utf-8")) if cached.exists() else {}
     reused = diagnostics.get("fingerprint") == fingerprint

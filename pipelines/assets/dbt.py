@@ -59,8 +59,9 @@ class KlyngeDbtTranslator(DagsterDbtTranslator):
         return dbt_resource_props["schema"]
 
 
+# effect_estimates is built after the estimator writes its input (pipelines/assets/evaluation.py)
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,
-            dagster_dbt_translator=KlyngeDbtTranslator())
+            dagster_dbt_translator=KlyngeDbtTranslator(), exclude="effect_estimates")
 def klynge_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource,
                       warehouse: WarehouseResource) -> Iterator[Any]:
     """``dbt build`` of what changed: seeds, models and their tests, as Dagster events."""

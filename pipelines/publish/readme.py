@@ -55,6 +55,8 @@ def release_readme(facts: ReleaseFacts, marts: tuple[Mart, ...], rows: dict[str,
         "  `csv/` (Danish Excel: UTF-8 with BOM, `;`, decimal comma, booleans SAND/FALSK),",
         "  `klynge.xlsx` (READ_ME sheet first).",
         "- `figures/`, `data_dictionary.md` (every column; which columns are additive).",
+        "- `evaluation/`: the DST submission package (`dst_submission/`) and event-study "
+        "figures.",
         "- `report/index.html`: the evaluation report (Danish; English in `report/en/`), opens",
         "  offline; every number in it is read from `klynge.duckdb`.",
         "- `quality/index.html`: the quality gate's results for every table (opens offline);",

@@ -39,7 +39,8 @@ CURRENT = "current"
 RELEASES = "releases"
 # What data/published/ shows at its top level, each a link into the current release.
 ENTRIES = ("klynge.duckdb", "klynge.xlsx", "parquet", "csv", "figures", "data_dictionary.md",
-           "gx_data_docs", "quality", "report", "manifest.json", "README.md")
+           "gx_data_docs", "quality", "report", "evaluation", "manifest.json",
+           "README.md")
 SYNTHETIC_NOTICE = ("SYNTHETIC DEMO DATA: built from the bundled synthetic DST snapshot, not "
                     "from Statistics Denmark. Illustrative only; do not cite.")
 SAMPLE_NOTICE = ("SAMPLE PROGRAMME DATA: cluster figures come from the generated sample, not "
@@ -281,6 +282,10 @@ def publish_release(*, published: Path, warehouse: Path, marts: tuple[Mart, ...]
     figures.write_figures(tables, building / "figures",
                           dst_notice=SYNTHETIC_NOTICE if provenance.synthetic else None,
                           programme_notice=SAMPLE_NOTICE if provenance.sample else None)
+    # DST submission package and event-study figures (listed in the manifest like every file)
+    from pipelines.evaluation.release_files import write_evaluation_files
+
+    write_evaluation_files(tables, building / "evaluation")
     (building / "data_dictionary.md").write_text(data_dictionary(marts, rows, notice),
                                                  encoding="utf-8")
     docs = quality_dir / "gx" / "uncommitted" / "data_docs" / "local_site"

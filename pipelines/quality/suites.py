@@ -160,6 +160,47 @@ def _cluster_programme_totals(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]
     ]
 
 
+def _participant_register(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
+    df = df.copy()
+    df["_check_treatment_year_outside_period"] = (
+        (df["treatment_year"] < df["programme_first_year"])
+        | (df["treatment_year"] > df["programme_last_year"])).astype(int)
+    return df, [
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="_check_treatment_year_outside_period", min_value=0, max_value=0,
+            meta={"rule": "treatment year within the programme period"}),
+        gx.expectations.ExpectColumnValuesToMatchRegex(
+            column="cvr", regex=r"^[1-9][0-9]{7}$", meta={"rule": "CVR is 8 digits"}),
+        gx.expectations.ExpectColumnValuesToBeInSet(
+            column="size_group_at_entry", value_set=["smv", "large_enterprise"],
+            meta={"rule": "firms only (no institutions)"}),
+    ]
+
+
+def _effect_estimates(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
+    from pipelines.evaluation.disclosure import DEFAULT_MIN_FIRMS
+
+    df = df.copy()
+    shown = ~df["suppressed"].astype(bool)
+    numbers = df[["estimate", "firms_treated", "firms_compared"]].notna().any(axis=1)
+    outside = (df["estimate"] < df["ci_lower"]) | (df["estimate"] > df["ci_upper"])
+    few = (df["firms_treated"] < DEFAULT_MIN_FIRMS) | (df["firms_compared"] < DEFAULT_MIN_FIRMS)
+    df["_check_withheld_cell_with_numbers"] = (~shown & numbers).astype(int)
+    df["_check_estimate_outside_its_ci"] = (shown & outside.fillna(False)).astype(int)
+    df["_check_published_cell_below_min_firms"] = (shown & few.fillna(False)).astype(int)
+    return df, [
+        *[gx.expectations.ExpectColumnValuesToBeBetween(
+            column=c, min_value=0, max_value=0, meta={"rule": rule}) for c, rule in (
+            ("_check_withheld_cell_with_numbers", "withheld cells carry no numbers"),
+            ("_check_estimate_outside_its_ci", "estimate inside its confidence interval"),
+            ("_check_published_cell_below_min_firms",
+             f"disclosure control: published cells have at least {DEFAULT_MIN_FIRMS} firms"))],
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="pretrend_p_value", min_value=0, max_value=1,
+            meta={"rule": "p-value within 0-1"}),
+    ]
+
+
 EXTRA_RULES: dict[str, Callable[[pd.DataFrame, object], tuple[pd.DataFrame, list]]] = {
     "smv_rd_share": _smv_rd_share,
     "smv_rd_share_summary": _smv_rd_share_summary,
@@ -168,6 +209,8 @@ EXTRA_RULES: dict[str, Callable[[pd.DataFrame, object], tuple[pd.DataFrame, list
     "cluster_outcomes": _cluster_outcomes,
     "cluster_programme_totals": _cluster_programme_totals,
     "cluster_programme_summary": _cluster_programme_summary,
+    "participant_register": _participant_register,
+    "effect_estimates": _effect_estimates,
 }
 
 

@@ -13,7 +13,13 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, Output
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 
 from pipelines.incremental import current_inputs, last_build, plan_build, record_build
 from pipelines.settings import DBT_PROJECT_DIR, load_settings
@@ -40,8 +46,10 @@ class KlyngeDbtTranslator(DagsterDbtTranslator):
         return dbt_resource_props["schema"]
 
 
+# A DST table and its label lookup are two dbt sources written by one asset (raw/dst_<table>).
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,
-            dagster_dbt_translator=KlyngeDbtTranslator())
+            dagster_dbt_translator=KlyngeDbtTranslator(
+                settings=DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True)))
 def klynge_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource,
                       warehouse: WarehouseResource) -> Iterator[Any]:
     """``dbt build`` of what changed: seeds, models and their tests, as Dagster events."""

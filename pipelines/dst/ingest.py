@@ -14,7 +14,7 @@ import duckdb
 
 from pipelines.checksums import sha256_file
 from pipelines.dst.config import TableSpec
-from pipelines.dst.load import LoadProvenance, last_load, load_body
+from pipelines.dst.load import LoadProvenance, column_name, labels_table, last_load, load_body
 from pipelines.dst.selection import resolve_selection, value_labels
 from pipelines.dst.source import DstSource
 
@@ -60,7 +60,7 @@ def ingest_table(spec: TableSpec, source: DstSource, connect: Connect,
     )
     if unchanged and not force:
         with connect() as con:
-            preview = _preview(con, spec.raw_table)
+            preview = _preview(con, spec.raw_table, list(selection))
         return IngestResult(
             spec.id, spec.raw_table, False, info.mode.value, info.updated,
             bool(previous["synthetic"]), spec.selection_hash, int(previous["row_count"]),
@@ -81,7 +81,7 @@ def ingest_table(spec: TableSpec, source: DstSource, connect: Connect,
                 selection=selection, labels=value_labels(info.info), lang=spec.lang,
                 provenance=provenance, body_sha256=sha256_file(body),
             )
-            preview = _preview(con, spec.raw_table)
+            preview = _preview(con, spec.raw_table, list(selection))
     return IngestResult(
         spec.id, spec.raw_table, True, info.mode.value, info.updated, info.synthetic,
         spec.selection_hash, counts["rows"], counts["suppressed"], info.fallback_reason, preview,
@@ -92,7 +92,17 @@ def _suppressed(previous: dict[str, Any]) -> int:
     return int(previous.get("suppressed_count") or 0)
 
 
-def _preview(con: duckdb.DuckDBPyConnection, raw_table: str) -> list[dict[str, Any]]:
-    cur = con.execute(f'select * exclude (_loaded_at) from raw."{raw_table}" limit {PREVIEW_ROWS}')
+def _preview(con: duckdb.DuckDBPyConnection, raw_table: str,
+             variables: list[str]) -> list[dict[str, Any]]:
+    """The first rows as an analyst reads them: each code beside its label, then the value."""
+    columns = []
+    for i, var in enumerate(variables):
+        col = '"' + column_name(var).replace('"', '""') + '"'
+        label = '"' + column_name(var).replace('"', '""') + '_label"'
+        columns += [f"s.{col}",
+                    f"(select l.label from raw.\"{labels_table(raw_table)}\" l where "
+                    f"l.variable = ${i + 1} and l.code = s.{col}::varchar) as {label}"]
+    cur = con.execute(f'select {", ".join(columns)}, s.value, s.is_suppressed '
+                      f'from raw."{raw_table}" s limit {PREVIEW_ROWS}', variables)
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

@@ -12,7 +12,6 @@ from typing import Any
 
 import duckdb
 
-from pipelines.checksums import sha256_file
 from pipelines.dst.config import TableSpec
 from pipelines.dst.load import LoadProvenance, column_name, labels_table, last_load, load_body
 from pipelines.dst.selection import resolve_selection, value_labels
@@ -67,7 +66,7 @@ def ingest_table(spec: TableSpec, source: DstSource, connect: Connect,
             _suppressed(previous), info.fallback_reason, preview,
         )
     with tempfile.TemporaryDirectory(prefix=f"dst_{spec.id}_") as tmp:
-        body = source.body(spec, info, selection, Path(tmp))
+        body, body_sha256 = source.body(spec, info, selection, Path(tmp))
         provenance = LoadProvenance(
             source_mode=info.mode.value,
             dst_updated=info.updated,
@@ -79,7 +78,7 @@ def ingest_table(spec: TableSpec, source: DstSource, connect: Connect,
             counts = load_body(
                 con, table_id=spec.id, raw_table=spec.raw_table, body=body,
                 selection=selection, labels=value_labels(info.info), lang=spec.lang,
-                provenance=provenance, body_sha256=sha256_file(body),
+                provenance=provenance, body_sha256=body_sha256,
             )
             preview = _preview(con, spec.raw_table, list(selection))
     return IngestResult(

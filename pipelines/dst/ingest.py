@@ -94,14 +94,16 @@ def _suppressed(previous: dict[str, Any]) -> int:
 def _preview(con: duckdb.DuckDBPyConnection, raw_table: str,
              variables: list[str]) -> list[dict[str, Any]]:
     """The first rows as an analyst reads them: each code beside its label, then the value."""
-    columns = []
+    columns, joins = [], []
     for i, var in enumerate(variables):
         col = '"' + column_name(var).replace('"', '""') + '"'
         label = '"' + column_name(var).replace('"', '""') + '_label"'
-        columns += [f"s.{col}",
-                    f"(select l.label from raw.\"{labels_table(raw_table)}\" l where "
-                    f"l.variable = ${i + 1} and l.code = s.{col}::varchar) as {label}"]
-    cur = con.execute(f'select {", ".join(columns)}, s.value, s.is_suppressed '
-                      f'from raw."{raw_table}" s limit {PREVIEW_ROWS}', variables)
+        columns += [f"s.{col}", f"l{i}.label as {label}"]
+        joins.append(f"left join raw.\"{labels_table(raw_table)}\" l{i} "
+                     f"on l{i}.variable = ${i + 1} and l{i}.code = s.{col}::varchar")
+    # the first rows first, then their labels: never a join over the whole table
+    cur = con.execute(f"""select {", ".join(columns)}, s.value, s.is_suppressed
+                          from (select * from raw."{raw_table}" limit {PREVIEW_ROWS}) s
+                          {" ".join(joins)}""", variables)
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

@@ -79,6 +79,11 @@ def test_raw_table_is_narrow_with_labels_and_provenance_beside_it(tmp_path):
     assert record == [("REG01", "dst_reg01", "2025-01-15T08:00:00", "h1", "live", False, 6, 3,
                        "x", datetime(2025, 1, 16, 9, 0))]
     assert last_load(con, "REG01")["row_count"] == 6
+    load(con, write_body(tmp_path / "b.csv", GOOD),
+         provenance=LoadProvenance("snapshot", "NEWER", datetime(2025, 2, 1), True, "h2"))
+    assert con.execute("""select source_mode, dst_updated, synthetic
+                          from raw.dst_reg01_provenance""").fetchall() == [
+        ("snapshot", "NEWER", True)]
 
 
 def test_a_warehouse_of_the_earlier_wide_layout_is_loaded_again(tmp_path):

@@ -4,7 +4,8 @@ The raw table is narrow: one column per variable holding the cell's code, ``valu
 ``is_suppressed``. Codes are stored as an ENUM of the requested codes (small, and a code that
 was not requested cannot be stored). The labels of those codes go to ``raw.dst_<table>_labels``
 (variable, code, label: a lookup joined in dbt staging); where the load came from goes to
-``raw._dst_loads`` only. All three are replaced in one transaction.
+``raw._dst_loads`` only, shown for the table by the view ``raw.dst_<table>_provenance``. All
+are replaced in one transaction.
 
 DuckDB's CSV reader parses the body (streaming, parallel, flat memory) straight into the new
 table; every value is read as text so that suppressed markers and decimal commas are handled
@@ -39,6 +40,7 @@ from pipelines.dst.errors import DstDataError
 
 LOADS_TABLE = "raw._dst_loads"
 LABELS_SUFFIX = "_labels"
+PROVENANCE_SUFFIX = "_provenance"
 # The repeated-cell check sets one bit per possible cell (the selection's size); larger
 # selections count distinct cell numbers instead.
 _MAX_BITMAP_CELLS = 1 << 27
@@ -61,6 +63,11 @@ def column_name(variable_id: str) -> str:
 def labels_table(raw_table: str) -> str:
     """The label lookup beside ``raw.<raw_table>``: ``dst_forsk01`` -> ``dst_forsk01_labels``."""
     return raw_table + LABELS_SUFFIX
+
+
+def provenance_view(raw_table: str) -> str:
+    """The view of the table's latest ``raw._dst_loads`` row: ``dst_forsk01_provenance``."""
+    return raw_table + PROVENANCE_SUFFIX
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -201,7 +208,11 @@ def _finish(
     body_sha256: str,
     counts: dict[str, int],
 ) -> None:
-    """Replace the label lookup, record the load and commit the open transaction."""
+    """Replace the label lookup, record the load and commit the open transaction.
+
+    The provenance view holds no data of its own: it shows the table's latest load record, so
+    that dbt (and Dagster's lineage) reads it as one more table written by this table's asset.
+    """
     lookup = [(var, code, labels.get(var, {}).get(code)) for var in codes for code in codes[var]]
     con.execute(
         f"""create or replace table raw.{quote(labels_table(raw_table))} as
@@ -214,6 +225,13 @@ def _finish(
         [table_id, raw_table, provenance.dst_updated, provenance.selection_hash,
          provenance.source_mode, provenance.synthetic, counts["rows"], counts["suppressed"],
          body_sha256, provenance.loaded_at],
+    )
+    con.execute(
+        f"""create or replace view raw.{quote(provenance_view(raw_table))} as
+            select table_id, dst_updated, selection_hash, source_mode, synthetic, row_count,
+                   suppressed_count, body_sha256, loaded_at
+            from {LOADS_TABLE} where raw_table = {_literal(raw_table)}
+            order by loaded_at desc limit 1"""
     )
     con.execute("commit")
 

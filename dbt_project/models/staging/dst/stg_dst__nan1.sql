@@ -7,7 +7,8 @@ labels as (
 ),
 
 latest_load as (
-    {{ dst_latest_load('dst_nan1') }}
+    select source_mode, dst_updated, synthetic as is_synthetic
+    from {{ source('raw', 'dst_nan1_provenance') }}
 ),
 
 renamed as (

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sys
+from functools import cached_property
+from importlib.metadata import version as installed_version
 from pathlib import Path
 
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
+from packaging.version import Version
 
 from pipelines.dst.client import DstClient, RetryPolicy
 from pipelines.dst.snapshot import SnapshotStore
@@ -39,6 +42,19 @@ class DstSourceResource(ConfigurableResource):
         return DstSource(SourceMode(self.mode), client, SnapshotStore(Path(self.snapshot_dir)))
 
 
+class LocalDbtCliResource(DbtCliResource):
+    """dbt as installed beside this Python.
+
+    dagster-dbt asks the executable for its version (``dbt --version``) before each build: a
+    second dbt start-up of several seconds, which also tries to reach PyPI for the latest
+    release. The executable is the one of this environment, so its package says the same.
+    """
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        return Version(installed_version("dbt-core"))
+
+
 def build_resources(settings: Settings) -> dict[str, object]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return {
@@ -48,7 +64,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
             snapshot_dir=str(settings.dst_snapshot_dir),
         ),
         "warehouse": WarehouseResource(database=str(settings.warehouse_path)),
-        "dbt": DbtCliResource(
+        "dbt": LocalDbtCliResource(
             project_dir=str(DBT_PROJECT_DIR),
             profiles_dir=str(DBT_PROJECT_DIR),
             # the dbt installed beside this Python, whether or not the venv is on PATH

@@ -31,15 +31,6 @@ if not dbt_project.manifest_path.exists():
     dbt_project.preparer.prepare(dbt_project)
 
 
-# dbt's parse state as `make install` left it: a build in a fresh data dir then re-parses only
-# the files changed since, not the whole project (the new state goes to the build's target).
-PARSE_STATE = dbt_project.project_dir / "target" / "partial_parse.msgpack"
-
-
-def _parse_state_args() -> list[str]:
-    return ["--partial-parse-file-path", str(PARSE_STATE)] if PARSE_STATE.exists() else []
-
-
 class KlyngeDbtTranslator(DagsterDbtTranslator):
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
@@ -79,7 +70,7 @@ def klynge_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource,
     # One artifacts folder, overwritten by each build (runs are serialised), instead of a new
     # folder per invocation piling up in the repo.
     target = load_settings().data_dir / "dbt_target"
-    args = ["build", *plan.dbt_args(dbt_project.manifest_path), *_parse_state_args()]
-    yield from dbt.cli(args, context=context, target_path=target).stream()
+    yield from dbt.cli(["build", *plan.dbt_args(dbt_project.manifest_path)],
+                       context=context, target_path=target).stream()
     with warehouse.get_connection() as con:
         record_build(con, inputs, context.run.run_id)

@@ -3,9 +3,9 @@
 The body (about 107 MB: four variables of codes, ``INDHOLD`` with decimal commas and some
 ``..``) is generated once into ``bench/data/dst_stream/`` and served by a small local HTTP
 server (``tableinfo`` as JSON, ``data`` in chunked writes, like StatBank's streaming BULK
-format). Three readers, each in a fresh process (``python -m bench.dst_stream
-project|floor|reference URL WORKDIR``) so peak RSS is their own, run in turns (floor, reference,
-project; three rounds) so that a busy moment of the machine hits all three alike:
+format). Three readers (:mod:`bench.dst_readers`), each in a fresh process so that peak RSS is
+their own, run in turns (floor, reference, project; three rounds) so that a busy moment of the
+machine hits all three alike:
 
 * project: the pipeline's own path, ``pipelines.dst.ingest.ingest_table`` in live mode
   (``tableinfo`` -> selection -> stream the body to a temporary file, hashing it -> ``load_body``
@@ -24,14 +24,9 @@ reference < 1.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import statistics
-import sys
-import tempfile
 import threading
-import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -157,115 +152,12 @@ class _BodyServer:
         self._http.server_close()
 
 
-# --- the readers (run in child processes) ----------------------------------------------------
-
-def _project(url: str, workdir: Path) -> dict:
-    import duckdb
-
-    from pipelines.dst.client import DstClient
-    from pipelines.dst.config import TableSpec
-    from pipelines.dst.ingest import ingest_table
-    from pipelines.dst.snapshot import SnapshotStore
-    from pipelines.dst.source import DstSource
-    from pipelines.settings import SourceMode
-
-    times: dict[str, float] = {}
-
-    class TimedSource(DstSource):
-        def body(self, *args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return super().body(*args, **kwargs)
-            finally:
-                times["download_s"] = time.perf_counter() - started
-
-    @contextlib.contextmanager
-    def connect():
-        con = duckdb.connect(str(workdir / "warehouse.duckdb"))
-        try:
-            yield con
-        finally:
-            con.close()
-
-    spec = TableSpec(TABLE, "benchmark table", "-", "da", "bench",
-                     {var: tuple(codes) for var, codes in VARIABLES.items()})
-    source = TimedSource(SourceMode.LIVE, DstClient(url), SnapshotStore(workdir))
-    os.environ["TMPDIR"] = str(workdir)  # the body's temporary folder, as on a real host
-    tempfile.tempdir = None
-    t0 = time.perf_counter()
-    result = ingest_table(spec, source, connect)
-    total = time.perf_counter() - t0
-    return {"rows": result.rows, "suppressed": result.suppressed, "total_s": total,
-            "download_s": times["download_s"], "load_s": total - times["download_s"]}
-
-
-def _payload() -> dict:
-    return {"table": TABLE, "format": "BULK", "lang": "da", "valuePresentation": "Code",
-            "variables": [{"code": v, "values": c} for v, c in VARIABLES.items()]}
-
-
-def _floor(url: str, workdir: Path) -> dict:
-    import duckdb
-    import requests
-
-    dest = workdir / f"{TABLE}.csv"
-    t0 = time.perf_counter()
-    with requests.post(f"{url}/data", json=_payload(), timeout=(10, 120), stream=True) as response:
-        response.raise_for_status()
-        with open(dest, "wb") as out:
-            for chunk in response.iter_content(chunk_size=CHUNK):
-                out.write(chunk)
-    t1 = time.perf_counter()
-    con = duckdb.connect(str(workdir / "warehouse.duckdb"))
-    con.execute("create table body as select * from read_csv(?)", [str(dest)])
-    rows = con.execute("select count(*) from body").fetchone()[0]
-    con.close()
-    t2 = time.perf_counter()
-    return {"rows": rows, "download_s": t1 - t0, "load_s": t2 - t1, "total_s": t2 - t0}
-
-
-def _reference(url: str, workdir: Path) -> dict:
-    import io
-
-    import duckdb
-    import pandas as pd
-    import requests
-
-    t0 = time.perf_counter()
-    response = requests.post(f"{url}/data", json=_payload(), timeout=(10, 120))
-    response.raise_for_status()
-    content = response.content
-    t1 = time.perf_counter()
-    frame = pd.read_csv(io.BytesIO(content), sep=";", decimal=",", na_values=SUPPRESSED)
-    del content, response
-    t2 = time.perf_counter()
-    con = duckdb.connect(str(workdir / "warehouse.duckdb"))
-    con.execute("create schema raw")
-    con.register("frame", frame)
-    con.execute("create table raw.dst_bench01 as select * from frame")
-    rows = con.execute("select count(*) from raw.dst_bench01").fetchone()[0]
-    con.close()
-    t3 = time.perf_counter()
-    return {"rows": rows, "download_s": t1 - t0, "parse_s": t2 - t1,
-            "load_s": t3 - t2, "total_s": t3 - t0}
-
-
-_READER_FUNCS = {"project": _project, "floor": _floor, "reference": _reference}
-
-
-def child_main(argv: list[str]) -> int:
-    mode, url, workdir = argv[0], argv[1], Path(argv[2])
-    result = _READER_FUNCS[mode](url, workdir)
-    (workdir / "timings.json").write_text(json.dumps(result))
-    return 0
-
-
 # --- the benchmark ---------------------------------------------------------------------------
 
 def _run_once(mode: str, url: str, i: int, log: Callable[[str], None]) -> tuple[dict, str]:
     workdir = fresh_dir(RUNS_DIR / f"dst_stream_{mode}_{i}")
     m = run_measured(f"dst_stream_{mode}_{i}",
-                     [PYTHON, "-m", "bench.dst_stream", mode, url, str(workdir)])
+                     [PYTHON, "-m", "bench.dst_readers", mode, url, str(workdir)])
     if m["rc"] != 0:
         error = f"{mode} reader exited {m['rc']}; log {m['log']}"
         log(f"  !! {error}\n{log_tail(m['log'])}")
@@ -352,5 +244,3 @@ def bench_dst_stream(log: Callable[[str], None]) -> list[Figure]:
     return figures
 
 
-if __name__ == "__main__":
-    sys.exit(child_main(sys.argv[1:]))

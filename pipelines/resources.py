@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from functools import cached_property
 from importlib.metadata import version as installed_version
 from pathlib import Path
@@ -43,16 +44,21 @@ class DstSourceResource(ConfigurableResource):
 
 
 class LocalDbtCliResource(DbtCliResource):
-    """dbt as installed beside this Python.
+    """dbt as installed beside this Python, started once per build and nothing more.
 
-    dagster-dbt asks the executable for its version (``dbt --version``) before each build: a
-    second dbt start-up of several seconds, which also tries to reach PyPI for the latest
-    release. The executable is the one of this environment, so its package says the same.
+    Before each build dagster-dbt asks the executable for its version (``dbt --version``: a
+    second dbt start-up, which also tries to reach PyPI) and opens a dbt adapter inside this
+    process (loading the profile, the project and dbt-duckdb) that only serves row counts and
+    column metadata, which this project does not fetch. The executable is the one of this
+    environment, so its package tells the version; the adapter is left out.
     """
 
     @cached_property
     def _cli_version(self) -> Version:
         return Version(installed_version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
+        return None
 
 
 def build_resources(settings: Settings) -> dict[str, object]:

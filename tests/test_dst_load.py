@@ -121,6 +121,15 @@ BAD_BODIES = {
 }
 
 
+def test_a_line_that_is_not_utf8_is_named(tmp_path):
+    con = duckdb.connect()
+    body = tmp_path / "b.csv"
+    body.write_bytes("OMRÅDE;Tid;INDHOLD\n000;2022;1\n".encode() + b"08\xe5;2022;1\n")
+    with pytest.raises(DstDataError) as err:
+        load(con, body)
+    assert "REG01" in str(err.value) and "Line: 3" in str(err.value)
+
+
 @pytest.mark.parametrize("case", sorted(BAD_BODIES))
 def test_bad_body_names_table_and_leaves_previous_table(tmp_path, case):
     con = duckdb.connect()

@@ -14,7 +14,13 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, AssetSpec, Output
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 
 from pipelines.incremental import (
     build_history,
@@ -59,9 +65,12 @@ class KlyngeDbtTranslator(DagsterDbtTranslator):
         return dbt_resource_props["schema"]
 
 
-# effect_estimates is built after the estimator writes its input (pipelines/assets/evaluation.py)
+# effect_estimates is built after the estimator writes its input (pipelines/assets/evaluation.py).
+# A DST table and its label lookup are two dbt sources written by one asset (raw/dst_<table>).
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,
-            dagster_dbt_translator=KlyngeDbtTranslator(), exclude="effect_estimates")
+            dagster_dbt_translator=KlyngeDbtTranslator(
+                settings=DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True)),
+            exclude="effect_estimates")
 def klynge_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource,
                       warehouse: WarehouseResource) -> Iterator[Any]:
     """``dbt build`` of what changed: seeds, models and their tests, as Dagster events."""

@@ -38,7 +38,7 @@ STAGE_NAMES = {
     "publish": "publish",
     "other": "other steps",
 }
-FULL_REFRESH_GOAL_S = 60.0
+FULL_REFRESH_GOAL_S = 20.0
 NOOP_RATIO_GOAL_PCT = 25.0
 PROGRAMME_SIZES = (10_000, 100_000, 1_000_000)
 PROGRAMME_GOAL_S = 60.0
@@ -66,6 +66,7 @@ class RefreshRun:
     ok: bool
     wall_s: float
     peak_rss_mb: float
+    cpu_s: float  # user + system time of every process of the refresh (dbt included)
     stages: dict[str, float] = field(default_factory=dict)  # seconds, incl. "startup"
     steps: dict[str, float] = field(default_factory=dict)
     skipped_steps: list[str] = field(default_factory=list)
@@ -115,8 +116,8 @@ def refresh(name: str, data_dir: Path, dagster_home: Path, source: str,
     for key, seconds in steps.items():
         stages[stage_of(key)] += seconds
     stages["startup"] = m["wall_s"] - sum(steps.values())
-    run = RefreshRun(name, m["rc"] == 0, m["wall_s"], m["peak_rss_mb"], stages, steps, skipped,
-                     status, m["log"])
+    run = RefreshRun(name, m["rc"] == 0, m["wall_s"], m["peak_rss_mb"],
+                     m["user_s"] + m["sys_s"], stages, steps, skipped, status, m["log"])
     if not run.ok:
         run.error = f"refresh exited {m['rc']} (run {status}); log {m['log']}"
         print(f"  !! {name}: {run.error}\n{log_tail(m['log'])}")
@@ -170,6 +171,9 @@ def bench_refresh(source: str, log: Callable[[str], None]) -> tuple[list[Figure]
     prefix = f"refresh.{source}"
     figures.append(Figure(f"{prefix}.cold.wall_s", b1, "wall time", cold.wall_s, "s",
                           "<", FULL_REFRESH_GOAL_S, error=cold.error))
+    figures.append(Figure(f"{prefix}.cold.cpu_s", b1, "CPU time (user+sys)", cold.cpu_s, "s",
+                          note="less sensitive than wall time to other load on the machine",
+                          error=cold.error))
     figures.append(Figure(f"{prefix}.cold.peak_rss_mb", b1, "peak RSS", cold.peak_rss_mb, "MB",
                           error=cold.error))
     stages = _stage_figures(f"{prefix}.cold", b1, cold)

@@ -2,6 +2,7 @@
 
     python -m bench.run                       # everything (make bench), about 8 minutes
     python -m bench.run --only refresh dst    # some of: refresh live ingest programme dst queries
+    python -m bench.run --only evaluation     # the effect estimator on the 50,000-firm panel
     python -m bench.run --sizes 10000 100000  # smaller programme sets (quick check)
     python -m bench.run --update-baseline     # ... and write the figures to bench/baseline.json
 
@@ -30,7 +31,7 @@ from bench.common import (
     regression,
 )
 
-GROUPS = ("refresh", "queries", "live", "ingest", "programme", "dst")
+GROUPS = ("refresh", "queries", "live", "ingest", "programme", "dst", "evaluation")
 BUSY_LOAD = 0.7  # 1-minute load average above which timings are flagged as unreliable
 
 
@@ -39,7 +40,7 @@ def log(message: str) -> None:
 
 
 def run_groups(groups: list[str], sizes: tuple[int, ...] | None) -> list[Figure]:
-    from bench import dst_stream, programme_ingest, queries, refresh
+    from bench import dst_stream, evaluation, programme_ingest, queries, refresh
 
     figures: list[Figure] = []
     published = None
@@ -72,6 +73,9 @@ def run_groups(groups: list[str], sizes: tuple[int, ...] | None) -> list[Figure]
         elif group == "dst":
             log("[4] DST streaming, 5,000,000 cells")
             figures += dst_stream.bench_dst_stream(log)
+        elif group == "evaluation":
+            log("[6] effect estimator on the 50,000-firm synthetic panel")
+            figures += evaluation.bench_evaluation(log)
         log(f"    ({time.perf_counter() - started:.0f} s)")
     return figures
 

@@ -37,6 +37,8 @@ class Mart:
     year_gaps_by: tuple[str, ...] | None  # None: no gap check
     description: str = ""
     columns: tuple[Column, ...] = field(default_factory=tuple)
+    grain: str = ""  # what one row is
+    answers: str = ""  # the analyst's question the table answers
 
     @property
     def relation(self) -> str:
@@ -67,5 +69,6 @@ def published_marts(config: Path = PUBLISHED_CONFIG,
             max_rows=spec["rows"][1], source=spec["source"],
             year_gaps_by=None if gaps is None else tuple(gaps),
             description=" ".join(node.get("description", "").split()), columns=columns,
+            grain=spec.get("grain", ""), answers=spec.get("answers", ""),
         ))
     return tuple(marts)

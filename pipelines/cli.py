@@ -1,27 +1,67 @@
 """Command line: ``python -m pipelines.cli refresh`` runs the whole refresh job once.
 
-The run is recorded in ``DAGSTER_HOME``, so it appears in the Dagster UI's run history beside
-scheduled and UI-launched runs.
+It first asks :mod:`pipelines.pending` whether anything changed since the last good build;
+if not, it says so and exits 0 without starting Dagster, dbt or Great Expectations
+(``--force`` runs anyway). A run is recorded in ``DAGSTER_HOME``, so it appears in the Dagster
+UI's run history beside scheduled and UI-launched runs. The console shows one line per step
+(``--verbose``: every event); the full log, dbt's output included, is written to
+``<data>/logs/runs/<run id>.log``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+import uuid
 
 from pipelines.settings import load_settings
 
 
-def refresh() -> int:
+def refresh(force: bool = False, verbose: bool = False) -> int:
+    settings = load_settings()
+    if not force:
+        from pipelines.pending import pending_work
+
+        pending = pending_work(settings)
+        if pending.nothing:
+            print(f"{pending.describe()}: nothing to do (the release stays "
+                  f"{settings.published_dir / 'current'}; --force runs the refresh anyway)")
+            return 0
+        print(f"refresh: {pending.describe()}")
+    return _run_refresh(settings, verbose)
+
+
+def _run_refresh(settings, verbose: bool) -> int:
+    from pipelines.run_log import python_logs_to
+
+    run_id = str(uuid.uuid4())
+    log_file = settings.data_dir / "logs" / "runs" / f"{run_id}.log"
+    print(f"Refresh {run_id}: one line per step; full log in {log_file}", file=sys.stderr)
+    with contextlib.nullcontext() if verbose else python_logs_to(log_file):
+        result = _execute(run_id, log_file, verbose)
+    return _report(result, settings, log_file)
+
+
+def _execute(run_id: str, log_file, verbose: bool):
+    """The refresh job in this process, recorded in DAGSTER_HOME like any other run."""
     from dagster import DagsterInstance
 
-    from pipelines.alerts import root_cause
     from pipelines.definitions import defs
+    from pipelines.run_log import LOGGERS, run_config
 
-    settings = load_settings()
-    job = defs.resolve_job_def("refresh")
-    with DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    job = defs.resolve_job_def("refresh").with_logger_defs(LOGGERS)
+    with (DagsterInstance.get() as instance,
+          open(log_file, "a", encoding="utf-8", buffering=1) as raw,
+          contextlib.nullcontext() if verbose else contextlib.redirect_stdout(raw)):
+        return job.execute_in_process(instance=instance, raise_on_error=False, run_id=run_id,
+                                      run_config=run_config(log_file, verbose))
+
+
+def _report(result, settings, log_file) -> int:
+    """The end of ``make run``: what failed and why, or what was published and from what."""
+    from pipelines.alerts import root_cause
+
     if not result.success:
         failed = [e for e in result.all_events if e.is_step_failure]
         print("\nRefresh FAILED", file=sys.stderr)
@@ -33,6 +73,8 @@ def refresh() -> int:
             error = event.step_failure_data.error
             print(f"  step {event.step_key}: {root_cause(error) if error else ''}",
                   file=sys.stderr)
+        _print_facts(result, settings, sys.stderr)
+        print(f"  full log          : {log_file}", file=sys.stderr)
         return 1
     [publication] = result.asset_materializations_for_node("published__release") or [None]
     meta = {k: v.value for k, v in publication.metadata.items()} if publication else {}
@@ -43,11 +85,23 @@ def refresh() -> int:
         print(f"  no new release    : {meta.get('reason', 'publish did not run')}")
     print(f"  published release : {settings.published_dir} "
           "(klynge.duckdb, parquet/, csv/, klynge.xlsx, figures/, manifest.json)")
+    print(f"  evaluation report : {settings.published_dir / 'report' / 'index.html'}")
     print(f"  working warehouse : {settings.warehouse_path}")
     print(f"  DST source        : {_dst_sources(result)} "
           f"(KLYNGE_DST_SOURCE={settings.dst_source.value})")
+    _print_facts(result, settings, sys.stdout)
     print(f"  run id            : {result.run_id}")
+    print(f"  full log          : {log_file}")
     return 0
+
+
+def _print_facts(result, settings, stream) -> None:
+    """Gate result per mart, findings by rule, sample or reported data, base year."""
+    from pipelines.run_summary import fact_lines, gate_lines, gate_results, mart_facts
+
+    for line in gate_lines(gate_results(result)) + fact_lines(mart_facts(
+            settings.warehouse_path)):
+        print(line, file=stream)
 
 
 def _dst_sources(result) -> str:
@@ -69,10 +123,14 @@ def _dst_sources(result) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.cli")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("refresh", help="run the refresh job once")
+    run = sub.add_parser("refresh", help="run the refresh job once (if anything changed)")
+    run.add_argument("--force", action="store_true",
+                     help="run even when nothing changed since the last good build")
+    run.add_argument("--verbose", "-v", action="store_true",
+                     help="print every Dagster event and dbt's output, not one line per step")
     args = parser.parse_args(argv)
     if args.command == "refresh":
-        return refresh()
+        return refresh(force=args.force, verbose=args.verbose)
     return 2
 
 

@@ -12,6 +12,7 @@ from dagster import (
 from pipelines.alerts import run_failure_alert
 from pipelines.assets.dbt import klynge_dbt_models
 from pipelines.assets.dst import dst_assets, dst_freshness_checks
+from pipelines.assets.evaluation import evaluation_assets
 from pipelines.assets.programme import programme_assets
 from pipelines.assets.publish import publish
 from pipelines.assets.quality import quality_checks
@@ -24,7 +25,7 @@ settings = load_settings()
 export_for_child_processes(settings)
 
 defs = Definitions(
-    assets=[*dst_assets, *programme_assets, klynge_dbt_models, publish],
+    assets=[*dst_assets, *programme_assets, klynge_dbt_models, *evaluation_assets, publish],
     asset_checks=[*quality_checks, *dst_freshness_checks],
     jobs=[refresh_job],
     schedules=[refresh_schedule],

@@ -161,10 +161,14 @@ def _ensure_builds_table(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def build_history(con: duckdb.DuckDBPyConnection) -> BuildHistory:
+    """Reads only, so that a read-only connection (the cheap pre-check) can ask."""
     if "_dbt_builds" not in _tables(con):
         return BuildHistory(None)
-    _ensure_builds_table(con)
-    rows = con.execute(f"select code_version, sources, status from {BUILDS_TABLE} "
+    has_status = con.execute("select count(*) from information_schema.columns where "
+                             "table_schema = 'raw' and table_name = '_dbt_builds' and "
+                             "column_name = 'status'").fetchone()[0]
+    status = "status" if has_status else "'passed'"
+    rows = con.execute(f"select code_version, sources, {status} from {BUILDS_TABLE} "
                        "order by built_at, rowid").fetchall()
     good_at = max((i for i, r in enumerate(rows) if r[2] == "passed"), default=None)
     if good_at is None:

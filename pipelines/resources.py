@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from functools import cached_property
+from importlib.metadata import version as installed_version
 from pathlib import Path
 
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
+from packaging.version import Version
 
 from pipelines.dst.client import DstClient, RetryPolicy
 from pipelines.dst.snapshot import SnapshotStore
@@ -39,6 +43,24 @@ class DstSourceResource(ConfigurableResource):
         return DstSource(SourceMode(self.mode), client, SnapshotStore(Path(self.snapshot_dir)))
 
 
+class LocalDbtCliResource(DbtCliResource):
+    """dbt as installed beside this Python, started once per build and nothing more.
+
+    Before each build dagster-dbt asks the executable for its version (``dbt --version``: a
+    second dbt start-up, which also tries to reach PyPI) and opens a dbt adapter inside this
+    process (loading the profile, the project and dbt-duckdb) that only serves row counts and
+    column metadata, which this project does not fetch. The executable is the one of this
+    environment, so its package tells the version; the adapter is left out.
+    """
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        return Version(installed_version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
+        return None
+
+
 def build_resources(settings: Settings) -> dict[str, object]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return {
@@ -48,7 +70,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
             snapshot_dir=str(settings.dst_snapshot_dir),
         ),
         "warehouse": WarehouseResource(database=str(settings.warehouse_path)),
-        "dbt": DbtCliResource(
+        "dbt": LocalDbtCliResource(
             project_dir=str(DBT_PROJECT_DIR),
             profiles_dir=str(DBT_PROJECT_DIR),
             # the dbt installed beside this Python, whether or not the venv is on PATH

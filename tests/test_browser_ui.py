@@ -7,6 +7,7 @@ installs one. Screenshots land in tests/artifacts/.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -134,8 +135,29 @@ def test_refresh_job_shows_its_asset_graph(dagster_ui, browser):
     assert (ARTIFACTS / "ui_refresh_job.png").stat().st_size > 10_000
 
 
+AUTOMATIONS = """{ repositoriesOrError { ... on RepositoryConnection { nodes {
+    schedules { name cronSchedule executionTimezone scheduleState { status } }
+    sensors { name sensorState { status } } } } } }"""
+
+
+def graphql(base: str, query: str) -> dict:
+    request = urllib.request.Request(f"{base}/graphql", data=json.dumps({"query": query}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())["data"]
+
+
 def test_nightly_schedule_and_sensors_are_on(dagster_ui, browser):
-    page = open_and_wait(browser, f"{dagster_ui}/overview/automation", "nightly_refresh",
-                         "programme_inbound_sensor", "run_failure_alert")
-    assert "0 2 * * *" in page or "02:00" in page or "2:00" in page
+    open_and_wait(browser, f"{dagster_ui}/overview/automation", "nightly_refresh",
+                  "programme_inbound_sensor", "run_failure_alert")
+    ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "ui_automation.png"))
+    [repository] = graphql(dagster_ui, AUTOMATIONS)["repositoriesOrError"]["nodes"]
+    schedules = {s["name"]: s for s in repository["schedules"]}
+    nightly = schedules["nightly_refresh"]
+    assert (nightly["cronSchedule"], nightly["executionTimezone"]) == ("0 2 * * *",
+                                                                       "Europe/Copenhagen")
+    assert nightly["scheduleState"]["status"] == "RUNNING"
+    sensors = {s["name"]: s["sensorState"]["status"] for s in repository["sensors"]}
+    for name in ("programme_inbound_sensor", "run_failure_alert"):
+        assert sensors[name] == "RUNNING", sensors

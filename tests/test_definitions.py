@@ -52,3 +52,20 @@ def test_dagster_definitions_validate(tmp_path):
         [str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-w",
          "workspace.yaml"], cwd=REPO_ROOT, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_check_says_what_it_checks():
+    graph = defs.resolve_asset_graph()
+    specs = {key: graph.get_check_spec(key) for key in graph.asset_check_keys}
+    assert specs and [str(k) for k, s in specs.items() if not s.description] == []
+    totals = AssetKey(["marts", "cluster_programme_totals"])
+    by_name = {k.name: s.description for k, s in specs.items() if k.asset_key == totals}
+    assert by_name["not_null_cluster_programme_totals_cluster_id"] == (
+        "dbt test not_null: cluster_id is never NULL.")
+    assert "add up to cluster_programme_summary" in by_name[
+        "assert_cluster_totals_add_up_to_programme"]
+
+
+def test_publish_description_keeps_its_placeholder_in_markdown():
+    description = defs.resolve_asset_graph().get(AssetKey(["published", "release"])).description
+    assert "`data/published/releases/<time>/`" in description

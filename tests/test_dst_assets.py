@@ -44,9 +44,12 @@ def test_snapshot_mode_loads_values_nulls_and_provenance(data_dir):
     assert suppressed == [(None, True)]
     assert con.execute("select count(*) from raw.dst_forsk01 where value = 0 and is_suppressed"
                        ).fetchone()[0] == 0
-    prov = con.execute("""select distinct _source_mode, _dst_updated, _is_synthetic
-                          from raw.dst_nan1""").fetchall()
-    assert prov == [("snapshot", "2025-10-30T08:00:00", True)]
+    prov = con.execute("""select source_mode, dst_updated, synthetic, row_count
+                          from raw._dst_loads where raw_table = 'dst_nan1'""").fetchall()
+    assert prov == [("snapshot", "2025-10-30T08:00:00", True, 52)]
+    assert con.execute("""select label from raw.dst_forsk01_labels
+                          where variable = 'FUI01' and code = '3010'""").fetchall() == [
+        ("Under 10 årsværk",)]
     gdp = con.execute("""select value from raw.dst_nan1
                          where prisenhed = 'LAN_M' and tid = '2020'""").fetchone()[0]
     assert gdp == pytest.approx(2_330_000.0)  # decimal comma parsed
@@ -71,10 +74,9 @@ def test_live_mode_second_load_with_same_updated_downloads_nothing(data_dir, fak
         assert fake_dst.calls("data") == 5  # only the republished table
         assert metadata(third, "gf13")["downloaded"] is True
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    assert con.execute("select distinct _dst_updated from raw.dst_gf13").fetchall() == [
-        ("2026-02-01T08:00:00",)]
-    assert con.execute("select distinct _is_synthetic from raw.dst_gf13").fetchall() == [
-        (False,)]
+    assert con.execute("""select dst_updated, synthetic from raw._dst_loads
+                          where raw_table = 'dst_gf13' order by loaded_at desc limit 1"""
+                       ).fetchall() == [("2026-02-01T08:00:00", False)]
 
 
 def test_auto_mode_falls_back_to_snapshot_when_dst_unreachable(data_dir, closed_port_url):

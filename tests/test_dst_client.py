@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 import requests
 
@@ -41,6 +43,17 @@ def test_data_posts_bulk_with_codes_and_strips_bom(fake_dst, tmp_path):
     assert not raw.startswith(b"\xef\xbb\xbf")
     assert raw.decode().splitlines()[0] == "OMRÅDE;Tid;INDHOLD"
     assert b"\r\n" in raw
+
+
+def test_download_hashes_the_body_as_written_even_after_a_retry(fake_dst, tmp_path):
+    fake_dst.style.bom = True
+    fake_dst.faults.append(Fault(cut_body_at=20))  # the first answer breaks off mid-body
+    dest = tmp_path / "body.csv"
+    download = client_for(fake_dst, sleep=lambda s: None).download(
+        "REG01", {"OMRÅDE": ["000", "085"], "Tid": ["2022", "2023"]}, dest)
+    assert fake_dst.calls("data") == 2
+    assert download.bytes == dest.stat().st_size
+    assert download.sha256 == hashlib.sha256(dest.read_bytes()).hexdigest()
 
 
 def test_400_raises_with_error_type_code_and_is_not_retried(fake_dst):

@@ -33,15 +33,20 @@ GOOD = ("OMRÅDE;Tid;INDHOLD\n085;2023;12,5\n000;2022;1234,75\n084;2023;..\n000;
         "084;2022;-\n085;2022;\n")
 
 
+LABELLED = """select s.område::varchar, l.label, s.tid::varchar, s.value, s.is_suppressed
+               from raw.dst_reg01 s
+               left join raw.dst_reg01_labels l
+                 on l.variable = 'OMRÅDE' and l.code = s.område::varchar
+               order by all"""
+
+
 @pytest.mark.parametrize("bom", [False, True])
 @pytest.mark.parametrize("crlf", [False, True])
 def test_values_labels_and_suppression(tmp_path, bom, crlf):
     con = duckdb.connect()
     counts = load(con, write_body(tmp_path / "b.csv", GOOD, bom=bom, crlf=crlf))
     assert counts == {"rows": 6, "suppressed": 3}
-    rows = con.execute("""select område, område_label, tid, value, is_suppressed
-                          from raw.dst_reg01 order by område, tid""").fetchall()
-    assert rows == [
+    assert con.execute(LABELLED).fetchall() == [
         ("000", "Hele landet", "2022", 1234.75, False),
         ("000", "Hele landet", "2023", 1300.0, False),
         ("084", "Region Hovedstaden", "2022", None, True),
@@ -51,16 +56,41 @@ def test_values_labels_and_suppression(tmp_path, bom, crlf):
     ]
 
 
-def test_provenance_columns_and_load_record(tmp_path):
+@pytest.mark.parametrize("marker", ["..", "...", "-", ":", "", " .. "])
+def test_every_suppression_marker_is_null_not_zero(tmp_path, marker):
+    con = duckdb.connect()
+    assert load(con, write_body(tmp_path / "b.csv", f"OMRÅDE;Tid;INDHOLD\n000;2022;{marker}\n"
+                                ))["suppressed"] == 1
+    assert con.execute("select value, is_suppressed from raw.dst_reg01").fetchall() == [
+        (None, True)]
+
+
+def test_raw_table_is_narrow_with_labels_and_provenance_beside_it(tmp_path):
     con = duckdb.connect()
     load(con, write_body(tmp_path / "b.csv", GOOD))
-    prov = con.execute("""select distinct _source_mode, _dst_updated, _loaded_at, _is_synthetic
-                          from raw.dst_reg01""").fetchall()
-    assert prov == [("live", "2025-01-15T08:00:00", datetime(2025, 1, 16, 9, 0), False)]
-    record = last_load(con, "REG01")
-    assert record["dst_updated"] == "2025-01-15T08:00:00"
-    assert record["row_count"] == 6
-    assert record["suppressed_count"] == 3
+    columns = [r[0] for r in con.execute("describe raw.dst_reg01").fetchall()]
+    assert columns == ["område", "tid", "value", "is_suppressed"]
+    assert con.execute("select * from raw.dst_reg01_labels order by all").fetchall() == [
+        ("OMRÅDE", "000", "Hele landet"), ("OMRÅDE", "084", "Region Hovedstaden"),
+        ("OMRÅDE", "085", "Region Sjælland"), ("Tid", "2022", "2022"), ("Tid", "2023", "2023")]
+    record = con.execute("""select table_id, raw_table, dst_updated, selection_hash, source_mode,
+                                   synthetic, row_count, suppressed_count, body_sha256, loaded_at
+                            from raw._dst_loads""").fetchall()
+    assert record == [("REG01", "dst_reg01", "2025-01-15T08:00:00", "h1", "live", False, 6, 3,
+                       "x", datetime(2025, 1, 16, 9, 0))]
+    assert last_load(con, "REG01")["row_count"] == 6
+    load(con, write_body(tmp_path / "b.csv", GOOD),
+         provenance=LoadProvenance("snapshot", "NEWER", datetime(2025, 2, 1), True, "h2"))
+    assert con.execute("""select source_mode, dst_updated, synthetic
+                          from raw.dst_reg01_provenance""").fetchall() == [
+        ("snapshot", "NEWER", True)]
+
+
+def test_a_warehouse_of_the_earlier_wide_layout_is_loaded_again(tmp_path):
+    con = duckdb.connect()
+    load(con, write_body(tmp_path / "b.csv", GOOD))
+    con.execute("drop table raw.dst_reg01_labels")  # as the earlier layout had no label table
+    assert last_load(con, "REG01") is None
 
 
 def test_english_bodies_use_decimal_point(tmp_path):
@@ -79,25 +109,39 @@ def test_header_case_does_not_matter(tmp_path):
 
 BAD_BODIES = {
     "not_a_number": ("OMRÅDE;Tid;INDHOLD\n000;2022;12x\n", "line 2: '12x'"),
-    "wrong_columns": ("REGION;Tid;INDHOLD\n000;2022;1\n", "do not match the requested"),
-    "unrequested_code": ("OMRÅDE;Tid;INDHOLD\n999;2022;1\n", "column OMRÅDE holds codes"),
-    "repeated_cell": ("OMRÅDE;Tid;INDHOLD\n000;2022;1\n000;2022;2\n", "repeats cells"),
+    "wrong_columns": ("REGION;Tid;INDHOLD\n000;2022;1\n", "line 1: body columns"),
+    "unrequested_code": ("OMRÅDE;Tid;INDHOLD\n000;2022;1\n999;2022;1\n",
+                         "column OMRÅDE holds codes that were not requested: line 3: '999'"),
+    "repeated_cell": ("OMRÅDE;Tid;INDHOLD\n000;2022;1\n084;2022;3\n000;2022;2\n",
+                      "lines 2, 4: OMRÅDE=000, Tid=2022"),
+    "empty_code": ("OMRÅDE;Tid;INDHOLD\n;2022;1\n", "column OMRÅDE holds codes"),
     "empty": ("", "body is empty"),
     "header_only": ("OMRÅDE;Tid;INDHOLD\n", "no rows"),
     "ragged_row": ("OMRÅDE;Tid;INDHOLD\n000;2022;1;7\n", "does not parse"),
 }
 
 
+def test_a_line_that_is_not_utf8_is_named(tmp_path):
+    con = duckdb.connect()
+    body = tmp_path / "b.csv"
+    body.write_bytes("OMRÅDE;Tid;INDHOLD\n000;2022;1\n".encode() + b"08\xe5;2022;1\n")
+    with pytest.raises(DstDataError) as err:
+        load(con, body)
+    assert "REG01" in str(err.value) and "Line: 3" in str(err.value)
+
+
 @pytest.mark.parametrize("case", sorted(BAD_BODIES))
 def test_bad_body_names_table_and_leaves_previous_table(tmp_path, case):
     con = duckdb.connect()
     load(con, write_body(tmp_path / "good.csv", GOOD))
-    before = con.execute("select * from raw.dst_reg01 order by all").fetchall()
+    before = [con.execute(f"select * from raw.{t} order by all").fetchall()
+              for t in ("dst_reg01", "dst_reg01_labels")]
     text, expected = BAD_BODIES[case]
     with pytest.raises(DstDataError) as err:
         load(con, write_body(tmp_path / "bad.csv", text),
              provenance=LoadProvenance("live", "NEW", datetime(2025, 2, 1), False, "h2"))
     assert "REG01" in str(err.value)
     assert expected in str(err.value)
-    assert con.execute("select * from raw.dst_reg01 order by all").fetchall() == before
+    assert [con.execute(f"select * from raw.{t} order by all").fetchall()
+            for t in ("dst_reg01", "dst_reg01_labels")] == before
     assert last_load(con, "REG01")["dst_updated"] == "2025-01-15T08:00:00"

@@ -51,7 +51,7 @@ def load_nan1(fake_dst, data_dir):
 
 def raw_nan1(data_dir):
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
-        return con.execute("select * exclude (_loaded_at) from raw.dst_nan1 order by all"
+        return con.execute("select * from raw.dst_nan1 order by all"
                            ).fetchall(), con.execute(
             "select count(*) from raw._dst_loads where table_id = 'NAN1'").fetchone()[0]
 

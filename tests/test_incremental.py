@@ -19,11 +19,12 @@ from tests.conftest import copy_data_dir, republished_snapshot
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 
 
-def refresh(data_dir, dagster_home, **env):
+def refresh(data_dir, dagster_home, *args, **env):
     full_env = {**os.environ, "KLYNGE_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(dagster_home),
                 "KLYNGE_DST_SOURCE": "snapshot", **env}
-    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh"], cwd=REPO_ROOT,
-                            env=full_env, capture_output=True, text=True, timeout=600)
+    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh", *args],
+                            cwd=REPO_ROOT, env=full_env, capture_output=True, text=True,
+                            timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result
 
@@ -41,9 +42,13 @@ def test_second_refresh_with_nothing_changed_downloads_builds_and_publishes_noth
     shutil.copytree(refreshed[0] / "dagster_home", home)
     before = counts(data_dir)
     current = os.readlink(data_dir / "published" / "current")
-    result = refresh(data_dir, home)
+    result = refresh(data_dir, home)  # decided before Dagster starts: no run at all
+    assert f"nothing changed since release {os.path.basename(current)}" in result.stdout
+    assert "Refresh finished" not in result.stdout
+    result = refresh(data_dir, home, "--force")  # through Dagster: it finds the same
     assert "no new release    : publish did not run" in result.stdout
-    assert "dbt not run: no input changed since the last build" in result.stdout + result.stderr
+    assert ("dbt not run: no input changed since the last build that passed the gate"
+            in result.stdout + result.stderr)
     assert counts(data_dir) == before  # no DST load, no dbt build recorded
     assert os.readlink(data_dir / "published" / "current") == current
 

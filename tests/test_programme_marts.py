@@ -139,6 +139,48 @@ def test_quality_findings_keep_breaches_visible(marts):
     ]
 
 
+def test_cluster_totals_count_smes_once_over_the_programme(marts):
+    k01 = row(marts, "cluster_programme_totals", "cluster_id = 'K01'")
+    # A takes part in 2025 and 2026: cluster_outcomes has 2 + 1 SMEs, the cluster has 2
+    by_year = query(marts, "select sum(smv_funded) as n from marts.cluster_outcomes "
+                           "where cluster_id = 'K01'").n.iloc[0]
+    assert (by_year, k01.smv_funded, k01.smv_participations) == (3, 2, 3)
+    assert (k01.projects_started, k01.smv_new_to_rd) == (2, 1)
+    assert k01.smv_funding_dkk == 600_000 and k01.smv_own_contribution_dkk == 300_000
+    assert k01.smv_funding_rate_pct == pytest.approx(100 * 600 / 900)
+    # participation rates 300/450, 200/250, 100/200
+    assert k01.smv_funding_rate_median_pct == pytest.approx(100 * 300 / 450)
+    assert k01.smv_funding_rate_max_pct == pytest.approx(80.0)
+    assert (k01.smv_funding_rate_breaches, k01.smv_funding_rate_breach_max_pct) == (
+        1, pytest.approx(80.0))
+    assert (k01.knowledge_institutions, k01.universities, k01.gts_institutes,
+            k01.erhvervsakademier) == (2, 1, 1, 0)
+    assert k01.private_cofinancing_dkk == 100_000
+    assert k01.private_cofinancing_share_pct == pytest.approx(100 * 100 / 1400)
+    assert k01.grant_drawn_pct == pytest.approx(100 * 15 / 400)
+    assert (k01.findings_smv_funding_rate_above_max, k01.findings_overhead_share_above_norm,
+            k01.findings_public_funding_above_grant, k01.findings_total) == (1, 1, 0, 2)
+
+    k02 = row(marts, "cluster_programme_totals", "cluster_id = 'K02'")
+    assert (k02.smv_funded, k02.smv_funding_rate_breaches) == (1, 0)
+    assert pd.isna(k02.smv_funding_rate_breach_max_pct)
+    assert (k02.erhvervsakademier, k02.findings_public_funding_above_grant) == (1, 1)
+    assert k02.grant_drawn_pct == pytest.approx(100 * 300 / 262)
+    # A is in both clusters: distinct SMEs per cluster add up to more than the programme's
+    assert k01.smv_funded + k02.smv_funded == 3
+    assert row(marts, "cluster_programme_summary", "period = 'total'").smv_funded == 2
+
+
+def test_breaches_per_cluster_year(marts):
+    k01_25 = row(marts, "cluster_outcomes", "cluster_id = 'K01' and year = 2025")
+    assert (k01_25.smv_funding_rate_breaches, k01_25.smv_funding_rate_breach_max_pct) == (
+        1, pytest.approx(80.0))
+    k01_26 = row(marts, "cluster_outcomes", "cluster_id = 'K01' and year = 2026")
+    assert k01_26.smv_funding_rate_breaches == 0
+    assert pd.isna(k01_26.smv_funding_rate_breach_max_pct)
+    assert k01_26.smv_funding_rate_max_pct == pytest.approx(50.0)
+
+
 def test_a_loaded_row_that_the_marts_would_drop_fails_the_build(marts, tmp_path):
     """Reconciliation: a project outside the programme period (which validation rejects, so
     it is planted straight into raw) is not counted in the marts, and the build says so."""

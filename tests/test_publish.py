@@ -192,12 +192,12 @@ def test_only_the_last_n_releases_are_kept(refreshed, tmp_path):
 
 KILL_DRIVER = textwrap.dedent("""
     import os, signal, sys
-    from pipelines.publish import exports, release
+    from pipelines.publish import release, xlsx
     point = sys.argv[2]
     def die(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
     if point == "while_writing":
-        exports.write_xlsx = die
+        xlsx.write_xlsx = die
     elif point == "before_switch":
         release._switch = die
     elif point == "after_switch":

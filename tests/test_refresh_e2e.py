@@ -12,6 +12,31 @@ def test_refresh_succeeds_and_says_where_outputs_are(refreshed):
     assert "DST source        : snapshot (synthetic): FORSK01, FORSK02, GF13, NAN1" in result.stdout
 
 
+def test_refresh_log_is_concise_and_the_full_log_is_in_a_file(refreshed):
+    root, result = refreshed
+    console = result.stdout + result.stderr
+    assert " - DEBUG - " not in console and "START test" not in console  # no events, no dbt
+    steps = [line for line in result.stderr.splitlines() if " ok      " in line]
+    assert len(steps) >= 20 and any("published__release" in line for line in steps)
+    assert len(console.splitlines()) < 2 * len(steps) + 40
+    [log_line] = [line for line in result.stdout.splitlines() if "full log          :" in line]
+    full = (root / "data" / "logs" / "runs").glob("*.log")
+    [log_file] = list(full)
+    assert str(log_file) in log_line
+    text = log_file.read_text(encoding="utf-8")
+    assert "STEP_SUCCESS" in text and "Done. PASS=" in text  # every event and dbt's output
+
+
+def test_refresh_summary_has_gate_findings_sample_and_base_year(refreshed):
+    _, result = refreshed
+    out = result.stdout
+    assert "quality gate      : 9 of 9 marts passed" in out
+    assert "      cluster_programme_totals   passed (" in out
+    assert "quality findings  : smv_funding_rate_above_max 65" in out
+    assert "programme data    : the generated SAMPLE (not reported data)" in out
+    assert "price base year   : 2024" in out
+
+
 def test_refresh_builds_every_smv_mart(refreshed):
     root, _ = refreshed
     with duckdb.connect(str(root / "data" / "warehouse.duckdb"), read_only=True) as con:

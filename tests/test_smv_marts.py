@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import duckdb
@@ -135,6 +136,52 @@ def test_purchased_rd_marks_universities_and_gts_and_keeps_suppression(built):
     total = mart[(mart["size_group"] == "50_249") & mart["is_total"]]
     assert gts["share_of_size_group_pct"].item() == pytest.approx(
         100 * gts["purchased_rd_mio_dkk"].item() / total["purchased_rd_mio_dkk"].item())
+
+
+# staging model -> DST table, {variable: (code column, label column)}, value column
+STAGING = {
+    "stg_dst__forsk01": ("FORSK01", {"FUI01": ("breakdown_code", "breakdown_label_da"),
+                                     "FUI08": ("expenditure_type_code",
+                                               "expenditure_type_label_da")}, "rd_mio_dkk"),
+    "stg_dst__nan1": ("NAN1", {"TRANSAKT": ("transaction_code", "transaction_label_da"),
+                               "PRISENHED": ("price_unit_code", "price_unit_label_da")},
+                      "value_mio_dkk"),
+    "stg_dst__gf13": ("GF13", {"ENHED": ("measure_code", "measure_label_da"),
+                               "FIRMSTR": ("firm_size_code", "firm_size_label_da"),
+                               "BRANCHEDB0738": ("industry_code", "industry_label_da")}, "value"),
+    "stg_dst__forsk02": ("FORSK02", {"FUI01": ("size_group_code", "size_group_label_da"),
+                                     "LEVRTYP": ("supplier_type_code", "supplier_type_label_da")},
+                         "purchased_rd_mio_dkk"),
+}
+
+
+def wide_rows(table: str, variables: list[str]) -> list[tuple]:
+    """The wide layout the raw tables had (code and label per variable, value, suppression,
+    provenance on every row), built from the snapshot files alone."""
+    info = json.loads((BUNDLED_SNAPSHOT_DIR / table / "tableinfo.json").read_text("utf-8"))
+    manifest = json.loads((BUNDLED_SNAPSHOT_DIR / "manifest.json").read_text("utf-8"))
+    labels = {v["id"]: {x["id"]: x["text"] for x in v["values"]} for v in info["variables"]}
+    rows = []
+    for record in read_snapshot(table).to_dict("records"):
+        value = None if pd.isna(record["value"]) else float(record["value"])
+        rows.append((*[x for v in variables for x in (record[v], labels[v][record[v]])],
+                     int(record["Tid"]), value, record["INDHOLD"].strip() in ("..", "-", ""),
+                     "snapshot", info["updated"], manifest["synthetic"]))
+    return sorted(rows, key=repr)
+
+
+@pytest.mark.parametrize("model", sorted(STAGING))
+def test_staging_reproduces_the_wide_raw_layout(built, model):
+    """Narrow raw table + label lookup + load record give back every column analysts had."""
+    table, variables, value_column = STAGING[model]
+    columns = [c for v in variables.values() for c in v]
+    columns += ["year", value_column, "is_suppressed", "source_mode", "dst_updated",
+                "is_synthetic"]
+    with duckdb.connect(str(built / "warehouse.duckdb"), read_only=True) as con:
+        rows = con.execute(f"select {', '.join(columns)} from staging.{model}").fetchall()
+    expected = wide_rows(table, list(variables))
+    assert len(rows) == len(expected) == len(read_snapshot(table))
+    assert sorted(rows, key=repr) == expected
 
 
 def test_suppressed_smv_group_nulls_smv_aggregates_not_large(built, tmp_path):

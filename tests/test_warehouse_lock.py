@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import time
 
 import duckdb
 import pytest
@@ -54,13 +55,19 @@ def test_second_run_proceeds_when_the_first_finishes(tmp_path):
     holder = hold_lock_in_other_process(database, 1.5)
     resource = WarehouseResource(database=database, run_lock_wait_seconds=30)
     with build_init_resource_context() as context:
-        resource.setup_for_execution(context)
+        started = time.monotonic()
+        resource.setup_for_execution(context)  # waits here until the holder lets go
         try:
+            # the holder keeps the lock for 1.5 s after saying so: taking it sooner is a bug
+            assert time.monotonic() - started > 0.5, "the lock was taken while held elsewhere"
+            assert holder.wait(timeout=10) == 0
             with resource.get_connection() as con:
                 con.execute("create table t as select 1 as x")
         finally:
             resource.teardown_after_execution(context)
             holder.wait()
+    with duckdb.connect(database, read_only=True) as con:
+        assert con.execute("select x from t").fetchone() == (1,)  # the second run wrote
     # released: another run takes it at once
     release_run_lock(acquire_run_lock(database, "next", 0))
 

@@ -13,8 +13,14 @@ marts failed the gate is never the baseline, so every refresh builds and checks 
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, Output
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, AssetSpec, Output
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 
 from pipelines.incremental import (
     build_history,
@@ -23,6 +29,7 @@ from pipelines.incremental import (
     plan_build,
     record_build_start,
 )
+from pipelines.quality.dbt_tests import describe_test
 from pipelines.settings import DBT_PROJECT_DIR, load_settings
 from pipelines.warehouse import WarehouseResource
 
@@ -41,14 +48,29 @@ class KlyngeDbtTranslator(DagsterDbtTranslator):
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
         return ["team:klynge-data"]
 
+    def get_asset_check_spec(self, asset_spec: AssetSpec, manifest: Mapping[str, Any],
+                             unique_id: str, project: DbtProject | None) -> AssetCheckSpec | None:
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        return AssetCheckSpec(
+            spec.name, asset=spec.asset_key, additional_deps=spec.additional_deps,
+            blocking=spec.blocking, metadata=spec.metadata,
+            automation_condition=spec.automation_condition,
+            description=describe_test(manifest["nodes"].get(unique_id, {})))
+
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
             return "reference"
         return dbt_resource_props["schema"]
 
 
+# effect_estimates is built after the estimator writes its input (pipelines/assets/evaluation.py).
+# A DST table and its label lookup are two dbt sources written by one asset (raw/dst_<table>).
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,
-            dagster_dbt_translator=KlyngeDbtTranslator())
+            dagster_dbt_translator=KlyngeDbtTranslator(
+                settings=DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True)),
+            exclude="effect_estimates")
 def klynge_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource,
                       warehouse: WarehouseResource) -> Iterator[Any]:
     """``dbt build`` of what changed: seeds, models and their tests, as Dagster events."""

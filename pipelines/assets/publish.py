@@ -1,12 +1,19 @@
 """``publish``: the last asset of the refresh, run only when every mart passed its gate."""
 
 import json
+from dataclasses import replace
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from pipelines.catalog import published_marts
+from pipelines.dst.config import load_table_specs
 from pipelines.incremental import mark_build
-from pipelines.publish.release import PublishError, publish_release, read_provenance
+from pipelines.publish.release import (
+    Provenance,
+    PublishError,
+    publish_release,
+    read_provenance,
+)
 from pipelines.quality.gx_runner import run_dir
 from pipelines.settings import load_settings
 from pipelines.warehouse import WarehouseResource
@@ -31,6 +38,25 @@ def _passed_checks(quality_dir) -> dict[str, dict]:
     return checks
 
 
+def _with_fallback_reasons(context: AssetExecutionContext, provenance: Provenance) -> Provenance:
+    """Add why each DST table came from the snapshot, as its last load recorded it."""
+    tables = {}
+    for spec in load_table_specs():
+        entry = provenance.dst_tables.get(spec.id)
+        if entry is None:
+            continue
+        event = context.instance.get_latest_materialization_event(
+            AssetKey(["raw", spec.raw_table]))
+        meta = event.asset_materialization.metadata if event and event.asset_materialization \
+            else {}
+        reason = meta.get("fallback_reason")
+        same_load = (meta.get("dst_updated") is not None
+                     and meta["dst_updated"].value == entry.get("updated"))
+        tables[spec.id] = {**entry, "fallback_reason": reason.value if reason and same_load
+                           and entry.get("source_mode") == "snapshot" else None}
+    return replace(provenance, dst_tables={**provenance.dst_tables, **tables})
+
+
 @asset(
     key=AssetKey(["published", "release"]),
     deps=[AssetKey(["marts", m.name]) for m in MARTS],
@@ -38,15 +64,16 @@ def _passed_checks(quality_dir) -> dict[str, dict]:
     kinds={"duckdb", "parquet", "csv", "xlsx"},
     owners=["team:klynge-data"],
     description="Writes a release (DuckDB copy, Parquet, CSV, XLSX, figures, data dictionary, "
-                "GX Data Docs, manifest) to data/published/releases/<time>/ and switches "
-                "data/published/ to it atomically. Runs only after every mart's blocking "
+                "quality results, manifest) to `data/published/releases/<time>/` and switches "
+                "`data/published/` to it atomically. Runs only after every mart's blocking "
                 "quality check passed.",
 )
 def publish(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     settings = load_settings()
     quality_dir = run_dir(settings.data_dir, context.run.run_id)
     checks = _passed_checks(quality_dir)
-    provenance = read_provenance(settings.warehouse_path, context.run.run_id, checks)
+    provenance = _with_fallback_reasons(
+        context, read_provenance(settings.warehouse_path, context.run.run_id, checks))
     outcome = publish_release(published=settings.published_dir,
                               warehouse=settings.warehouse_path, marts=MARTS,
                               provenance=provenance, quality_dir=quality_dir,
@@ -66,5 +93,6 @@ def publish(context: AssetExecutionContext, warehouse: WarehouseResource) -> Mat
         "synthetic": provenance.synthetic,
         "sample": provenance.sample,
         "dst_source_mode": provenance.source_mode,
+        "price_base_year": outcome.manifest.get("price_base_year"),
         "files": len(outcome.manifest.get("files", [])),
     })

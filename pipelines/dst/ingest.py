@@ -12,9 +12,8 @@ from typing import Any
 
 import duckdb
 
-from pipelines.checksums import sha256_file
 from pipelines.dst.config import TableSpec
-from pipelines.dst.load import LoadProvenance, last_load, load_body
+from pipelines.dst.load import LoadProvenance, column_name, labels_table, last_load, load_body
 from pipelines.dst.selection import resolve_selection, value_labels
 from pipelines.dst.source import DstSource
 
@@ -60,14 +59,14 @@ def ingest_table(spec: TableSpec, source: DstSource, connect: Connect,
     )
     if unchanged and not force:
         with connect() as con:
-            preview = _preview(con, spec.raw_table)
+            preview = _preview(con, spec.raw_table, list(selection))
         return IngestResult(
             spec.id, spec.raw_table, False, info.mode.value, info.updated,
             bool(previous["synthetic"]), spec.selection_hash, int(previous["row_count"]),
             _suppressed(previous), info.fallback_reason, preview,
         )
     with tempfile.TemporaryDirectory(prefix=f"dst_{spec.id}_") as tmp:
-        body = source.body(spec, info, selection, Path(tmp))
+        body, body_sha256 = source.body(spec, info, selection, Path(tmp))
         provenance = LoadProvenance(
             source_mode=info.mode.value,
             dst_updated=info.updated,
@@ -79,9 +78,9 @@ def ingest_table(spec: TableSpec, source: DstSource, connect: Connect,
             counts = load_body(
                 con, table_id=spec.id, raw_table=spec.raw_table, body=body,
                 selection=selection, labels=value_labels(info.info), lang=spec.lang,
-                provenance=provenance, body_sha256=sha256_file(body),
+                provenance=provenance, body_sha256=body_sha256,
             )
-            preview = _preview(con, spec.raw_table)
+            preview = _preview(con, spec.raw_table, list(selection))
     return IngestResult(
         spec.id, spec.raw_table, True, info.mode.value, info.updated, info.synthetic,
         spec.selection_hash, counts["rows"], counts["suppressed"], info.fallback_reason, preview,
@@ -92,7 +91,19 @@ def _suppressed(previous: dict[str, Any]) -> int:
     return int(previous.get("suppressed_count") or 0)
 
 
-def _preview(con: duckdb.DuckDBPyConnection, raw_table: str) -> list[dict[str, Any]]:
-    cur = con.execute(f'select * exclude (_loaded_at) from raw."{raw_table}" limit {PREVIEW_ROWS}')
+def _preview(con: duckdb.DuckDBPyConnection, raw_table: str,
+             variables: list[str]) -> list[dict[str, Any]]:
+    """The first rows as an analyst reads them: each code beside its label, then the value."""
+    columns, joins = [], []
+    for i, var in enumerate(variables):
+        col = '"' + column_name(var).replace('"', '""') + '"'
+        label = '"' + column_name(var).replace('"', '""') + '_label"'
+        columns += [f"s.{col}", f"l{i}.label as {label}"]
+        joins.append(f"left join raw.\"{labels_table(raw_table)}\" l{i} "
+                     f"on l{i}.variable = ${i + 1} and l{i}.code = s.{col}::varchar")
+    # the first rows first, then their labels: never a join over the whole table
+    cur = con.execute(f"""select {", ".join(columns)}, s.value, s.is_suppressed
+                          from (select * from raw."{raw_table}" limit {PREVIEW_ROWS}) s
+                          {" ".join(joins)}""", variables)
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipelines.checksums import sha256_file
 from pipelines.dst.client import DstClient, RetryPolicy
 from pipelines.dst.config import TableSpec
 from pipelines.dst.errors import DstUnavailableError
@@ -65,16 +66,17 @@ class DstSource:
         return TableInfo(info, SourceMode.LIVE, False)
 
     def body(self, spec: TableSpec, info: TableInfo, selection: dict[str, list[str]],
-             workdir: Path) -> Path:
-        """The data body for ``selection``, from the same source as ``info``.
+             workdir: Path) -> tuple[Path, str]:
+        """The data body for ``selection``, from the same source as ``info``, and its SHA-256.
 
-        Live bodies are streamed into ``workdir``; snapshot bodies are read where they lie.
+        Live bodies are streamed (and hashed on the way) into ``workdir``; snapshot bodies are
+        read where they lie.
         """
         if info.mode == SourceMode.LIVE:
             dest = workdir / f"{spec.id}.csv"
-            self.client.download_data(spec.id, selection, dest, spec.lang)
-            return dest
-        return self.snapshot.body_path(spec.id)
+            return dest, self.client.download(spec.id, selection, dest, spec.lang).sha256
+        path = self.snapshot.body_path(spec.id)
+        return path, sha256_file(path)
 
     def _from_snapshot(self, spec: TableSpec, reason: str | None = None) -> TableInfo:
         return TableInfo(self.snapshot.tableinfo(spec.id), SourceMode.SNAPSHOT,

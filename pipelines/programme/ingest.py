@@ -39,7 +39,6 @@ from pipelines.programme.identifiers import redact
 from pipelines.programme.load import (
     LOADS_TABLE,
     LoadStamp,
-    ensure_loads_table,
     previous_files,
     previous_load_time,
     replace_tables,
@@ -93,20 +92,23 @@ def _check_complete(counts: Mapping[str, int], unknown: list[str],
         "stays in use.")
 
 
-def _last_load(connect: Connect, schemas: Mapping[str, EntitySchema]) -> ProgrammeLoad | None:
-    """The last good load as it stands in the warehouse, or None before the first."""
-    with connect() as con:
-        ensure_loads_table(con)
-        present = {r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw'"
-        ).fetchall()}
-        rows = con.execute(
-            f"""select load_id, entity, file, sha256, row_count, loaded_at, is_sample,
-                       contract_version
-                from {LOADS_TABLE}
-                where load_id = (select load_id from {LOADS_TABLE}
-                                 order by loaded_at desc limit 1)""").fetchall()
-    if not rows or not all(s.raw_table in present for s in schemas.values()):
+def last_load_of(con: duckdb.DuckDBPyConnection,
+                 schemas: Mapping[str, EntitySchema]) -> ProgrammeLoad | None:
+    """The last good load as it stands in the warehouse, or None before the first (reads
+    only, so that a read-only connection can ask)."""
+    present = {r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'raw'"
+    ).fetchall()}
+    if LOADS_TABLE.split(".")[1] not in present or not all(
+            s.raw_table in present for s in schemas.values()):
+        return None
+    rows = con.execute(
+        f"""select load_id, entity, file, sha256, row_count, loaded_at, is_sample,
+                   contract_version
+            from {LOADS_TABLE}
+            where load_id = (select load_id from {LOADS_TABLE}
+                             order by loaded_at desc limit 1)""").fetchall()
+    if not rows:
         return None
     load_id, loaded_at, is_sample = rows[0][0], rows[0][5], bool(rows[0][6])
     files = [FileLoad(r[1], r[2], r[3], r[4], Path(r[2]).suffix.lstrip(".").lower())
@@ -116,16 +118,25 @@ def _last_load(connect: Connect, schemas: Mapping[str, EntitySchema]) -> Program
     return ProgrammeLoad(LoadStamp(load_id, loaded_at, is_sample), files, counts, versions)
 
 
+def _last_load(connect: Connect, schemas: Mapping[str, EntitySchema]) -> ProgrammeLoad | None:
+    with connect() as con:
+        return last_load_of(con, schemas)
+
+
+def files_unchanged(batch: InboundBatch, last: ProgrammeLoad | None,
+                    schemas: Mapping[str, EntitySchema]) -> bool:
+    """The inbound set is exactly the last good load's files (names and checksums), checked
+    under the same contract versions: checking and loading it again would change nothing."""
+    if last is None or any(not f.is_regular for f in batch.files):
+        return False
+    current = {f.relative: sha256_file(f.path) for f in batch.files}
+    return ({f.file: f.sha256 for f in last.files} == current
+            and all(last.versions.get(e) == s.version for e, s in schemas.items()))
+
+
 def _unchanged(batch: InboundBatch, last: ProgrammeLoad | None,
                schemas: Mapping[str, EntitySchema]) -> ProgrammeLoad | None:
-    """The last good load when it was of exactly these files (names and checksums) under the
-    same contract versions: checking and loading them again would change nothing."""
-    if last is None or any(not f.is_regular for f in batch.files):
-        return None
-    current = {f.relative: sha256_file(f.path) for f in batch.files}
-    if {f.file: f.sha256 for f in last.files} != current:
-        return None
-    if any(last.versions.get(e) != s.version for e, s in schemas.items()):
+    if last is None or not files_unchanged(batch, last, schemas):
         return None
     note = (f"inbound files unchanged since load {last.stamp.load_id} at "
             f"{last.stamp.loaded_at:%Y-%m-%d %H:%M} UTC: not checked or loaded again")

@@ -22,15 +22,23 @@ from pathlib import Path
 class FileState:
     size: int
     mtime_ns: int
+    ctime_ns: int = 0  # when the file last changed on this machine, by this machine's clock
 
     @classmethod
     def of(cls, path: Path) -> FileState | None:
-        """The entry's own size and mtime (links are not followed); None when it is gone."""
+        """The entry's own size and times (links are not followed); None when it is gone."""
         try:
             stat = os.lstat(path)
         except FileNotFoundError:
             return None
-        return cls(stat.st_size, stat.st_mtime_ns)
+        return cls(stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+
+    def changed_at(self, now: float) -> float:
+        """The last change in seconds. A modification time in the future comes from a
+        sender's clock (a copy that kept it): then the local change time decides, so such a
+        file is not held back forever."""
+        mtime = self.mtime_ns / 1e9
+        return self.ctime_ns / 1e9 if mtime > now + 1 else mtime
 
 
 def states(paths: Iterable[Path]) -> dict[Path, FileState | None]:
@@ -39,7 +47,7 @@ def states(paths: Iterable[Path]) -> dict[Path, FileState | None]:
 
 def too_young(state: FileState | None, now: float, settle_seconds: float) -> bool:
     """Modified less than ``settle_seconds`` before ``now`` (or gone while we looked)."""
-    return state is None or now - state.mtime_ns / 1e9 < settle_seconds
+    return state is None or now - state.changed_at(now) < settle_seconds
 
 
 def unsettled(before: dict[Path, FileState | None], now: float,
@@ -50,7 +58,7 @@ def unsettled(before: dict[Path, FileState | None], now: float,
         if state is None:
             found[path] = "disappeared while the load looked at it"
         elif too_young(state, now, settle_seconds):
-            age = max(0.0, now - state.mtime_ns / 1e9)
+            age = max(0.0, now - state.changed_at(now))
             found[path] = (f"modified {age:.0f} s ago (a file is loaded once it is "
                            f"{settle_seconds:g} s old)")
     return found

@@ -2,7 +2,8 @@
 
 The standalone DuckDB file is filled through a read-only ATTACH of the working warehouse, so the
 pipeline's own file is never handed out; Parquet, CSV (for Danish Excel) and XLSX are written
-from that new file.
+from that new file. A release built from synthetic or sample data says so inside each file:
+table comments, Parquet key-value metadata, the XLSX READ_ME sheet.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from pipelines.catalog import Mart
+from pipelines.publish.cells import CSV_FALSE, CSV_TRUE, column_format, neutralise
+from pipelines.publish.facts import RELEASE_INFO_COLUMNS, RELEASE_INFO_COMMENT
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,7 +25,12 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def write_duckdb(target: Path, warehouse: Path, marts: tuple[Mart, ...]) -> dict[str, int]:
+def table_comment(mart: Mart, notice: str | None) -> str:
+    return f"{notice} {mart.description}" if notice else mart.description
+
+
+def write_duckdb(target: Path, warehouse: Path, marts: tuple[Mart, ...],
+                 notice: str | None = None) -> dict[str, int]:
     """Copy each mart into ``target`` unqualified, with table and column comments."""
     rows: dict[str, int] = {}
     with duckdb.connect(str(target)) as con:
@@ -32,7 +40,7 @@ def write_duckdb(target: Path, warehouse: Path, marts: tuple[Mart, ...]) -> dict
                 con.execute(f'create table "{mart.name}" as '
                             f'select * from warehouse.{mart.relation}')
                 con.execute(f'comment on table "{mart.name}" is '
-                            f'{_sql_string(mart.description)}')
+                            f'{_sql_string(table_comment(mart, notice))}')
                 for column in mart.columns:
                     con.execute(f'comment on column "{mart.name}"."{column.name}" is '
                                 f'{_sql_string(column.description)}')
@@ -47,8 +55,9 @@ def write_release_info(target: Path, info: dict[str, str]) -> None:
     with duckdb.connect(str(target)) as con:
         con.execute("create table release_info (key varchar, value varchar)")
         con.executemany("insert into release_info values (?, ?)", list(info.items()))
-        con.execute("comment on table release_info is 'Provenance of this release: run, time, "
-                    "source mode, whether the data is synthetic or sample.'")
+        con.execute(f"comment on table release_info is {_sql_string(RELEASE_INFO_COMMENT)}")
+        for column, text in RELEASE_INFO_COLUMNS.items():
+            con.execute(f"comment on column release_info.{column} is {_sql_string(text)}")
 
 
 def read_tables(duckdb_file: Path, marts: tuple[Mart, ...]) -> dict[str, pd.DataFrame]:
@@ -56,28 +65,47 @@ def read_tables(duckdb_file: Path, marts: tuple[Mart, ...]) -> dict[str, pd.Data
         return {m.name: con.execute(f'select * from "{m.name}"').df() for m in marts}
 
 
-def write_parquet(duckdb_file: Path, folder: Path, marts: tuple[Mart, ...]) -> None:
+def write_parquet(duckdb_file: Path, folder: Path, marts: tuple[Mart, ...],
+                  metadata: dict[str, str]) -> None:
+    """One file per table; ``metadata`` (provenance, notice) in each file's key-value metadata."""
     folder.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(duckdb_file), read_only=True) as con:
         for mart in marts:
             target = folder / f"{mart.name}.parquet"
-            con.execute(f'copy "{mart.name}" to {_sql_string(str(target))} (format parquet)')
+            kv = ", ".join(f'"{k}": {_sql_string(v)}' for k, v in
+                           {**metadata, "table": mart.name,
+                            "description": mart.description}.items())
+            con.execute(f'copy "{mart.name}" to {_sql_string(str(target))} '
+                        f"(format parquet, kv_metadata {{{kv}}})")
 
 
-def write_csv(tables: dict[str, pd.DataFrame], folder: Path) -> None:
+def csv_frame(df: pd.DataFrame, mart: Mart) -> pd.DataFrame:
+    """``df`` as Danish Excel should read it: neutralised text, SAND/FALSK, rounded doubles."""
+    import pandas as pd
+
+    out = df.copy()
+    types = {c.name: c.data_type for c in mart.columns}
+    for name in out.columns:
+        fmt = column_format(name, types.get(name, ""))
+        column = out[name]
+        if fmt.kind in ("text", "timestamp_text"):
+            out[name] = column.map(lambda v: v if pd.isna(v) else neutralise(str(v)),
+                                   na_action="ignore").astype(object)
+        elif fmt.kind == "boolean":
+            out[name] = column.map(lambda v: "" if pd.isna(v) else (CSV_TRUE if v else CSV_FALSE),
+                                   na_action=None).astype(object)
+        elif fmt.kind == "integer" and column.dtype.kind == "f":
+            out[name] = column.astype("Int64")  # NULLs made it float: 2025, not 2025,0
+        elif fmt.csv_decimals is not None and column.dtype.kind == "f":
+            out[name] = column.round(fmt.csv_decimals)
+    return out
+
+
+def write_csv(tables: dict[str, pd.DataFrame], marts: tuple[Mart, ...], folder: Path) -> None:
     """CSV that Danish Excel opens right: UTF-8 with BOM, ';' separator, decimal comma."""
     folder.mkdir(parents=True, exist_ok=True)
+    by_name = {m.name: m for m in marts}
     for name, df in tables.items():
-        df.to_csv(folder / f"{name}.csv", sep=";", decimal=",", index=False,
-                  encoding="utf-8-sig", lineterminator="\r\n")
-
-
-def write_xlsx(tables: dict[str, pd.DataFrame], target: Path, notice: str | None) -> None:
-    import pandas as pd  # imported when publishing, not when the code location loads
-
-    with pd.ExcelWriter(target, engine="openpyxl") as writer:
-        if notice:
-            pd.DataFrame({"notice": [notice]}).to_excel(writer, sheet_name="READ_ME",
-                                                        index=False)
-        for name, df in tables.items():
-            df.to_excel(writer, sheet_name=name[:31], index=False)
+        csv_frame(df, by_name[name]).to_csv(
+            folder / f"{name}.csv", sep=";", decimal=",", index=False, encoding="utf-8-sig",
+            lineterminator="\r\n")

@@ -1,15 +1,28 @@
-"""PNG figures for the release. Each caption names its source and marks synthetic data."""
+"""PNG figures for the release, each answering one question of the evaluation.
+
+Synthetic or sample data gets one clear banner at the top and a caption that says what the data
+really is (never "Source: Statistics Denmark" for the synthetic snapshot). FORSK01's series
+break (2016/2017, Frascati Manual 2015) is marked and lines are not drawn across it.
+"""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pandas as pd
 
+FIRST_YEAR = 2007  # FORSK01's first year: the figures start there and label it
+SIZE_GROUPS = [("under_10", "< 10 FTE", "#9dc3e6"), ("10_49", "10-49 FTE", "#2e75b6"),
+               ("50_249", "50-249 FTE", "#c55a11"), ("250_plus", "250+ FTE", "#1f3864")]
+FIGURE_1 = "figure1_rd_by_size_group_fixed_prices.png"
+SMV_FIGURE = "smv_vs_large_rd_fixed_prices.png"
+CLUSTER_FIGURE = "cluster_outcomes_overview.png"
 
-def _pyplot():
+
+def pyplot():
     import matplotlib
 
     matplotlib.use("Agg")  # no display on servers
@@ -18,73 +31,125 @@ def _pyplot():
     return plt
 
 
+def banner(fig, notice: str | None) -> float:
+    """The synthetic/sample banner across the top; returns the figure height it leaves free."""
+    if not notice:
+        return 1.0
+    text = "\n".join(textwrap.wrap(notice, 150))
+    fig.text(0.5, 0.99, text, ha="center", va="top", fontsize=8.5, color="#b00000",
+             fontweight="bold", bbox={"facecolor": "#fff0f0", "edgecolor": "#b00000",
+                                      "boxstyle": "round,pad=0.4"})
+    return 0.98 - 0.028 * (text.count("\n") + 1)
+
+
+def caption(fig, text: str) -> None:
+    fig.text(0.01, 0.01, text, fontsize=8, color="#333333", va="bottom")
+
+
+def dst_caption(synthetic: bool, base_year: int, tables: str) -> str:
+    if synthetic:
+        return (f"Data: the bundled synthetic demo snapshot, shaped like DST {tables}; "
+                f"fixed prices of {base_year} with its GDP deflator (table price_index).")
+    return (f"Source: Statistics Denmark, {tables}; fixed prices of {base_year} "
+            "with the NAN1 GDP deflator (table price_index).")
+
+
+def mark_series_break(ax, breaks, label: bool = True) -> None:
+    for year in breaks:
+        ax.axvline(year - 0.5, color="#7f7f7f", linestyle=":", linewidth=1.2)
+        if label:
+            ax.annotate(f"series break {year - 1}/{year}\n(Frascati Manual 2015)",
+                        (year - 0.45, 0.97), xycoords=("data", "axes fraction"), ha="left",
+                        va="top", fontsize=8, color="#555555")
+
+
+def plot_broken(ax, years, values, breaks, **style) -> None:
+    """One line per stretch between series breaks: never drawn across a break."""
+    import numpy as np
+
+    years, values = np.asarray(years), np.asarray(values, dtype=float)
+    edges = [years.min(), *sorted(breaks), years.max() + 1]
+    for i, (lo, hi) in enumerate(zip(edges, edges[1:], strict=False)):
+        part = (years >= lo) & (years < hi)
+        ax.plot(years[part], values[part], **(style if i == 0 else
+                                              {**style, "label": "_nolegend_"}))
+
+
+def year_axis(ax, years) -> None:
+    ax.set_xticks(list(range(int(min(years)), int(max(years)) + 1)))
+    ax.tick_params(axis="x", labelsize=8, rotation=90)
+    ax.set_xlim(min(years) - 0.5, max(years) + 0.5)
+
+
+def rd_by_size_group(rd: pd.DataFrame, target: Path, notice: str | None) -> None:
+    """Figure 1: own R&D by all four size groups, bn. kr. in fixed prices, 2007 onwards."""
+    plt = pyplot()
+    data = rd[rd["year"] >= FIRST_YEAR].sort_values("year")
+    base_year = int(data["price_base_year"].iloc[0])
+    breaks = sorted(data.loc[data["series_break"], "year"].unique())
+    fig, ax = plt.subplots(figsize=(10, 6), dpi=120)
+    for group, label, color in SIZE_GROUPS:
+        rows = data[data["size_group"] == group]
+        plot_broken(ax, rows["year"], rows["rd_fixed_mio_dkk"] / 1000, breaks, marker="o",
+                    markersize=3.5, color=color, label=label)
+    mark_series_break(ax, breaks)
+    year_axis(ax, data["year"])
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(f"Own R&D, bn. kr., fixed {base_year} prices")
+    ax.grid(axis="y", color="#e5e5e5")
+    ax.legend(title="Firm size (full-time equivalents)", loc="upper left", fontsize=9)
+    ax.set_title("Figure 1. Business expenditure on own R&D by firm size, fixed prices")
+    top = banner(fig, notice)
+    caption(fig, dst_caption(bool(notice), base_year, "FORSK01 (own R&D) and NAN1 (GDP)"))
+    fig.tight_layout(rect=(0, 0.04, 1, top))
+    fig.savefig(target)
+    plt.close(fig)
+
 
 def smv_vs_large_rd(summary: pd.DataFrame, target: Path, notice: str | None) -> None:
-    """'SMV vs. large-firm R&D in fixed prices' with the SMV share on a second axis."""
-    plt = _pyplot()
-    from matplotlib.ticker import MaxNLocator
-
-    data = summary.sort_values("year")
+    """SMV vs. large-firm R&D in fixed prices (top) and the SMV share on its own panel."""
+    plt = pyplot()
+    data = summary[summary["year"] >= FIRST_YEAR].sort_values("year")
     base_year = int(data["price_base_year"].iloc[0])
-    fig, ax = plt.subplots(figsize=(10, 5.5), dpi=120)
-    ax.plot(data["year"], data["large_rd_fixed_mio_dkk"] / 1000, marker="o",
-            label="Large enterprises (250+ FTE)", color="#1f4e79")
-    ax.plot(data["year"], data["smv_rd_fixed_mio_dkk"] / 1000, marker="o",
-            label="SMV (under 250 FTE)", color="#c55a11")
-    ax.set_ylabel(f"Own R&D, bn. kr., {base_year} prices")
+    breaks = sorted(data.loc[data["series_break"], "year"].unique())
+    fig, (ax, share) = plt.subplots(2, 1, figsize=(10, 7.5), dpi=120, sharex=True,
+                                    gridspec_kw={"height_ratios": [3, 2]})
+    plot_broken(ax, data["year"], data["large_rd_fixed_mio_dkk"] / 1000, breaks, marker="o",
+                color="#1f3864", label="Large enterprises (250+ FTE)")
+    plot_broken(ax, data["year"], data["smv_rd_fixed_mio_dkk"] / 1000, breaks, marker="o",
+                color="#c55a11", label="SMV (under 250 FTE)")
     ax.set_ylim(bottom=0)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    share_ax = ax.twinx()
-    share_ax.plot(data["year"], data["smv_share_pct"], linestyle="--", color="#7f7f7f",
-                  label="SMV share (%)")
-    share_ax.set_ylabel("SMV share of business R&D, %")
-    share_ax.set_ylim(0, 100)
-    breaks = data.loc[data["series_break"], "year"]
-    for year in breaks:
-        ax.axvline(year - 0.5, color="#999999", linestyle=":", linewidth=1)
-        ax.annotate("series break\n(Frascati 2015)", (year - 0.5, ax.get_ylim()[1] * 0.95),
-                    ha="center", va="top", fontsize=8, color="#666666")
-    lines = ax.get_legend_handles_labels()
-    shares = share_ax.get_legend_handles_labels()
-    ax.legend(lines[0] + shares[0], lines[1] + shares[1], loc="upper left", fontsize=9)
-    ax.set_title("Business expenditure on own R&D: SMV vs. large enterprises, fixed prices")
-    caption = (f"Source: Statistics Denmark FORSK01 (own R&D) deflated with the NAN1 GDP "
-               f"deflator, base year {base_year}.")
-    if notice:
-        caption = f"{notice}\n{caption}"
-    fig.text(0.01, 0.01, caption, fontsize=8, color="#b00000" if notice else "#333333",
-             va="bottom")
-    fig.tight_layout(rect=(0, 0.08 if notice else 0.05, 1, 1))
+    ax.set_ylabel(f"Own R&D, bn. kr., {base_year} prices")
+    ax.legend(loc="upper left", fontsize=9, bbox_to_anchor=(0, 0.85))
+    ax.grid(axis="y", color="#e5e5e5")
+    ax.set_title("Business expenditure on own R&D: SMV vs. large enterprises")
+    mark_series_break(ax, breaks)
+    plot_broken(share, data["year"], data["smv_share_pct"], breaks, marker="o",
+                color="#c55a11", label="SMV share")
+    share.set_ylim(0, max(60.0, float(data["smv_share_pct"].max()) * 1.15))
+    share.set_ylabel("SMV share of business\nown R&D, % (current prices)")
+    share.grid(axis="y", color="#e5e5e5")
+    mark_series_break(share, breaks, label=False)
+    year_axis(share, data["year"])
+    top = banner(fig, notice)
+    caption(fig, dst_caption(bool(notice), base_year, "FORSK01 (own R&D) and NAN1 (GDP)"))
+    fig.tight_layout(rect=(0, 0.04, 1, top))
     fig.savefig(target)
     plt.close(fig)
 
 
-def cluster_overview(outcomes: pd.DataFrame, target: Path, notice: str | None) -> None:
-    """Per cluster, 2025-2028 so far: SMEs funded, funding to SMEs and the SME funding rate."""
-    plt = _pyplot()
-    per_cluster = outcomes.groupby(["cluster_id", "cluster_name"], as_index=False).agg(
-        smv_funded=("smv_funded", "sum"), funding=("smv_funding_dkk", "sum"),
-        own=("smv_own_contribution_dkk", "sum"))
-    per_cluster["rate"] = 100 * per_cluster["funding"] / (
-        per_cluster["funding"] + per_cluster["own"]).where(lambda s: s > 0)
-    per_cluster = per_cluster.sort_values("cluster_id")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5.5), dpi=120, sharey=True)
-    labels = per_cluster["cluster_id"]
-    left.barh(labels, per_cluster["funding"] / 1e6, color="#c55a11")
-    left.set_xlabel("Cluster funding to SMEs, mio. kr.")
-    left.invert_yaxis()
-    right.barh(labels, per_cluster["rate"], color="#1f4e79")
-    right.axvline(70, color="#b00000", linestyle="--", linewidth=1)
-    right.annotate("70 % max.", (70, -0.6), color="#b00000", fontsize=8, ha="left")
-    right.set_xlim(0, 100)
-    right.set_xlabel("SME funding rate, % (funding / (funding + own contribution))")
-    fig.suptitle("Cluster outcomes 2025-2028 so far: funding to SMEs and funding rate")
-    caption = ("Source: cluster organisations' reports (cluster_outcomes); SME participations "
-               "counted in the year their project starts.")
-    if notice:
-        caption = f"{notice}\n{caption}"
-    fig.text(0.01, 0.01, caption, fontsize=8, color="#b00000" if notice else "#333333",
-             va="bottom")
-    fig.tight_layout(rect=(0, 0.08 if notice else 0.05, 1, 0.95))
-    fig.savefig(target)
-    plt.close(fig)
+def write_figures(tables: dict[str, pd.DataFrame], folder: Path, *, dst_notice: str | None,
+                  programme_notice: str | None) -> list[Path]:
+    """Every figure whose tables are published; returns the files written."""
+    from pipelines.publish.cluster_figure import cluster_overview
+
+    folder.mkdir(parents=True, exist_ok=True)
+    jobs = [("smv_rd_share", FIGURE_1, rd_by_size_group, dst_notice),
+            ("smv_rd_share_summary", SMV_FIGURE, smv_vs_large_rd, dst_notice),
+            ("cluster_programme_totals", CLUSTER_FIGURE, cluster_overview, programme_notice)]
+    written = []
+    for table, name, draw, notice in jobs:
+        if table in tables and len(tables[table]):
+            draw(tables[table], folder / name, notice)
+            written.append(folder / name)
+    return written

@@ -27,15 +27,20 @@ import duckdb
 
 from pipelines.catalog import Mart
 from pipelines.checksums import sha256_file
-from pipelines.publish import exports, figures
+from pipelines.publish import exports, figures, xlsx
 from pipelines.publish.dictionary import data_dictionary
+from pipelines.publish.facts import ReleaseFacts, price_base_year
+from pipelines.publish.quality_page import write_quality
+from pipelines.publish.readme import release_readme
+from pipelines.report import build_report
 from pipelines.settings import REPO_ROOT
 
 CURRENT = "current"
 RELEASES = "releases"
 # What data/published/ shows at its top level, each a link into the current release.
 ENTRIES = ("klynge.duckdb", "klynge.xlsx", "parquet", "csv", "figures", "data_dictionary.md",
-           "gx_data_docs", "quality", "manifest.json", "README.md")
+           "gx_data_docs", "quality", "report", "evaluation", "manifest.json",
+           "README.md")
 SYNTHETIC_NOTICE = ("SYNTHETIC DEMO DATA: built from the bundled synthetic DST snapshot, not "
                     "from Statistics Denmark. Illustrative only; do not cite.")
 SAMPLE_NOTICE = ("SAMPLE PROGRAMME DATA: cluster figures come from the generated sample, not "
@@ -154,23 +159,6 @@ def _fsync_tree(folder: Path) -> None:
             os.close(fd)
 
 
-def _release_readme(name: str, notices: list[str], provenance: Provenance) -> str:
-    lines = [f"# klynge-pipeline release {name}", ""]
-    lines += [f"> **{n}**\n" for n in notices]
-    lines += [
-        "Evaluation datasets of the Danish cluster programme 2025-2028 (Klyngeprogrammet).",
-        "",
-        "- `klynge.duckdb`: every table, unqualified (`select * from smv_rd_share_summary`);",
-        "  open it read-only: `duckdb -readonly klynge.duckdb`.",
-        "- `parquet/`, `csv/` (Danish Excel: UTF-8 with BOM, `;`, decimal comma), `klynge.xlsx`.",
-        "- `figures/`, `data_dictionary.md`, `gx_data_docs/index.html` (quality checks),",
-        "  `manifest.json` (provenance and checksums of every file).",
-        "",
-        f"Run {provenance.run_id}; DST source mode: {provenance.source_mode}.",
-    ]
-    return "\n".join(lines) + "\n"
-
-
 def _files(release: Path, rows: dict[str, int]) -> list[dict[str, Any]]:
     files = []
     for path in sorted(p for p in release.rglob("*") if p.is_file()):
@@ -182,6 +170,27 @@ def _files(release: Path, rows: dict[str, int]) -> list[dict[str, Any]]:
             entry["rows"] = rows[table]
         files.append(entry)
     return files
+
+
+def _manifest(facts: ReleaseFacts, provenance: Provenance, commit: dict[str, Any],
+              marts: tuple[Mart, ...], rows: dict[str, int]) -> dict[str, Any]:
+    """Everything but ``files``, which is listed once every file of the release is written."""
+    return {
+        "release": facts.release,
+        "run_id": provenance.run_id,
+        "created_at": facts.created_at,
+        **commit,
+        "synthetic": provenance.synthetic,
+        "sample": provenance.sample,
+        "notice": facts.notice,
+        "price_base_year": facts.price_base_year,
+        "dst": {"source_mode": provenance.source_mode,
+                "fallback_reason": facts.fallback_reason, "tables": provenance.dst_tables},
+        "programme": {"inputs": provenance.programme_inputs},
+        "checks": provenance.checks,
+        "tables": {m.name: {"rows": rows[m.name], "columns": [c.name for c in m.columns]}
+                   for m in marts},
+    }
 
 
 def _ensure_entry_links(published: Path) -> None:
@@ -230,6 +239,15 @@ def clear_partial_releases(published: Path) -> list[str]:
     return [p.name for p in partial]
 
 
+def _build_report(release: Path, manifest: dict[str, Any]) -> None:
+    """The evaluation report (``report/``); a release is never published without it."""
+    try:
+        build_report(release, manifest)
+    except Exception as exc:
+        raise PublishError(f"the evaluation report could not be built in {release / 'report'}: "
+                           f"{type(exc).__name__}: {exc}") from exc
+
+
 def publish_release(*, published: Path, warehouse: Path, marts: tuple[Mart, ...],
                     provenance: Provenance, quality_dir: Path, keep: int = 10,
                     now: datetime | None = None) -> PublishOutcome:
@@ -248,51 +266,40 @@ def publish_release(*, published: Path, warehouse: Path, marts: tuple[Mart, ...]
     building = releases / f".{name}.partial"
     building.mkdir()
     db_file = building / "klynge.duckdb"
-    rows = exports.write_duckdb(db_file, warehouse, marts)
-    exports.write_release_info(db_file, {
-        "run_id": provenance.run_id, "created_at": now.isoformat(timespec="seconds"),
-        "dst_source_mode": provenance.source_mode, "synthetic": str(provenance.synthetic),
-        "sample": str(provenance.sample), "notice": notice or ""})
-    exports.write_parquet(db_file, building / "parquet", marts)
+    rows = exports.write_duckdb(db_file, warehouse, marts, notice)
     tables = exports.read_tables(db_file, marts)
-    exports.write_csv(tables, building / "csv")
-    exports.write_xlsx(tables, building / "klynge.xlsx", notice)
-    (building / "figures").mkdir()
-    if "smv_rd_share_summary" in tables:
-        figures.smv_vs_large_rd(tables["smv_rd_share_summary"],
-                                building / "figures" / "smv_vs_large_rd_fixed_prices.png",
-                                SYNTHETIC_NOTICE if provenance.synthetic else None)
-    if "cluster_outcomes" in tables:
-        figures.cluster_overview(tables["cluster_outcomes"],
-                                 building / "figures" / "cluster_outcomes_overview.png",
-                                 SAMPLE_NOTICE if provenance.sample else None)
+    commit = _git_commit()
+    facts = ReleaseFacts(
+        release=name, run_id=provenance.run_id, created_at=now.isoformat(timespec="seconds"),
+        git_commit=commit["git_commit"], price_base_year=price_base_year(tables),
+        dst_source_mode=provenance.source_mode, dst_tables=provenance.dst_tables,
+        programme_inputs=provenance.programme_inputs, synthetic=provenance.synthetic,
+        sample=provenance.sample, notices=notices)
+    exports.write_release_info(db_file, facts.release_info())
+    exports.write_parquet(db_file, building / "parquet", marts, facts.release_info())
+    exports.write_csv(tables, marts, building / "csv")
+    xlsx.write_xlsx(tables, marts, building / "klynge.xlsx", facts)
+    figures.write_figures(tables, building / "figures",
+                          dst_notice=SYNTHETIC_NOTICE if provenance.synthetic else None,
+                          programme_notice=SAMPLE_NOTICE if provenance.sample else None)
+    # DST submission package and event-study figures (listed in the manifest like every file)
+    from pipelines.evaluation.release_files import write_evaluation_files
+
+    write_evaluation_files(tables, building / "evaluation")
     (building / "data_dictionary.md").write_text(data_dictionary(marts, rows, notice),
                                                  encoding="utf-8")
     docs = quality_dir / "gx" / "uncommitted" / "data_docs" / "local_site"
     if docs.exists():
         shutil.copytree(docs, building / "gx_data_docs")
-    (building / "quality").mkdir()
-    for mart in marts:
-        result = quality_dir / f"{mart.name}.json"
-        if result.exists():
-            shutil.copy2(result, building / "quality" / result.name)
-    (building / "README.md").write_text(_release_readme(name, notices, provenance),
-                                        encoding="utf-8")
-    manifest = {
-        "release": name,
-        "run_id": provenance.run_id,
-        "created_at": now.isoformat(timespec="seconds"),
-        **_git_commit(),
-        "synthetic": provenance.synthetic,
-        "sample": provenance.sample,
-        "notice": notice,
-        "dst": {"source_mode": provenance.source_mode, "tables": provenance.dst_tables},
-        "programme": {"inputs": provenance.programme_inputs},
-        "checks": provenance.checks,
-        "tables": {m.name: {"rows": rows[m.name], "columns": [c.name for c in m.columns]}
-                   for m in marts},
-        "files": _files(building, rows),
-    }
+    findings = tables.get("quality_findings")
+    write_quality(quality_dir, building / "quality", marts, release=name,
+                  run_id=provenance.run_id, notice=notice, has_gx_docs=docs.exists(),
+                  findings_by_rule=None if findings is None else
+                  {str(k): int(v) for k, v in findings["rule"].value_counts().sort_index().items()})
+    (building / "README.md").write_text(release_readme(facts, marts, rows), encoding="utf-8")
+    manifest = _manifest(facts, provenance, commit, marts, rows)
+    _build_report(building, manifest)
+    manifest["files"] = _files(building, rows)  # the report's files too
     (building / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n",
                                             encoding="utf-8")
     _fsync_tree(building)

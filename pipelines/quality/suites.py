@@ -46,7 +46,9 @@ def _year_gaps(df: pd.DataFrame, by: tuple[str, ...]) -> pd.Series:
 
 
 def _percent_columns(mart: Mart) -> list[str]:
+    """Shares and funding rates: always within 0-100 (changes and grant drawn may exceed it)."""
     return [c.name for c in mart.columns if c.name.endswith("_share_pct")
+            or (c.name.startswith("smv_funding_rate") and c.name.endswith("_pct"))
             or c.name in ("share_of_total_pct", "share_of_size_group_pct", "smv_share_pct")]
 
 
@@ -106,12 +108,109 @@ def _cluster_programme_summary(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list
     ]
 
 
+def _price_index(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
+    df = df.copy()
+    base = df.loc[df["is_base_year"].astype(bool), "deflator"]
+    df["_check_base_year_rows"] = len(base)
+    df["_check_base_deflator_gap"] = (df["base_year_deflator"] - base.iloc[0]).abs() if len(
+        base) == 1 else float("inf")
+    df["_check_deflator_minus_gdp_ratio"] = (
+        df["deflator"] - df["gdp_current_mio_dkk"] / df["gdp_chained_mio_dkk"]).abs()
+    return df, [
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="_check_base_year_rows", min_value=1, max_value=1,
+            meta={"rule": "exactly one row is the base year"}),
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="_check_base_deflator_gap", min_value=0, max_value=1e-12,
+            meta={"rule": "base_year_deflator is the base year's deflator"}),
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="_check_deflator_minus_gdp_ratio", min_value=0, max_value=1e-12,
+            meta={"rule": "deflator = GDP current / chained prices"}),
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="deflator", min_value=0, strict_min=True,
+            meta={"rule": "deflator positive"}),
+    ]
+
+
+def _cluster_programme_totals(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
+    df = df.copy()
+    df["_check_grants_minus_allocation"] = (
+        df["grant_2025_2028_dkk"].astype(float).sum() - PROGRAMME_ALLOCATION_DKK)
+    rules = [c for c in df.columns if c.startswith("findings_") and c != "findings_total"]
+    df["_check_findings_total_minus_rules"] = df["findings_total"] - df[rules].sum(axis=1)
+    df["_check_breaches_minus_findings"] = (df["smv_funding_rate_breaches"]
+                                            - df["findings_smv_funding_rate_above_max"])
+    df["_check_distinct_smv_above_participations"] = (
+        df["smv_funded"] - df["smv_participations"]).clip(lower=0)
+    E = gx.expectations  # noqa: N806 (GX's namespace)
+    zero = {"min_value": 0, "max_value": 0}
+    return df, [
+        E.ExpectColumnValuesToBeBetween(
+            column="_check_grants_minus_allocation", min_value=-0.5, max_value=0.5,
+            meta={"rule": "cluster grants add up to the 662 mio. kr. allocation"}),
+        E.ExpectColumnValuesToBeBetween(
+            column="_check_findings_total_minus_rules", **zero,
+            meta={"rule": "findings by rule add up to findings_total"}),
+        E.ExpectColumnValuesToBeBetween(
+            column="_check_breaches_minus_findings", **zero,
+            meta={"rule": "funding-rate breaches = smv_funding_rate_above_max findings"}),
+        E.ExpectColumnValuesToBeBetween(
+            column="_check_distinct_smv_above_participations", **zero,
+            meta={"rule": "distinct SMEs funded never exceed SME participations"}),
+    ]
+
+
+def _participant_register(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
+    df = df.copy()
+    df["_check_treatment_year_outside_period"] = (
+        (df["treatment_year"] < df["programme_first_year"])
+        | (df["treatment_year"] > df["programme_last_year"])).astype(int)
+    return df, [
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="_check_treatment_year_outside_period", min_value=0, max_value=0,
+            meta={"rule": "treatment year within the programme period"}),
+        gx.expectations.ExpectColumnValuesToMatchRegex(
+            column="cvr", regex=r"^[1-9][0-9]{7}$", meta={"rule": "CVR is 8 digits"}),
+        gx.expectations.ExpectColumnValuesToBeInSet(
+            column="size_group_at_entry", value_set=["smv", "large_enterprise"],
+            meta={"rule": "firms only (no institutions)"}),
+    ]
+
+
+def _effect_estimates(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
+    from pipelines.evaluation.disclosure import DEFAULT_MIN_FIRMS
+
+    df = df.copy()
+    shown = ~df["suppressed"].astype(bool)
+    numbers = df[["estimate", "firms_treated", "firms_compared"]].notna().any(axis=1)
+    outside = (df["estimate"] < df["ci_lower"]) | (df["estimate"] > df["ci_upper"])
+    few = (df["firms_treated"] < DEFAULT_MIN_FIRMS) | (df["firms_compared"] < DEFAULT_MIN_FIRMS)
+    df["_check_withheld_cell_with_numbers"] = (~shown & numbers).astype(int)
+    df["_check_estimate_outside_its_ci"] = (shown & outside.fillna(False)).astype(int)
+    df["_check_published_cell_below_min_firms"] = (shown & few.fillna(False)).astype(int)
+    return df, [
+        *[gx.expectations.ExpectColumnValuesToBeBetween(
+            column=c, min_value=0, max_value=0, meta={"rule": rule}) for c, rule in (
+            ("_check_withheld_cell_with_numbers", "withheld cells carry no numbers"),
+            ("_check_estimate_outside_its_ci", "estimate inside its confidence interval"),
+            ("_check_published_cell_below_min_firms",
+             f"disclosure control: published cells have at least {DEFAULT_MIN_FIRMS} firms"))],
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="pretrend_p_value", min_value=0, max_value=1,
+            meta={"rule": "p-value within 0-1"}),
+    ]
+
+
 EXTRA_RULES: dict[str, Callable[[pd.DataFrame, object], tuple[pd.DataFrame, list]]] = {
     "smv_rd_share": _smv_rd_share,
     "smv_rd_share_summary": _smv_rd_share_summary,
     "smv_business_share": _smv_business_share,
+    "price_index": _price_index,
     "cluster_outcomes": _cluster_outcomes,
+    "cluster_programme_totals": _cluster_programme_totals,
     "cluster_programme_summary": _cluster_programme_summary,
+    "participant_register": _participant_register,
+    "effect_estimates": _effect_estimates,
 }
 
 

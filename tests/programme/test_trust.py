@@ -246,6 +246,16 @@ def test_settle_rule_on_its_own(tmp_path):
     assert "changed while it was being read" in settle.changed(states)[path]
 
 
+def test_a_modification_time_from_a_clock_ahead_does_not_hold_a_file_forever(tmp_path):
+    path = tmp_path / "participants.csv"
+    path.write_bytes(b"a;b\r\n")
+    tomorrow = time.time() + 86_400
+    os.utime(path, (tomorrow, tomorrow))  # kept from a sender whose clock runs ahead
+    state = settle.FileState.of(path)
+    assert settle.too_young(state, time.time(), 30)  # it did arrive just now
+    assert not settle.too_young(state, time.time() + 31, 30)  # judged by the local clock
+
+
 @pytest.mark.fault
 def test_a_file_still_being_copied_is_skipped_never_quarantined(data_dir, inbound, quarantine,
                                                                  loaded, reliability):

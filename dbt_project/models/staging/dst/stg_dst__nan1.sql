@@ -2,19 +2,31 @@ with source as (
     select * from {{ source('raw', 'dst_nan1') }}
 ),
 
+labels as (
+    select * from {{ source('raw', 'dst_nan1_labels') }}
+),
+
+latest_load as (
+    select source_mode, dst_updated, synthetic as is_synthetic
+    from {{ source('raw', 'dst_nan1_provenance') }}
+),
+
 renamed as (
     select
-        transakt as transaction_code,
-        transakt_label as transaction_label_da,
-        prisenhed as price_unit_code,
-        prisenhed_label as price_unit_label_da,
-        cast(tid as integer) as year,
-        value as value_mio_dkk,
-        is_suppressed,
-        _source_mode as source_mode,
-        _dst_updated as dst_updated,
-        _is_synthetic as is_synthetic
+        source.transakt::varchar as transaction_code,
+        transakt_label.label as transaction_label_da,
+        source.prisenhed::varchar as price_unit_code,
+        prisenhed_label.label as price_unit_label_da,
+        cast(source.tid::varchar as integer) as year,
+        source.value as value_mio_dkk,
+        source.is_suppressed,
+        latest_load.source_mode,
+        latest_load.dst_updated,
+        latest_load.is_synthetic
     from source
+    {{ dst_label_join('TRANSAKT', 'transakt') }}
+    {{ dst_label_join('PRISENHED', 'prisenhed') }}
+    left join latest_load on true
 )
 
 select * from renamed

@@ -1,0 +1,65 @@
+"""What a BULK body looks like: its header, its value column, and how DuckDB reads it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from pipelines.dst.errors import DstDataError
+
+VALUE_COLUMN = "INDHOLD"
+# DST marks suppressed (confidential) or missing cells with these: NULL, never 0.
+SUPPRESSED_MARKERS = ("..", "...", "-", "", ":")
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def read_header(body: Path, table: str) -> list[str]:
+    """The header line's column names (a UTF-8 BOM and CRLF are allowed)."""
+    with open(body, "rb") as fh:
+        first = fh.readline()
+    try:
+        line = first.decode("utf-8-sig").rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        raise DstDataError(table, f"line 1: body is not UTF-8: {exc}") from exc
+    if not line:
+        raise DstDataError(table, "body is empty (no header line)")
+    return [c.strip().strip('"') for c in line.split(";")]
+
+
+def check_header(header: list[str], variables: Sequence[str], table: str) -> list[str]:
+    """Map header columns to the requested variable ids (and INDHOLD), in header order.
+
+    Case does not matter: DST has sent both ``Tid`` and ``TID``.
+    """
+    by_lower = {v.lower(): v for v in [*variables, VALUE_COLUMN]}
+    got = sorted(h.lower() for h in header)
+    if got != sorted(by_lower):
+        raise DstDataError(
+            table,
+            f"line 1: body columns {header} do not match the requested variables plus "
+            f"{VALUE_COLUMN}: {sorted(by_lower.values(), key=str.lower)}",
+        )
+    return [by_lower[h.lower()] for h in header]
+
+
+def read_body_sql() -> str:
+    """``read_csv`` of the body as text columns named as the header says (no sniffing).
+
+    Parameters: the path and a ``{column: 'VARCHAR'}`` struct.
+    """
+    return """read_csv(?, delim=';', header=false, skip=1, columns=?, quote='"', escape='"',
+                       auto_detect=false, strict_mode=true, null_padding=false)"""
+
+
+class ValueSql:
+    """SQL expressions over the body's ``INDHOLD`` text (alias ``s``)."""
+
+    def __init__(self, lang: str):
+        text = f"trim(s.{quote(VALUE_COLUMN)})"
+        markers = ", ".join(f"'{m}'" for m in SUPPRESSED_MARKERS)
+        self.is_suppressed = f"(s.{quote(VALUE_COLUMN)} is null or {text} in ({markers}))"
+        # Danish number format: decimal comma, no thousands separator in API bodies.
+        self.numeric_text = f"replace({text}, ',', '.')" if lang == "da" else text

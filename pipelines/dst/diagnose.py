@@ -1,0 +1,98 @@
+"""Why a BULK body was rejected: the rule it breaks and the lines that break it.
+
+Runs only after the one-pass load has rolled back: the body is staged as text with its line
+numbers and checked rule by rule, so the error names the table, the rule and example lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import duckdb
+
+from pipelines.dst.body import VALUE_COLUMN, ValueSql, quote, read_body_sql
+from pipelines.dst.errors import DstDataError
+
+_MAX_EXAMPLES = 5
+
+
+def diagnose(
+    con: duckdb.DuckDBPyConnection,
+    table_id: str,
+    raw_table: str,
+    body: Path,
+    header: list[str],
+    variables: list[str],
+    selection: Mapping[str, Sequence[str]],
+    values: ValueSql,
+) -> None:
+    """Stage the body as text and check it rule by rule; raise naming the rule and lines."""
+    staged = f"_stage_{raw_table}"
+    try:
+        _stage(con, staged, body, table_id, header)
+        _check(con, staged, table_id, variables, selection, values)
+    finally:
+        con.execute(f"drop table if exists {quote(staged)}")
+
+
+def _stage(con: duckdb.DuckDBPyConnection, staged: str, body: Path, table_id: str,
+           header: list[str]) -> None:
+    try:
+        con.execute(
+            f"""create or replace temp table {quote(staged)} as
+                select row_number() over () + 1 as _line, * from {read_body_sql()}""",
+            [str(body), {col: "VARCHAR" for col in header}],
+        )
+    except duckdb.Error as exc:
+        raise DstDataError(table_id, f"body does not parse as ';'-separated CSV: {exc}") from exc
+
+
+def _examples(rows: list[tuple]) -> str:
+    return "; ".join(f"line {line}: {value!r}" for line, value in rows)
+
+
+def _check(
+    con: duckdb.DuckDBPyConnection,
+    staged: str,
+    table_id: str,
+    variables: list[str],
+    selection: Mapping[str, Sequence[str]],
+    values: ValueSql,
+) -> None:
+    """Reject bodies with non-numeric values, unrequested codes, repeated cells or no rows."""
+    table = quote(staged)
+    bad = con.execute(
+        f"""select _line, {quote(VALUE_COLUMN)} from {table} s
+            where not {values.is_suppressed}
+              and try_cast({values.numeric_text} as double) is null
+            order by _line limit {_MAX_EXAMPLES}"""
+    ).fetchall()
+    if bad:
+        raise DstDataError(
+            table_id, f"column {VALUE_COLUMN} holds values that are not numbers: {_examples(bad)}"
+        )
+    for var in variables:
+        stray = con.execute(
+            f"""select _line, {quote(var)} from {table}
+                where {quote(var)} is null or not list_contains(?, {quote(var)})
+                order by _line limit {_MAX_EXAMPLES}""",
+            [list(selection[var])],
+        ).fetchall()
+        if stray:
+            raise DstDataError(
+                table_id, f"column {var} holds codes that were not requested: {_examples(stray)}"
+            )
+    key_cols = ", ".join(quote(v) for v in variables)
+    dupes = con.execute(
+        f"""select list(_line order by _line), {key_cols} from {table}
+            group by all having count(*) > 1 order by min(_line) limit {_MAX_EXAMPLES}"""
+    ).fetchall()
+    if dupes:
+        cells = "; ".join(
+            "lines " + ", ".join(map(str, lines)) + ": "
+            + ", ".join(f"{var}={code}" for var, code in zip(variables, codes, strict=True))
+            for lines, *codes in dupes)
+        raise DstDataError(table_id, f"body repeats cells for the same variable values: {cells}")
+    if con.execute(f"select count(*) from {table}").fetchone()[0] == 0:
+        raise DstDataError(table_id, "body has a header but no rows")

@@ -1,0 +1,143 @@
+"""Staggered difference-in-differences: Callaway-Sant'Anna group-time effects, firm-clustered.
+
+ATT(g, t) for entry cohort g and year t compares the change of the outcome from the universal
+base year g-1 to t between cohort g and the never-treated (matched, weighted) firms. Without
+covariates Callaway and Sant'Anna's outcome-regression estimator is exactly this weighted
+difference of mean changes, and its influence function is one value per firm and cell, so the
+covariance of all cells (firms appear in several) is clustered by firm by construction. It is
+computed here in closed form with numpy because the same numbers from the ``differences``
+library cost seconds per fit and the evaluation fits 80 (5 outcomes x 16 groups); the tests hold
+both to the same estimates. Event-time effects weight cohorts by size among those observed at
+that event time; 'overall' averages event times 0..+3 (CS's dynamic overall), with aggregation
+weights treated as fixed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+EVENT_WINDOW = (-3, 3)
+METHOD = ("Callaway-Sant'Anna ATT(g,t), never-treated matched controls (exact cells + "
+          "{k} nearest neighbours on pre-period outcomes), universal base year g-1, "
+          "firm-clustered influence-function SEs")
+
+
+class NotEstimable(ValueError):
+    """The sample cannot give an estimate (no cohort with both participants and controls)."""
+
+
+@dataclass(frozen=True)
+class EventStudy:
+    cells: pd.DataFrame  # cohort, year, estimate, treated (weight), event_time, std_error
+    events: pd.DataFrame  # event_time, estimate, std_error
+    overall: tuple[float, float]  # estimate, std_error over event times 0..3
+    pretrend_p_value: float | None  # Wald test of the pre-entry ATT(g,t) (None: none to test)
+    sample: pd.DataFrame  # the balanced estimation sample: cvr, year, cohort, weight, y
+
+
+def balanced_sample(data: pd.DataFrame, last_year: int) -> pd.DataFrame:
+    """Rows in the event window of the cohorts, firms observed in every year of it (as R's did)."""
+    cohorts = data["cohort"].dropna()
+    if cohorts.empty:
+        return data.iloc[0:0]
+    first = int(cohorts.min()) + EVENT_WINDOW[0]
+    last = min(int(cohorts.max()) + EVENT_WINDOW[1], last_year)
+    window = data[data["year"].between(first, last) & data["y"].notna()]
+    complete = window.groupby("cvr")["year"].transform("size") == last - first + 1
+    return window[complete]
+
+
+def cell_effects(sample: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """ATT(g,t) per cell and the firm-level influence functions (firms x cells)."""
+    wide = sample.pivot(index="cvr", columns="year", values="y")
+    info = sample.drop_duplicates("cvr").set_index("cvr").loc[wide.index]
+    cohort = info["cohort"].to_numpy(dtype=float)
+    weight = info["weight"].to_numpy(dtype=float)
+    control = np.isnan(cohort)
+    years = list(wide.columns)
+    values = wide.to_numpy(dtype=float)
+    rows, psi = [], []
+    for g in sorted(set(cohort[~control].astype(int))):
+        if g - 1 not in years:
+            continue
+        treated = cohort == g
+        for t in range(g + EVENT_WINDOW[0], g + EVENT_WINDOW[1] + 1):
+            if t not in years or t == g - 1:
+                continue
+            dy = values[:, years.index(t)] - values[:, years.index(g - 1)]
+            w_t, w_c = weight * treated, weight * control
+            mean_t = (w_t @ dy) / w_t.sum()
+            mean_c = (w_c @ np.where(control, dy, 0.0)) / w_c.sum()
+            influence = np.where(treated, w_t * (dy - mean_t) / w_t.sum(), 0.0) - np.where(
+                control, w_c * (dy - mean_c) / w_c.sum(), 0.0)
+            rows.append((g, t, mean_t - mean_c, w_t.sum()))
+            psi.append(influence)
+    cells = pd.DataFrame(rows, columns=["cohort", "year", "estimate", "treated"])
+    return cells, (np.column_stack(psi) if psi else np.zeros((len(info), 0)))
+
+
+def _combine(att: np.ndarray, cov: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
+    return float(weights @ att), float(np.sqrt(weights @ cov @ weights))
+
+
+def event_study(data: pd.DataFrame, last_year: int) -> EventStudy:
+    """Fit ATT(g,t) on ``data`` (cvr, year, cohort: NaN for controls, weight, y) and aggregate."""
+    sample = balanced_sample(data, last_year)
+    has_controls = sample["cohort"].isna().any()
+    if sample.empty or not has_controls or sample["cohort"].notna().sum() == 0:
+        raise NotEstimable("no cohort with both participants and controls in the window")
+    table, psi = cell_effects(sample)
+    if table.empty:
+        raise NotEstimable("no cohort observed in its base year")
+    att, cov = table["estimate"].to_numpy(), psi.T @ psi
+    table = table.assign(event_time=table["year"] - table["cohort"],
+                         std_error=np.sqrt(np.diag(cov)))
+    events, post = [], np.zeros(len(table))
+    reached = [e for e in range(0, EVENT_WINDOW[1] + 1) if (table["event_time"] == e).any()]
+    for e in range(EVENT_WINDOW[0], EVENT_WINDOW[1] + 1):
+        at = (table["event_time"] == e).to_numpy()
+        if e == -1:
+            events.append((e, 0.0, np.nan))
+        elif at.any():
+            w = np.where(at, table["treated"], 0.0) / table.loc[at, "treated"].sum()
+            events.append((e, *_combine(att, cov, w)))
+            post += w / len(reached) if e >= 0 else 0.0
+    events_df = pd.DataFrame(events, columns=["event_time", "estimate", "std_error"])
+    return EventStudy(table, events_df, _combine(att, cov, post), _pretrend(table, att, cov),
+                      sample)
+
+
+def _pretrend(table: pd.DataFrame, att: np.ndarray, cov: np.ndarray) -> float | None:
+    """p-value of the Wald test that every pre-entry ATT(g,t) is zero (chi-squared)."""
+    pre = (table["event_time"] < -1).to_numpy()
+    if not pre.any():
+        return None
+    a, v = att[pre], cov[np.ix_(pre, pre)]
+    stat = float(a @ np.linalg.pinv(v) @ a)
+    return chi2_sf(stat, int(np.linalg.matrix_rank(v)))
+
+
+def chi2_sf(x: float, k: int) -> float:
+    """P(X > x) for X ~ chi-squared with k degrees of freedom (closed form for integer k).
+
+    Written out so the estimator needs no scipy (whose import alone takes seconds).
+    """
+    if k < 1:
+        return float("nan")
+    half = x / 2
+    if k % 2 == 0:
+        term, total = 1.0, 1.0
+        for i in range(1, k // 2):
+            term *= half / i
+            total += term
+        return float(math.exp(-half) * total)
+    total = math.erfc(math.sqrt(half))
+    term = math.sqrt(2 * x / math.pi) * math.exp(-half)  # k = 3; each further 2 df: x/(2j+1)
+    for j in range(1, (k - 1) // 2 + 1):
+        total += term
+        term *= x / (2 * j + 1)
+    return float(total)

@@ -1,0 +1,123 @@
+"""Is there anything for a refresh to do? Decided in about a second, before Dagster, dbt or
+Great Expectations are even imported.
+
+Most nights nothing has changed: DST has not republished a table and no cluster organisation
+has sent a file. Starting the whole machinery to find that out costs far more than the answer,
+so ``make run`` and the nightly schedule ask here first and skip the run with the reason. Work
+is pending when any of these holds (anything else that cannot be decided cheaply counts as
+pending too, so a doubt always runs the refresh):
+
+- a DST table's ``updated`` timestamp, selection or source mode differs from its last load;
+- the programme's inbound files (names, checksums, contract versions) differ from the last load;
+- the dbt project or the price base year changed since the last build that passed the gate;
+- a build since the last good one did not pass the gate (it must fail again, by name);
+- there is no warehouse, no good build or no release yet.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from pipelines.settings import DBT_PROJECT_DIR, Settings
+
+MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+
+
+@dataclass(frozen=True)
+class Pending:
+    """What a refresh would find to do; no ``reasons`` means nothing."""
+
+    reasons: list[str] = field(default_factory=list)
+    release: str | None = None  # the current release's name
+
+    @property
+    def nothing(self) -> bool:
+        return not self.reasons
+
+    def describe(self) -> str:
+        if self.nothing:
+            return f"nothing changed since release {self.release}"
+        return "; ".join(self.reasons)
+
+
+def current_release(published: Path) -> str | None:
+    link = published / "current"
+    return link.resolve().name if link.is_symlink() and link.exists() else None
+
+
+def pending_work(settings: Settings) -> Pending:
+    release = current_release(settings.published_dir)
+    if release is None:
+        return Pending(["no release has been published yet"])
+    if not settings.warehouse_path.exists() or not MANIFEST.exists():
+        return Pending(["no working warehouse or dbt manifest yet"], release)
+    try:
+        con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    except duckdb.Error as exc:  # e.g. a run holds it: let the refresh queue behind it
+        return Pending([f"the warehouse could not be read now ({exc})"], release)
+    try:
+        reasons = [*_build_reasons(con), *_dst_reasons(con, settings),
+                   *_programme_reasons(con, settings)]
+    finally:
+        con.close()
+    return Pending(reasons, release)
+
+
+def _build_reasons(con: duckdb.DuckDBPyConnection) -> list[str]:
+    from pipelines.incremental import build_history, current_inputs, plan_build
+
+    plan = plan_build(current_inputs(con, MANIFEST), build_history(con))
+    return [] if plan.nothing_to_do else [f"dbt: {plan.reason}"]
+
+
+def _dst_reasons(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str]:
+    from pipelines.dst.client import DstClient
+    from pipelines.dst.config import load_table_specs
+    from pipelines.dst.errors import DstError
+    from pipelines.dst.load import last_load
+    from pipelines.dst.snapshot import SnapshotStore
+    from pipelines.dst.source import DstSource
+
+    logging.getLogger("pipelines.dst").setLevel(logging.ERROR)  # a fallback is a reason below
+    source = DstSource(settings.dst_source, DstClient(settings.dst_api_base_url),
+                       SnapshotStore(settings.dst_snapshot_dir))
+    reasons = []
+    for spec in load_table_specs():
+        try:
+            info = source.tableinfo(spec)
+        except DstError as exc:
+            reasons.append(f"DST {spec.id}: tableinfo failed ({exc}); the refresh reports it")
+            continue
+        last = last_load(con, spec.id) if _has_table(con, "_dst_loads") else None
+        if last is None:
+            reasons.append(f"DST {spec.id}: never loaded")
+        elif (last["dst_updated"], last["selection_hash"], last["source_mode"]) != (
+                info.updated, spec.selection_hash, info.mode.value):
+            reasons.append(f"DST {spec.id}: updated {info.updated} from {info.mode.value} "
+                           f"(loaded: {last['dst_updated']} from {last['source_mode']})")
+    return reasons
+
+
+def _programme_reasons(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str]:
+    from pipelines.programme.contract import load_contract
+    from pipelines.programme.discover import discover
+    from pipelines.programme.ingest import files_unchanged, last_load_of
+
+    schemas = load_contract()
+    batch = discover(settings.programme_inbound_dir,
+                     {e: s.file_prefix for e, s in schemas.items()}, schemas)
+    if not _has_table(con, "_programme_loads"):
+        return ["programme: never loaded"]
+    if files_unchanged(batch, last_load_of(con, schemas), schemas):
+        return []
+    return ["programme: the inbound files differ from the last load"]
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute("select count(*) from information_schema.tables "
+                            "where table_schema = 'raw' and table_name = ?", [name]
+                            ).fetchone()[0])

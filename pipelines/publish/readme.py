@@ -1,0 +1,69 @@
+"""The release's ``README.md``: what it is, which table answers which question, where from."""
+
+from __future__ import annotations
+
+from pipelines.catalog import Mart
+from pipelines.publish.facts import ReleaseFacts
+
+
+def dst_source_sentence(facts: ReleaseFacts) -> str:
+    """Where the DST data came from, and why, in one sentence."""
+    if facts.fallback_reason:
+        return (f"the bundled snapshot, because DST could not be reached "
+                f"({facts.fallback_reason})")
+    if facts.dst_source_mode == "snapshot":
+        return "the bundled snapshot, as configured (KLYNGE_DST_SOURCE=snapshot): not a fallback"
+    return f"{facts.dst_source_mode} (StatBank API)"
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "/")
+
+
+def release_readme(facts: ReleaseFacts, marts: tuple[Mart, ...], rows: dict[str, int]) -> str:
+    lines = [f"# klynge-pipeline release {facts.release}", ""]
+    lines += [f"> **{n}**\n" for n in facts.notices]
+    lines += [
+        "Evaluation datasets of the Danish cluster programme 2025-2028 (Klyngeprogrammet).",
+        "",
+        "## Which table answers which question",
+        "",
+        "| table | one row per | answers | rows |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| `{m.name}` | {_cell(m.grain)} | {_cell(m.answers or m.description)} | "
+              f"{rows.get(m.name, 0)} |" for m in marts]
+    base = facts.price_base_year if facts.price_base_year is not None else "unknown"
+    lines += [
+        "",
+        "## Prices and sources",
+        "",
+        f"- Fixed prices are in prices of **{base}** (base year), deflated with the GDP "
+        "deflator in `price_index` (fixed = current x base_year_deflator / deflator).",
+        f"- DST data: {dst_source_sentence(facts)}.",
+        f"- DST versions (`updated`): {facts.dst_versions()}.",
+        "- Programme data: " + ("the generated **sample**, not reported data" if facts.sample
+                                else "the cluster organisations' reported files") + ": "
+        + facts.programme_files() + ".",
+        "",
+        "## Files",
+        "",
+        "- `klynge.duckdb`: every table, unqualified (`select * from smv_rd_share_summary`),",
+        "  with table and column comments; `release_info` holds this release's provenance.",
+        "  Open it read-only: `duckdb -readonly klynge.duckdb`.",
+        "- `parquet/` (provenance and notice in each file's key-value metadata),",
+        "  `csv/` (Danish Excel: UTF-8 with BOM, `;`, decimal comma, booleans SAND/FALSK),",
+        "  `klynge.xlsx` (READ_ME sheet first).",
+        "- `figures/`, `data_dictionary.md` (every column; which columns are additive).",
+        "- `evaluation/`: the DST submission package (`dst_submission/`) and event-study "
+        "figures.",
+        "- `report/index.html`: the evaluation report (Danish; English in `report/en/`), opens",
+        "  offline; every number in it is read from `klynge.duckdb`.",
+        "- `quality/index.html`: the quality gate's results for every table (opens offline);",
+        "  `quality/<table>.json` the same as data; `gx_data_docs/` Great Expectations' own",
+        "  Data Docs (their styles load from the internet).",
+        "- `manifest.json`: provenance and the checksum of every file.",
+        "",
+        f"Run {facts.run_id}; code {facts.git_commit}.",
+    ]
+    return "\n".join(lines) + "\n"

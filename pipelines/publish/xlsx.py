@@ -1,0 +1,130 @@
+"""``klynge.xlsx``: a READ_ME sheet, then one sheet per published table, pleasant in Excel.
+
+Written with XlsxWriter: each cell is written by type (``write_string``, ``write_number``,
+``write_boolean``, ``write_datetime``), so text is always text and can never become a formula
+(openpyxl turns any string starting with ``=`` into one); text is also neutralised
+(:func:`pipelines.publish.cells.neutralise`) for whoever copies it on. Every sheet has a bold,
+frozen header row, an autofilter, widths that fit and number formats per column (thousands
+separators for kr., one decimal for percentages, dates as dates); codes and CVR are text.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipelines.catalog import Mart
+from pipelines.publish.cells import ColumnFormat, column_format, neutralise
+from pipelines.publish.readme_sheet import write_readme
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from pipelines.publish.facts import ReleaseFacts
+
+MIN_WIDTH, MAX_WIDTH = 8, 60
+WIDTH_SAMPLE = 500  # rows looked at to size a column
+
+
+def write_xlsx(tables: dict[str, pd.DataFrame], marts: tuple[Mart, ...], target: Path,
+               facts: ReleaseFacts) -> None:
+    import xlsxwriter
+
+    options = {"strings_to_formulas": False, "strings_to_urls": False,
+               "strings_to_numbers": False, "constant_memory": True,
+               "default_date_format": "yyyy-mm-dd"}
+    workbook = xlsxwriter.Workbook(str(target), options)
+    try:
+        by_name = {m.name: m for m in marts}
+        write_readme(workbook, facts, [(by_name[n], len(df)) for n, df in tables.items()])
+        for name, df in tables.items():
+            _write_table(workbook, by_name[name], df)
+    finally:
+        workbook.close()
+
+
+def _write_table(workbook, mart: Mart, df: pd.DataFrame) -> None:
+    sheet = workbook.add_worksheet(mart.name[:31])
+    header = workbook.add_format({"bold": True, "bottom": 1, "bg_color": "#DDEBF7",
+                                  "text_wrap": True, "valign": "top"})
+    types = {c.name: c.data_type for c in mart.columns}
+    columns = list(df.columns)
+    formats = [column_format(c, types.get(c, "")) for c in columns]
+    cell_formats = [workbook.add_format({"num_format": f.excel}) for f in formats]
+    for i, (name, fmt) in enumerate(zip(columns, formats, strict=True)):
+        sheet.set_column(i, i, _width(name, df[name], fmt), cell_formats[i])
+        sheet.write_string(0, i, name, header)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(len(df), 1), max(len(columns) - 1, 0))
+    for r, values in enumerate(df.itertuples(index=False, name=None), start=1):
+        for i, value in enumerate(values):
+            write_cell(sheet, r, i, value, formats[i], cell_formats[i])
+
+
+def write_cell(sheet, row: int, col: int, value: Any, fmt: ColumnFormat, cell_format) -> None:
+    """One cell by its column's kind: text as text, numbers as numbers, NULL as blank."""
+    if _is_null(value):
+        sheet.write_blank(row, col, None, cell_format)
+    elif fmt.kind == "boolean":
+        sheet.write_boolean(row, col, bool(value), cell_format)
+    elif fmt.kind in ("date", "timestamp"):
+        sheet.write_datetime(row, col, _naive(value), cell_format)
+    elif fmt.kind == "timestamp_text":
+        parsed = _parse_timestamp(str(value))
+        if parsed is None:
+            sheet.write_string(row, col, neutralise(str(value)), cell_format)
+        else:
+            sheet.write_datetime(row, col, parsed, cell_format)
+    elif fmt.kind == "text":
+        sheet.write_string(row, col, neutralise(str(value)), cell_format)
+    else:
+        sheet.write_number(row, col, float(value), cell_format)
+
+
+def _is_null(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _naive(value: Any) -> datetime | date:
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.replace(tzinfo=None)
+    return value
+
+
+def _parse_timestamp(text: str) -> datetime | None:
+    try:
+        return _naive(datetime.fromisoformat(text))
+    except ValueError:
+        return None
+
+
+def _width(name: str, column: pd.Series, fmt: ColumnFormat) -> float:
+    if fmt.kind in ("date", "timestamp", "timestamp_text"):
+        longest = 19
+    elif fmt.kind == "boolean":
+        longest = 6
+    elif fmt.kind == "text":
+        sample = column.head(WIDTH_SAMPLE).dropna().astype(str)
+        longest = int(sample.str.len().max()) if len(sample) else 0
+    else:
+        import pandas as pd
+
+        sample = pd.to_numeric(column.head(WIDTH_SAMPLE), errors="coerce").dropna()
+        biggest = float(sample.abs().max()) if len(sample) else 0.0
+        digits = len(f"{biggest:,.0f}") + (3 if fmt.excel not in ("0", "#,##0") else 0)
+        longest = digits + (2 if "%" in fmt.excel or "pp" in fmt.excel else 0)
+    # headers wrap at underscores-long names; keep at most ~24 characters of header per line
+    return float(min(MAX_WIDTH, max(MIN_WIDTH, longest + 2, min(len(name), 24) + 2)))

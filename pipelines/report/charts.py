@@ -1,0 +1,157 @@
+"""Geometry for the report's inline SVG charts (line and grouped bar charts).
+
+Python computes positions only: where each point, bar and tick goes. The markup is drawn by
+``templates/charts/*.svg`` with autoescaping, so a label from the data can never inject
+markup. No values are derived here; they are the query results, placed on a scale.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from pipelines.report import numbers
+
+WIDTH, HEIGHT = 720, 340
+LEFT, RIGHT, TOP, BOTTOM = 64, 96, 24, 44  # right: room for a limit's label
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies and in greyscale print.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+DASHES = ("", "6 3", "2 3", "8 3 2 3", "", "4 4")
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line (or one bar colour): a label and a value per category/x."""
+
+    key: str
+    label: str
+    values: dict[Any, Any]  # x (year or category) -> value or None
+
+
+@dataclass
+class Chart:
+    kind: str
+    width: int
+    height: int
+    plot: tuple[float, float, float, float]  # x0, y0 (top), x1, y1 (bottom)
+    x_ticks: list[tuple[float, str]] = field(default_factory=list)
+    y_ticks: list[tuple[float, str]] = field(default_factory=list)
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    bars: list[dict[str, Any]] = field(default_factory=list)
+    legend: list[dict[str, Any]] = field(default_factory=list)
+    marker: dict[str, Any] | None = None  # vertical: a series break between two years
+    reference: dict[str, Any] | None = None  # horizontal: a limit such as the 70 % cap
+
+
+def _float(value: Any) -> float | None:
+    if value is None:
+        return None
+    number = float(value) if isinstance(value, (int, float, Decimal)) else None
+    return number if number is not None and math.isfinite(number) else None
+
+
+def nice_step(span: float, target: int = 5) -> float:
+    """A 1/2/5 x 10^n step that divides ``span`` into about ``target`` intervals."""
+    raw = span / target if span > 0 else 1.0
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+
+
+def _y_axis(values: list[float], lang: str) -> tuple[float, float, list[float], int]:
+    high = max([0.0, *values])
+    low = min([0.0, *values])
+    step = nice_step(high - low or 1.0)
+    top = math.ceil(high / step) * step or step
+    bottom = math.floor(low / step) * step
+    ticks = [bottom + i * step for i in range(round((top - bottom) / step) + 1)]
+    decimals = max(0, -math.floor(math.log10(step))) if step < 1 else 0
+    return bottom, top, ticks, decimals
+
+
+def _frame(kind: str, values: list[float], lang: str) -> tuple[Chart, Any]:
+    bottom, top, ticks, decimals = _y_axis(values, lang)
+    x0, y0, x1, y1 = LEFT, TOP, WIDTH - RIGHT, HEIGHT - BOTTOM
+    chart = Chart(kind, WIDTH, HEIGHT, (x0, y0, x1, y1))
+
+    def y_of(value: float) -> float:
+        return round(y1 - (value - bottom) / (top - bottom) * (y1 - y0), 1)
+
+    chart.y_ticks = [(y_of(t), numbers.number(t, decimals, lang)) for t in ticks]
+    return chart, y_of
+
+
+def _legend(chart: Chart, series: list[Series]) -> None:
+    """The legend is drawn in HTML under the chart, where long labels can wrap."""
+    for i, s in enumerate(series):
+        chart.legend.append({"label": s.label, "color": PALETTE[i % len(PALETTE)],
+                             "dash": DASHES[i % len(DASHES)]})
+
+
+def line_chart(series: list[Series], lang: str, break_after: Any = None,
+               break_label: str = "") -> Chart:
+    """Lines over ordered x values (years); a gap where a value is missing.
+
+    ``break_after``: draw a dashed marker between this x and the next one (a series break).
+    """
+    xs = sorted({x for s in series for x in s.values})
+    values = [v for s in series for v in map(_float, s.values.values()) if v is not None]
+    chart, y_of = _frame("line", values, lang)
+    x0, _, x1, y1 = chart.plot
+    span = max(len(xs) - 1, 1)
+
+    def x_of(x: Any) -> float:
+        return round(x0 + xs.index(x) / span * (x1 - x0), 1)
+
+    every = max(1, math.ceil(len(xs) / 10))
+    chart.x_ticks = [(x_of(x), str(x)) for i, x in enumerate(xs) if i % every == 0]
+    for i, s in enumerate(series):
+        path, pen_down, points = [], False, []
+        for x in xs:
+            v = _float(s.values.get(x))
+            if v is None:
+                pen_down = False
+                continue
+            path.append(f"{'L' if pen_down else 'M'}{x_of(x)},{y_of(v)}")
+            points.append({"x": x_of(x), "y": y_of(v)})
+            pen_down = True
+        chart.lines.append({"label": s.label, "path": " ".join(path), "points": points,
+                            "color": PALETTE[i % len(PALETTE)],
+                            "dash": DASHES[i % len(DASHES)]})
+    if break_after is not None and break_after in xs and xs.index(break_after) + 1 < len(xs):
+        nxt = xs[xs.index(break_after) + 1]
+        chart.marker = {"x": round((x_of(break_after) + x_of(nxt)) / 2, 1), "label": break_label}
+    _legend(chart, series)
+    return chart
+
+
+def bar_chart(series: list[Series], categories: list[tuple[Any, str]], lang: str,
+              decimals: int = 1, reference: tuple[Any, str] | None = None) -> Chart:
+    """Grouped bars: one group per category, one bar per series, each labelled with its value.
+
+    ``reference``: (value, label) of a horizontal limit line, e.g. the funding-rate cap.
+    """
+    values = [v for s in series for v in map(_float, s.values.values()) if v is not None]
+    limit = _float(reference[0]) if reference else None
+    chart, y_of = _frame("bar", values + ([limit] if limit is not None else []), lang)
+    x0, _, x1, y1 = chart.plot
+    group = (x1 - x0) / max(len(categories), 1)
+    bar = group * 0.8 / max(len(series), 1)
+    for c, (key, label) in enumerate(categories):
+        left = x0 + c * group + group * 0.1
+        chart.x_ticks.append((round(x0 + (c + 0.5) * group, 1), label))
+        for i, s in enumerate(series):
+            v = _float(s.values.get(key))
+            if v is None:
+                continue
+            top, base = y_of(max(v, 0.0)), y_of(min(v, 0.0))
+            chart.bars.append({"x": round(left + i * bar, 1), "y": top,
+                               "w": round(bar - 2, 1), "h": round(base - top, 1),
+                               "color": PALETTE[i % len(PALETTE)],
+                               "label": numbers.number(s.values.get(key), decimals, lang),
+                               "title": f"{label}, {s.label}"})
+    if reference and limit is not None:
+        chart.reference = {"y": y_of(limit), "label": reference[1]}
+    _legend(chart, series)
+    return chart

@@ -1,0 +1,56 @@
+"""The report's two languages: words from ``text.yaml``, numbers in the language's format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipelines.report import numbers
+
+TEXT_FILE = Path(__file__).resolve().parent / "text.yaml"
+LANGUAGES = ("da", "en")
+
+
+@cache
+def catalogue() -> dict[str, dict[str, str]]:
+    doc = yaml.safe_load(TEXT_FILE.read_text(encoding="utf-8"))
+    for key, entry in doc.items():
+        if not isinstance(key, str):
+            raise ValueError(f"{TEXT_FILE}: YAML read a key as {key!r}; quote it")
+        missing = [lang for lang in LANGUAGES if not isinstance(entry, dict) or lang not in entry]
+        if missing:
+            raise ValueError(f"{TEXT_FILE}: text {key!r} has no {', '.join(missing)} version")
+    return doc
+
+
+@dataclass(frozen=True)
+class Text:
+    """``text('key', name=value)``: the key's words in this language, with fields filled in."""
+
+    lang: str
+
+    def __call__(self, key: str, **fields: Any) -> str:
+        try:
+            words = catalogue()[key][self.lang]
+        except KeyError:
+            raise KeyError(f"{TEXT_FILE}: no text {key!r}") from None
+        return words.format(**fields) if fields else words
+
+    def has(self, key: str) -> bool:
+        return key in catalogue()
+
+    def num(self, value: Any, decimals: int = 0) -> str:
+        return numbers.number(value, decimals, self.lang)
+
+    def pct(self, value: Any, decimals: int = 1) -> str:
+        return numbers.percent(value, decimals, self.lang)
+
+    def pp(self, value: Any, decimals: int = 1) -> str:
+        return numbers.points(value, decimals, self.lang)
+
+    def change(self, value: Any, decimals: int = 1) -> str:
+        return numbers.signed_percent(value, decimals, self.lang)

@@ -1,0 +1,122 @@
+"""Render the report into ``<release>/report/``: Danish at the top, English in ``en/``.
+
+Layout (both languages from the same templates)::
+
+    report/index.html              forside (headline numbers, figures, cluster overview)
+    report/klynger/<id>.html       one scorecard per cluster
+    report/datakvalitet.html       the gate's result per table, warnings, findings by rule
+    report/datagrundlag.html       provenance: release, DST tables, programme files, downloads
+    report/en/...                  the same pages in English (clusters/, quality.html, ...)
+
+Every page is static HTML with inline CSS and inline SVG; the only script is a small inline
+table sorter that the page does not need. Nothing is fetched from anywhere.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from pipelines.report import clusters, front, provenance
+from pipelines.report.data import ReleaseData
+from pipelines.report.i18n import LANGUAGES, Text
+
+REPORT_DIR = "report"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where one language's pages go, relative to ``report/``."""
+
+    prefix: str  # "" for Danish, "en/" for English
+    clusters: str
+    quality: str
+    provenance: str
+
+
+PATHS = {"da": Paths("", "klynger", "datakvalitet.html", "datagrundlag.html"),
+         "en": Paths("en/", "clusters", "quality.html", "provenance.html")}
+
+
+def environment() -> Environment:
+    env = Environment(loader=PackageLoader("pipelines.report", "templates"),
+                      autoescape=select_autoescape(("html", "svg"), default=True),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      keep_trailing_newline=True)
+    env.globals["checksum"] = provenance.grouped_checksum
+    return env
+
+
+def _links(lang: str, page: str, cluster_page: str = "") -> dict[str, str]:
+    """Relative links from one page (front, cluster, quality or provenance) to the others,
+    to the release's data files, and to the same page in the other language."""
+    paths, other = PATHS[lang], PATHS["en" if lang == "da" else "da"]
+    up = "../" if page == "cluster" else ""
+    to_report = up + ("../" if paths.prefix else "")
+    same = {"front": "index.html", "cluster": f"{other.clusters}/{cluster_page}",
+            "quality": other.quality, "provenance": other.provenance}[page]
+    return {"home": f"{up}index.html", "quality": f"{up}{paths.quality}",
+            "provenance": f"{up}{paths.provenance}", "clusters": f"{up}{paths.clusters}/",
+            "data": f"{to_report}../", "other_lang": f"{to_report}{other.prefix}{same}"}
+
+
+def _write(env: Environment, template: str, target: Path, **context: Any) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    html = env.get_template(template).render(**context)
+    target.write_text(html, encoding="utf-8")
+    return target
+
+
+def _common(db: ReleaseData, manifest: dict[str, Any]) -> dict[str, Any]:
+    info = db.release_info()
+    return {"info": info, "manifest": manifest,
+            "synthetic": info.get("synthetic") == "True", "sample": info.get("sample") == "True"}
+
+
+def render_language(env: Environment, out: Path, lang: str, db: ReleaseData,
+                    release: Path, manifest: dict[str, Any]) -> list[Path]:
+    text, paths = Text(lang), PATHS[lang]
+    root = out / paths.prefix
+    common = {**_common(db, manifest), "t": text, "lang": lang}
+    overview = clusters.overview(db)
+    rule_limits = clusters.limits(db)
+    tables = list(manifest.get("tables", {}))
+    written = [_write(env, "index.html", root / "index.html", **common, page="front",
+                      link=_links(lang, "front"), headline=front.headline(db, text),
+                      sections=front.sections(db, text), clusters=overview,
+                      programme=db.rows("programme_years"))]
+    for cluster in overview:
+        written.append(_write(env, "cluster.html", root / paths.clusters / cluster["page"],
+                              **common, page="cluster",
+                              link=_links(lang, "cluster", cluster["page"]),
+                              card=clusters.scorecard(db, cluster, text, rule_limits)))
+    written.append(_write(env, "quality.html", root / paths.quality, **common, page="quality",
+                          link=_links(lang, "quality"),
+                          gates=provenance.gate_results(release, tables),
+                          findings=db.rows("findings_by_rule")))
+    written.append(_write(env, "provenance.html", root / paths.provenance, **common,
+                          page="provenance", link=_links(lang, "provenance"),
+                          price_base=db.row("price_base"),
+                          files=provenance.data_files(release, tables)))
+    return written
+
+
+def build_report(release: Path, manifest: dict[str, Any]) -> list[Path]:
+    """Write ``release/report/`` from ``release/klynge.duckdb`` and the release's own records.
+
+    ``manifest`` is the release's manifest without its file list (the report is itself listed
+    there). Any failure propagates: a release is not published without its report.
+    """
+    out = release / REPORT_DIR
+    if out.exists():
+        shutil.rmtree(out)
+    env = environment()
+    written: list[Path] = []
+    with ReleaseData(release / "klynge.duckdb") as db:
+        for lang in LANGUAGES:
+            written += render_language(env, out, lang, db, release, manifest)
+    return written

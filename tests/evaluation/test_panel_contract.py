@@ -1,0 +1,79 @@
+"""Bad firm panel files are rejected whole, naming file, row and column."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pipelines.evaluation.contract import PanelError, read_panel
+from pipelines.evaluation.panel import PanelSpec, generate_panel, is_current, write_panel
+from tests.evaluation.helpers import panel, register
+
+GOOD = ("cvr;year;fte;turnover_dkk;value_added_dkk;export_dkk;rd_expenditure_dkk;industry;region\n"
+        "90000020;2024;12,5;10.000.000,00;4000000;0;250000;62;84\n")
+
+
+def _write(folder, name, text):
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_good_csv_with_danish_numbers_is_read(tmp_path):
+    df = read_panel(_write(tmp_path / "p", "panel.csv", GOOD))
+    assert df.loc[0, "fte"] == 12.5 and df.loc[0, "turnover_dkk"] == 10_000_000
+    assert df.loc[0, "industry"] == "62" and not df.loc[0, "is_synthetic"]
+
+
+@pytest.mark.parametrize("row, expected", [
+    ("90000021;2024;1;1;1;0;0;62;84", "panel.csv, row 3, column cvr"),
+    ("90000020;2025;1;1;1;0;0;62;86", "panel.csv, row 3, column region"),
+    ("90000020;2025;-1;1;1;0;0;62;84", "panel.csv, row 3, column fte"),
+    ("90000020;20x5;1;1;1;0;0;62;84", "panel.csv, row 3, column year"),
+    ("90000020;2025;1;1;1;0;0;6A;84", "panel.csv, row 3, column industry"),
+])
+def test_bad_value_names_file_row_and_column(tmp_path, row, expected):
+    folder = _write(tmp_path / "p", "panel.csv", GOOD + row + "\n")
+    with pytest.raises(PanelError, match=expected):
+        read_panel(folder)
+
+
+def test_missing_column_and_duplicate_rows(tmp_path):
+    folder = _write(tmp_path / "a", "panel.csv", GOOD.replace(";region", "").replace(";84", ""))
+    with pytest.raises(PanelError, match="panel.csv, row 1 \\(header\\), column region"):
+        read_panel(folder)
+    folder = _write(tmp_path / "b", "panel.csv", GOOD + GOOD.splitlines()[1] + "\n")
+    with pytest.raises(PanelError, match="panel.csv, row 3, columns cvr\\+year"):
+        read_panel(folder)
+
+
+def test_parquet_row_named_and_cpr_like_value_not_repeated(tmp_path):
+    data = panel(register(participants=20), firms=50)
+    data.loc[7, "cvr"] = "0101901234"  # ten digits: could be a CPR number
+    (tmp_path / "p").mkdir()
+    data.to_parquet(tmp_path / "p" / "panel.parquet")
+    with pytest.raises(PanelError) as caught:
+        read_panel(tmp_path / "p")
+    assert "panel.parquet, data row 8, column cvr" in str(caught.value)
+    assert "0101901234" not in str(caught.value) and "101901234" not in str(caught.value)
+
+
+def test_empty_folder_is_rejected(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(PanelError, match="no firm panel files"):
+        read_panel(tmp_path / "empty")
+
+
+def test_generator_is_deterministic_linked_and_marked(tmp_path):
+    reg, spec = register(participants=30), PanelSpec(firms=2000)
+    first = generate_panel(reg, spec)
+    assert first.equals(generate_panel(reg, spec))
+    assert set(reg["cvr"]) <= set(first["cvr"]) and first["is_synthetic"].all()
+    assert first["cvr"].nunique() == 2000 and first["year"].nunique() == 14
+    assert PanelSpec().firms == 50_000
+    written = write_panel(reg, tmp_path / "syn", spec)
+    path = tmp_path / "syn" / "firm_panel.parquet"
+    assert is_current(tmp_path / "syn", reg, spec)
+    assert not is_current(tmp_path / "syn", reg.iloc[1:], spec)
+    assert read_panel(path)["is_synthetic"].all()
+    assert pd.read_parquet(path).equals(first) and written.equals(first)

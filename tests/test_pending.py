@@ -1,0 +1,74 @@
+"""The cheap pre-check: a refresh with nothing to do is decided without Dagster, dbt or GX,
+and every kind of change (DST republished, programme files, dbt code, a failed gate) is seen."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import duckdb
+from dagster import DagsterInstance, SkipReason, build_schedule_context
+
+from pipelines.pending import pending_work
+from pipelines.settings import REPO_ROOT, load_settings
+from tests.conftest import copy_data_dir, republished_snapshot
+from tests.programme.helpers import write_base
+
+
+def _settings(data_dir, **env):
+    return load_settings({"KLYNGE_DATA_DIR": str(data_dir), "KLYNGE_DST_SOURCE": "snapshot",
+                          **env})
+
+
+def test_nothing_pending_after_a_refresh_and_no_heavy_import(refreshed, tmp_path):
+    data_dir = copy_data_dir(refreshed[0], tmp_path)
+    release = os.path.basename(os.readlink(data_dir / "published" / "current"))
+    code = ("import sys; from pipelines.pending import pending_work; "
+            "from pipelines.settings import load_settings; p = pending_work(load_settings()); "
+            "print(p.describe()); "
+            "print(sorted(m for m in ('dagster', 'dbt', 'great_expectations', 'pandas') "
+            "if m in sys.modules))")
+    env = {**os.environ, "KLYNGE_DATA_DIR": str(data_dir), "KLYNGE_DST_SOURCE": "snapshot"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=env,
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    assert out.splitlines() == [f"nothing changed since release {release}", "[]"]
+
+
+def test_each_kind_of_change_is_pending(refreshed, tmp_path):
+    data_dir = copy_data_dir(refreshed[0], tmp_path)
+    assert pending_work(_settings(data_dir)).nothing
+    snapshot = republished_snapshot(tmp_path)
+    [reason] = pending_work(_settings(data_dir, KLYNGE_DST_SNAPSHOT_DIR=str(snapshot))).reasons
+    assert reason.startswith("DST GF13: updated 2026-06-01T08:00:00 from snapshot")
+    write_base(data_dir / "inbound" / "programme")
+    assert pending_work(_settings(data_dir)).reasons == [
+        "programme: the inbound files differ from the last load"]
+    for path in (data_dir / "inbound" / "programme").iterdir():
+        path.unlink()
+    with duckdb.connect(str(data_dir / "warehouse.duckdb")) as con:  # a build failed its gate
+        con.execute("insert into raw._dbt_builds select * replace ('failed-run' as run_id, "
+                    "now()::timestamp as built_at, 'built' as status) from raw._dbt_builds "
+                    "order by built_at desc limit 1")
+    [reason] = pending_work(_settings(data_dir)).reasons
+    assert reason.startswith("dbt: ") and "did not pass the quality gate" in reason
+
+
+def test_pending_without_a_release_or_warehouse(tmp_path):
+    assert pending_work(_settings(tmp_path)).reasons == ["no release has been published yet"]
+
+
+def test_nightly_schedule_skips_with_the_reason(refreshed, tmp_path, monkeypatch):
+    from pipelines.jobs import refresh_schedule
+
+    data_dir = copy_data_dir(refreshed[0], tmp_path)
+    monkeypatch.setenv("KLYNGE_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("KLYNGE_DST_SOURCE", "snapshot")
+    with DagsterInstance.ephemeral() as instance:
+        result = refresh_schedule(build_schedule_context(instance=instance))
+        assert isinstance(result, SkipReason)
+        assert result.skip_message.startswith("nothing changed since release ")
+        write_base(data_dir / "inbound" / "programme")
+        request = refresh_schedule(build_schedule_context(instance=instance))
+        assert json.dumps(request.tags).count("programme: the inbound files differ") == 1

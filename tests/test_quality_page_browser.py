@@ -1,0 +1,75 @@
+"""The release's quality results open in a browser from file:// with the network unreachable.
+
+GX's own Data Docs load their styles and scripts from CDNs and render blank offline; the
+release's ``quality/index.html`` must show every table's results with no network at all.
+Headless Chromium through chromedriver (as tests/test_browser_ui.py), every request through a
+proxy that does not exist and the DevTools network switched off.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+
+import pytest
+
+from pipelines.assets.publish import MARTS
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER),
+    reason="no headless browser: install Debian's chromium and chromium-driver (.ci/run does)")
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def offline_browser(tmp_path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 f"--proxy-server=http://127.0.0.1:{closed_port()}",
+                 "--proxy-bypass-list=<-loopback>", f"--user-data-dir={tmp_path / 'chrome'}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
+        "offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    yield driver
+    driver.quit()
+
+
+def test_quality_page_shows_results_offline(refreshed, offline_browser):
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
+
+    page = refreshed[0] / "data" / "published" / "quality" / "index.html"
+    browser = offline_browser
+    with pytest.raises(WebDriverException, match="ERR_INTERNET_DISCONNECTED"):
+        browser.get("https://example.org/")  # the network really is unreachable
+    browser.get(page.resolve().as_uri())
+    summary = browser.find_element(By.ID, "summary")
+    assert summary.is_displayed() and summary.size["height"] > 100
+    rows = summary.find_elements(By.TAG_NAME, "tr")[1:]
+    shown = {r.find_elements(By.TAG_NAME, "td")[0].text: r.find_elements(By.TAG_NAME, "td")[1].text
+             for r in rows}
+    assert shown == {m.name: "passed" for m in MARTS}
+    section = browser.find_element(By.ID, "price_index")
+    assert section.is_displayed() and "passed" in section.text
+    expectations = browser.find_elements(
+        By.XPATH, "//h2[@id='cluster_programme_totals']/following-sibling::table[1]//tr")
+    assert len(expectations) > 10
+    assert "funding-rate breaches = smv_funding_rate_above_max findings" in browser.page_source
+    assert browser.execute_script(
+        "return performance.getEntriesByType('resource').length") == 0

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.programme.contract import DECIMAL_PRECISION, EntitySchema, FieldSpec, FieldType
+from pipelines.programme.identifiers import CVR_WEIGHTS
 from pipelines.programme.rules import FORMULA_STARTS, converter, staged_schema
 from pipelines.programme.values import CellError
 
@@ -43,7 +44,6 @@ _TEXT = r"^[!-*,.-<>-?A-~\x{a1}-\x{17f}](?:[ -~\x{a1}-\x{17f}]*[!-~\x{a1}-\x{17f
 _DECIMAL = r"^[0-9]+(?:[.,][0-9]{1,2})?$"  # values._SIMPLE_DECIMAL
 _CVR = r"^[1-9][0-9]{7}$"
 Column = pa.Array | pa.ChunkedArray
-_CVR_WEIGHTS = np.array([2, 7, 6, 5, 4, 3, 2, 1], dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def _cvr_valid(column: Column) -> np.ndarray:
     if shaped.any():
         rest = pc.cast(pc.filter(column, pa.array(shaped)), pa.int64()).to_numpy()
         total = np.zeros(len(rest), dtype=np.int64)
-        for weight in _CVR_WEIGHTS[::-1]:  # last digit first
+        for weight in reversed(CVR_WEIGHTS):  # last digit first
             total += weight * (rest % 10)
             rest = rest // 10
         valid[shaped] = total % 11 == 0

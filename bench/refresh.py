@@ -39,7 +39,7 @@ STAGE_NAMES = {
     "other": "other steps",
 }
 FULL_REFRESH_GOAL_S = 20.0
-NOOP_RATIO_GOAL_PCT = 25.0
+NOOP_RATIO_GOAL_PCT = 10.0
 PROGRAMME_SIZES = (10_000, 100_000, 1_000_000)
 PROGRAMME_GOAL_S = 60.0
 PROGRAMME_GOAL_RSS_MB = 2048.0
@@ -75,8 +75,23 @@ class RefreshRun:
     error: str = ""
 
 
-def read_steps(dagster_home: Path) -> tuple[str, dict[str, float], list[str]]:
-    """Status, per-step durations and skipped steps of the latest run in ``dagster_home``."""
+def latest_run_id(dagster_home: Path) -> str | None:
+    from dagster import DagsterInstance
+
+    if not (dagster_home / "dagster.yaml").exists() and not any(dagster_home.iterdir()):
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        instance = DagsterInstance.from_config(str(dagster_home))
+    with instance:
+        runs = instance.get_runs(limit=1)
+    return runs[0].run_id if runs else None
+
+
+def read_steps(dagster_home: Path, after: str | None = None
+               ) -> tuple[str, dict[str, float], list[str]]:
+    """Status, per-step durations and skipped steps of the latest run in ``dagster_home``
+    (``NO RUN`` when it is still ``after``: the pre-check found nothing to do)."""
     from dagster import DagsterEventType, DagsterInstance
 
     with warnings.catch_warnings():
@@ -84,7 +99,7 @@ def read_steps(dagster_home: Path) -> tuple[str, dict[str, float], list[str]]:
         instance = DagsterInstance.from_config(str(dagster_home))
     with instance:
         runs = instance.get_runs(limit=1)
-        if not runs:
+        if not runs or runs[0].run_id == after:
             return "NO RUN", {}, []
         run = runs[0]
         types = {DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS,
@@ -110,12 +125,15 @@ def read_steps(dagster_home: Path) -> tuple[str, dict[str, float], list[str]]:
 def refresh(name: str, data_dir: Path, dagster_home: Path, source: str,
             api_base_url: str | None = None) -> RefreshRun:
     env = bench_env(data_dir, dagster_home, source, api_base_url)
+    before = latest_run_id(dagster_home)
     m = run_measured(name, [PYTHON, "-m", "pipelines.cli", "refresh"], env)
-    status, steps, skipped = read_steps(dagster_home)
+    status, steps, skipped = read_steps(dagster_home, after=before)
     stages = dict.fromkeys(STAGES, 0.0)
     for key, seconds in steps.items():
         stages[stage_of(key)] += seconds
     stages["startup"] = m["wall_s"] - sum(steps.values())
+    if status == "NO RUN" and m["rc"] == 0:
+        status = "SKIPPED BY THE PRE-CHECK"  # nothing changed: Dagster was never started
     run = RefreshRun(name, m["rc"] == 0, m["wall_s"], m["peak_rss_mb"],
                      m["user_s"] + m["sys_s"], stages, steps, skipped, status, m["log"])
     if not run.ok:

@@ -9,6 +9,7 @@ pending too, so a doubt always runs the refresh):
 
 - a DST table's ``updated`` timestamp, selection or source mode differs from its last load;
 - the programme's inbound files (names, checksums, contract versions) differ from the last load;
+- a firm panel file in ``data/inbound/firm_panel/`` is newer than the last effect estimates;
 - the dbt project or the price base year changed since the last build that passed the gate;
 - a build since the last good one did not pass the gate (it must fail again, by name);
 - there is no warehouse, no good build or no release yet.
@@ -61,7 +62,7 @@ def pending_work(settings: Settings) -> Pending:
         return Pending([f"the warehouse could not be read now ({exc})"], release)
     try:
         reasons = [*_build_reasons(con), *_dst_reasons(con, settings),
-                   *_programme_reasons(con, settings)]
+                   *_programme_reasons(con, settings), *_panel_reasons(settings)]
     finally:
         con.close()
     return Pending(reasons, release)
@@ -115,6 +116,18 @@ def _programme_reasons(con: duckdb.DuckDBPyConnection, settings: Settings) -> li
     if files_unchanged(batch, last_load_of(con, schemas), schemas):
         return []
     return ["programme: the inbound files differ from the last load"]
+
+
+def _panel_reasons(settings: Settings) -> list[str]:
+    """Panel files newer than the estimates (the estimator reads *.parquet and *.csv there)."""
+    folder = settings.data_dir / "inbound" / "firm_panel"
+    estimated = settings.data_dir / "evaluation" / "estimates" / "diagnostics.json"
+    if not folder.is_dir():
+        return []
+    since = estimated.stat().st_mtime if estimated.exists() else 0.0
+    newer = sorted(p.name for p in folder.iterdir()
+                   if p.suffix.lower() in (".parquet", ".csv") and p.stat().st_mtime > since)
+    return [f"firm panel: {', '.join(newer)} newer than the last estimates"] if newer else []
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:

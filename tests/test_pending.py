@@ -47,6 +47,12 @@ def test_each_kind_of_change_is_pending(refreshed, tmp_path):
         "programme: the inbound files differ from the last load"]
     for path in (data_dir / "inbound" / "programme").iterdir():
         path.unlink()
+    panel = data_dir / "inbound" / "firm_panel"
+    panel.mkdir(parents=True)
+    (panel / "firms_2015_2025.parquet").write_bytes(b"a new panel")
+    assert pending_work(_settings(data_dir)).reasons == [
+        "firm panel: firms_2015_2025.parquet newer than the last estimates"]
+    (panel / "firms_2015_2025.parquet").unlink()
     with duckdb.connect(str(data_dir / "warehouse.duckdb")) as con:  # a build failed its gate
         con.execute("insert into raw._dbt_builds select * replace ('failed-run' as run_id, "
                     "now()::timestamp as built_at, 'built' as status) from raw._dbt_builds "

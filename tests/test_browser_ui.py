@@ -114,17 +114,19 @@ def open_and_wait(browser, url: str, *texts: str, timeout: float = 90) -> str:
 
 
 def test_asset_catalog_lists_the_whole_lineage(dagster_ui, browser):
-    open_and_wait(browser, f"{dagster_ui}/assets", "dst_forsk01", "smv_rd_share_summary")
-    ARTIFACTS.mkdir(exist_ok=True)
-    browser.save_screenshot(str(ARTIFACTS / "ui_asset_catalog.png"))
+    # Group by group: the whole catalog is a virtual list that renders only what is in view.
     groups = {"dst": ["dst_forsk01", "dst_nan1", "dst_gf13", "dst_forsk02"],
               "programme": ["programme_clusters", "programme_participants"],
               "staging": ["stg_dst__forsk01", "stg_programme__projects"],
               "marts": ["smv_rd_share_summary", "cluster_outcomes", "quality_findings"],
+              "evaluation": ["effect_estimates"],
               "publish": ["release"]}
     for group, names in groups.items():
         open_and_wait(browser, f"{dagster_ui}/locations/klynge/asset-groups/{group}/list",
                       *names)
+        if group == "marts":
+            ARTIFACTS.mkdir(exist_ok=True)
+            browser.save_screenshot(str(ARTIFACTS / "ui_asset_catalog.png"))
 
 
 def test_refresh_job_shows_its_asset_graph(dagster_ui, browser):

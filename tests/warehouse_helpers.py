@@ -27,8 +27,22 @@ def load_snapshot(warehouse: Path, snapshot_dir: Path = BUNDLED_SNAPSHOT_DIR) ->
         ingest_table(spec, source, WarehouseResource(database=str(warehouse)).get_connection)
 
 
+def _as_the_refresh_builds(args: tuple[str, ...]) -> list[str]:
+    """A whole-project ``dbt build`` leaves out ``effect_estimates``, as the refresh's dbt asset
+    does: its input is written by the estimator (pipelines/assets/evaluation.py) first."""
+    args = list(args)
+    if not args or args[0] != "build" or "--select" in args:
+        return args
+    if "--exclude" in args:
+        i = args.index("--exclude") + 1
+        args[i] = f"{args[i]} effect_estimates"
+        return args
+    return [*args, "--exclude", "effect_estimates"]
+
+
 def run_dbt(data_dir: Path, *args: str, env: dict[str, str] | None = None,
             check: bool = True) -> subprocess.CompletedProcess:
+    args = tuple(_as_the_refresh_builds(args))
     full_env = {k: v for k, v in os.environ.items() if k != "KLYNGE_PRICE_BASE_YEAR"}
     full_env.update({"KLYNGE_DATA_DIR": str(data_dir), **(env or {})})
     result = subprocess.run(

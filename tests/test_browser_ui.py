@@ -21,14 +21,9 @@ from pathlib import Path
 import pytest
 
 from pipelines.settings import PACKAGE_DIR, REPO_ROOT
+from tests.browser import ARTIFACTS, CHROMEDRIVER, CHROMIUM, needs_browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
-
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM and CHROMEDRIVER),
-    reason="no headless browser: install Debian's chromium and chromium-driver (.ci/run does)")
+pytestmark = needs_browser
 
 
 def free_port() -> int:

@@ -8,19 +8,14 @@ proxy that does not exist and the DevTools network switched off.
 
 from __future__ import annotations
 
-import shutil
 import socket
 
 import pytest
 
 from pipelines.assets.publish import MARTS
+from tests.browser import CHROMEDRIVER, CHROMIUM, needs_browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM and CHROMEDRIVER),
-    reason="no headless browser: install Debian's chromium and chromium-driver (.ci/run does)")
+pytestmark = needs_browser
 
 
 def closed_port() -> int:

@@ -8,22 +8,15 @@ errors, and the rendered text must match ``klynge.duckdb``. Screenshots go to te
 from __future__ import annotations
 
 import json
-import shutil
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from pipelines.settings import REPO_ROOT
+from tests.browser import ARTIFACTS, CHROMEDRIVER, CHROMIUM, needs_browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
-
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM and CHROMEDRIVER),
-    reason="no headless browser: install Debian's chromium and chromium-driver (.ci/run does)")
+pytestmark = needs_browser
 
 
 @pytest.fixture(scope="module")

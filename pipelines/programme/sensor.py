@@ -25,6 +25,7 @@ from dagster import (
     sensor,
 )
 
+from pipelines.checksums import sha256_file
 from pipelines.programme.discover import is_regular_file, report_paths
 from pipelines.programme.identifiers import redact
 from pipelines.programme.settle import FileState, too_young
@@ -34,11 +35,6 @@ SENSOR_NAME = "programme_inbound_sensor"
 MINIMUM_INTERVAL_SECONDS = 60
 
 Fingerprints = dict[str, list]  # file name -> [size, mtime_ns, sha256]
-
-
-def _sha256(path: Path) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _read_cursor(cursor: str | None) -> Fingerprints:
@@ -71,7 +67,7 @@ def scan(inbound_dir: Path, previous: Fingerprints, settle_seconds: float,
         if before and before[0] == state.size and before[1] == state.mtime_ns:
             current[name] = before
         else:
-            content = _sha256(path) if is_regular_file(path) else "not a regular file"
+            content = sha256_file(path) if is_regular_file(path) else "not a regular file"
             current[name] = [state.size, state.mtime_ns, content]
     changed = sorted(n for n, fp in current.items()
                      if n not in previous or previous[n][2] != fp[2])

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import requests
 from dagster import DefaultSensorStatus, RunFailureSensorContext, run_failure_sensor
 
-from pipelines.settings import load_settings
+from pipelines.resources import SettingsResource
 
 WEBHOOK_TIMEOUT_SECONDS = 10
 
@@ -26,16 +26,15 @@ def root_cause(error) -> str:
 @run_failure_sensor(name="run_failure_alert", default_status=DefaultSensorStatus.RUNNING,
                     description="Writes a line to data/logs/run_failures.log for every failed "
                                 "run and posts it to KLYNGE_ALERT_WEBHOOK_URL if that is set.")
-def run_failure_alert(context: RunFailureSensorContext) -> None:
-    settings = load_settings()
+def run_failure_alert(context: RunFailureSensorContext, settings: SettingsResource) -> None:
     run = context.dagster_run
     causes = [f"{e.step_key}: {root_cause(e.step_failure_data.error)}"
               for e in context.get_step_failure_events()
               if e.step_failure_data and e.step_failure_data.error]
     message = " | ".join([context.failure_event.message or "", *causes])
     line = failure_line(run.run_id, run.job_name, message, datetime.now(UTC))
-    settings.failure_log.parent.mkdir(parents=True, exist_ok=True)
-    with open(settings.failure_log, "a", encoding="utf-8") as log:
+    settings.get().failure_log.parent.mkdir(parents=True, exist_ok=True)
+    with open(settings.get().failure_log, "a", encoding="utf-8") as log:
         log.write(line + "\n")
     if settings.alert_webhook_url:
         try:

@@ -50,7 +50,7 @@ def _execute(run_id: str, log_file, verbose: bool):
     from pipelines.definitions import defs
     from pipelines.run_log import LOGGERS, run_config
 
-    job = defs.resolve_job_def("refresh").with_logger_defs(LOGGERS)
+    job = defs().resolve_job_def("refresh").with_logger_defs(LOGGERS)
     with (DagsterInstance.get() as instance,
           open(log_file, "a", encoding="utf-8", buffering=1) as raw,
           contextlib.nullcontext() if verbose else contextlib.redirect_stdout(raw)):

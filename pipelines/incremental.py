@@ -2,10 +2,11 @@
 
 An input is a raw table's content version (DST: ``updated`` + selection + source mode; programme:
 the loaded files' checksums) or the dbt code itself (the checksums dbt keeps for every model,
-seed, test and macro, plus the fixed-price base year from the environment). Every dbt build is
-kept in ``raw._dbt_builds`` with its inputs and how far it got: ``started`` (dbt is running or
-failed), ``built`` (dbt succeeded) and ``passed`` (every mart passed the quality gate and the
-release was published, or refused for a reason that is not a failure). Only a ``passed`` build
+seed, test and macro, plus the fixed-price base year). Every dbt build is kept in
+``raw._dbt_builds`` (:mod:`pipelines.bookkeeping`) with its inputs and how far it got:
+``started`` (dbt is running or failed), ``built`` (dbt succeeded) and ``passed`` (every mart
+passed the quality gate and the release was published, or refused for a reason that is not a
+failure). Only a ``passed`` build
 is good, so a build whose marts failed the gate is built and checked again by every refresh,
 failing with the same expectation, until its input changes:
 
@@ -21,13 +22,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-BUILDS_TABLE = "raw._dbt_builds"
+from pipelines import bookkeeping
+from pipelines.bookkeeping import (
+    dbt_builds,
+    latest_dst_loads,
+    latest_programme_load,
+    programme_data_versions,
+)
 
 
 @dataclass(frozen=True)
@@ -100,46 +106,26 @@ def _topological(manifest: dict) -> list[str]:
     return order
 
 
-def code_version(manifest_path: Path) -> str:
+def code_version(manifest_path: Path, price_base_year: int | None) -> str:
     """Changes when any model, seed, test or macro changes, or the price base year does."""
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     parts = sorted(f"{uid}:{node.get('checksum', {}).get('checksum', '')}"
                    for section in ("nodes", "macros")
                    for uid, node in manifest.get(section, {}).items())
-    parts.append(f"KLYNGE_PRICE_BASE_YEAR={os.environ.get('KLYNGE_PRICE_BASE_YEAR', '')}")
+    parts.append(f"price_base_year={price_base_year or ''}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_schema = 'raw'"
-    ).fetchall()}
-
-
 def source_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    tables = _tables(con)
-    versions: dict[str, str] = {}
-    if "_dst_loads" in tables:
-        for raw_table, version in con.execute(
-            """select raw_table, dst_updated || '|' || selection_hash || '|' || source_mode
-               from raw._dst_loads
-               qualify row_number() over (partition by raw_table order by loaded_at desc) = 1"""
-        ).fetchall():
-            versions[raw_table] = version
-    if "_programme_loads" in tables:
-        for entity, version in con.execute(
-            """select entity, string_agg(file || ':' || sha256, '|' order by file)
-               from raw._programme_loads
-               where load_id = (select load_id from raw._programme_loads
-                                order by loaded_at desc limit 1)
-               group by entity"""
-        ).fetchall():
-            versions[f"programme_{entity}"] = version
+    """Each raw table's content version, from the load records."""
+    versions = {load.raw_table: load.data_version for load in latest_dst_loads(con).values()}
+    versions.update(programme_data_versions(latest_programme_load(con)))
     return versions
 
 
-def current_inputs(con: duckdb.DuckDBPyConnection, manifest_path: Path) -> BuildInputs:
-    return BuildInputs(code_version(manifest_path), source_versions(con))
+def current_inputs(con: duckdb.DuckDBPyConnection, manifest_path: Path,
+                   price_base_year: int | None) -> BuildInputs:
+    return BuildInputs(code_version(manifest_path, price_base_year), source_versions(con))
 
 
 @dataclass(frozen=True)
@@ -150,50 +136,20 @@ class BuildHistory:
     since: tuple[BuildInputs, ...] = ()
 
 
-def _ensure_builds_table(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("create schema if not exists raw")
-    con.execute(f"""create table if not exists {BUILDS_TABLE} (
-                        run_id varchar, built_at timestamp, code_version varchar,
-                        sources varchar, status varchar default 'started')""")
-    # Warehouses from before the gate state: their builds count as good, as they did then.
-    con.execute(f"alter table {BUILDS_TABLE} add column if not exists status varchar "
-                "default 'passed'")
-
-
 def build_history(con: duckdb.DuckDBPyConnection) -> BuildHistory:
     """Reads only, so that a read-only connection (the cheap pre-check) can ask."""
-    if "_dbt_builds" not in _tables(con):
-        return BuildHistory(None)
-    has_status = con.execute("select count(*) from information_schema.columns where "
-                             "table_schema = 'raw' and table_name = '_dbt_builds' and "
-                             "column_name = 'status'").fetchone()[0]
-    status = "status" if has_status else "'passed'"
-    rows = con.execute(f"select code_version, sources, {status} from {BUILDS_TABLE} "
-                       "order by built_at, rowid").fetchall()
-    good_at = max((i for i, r in enumerate(rows) if r[2] == "passed"), default=None)
+    builds = dbt_builds(con)
+    good_at = max((i for i, b in enumerate(builds) if b.status == "passed"), default=None)
     if good_at is None:
         return BuildHistory(None)
-    good = BuildInputs(rows[good_at][0], json.loads(rows[good_at][1]))
-    since = tuple(BuildInputs(r[0], json.loads(r[1])) for r in rows[good_at + 1:])
-    return BuildHistory(good, since)
+    good, *since = (BuildInputs(b.code_version, b.sources) for b in builds[good_at:])
+    return BuildHistory(good, tuple(since))
 
 
 def record_build_start(con: duckdb.DuckDBPyConnection, inputs: BuildInputs,
                        run_id: str) -> None:
     """Before dbt runs: from here on the warehouse's marts may differ from the last good."""
-    _ensure_builds_table(con)
-    con.execute(f"insert into {BUILDS_TABLE} (run_id, built_at, code_version, sources, status) "
-                "values (?, now()::timestamp, ?, ?, 'started')",
-                [run_id, inputs.code, json.dumps(inputs.sources, sort_keys=True)])
-
-
-def mark_build(con: duckdb.DuckDBPyConnection, run_id: str, status: str) -> int:
-    """Move this run's build to ``built`` or ``passed``; returns the rows changed."""
-    if status not in ("built", "passed"):
-        raise ValueError(f"unknown build status {status!r}")
-    _ensure_builds_table(con)
-    return len(con.execute(f"update {BUILDS_TABLE} set status = ? where run_id = ? "
-                           "returning run_id", [status, run_id]).fetchall())
+    bookkeeping.record_build_start(con, run_id, inputs.code, inputs.sources)
 
 
 def plan_build(current: BuildInputs, history: BuildHistory) -> BuildPlan:

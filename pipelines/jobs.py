@@ -12,7 +12,7 @@ from dagster import (
     schedule,
 )
 
-from pipelines.settings import load_settings
+from pipelines.resources import SettingsResource
 
 refresh_job = define_asset_job(
     "refresh",
@@ -31,11 +31,11 @@ refresh_job = define_asset_job(
                 "programme files changed, the dbt project changed or the last build failed "
                 "its gate; otherwise the tick is skipped with the reason.",
 )
-def refresh_schedule(context: ScheduleEvaluationContext):
+def refresh_schedule(context: ScheduleEvaluationContext, settings: SettingsResource):
     """Decide cheaply (no dbt, no GX) whether the night's refresh has anything to do."""
     from pipelines.pending import pending_work
 
-    pending = pending_work(load_settings())
+    pending = pending_work(settings.get())
     if pending.nothing:
         return SkipReason(pending.describe())
     context.log.info(f"refresh: {pending.describe()}")

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.bookkeeping import PROGRAMME_LOADS, has_table
 from pipelines.settings import DBT_PROJECT_DIR, Settings
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
@@ -61,17 +62,18 @@ def pending_work(settings: Settings) -> Pending:
     except duckdb.Error as exc:  # e.g. a run holds it: let the refresh queue behind it
         return Pending([f"the warehouse could not be read now ({exc})"], release)
     try:
-        reasons = [*_build_reasons(con), *_dst_reasons(con, settings),
+        reasons = [*_build_reasons(con, settings), *_dst_reasons(con, settings),
                    *_programme_reasons(con, settings), *_panel_reasons(settings)]
     finally:
         con.close()
     return Pending(reasons, release)
 
 
-def _build_reasons(con: duckdb.DuckDBPyConnection) -> list[str]:
+def _build_reasons(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str]:
     from pipelines.incremental import build_history, current_inputs, plan_build
 
-    plan = plan_build(current_inputs(con, MANIFEST), build_history(con))
+    plan = plan_build(current_inputs(con, MANIFEST, settings.price_base_year),
+                      build_history(con))
     return [] if plan.nothing_to_do else [f"dbt: {plan.reason}"]
 
 
@@ -93,13 +95,13 @@ def _dst_reasons(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str
         except DstError as exc:
             reasons.append(f"DST {spec.id}: tableinfo failed ({exc}); the refresh reports it")
             continue
-        last = last_load(con, spec.id) if _has_table(con, "_dst_loads") else None
+        last = last_load(con, spec.id)
         if last is None:
             reasons.append(f"DST {spec.id}: never loaded")
-        elif (last["dst_updated"], last["selection_hash"], last["source_mode"]) != (
+        elif (last.dst_updated, last.selection_hash, last.source_mode) != (
                 info.updated, spec.selection_hash, info.mode.value):
             reasons.append(f"DST {spec.id}: updated {info.updated} from {info.mode.value} "
-                           f"(loaded: {last['dst_updated']} from {last['source_mode']})")
+                           f"(loaded: {last.dst_updated} from {last.source_mode})")
     return reasons
 
 
@@ -111,7 +113,7 @@ def _programme_reasons(con: duckdb.DuckDBPyConnection, settings: Settings) -> li
     schemas = load_contract()
     batch = discover(settings.programme_inbound_dir,
                      {e: s.file_prefix for e, s in schemas.items()}, schemas)
-    if not _has_table(con, "_programme_loads"):
+    if not has_table(con, PROGRAMME_LOADS):
         return ["programme: never loaded"]
     if files_unchanged(batch, last_load_of(con, schemas), schemas):
         return []
@@ -128,9 +130,3 @@ def _panel_reasons(settings: Settings) -> list[str]:
     newer = sorted(p.name for p in folder.iterdir()
                    if p.suffix.lower() in (".parquet", ".csv") and p.stat().st_mtime > since)
     return [f"firm panel: {', '.join(newer)} newer than the last estimates"] if newer else []
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(con.execute("select count(*) from information_schema.tables "
-                            "where table_schema = 'raw' and table_name = ?", [name]
-                            ).fetchone()[0])

@@ -1,9 +1,15 @@
-"""Dagster resources, configured once from :mod:`pipelines.settings`."""
+"""Dagster resources, configured once from :mod:`pipelines.settings`.
+
+Assets, checks, sensors and the schedule receive the settings as the ``settings`` resource
+instead of reading the environment; tests hand them a resource of their own.
+"""
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Sequence
+from dataclasses import fields
 from functools import cached_property
 from importlib.metadata import version as installed_version
 from pathlib import Path
@@ -17,6 +23,41 @@ from pipelines.dst.snapshot import SnapshotStore
 from pipelines.dst.source import DstSource
 from pipelines.settings import DBT_PROJECT_DIR, Settings, SourceMode
 from pipelines.warehouse import WarehouseResource
+
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
+
+class SettingsResource(ConfigurableResource):
+    """Every setting of the pipeline (see :class:`pipelines.settings.Settings`)."""
+
+    data_dir: str
+    dst_source: str
+    dst_api_base_url: str
+    dst_snapshot_dir: str
+    keep_releases: int
+    alert_webhook_url: str | None = None
+    inbound_settle_seconds: float = 30.0
+    max_shrink_share: float = 0.5
+    price_base_year: int | None = None
+
+    @classmethod
+    def of(cls, settings: Settings) -> SettingsResource:
+        values = {f.name: getattr(settings, f.name) for f in fields(Settings)}
+        return cls(**{k: str(v) if isinstance(v, Path) else v for k, v in values.items()})
+
+    def get(self) -> Settings:
+        return Settings(
+            data_dir=Path(self.data_dir), dst_source=SourceMode(self.dst_source),
+            dst_api_base_url=self.dst_api_base_url, dst_snapshot_dir=Path(self.dst_snapshot_dir),
+            keep_releases=self.keep_releases, alert_webhook_url=self.alert_webhook_url,
+            inbound_settle_seconds=self.inbound_settle_seconds,
+            max_shrink_share=self.max_shrink_share, price_base_year=self.price_base_year)
+
+
+def dbt_vars(settings: Settings) -> dict[str, object]:
+    """What every dbt invocation is given: the warehouse to build and the price base year."""
+    return {"warehouse_path": str(settings.warehouse_path),
+            "price_base_year": settings.price_base_year or ""}
 
 
 class DstSourceResource(ConfigurableResource):
@@ -69,11 +110,17 @@ def build_resources(settings: Settings) -> dict[str, object]:
             base_url=settings.dst_api_base_url,
             snapshot_dir=str(settings.dst_snapshot_dir),
         ),
+        "settings": SettingsResource.of(settings),
         "warehouse": WarehouseResource(database=str(settings.warehouse_path)),
-        "dbt": LocalDbtCliResource(
-            project_dir=str(DBT_PROJECT_DIR),
-            profiles_dir=str(DBT_PROJECT_DIR),
-            # the dbt installed beside this Python, whether or not the venv is on PATH
-            dbt_executable=str(Path(sys.executable).parent / "dbt"),
-        ),
+        "dbt": local_dbt(settings),
     }
+
+
+def local_dbt(settings: Settings) -> LocalDbtCliResource:
+    return LocalDbtCliResource(
+        project_dir=str(DBT_PROJECT_DIR),
+        profiles_dir=str(DBT_PROJECT_DIR),
+        # the dbt installed beside this Python, whether or not the venv is on PATH
+        dbt_executable=DBT_EXECUTABLE,
+        vars_json=json.dumps(dbt_vars(settings), sort_keys=True),
+    )

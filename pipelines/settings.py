@@ -41,6 +41,8 @@ class Settings:
     inbound_settle_seconds: float = 30.0
     # A load that shrinks an entity by more than this share is held until acknowledged.
     max_shrink_share: float = 0.5
+    # The fixed-price base year; None: the latest year with both R&D and GDP deflator data.
+    price_base_year: int | None = None
 
     @property
     def warehouse_path(self) -> Path:
@@ -85,7 +87,12 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         raise ValueError(f"KLYNGE_KEEP_RELEASES={keep!r} must be a whole number of at least 1")
     settle = _number(env, "KLYNGE_INBOUND_SETTLE_SECONDS", "30", low=0.0)
     shrink = _number(env, "KLYNGE_MAX_SHRINK_SHARE", "0.5", low=0.0, high=1.0)
+    base_year = (env.get("KLYNGE_PRICE_BASE_YEAR") or "").strip()
+    if base_year and not (base_year.isdigit() and len(base_year) == 4):
+        raise ValueError(f"KLYNGE_PRICE_BASE_YEAR={base_year!r} must be a year such as 2024 "
+                         "(or empty for the latest year with data)")
     return Settings(
+        price_base_year=int(base_year) if base_year else None,
         inbound_settle_seconds=settle,
         max_shrink_share=shrink,
         data_dir=data_dir,
@@ -108,8 +115,3 @@ def _number(env: dict[str, str], name: str, default: str, *, low: float,
         bounds = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
         raise ValueError(f"{name}={raw!r} must be a number {bounds}")
     return value
-
-
-def export_for_child_processes(settings: Settings) -> None:
-    """Make dbt (a subprocess reading ``env_var('KLYNGE_DATA_DIR')``) use the same data dir."""
-    os.environ["KLYNGE_DATA_DIR"] = str(settings.data_dir)

@@ -9,6 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from dagster import DagsterInstance, build_run_status_sensor_context, job, op
 
 from pipelines.alerts import run_failure_alert
+from pipelines.resources import SettingsResource
+from pipelines.settings import load_settings
 
 
 @op
@@ -19,6 +21,11 @@ def explode():
 @job
 def failing_job():
     explode()
+
+
+def settings_for(data_dir, webhook: str) -> SettingsResource:
+    return SettingsResource.of(load_settings({"KLYNGE_DATA_DIR": str(data_dir),
+                                              "KLYNGE_ALERT_WEBHOOK_URL": webhook}))
 
 
 def failed_run_context(instance):
@@ -46,13 +53,11 @@ def test_failure_is_logged_and_posted(tmp_path, monkeypatch):
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("KLYNGE_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("KLYNGE_ALERT_WEBHOOK_URL",
-                       f"http://127.0.0.1:{server.server_address[1]}/hook")
+    settings = settings_for(tmp_path, f"http://127.0.0.1:{server.server_address[1]}/hook")
     try:
         with DagsterInstance.ephemeral() as instance:
             context, run = failed_run_context(instance)
-            run_failure_alert(context)
+            run_failure_alert(context, settings=settings)
     finally:
         server.shutdown()
     [line] = (tmp_path / "logs" / "run_failures.log").read_text().splitlines()
@@ -64,9 +69,8 @@ def test_failure_is_logged_and_posted(tmp_path, monkeypatch):
 
 def test_unreachable_webhook_does_not_hide_the_log_line(tmp_path, monkeypatch,
                                                         closed_port_url):
-    monkeypatch.setenv("KLYNGE_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("KLYNGE_ALERT_WEBHOOK_URL", closed_port_url)
+    settings = settings_for(tmp_path, closed_port_url)
     with DagsterInstance.ephemeral() as instance:
         context, run = failed_run_context(instance)
-        run_failure_alert(context)
+        run_failure_alert(context, settings=settings)
     assert run.run_id in (tmp_path / "logs" / "run_failures.log").read_text()

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from dagster import AssetKey, DefaultScheduleStatus
 
-from pipelines.definitions import defs
+from pipelines.definitions import defs as load_defs
 from pipelines.settings import REPO_ROOT
+
+defs = load_defs()
 
 
 def test_lineage_runs_from_dst_assets_through_staging_to_marts():
@@ -52,6 +56,48 @@ def test_dagster_definitions_validate(tmp_path):
         [str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-w",
          "workspace.yaml"], cwd=REPO_ROOT, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_importing_the_code_location_builds_nothing():
+    """Dagster builds the definitions when it loads them: the import itself reads no manifest,
+    imports neither dbt nor the assets, and starts no process."""
+    probe = ("import subprocess, sys\n"
+             "import dagster  # Dagster's own import asks `file` about the interpreter\n"
+             "def refuse(*a, **k): raise AssertionError('a process was started at import')\n"
+             "subprocess.Popen = refuse\n"
+             "import pipelines.definitions\n"
+             "print(sorted(m for m in sys.modules if m.startswith(('pipelines.assets', "
+             "'pipelines.catalog', 'dagster_dbt', 'dbt', 'great_expectations'))))")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_a_fresh_clone_loads_without_dbt_on_path(tmp_path):
+    """No manifest and no venv on PATH: loading parses the project with the venv's dbt."""
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+                           cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    clone = tmp_path / "clone"
+    for name in files.stdout.splitlines():
+        source = REPO_ROOT / name
+        if source.is_file() and not name.startswith(("data/published", "bench/data")):
+            (clone / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, clone / name)
+    assert not (clone / "dbt_project" / "target" / "manifest.json").exists()
+    bin_dir = str(Path(sys.executable).parent)
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep)
+                           if p.rstrip("/") != bin_dir.rstrip("/"))
+    (tmp_path / "home").mkdir()
+    env = {**os.environ, "PATH": path, "DAGSTER_HOME": str(tmp_path / "home"),
+           "KLYNGE_DATA_DIR": str(tmp_path / "data")}
+    env.pop("VIRTUAL_ENV", None)
+    result = subprocess.run([str(Path(bin_dir) / "dagster"), "definitions", "validate", "-w",
+                             "workspace.yaml"], cwd=clone, env=env, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert (clone / "dbt_project" / "target" / "manifest.json").exists()
 
 
 def test_every_check_says_what_it_checks():

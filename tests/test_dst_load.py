@@ -78,7 +78,7 @@ def test_raw_table_is_narrow_with_labels_and_provenance_beside_it(tmp_path):
                             from raw._dst_loads""").fetchall()
     assert record == [("REG01", "dst_reg01", "2025-01-15T08:00:00", "h1", "live", False, 6, 3,
                        "x", datetime(2025, 1, 16, 9, 0))]
-    assert last_load(con, "REG01")["row_count"] == 6
+    assert last_load(con, "REG01").row_count == 6
     load(con, write_body(tmp_path / "b.csv", GOOD),
          provenance=LoadProvenance("snapshot", "NEWER", datetime(2025, 2, 1), True, "h2"))
     assert con.execute("""select source_mode, dst_updated, synthetic
@@ -144,4 +144,4 @@ def test_bad_body_names_table_and_leaves_previous_table(tmp_path, case):
     assert expected in str(err.value)
     assert [con.execute(f"select * from raw.{t} order by all").fetchall()
             for t in ("dst_reg01", "dst_reg01_labels")] == before
-    assert last_load(con, "REG01")["dst_updated"] == "2025-01-15T08:00:00"
+    assert last_load(con, "REG01").dst_updated == "2025-01-15T08:00:00"

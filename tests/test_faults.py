@@ -269,15 +269,17 @@ def test_publish_refuses_to_start_without_passing_checks(refreshed, tmp_path, re
     """publish materialised alone (e.g. from the UI) must not skip the gate."""
     from dagster import DagsterInstance
 
-    from pipelines.assets.publish import publish
+    from pipelines.assets.publish import build_publish
+    from pipelines.catalog import published_marts
     from pipelines.resources import build_resources
 
     data_dir = copy_data_dir(refreshed[0], tmp_path)
     monkeypatch.setenv("KLYNGE_DATA_DIR", str(data_dir))
     current = os.readlink(data_dir / "published" / "current")
     with DagsterInstance.ephemeral() as instance:
-        result = materialize([publish], resources=build_resources(load_settings()),
-                             instance=instance, raise_on_error=False)
+        result = materialize([build_publish(published_marts())],
+                             resources=build_resources(load_settings()), instance=instance,
+                             raise_on_error=False)
     assert not result.success
     [failure] = [e for e in result.all_events if e.is_step_failure]
     text = failure.step_failure_data.error.to_string()

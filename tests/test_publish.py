@@ -16,13 +16,17 @@ import pandas as pd
 import pytest
 from dagster import AssetKey, AssetSelection, DagsterInstance, materialize
 
-from pipelines.assets.publish import MARTS, publish
-from pipelines.assets.quality import quality_checks
+from pipelines.assets.publish import build_publish
+from pipelines.assets.quality import build_quality_checks
+from pipelines.catalog import published_marts
 from pipelines.publish.release import publish_release, read_provenance
 from pipelines.quality.gx_runner import run_dir
 from pipelines.resources import build_resources
 from pipelines.settings import REPO_ROOT, load_settings
 from tests.conftest import copy_data_dir
+
+MARTS = published_marts()
+publish = build_publish(MARTS)
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
@@ -103,7 +107,8 @@ def run_gate(data_dir: Path, monkeypatch):
     mart_keys = [AssetKey(["marts", m.name]) for m in MARTS]
     with DagsterInstance.ephemeral() as instance:
         return materialize(
-            [publish, *quality_checks], resources=build_resources(settings), instance=instance,
+            [publish, *build_quality_checks(MARTS)], resources=build_resources(settings),
+            instance=instance,
             raise_on_error=False,
             selection=AssetSelection.assets(publish) | AssetSelection.checks_for_assets(
                 *mart_keys),

@@ -12,10 +12,13 @@ import socket
 
 import pytest
 
-from pipelines.assets.publish import MARTS
+from pipelines.catalog import published_marts
 from tests.browser import CHROMEDRIVER, CHROMIUM, needs_browser
 
 pytestmark = needs_browser
+
+
+MARTS = published_marts()
 
 
 def closed_port() -> int:

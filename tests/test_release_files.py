@@ -13,8 +13,10 @@ import duckdb
 import openpyxl
 import pyarrow.parquet as pq
 
-from pipelines.assets.publish import MARTS
+from pipelines.catalog import published_marts
 from pipelines.publish.facts import RELEASE_INFO_KEYS
+
+MARTS = published_marts()
 
 
 def published(refreshed):

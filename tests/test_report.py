@@ -221,12 +221,13 @@ def test_a_report_that_cannot_be_built_fails_publishing(refreshed, tmp_path, mon
         raise FileNotFoundError(release / "klynge.duckdb")
 
     monkeypatch.setattr("pipelines.publish.release.build_report", broken)
-    from pipelines.assets.publish import MARTS
+    from pipelines.catalog import published_marts
     provenance = read_provenance(data_dir / "warehouse.duckdb", "test-run", manifest["checks"])
     quality = current / "quality"
     with pytest.raises(PublishError, match="evaluation report could not be built"):
         publish_release(published=published, warehouse=data_dir / "warehouse.duckdb",
-                        marts=MARTS, provenance=provenance, quality_dir=quality)
+                        marts=published_marts(), provenance=provenance,
+                        quality_dir=quality)
     assert (published / "current").resolve() == current
     complete = sorted(p.name for p in (published / "releases").iterdir()
                       if not p.name.startswith("."))

@@ -9,7 +9,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.settings import BUNDLED_SNAPSHOT_DIR
+from pipelines.resources import dbt_vars
+from pipelines.settings import BUNDLED_SNAPSHOT_DIR, load_settings
 from tests.warehouse_helpers import load_snapshot, query, run_dbt
 
 # These tests load DST tables only: leave out the models built on programme data.
@@ -203,10 +204,11 @@ def test_suppressed_smv_group_nulls_smv_aggregates_not_large(built, tmp_path):
     assert mart.drop(index=2015)["is_complete"].all()
 
 
-def test_price_base_year_from_environment(built, tmp_path):
+def test_price_base_year_from_the_setting(built, tmp_path):
+    settings = load_settings({"KLYNGE_DATA_DIR": str(tmp_path), "KLYNGE_PRICE_BASE_YEAR": "2015"})
     data_dir = copy_of(built, tmp_path)
     run_dbt(data_dir, "build", "--select", "+smv_rd_share_summary",
-            env={"KLYNGE_PRICE_BASE_YEAR": "2015"})
+            "--vars", json.dumps({"price_base_year": dbt_vars(settings)["price_base_year"]}))
     mart = query(data_dir / "warehouse.duckdb", "select * from marts.smv_rd_share_summary")
     compare(mart, oracle_summary(base_year=2015))
     row = mart.set_index("year").loc[2015]

@@ -43,7 +43,7 @@ def _as_the_refresh_builds(args: tuple[str, ...]) -> list[str]:
 def run_dbt(data_dir: Path, *args: str, env: dict[str, str] | None = None,
             check: bool = True) -> subprocess.CompletedProcess:
     args = tuple(_as_the_refresh_builds(args))
-    full_env = {k: v for k, v in os.environ.items() if k != "KLYNGE_PRICE_BASE_YEAR"}
+    full_env = dict(os.environ)
     full_env.update({"KLYNGE_DATA_DIR": str(data_dir), **(env or {})})
     result = subprocess.run(
         [DBT, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",

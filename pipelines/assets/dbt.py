@@ -6,37 +6,46 @@ keyed ``<schema>/<name>`` (``marts/smv_rd_share``) and grouped by layer.
 
 Builds are incremental (:mod:`pipelines.incremental`): with no input changed since the last
 build that passed the quality gate, dbt does not run, so the quality checks and ``publish`` are
-skipped too; with changed raw tables only what lies downstream of them is rebuilt. A build whose
-marts failed the gate is never the baseline, so every refresh builds and checks it again.
+skipped too; with changed raw tables only what lies downstream of them is rebuilt, and only
+those models are materialized in the run (the others keep their last materialization and gate
+result). A build whose marts failed the gate is never the baseline, so every refresh builds and
+checks it again.
+
+Nothing here runs at import: :func:`klynge_dbt_project` and :func:`build_dbt_models` are called
+when Dagster loads the definitions.
 """
 
 from collections.abc import Iterator, Mapping
+from functools import cache
 from typing import Any
 
-from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, AssetSpec, Output
+from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
-    DbtCliResource,
     DbtProject,
     dbt_assets,
 )
+from dagster_dbt.dbt_project import using_dagster_dev
 
-from pipelines.incremental import (
-    build_history,
-    current_inputs,
-    mark_build,
-    plan_build,
-    record_build_start,
-)
+from pipelines.bookkeeping import mark_build
+from pipelines.incremental import build_history, current_inputs, plan_build, record_build_start
 from pipelines.quality.dbt_tests import describe_test
-from pipelines.settings import DBT_PROJECT_DIR, load_settings
+from pipelines.resources import DBT_EXECUTABLE, LocalDbtCliResource, SettingsResource
+from pipelines.settings import DBT_PROJECT_DIR
 from pipelines.warehouse import WarehouseResource
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-if not dbt_project.manifest_path.exists():
-    # A fresh clone without `make`: parse once so definitions load (make keeps it current).
-    dbt_project.preparer.prepare(dbt_project)
+
+@cache
+def klynge_dbt_project() -> DbtProject:
+    """The dbt project, its manifest parsed first under ``dagster dev`` (to pick up edits) or
+    when it is missing (a fresh clone), with the dbt beside this Python: ``PATH`` need not
+    have it. Otherwise the manifest that ``make install`` keeps current is used as it is."""
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    if using_dagster_dev() or not project.manifest_path.exists():
+        LocalDbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(
+            ["parse", "--quiet"], target_path=project.target_path).wait()
+    return project
 
 
 class KlyngeDbtTranslator(DagsterDbtTranslator):
@@ -65,36 +74,37 @@ class KlyngeDbtTranslator(DagsterDbtTranslator):
         return dbt_resource_props["schema"]
 
 
-# effect_estimates is built after the estimator writes its input (pipelines/assets/evaluation.py).
-# A DST table and its label lookup are two dbt sources written by one asset (raw/dst_<table>).
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,
-            dagster_dbt_translator=KlyngeDbtTranslator(
-                settings=DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True)),
-            exclude="effect_estimates")
-def klynge_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource,
-                      warehouse: WarehouseResource) -> Iterator[Any]:
-    """``dbt build`` of what changed: seeds, models and their tests, as Dagster events."""
-    with warehouse.get_connection() as con:
-        inputs = current_inputs(con, dbt_project.manifest_path)
-        plan = plan_build(inputs, build_history(con))
-    if plan.nothing_to_do:
-        context.log.info(f"dbt not run: {plan.reason}; checks and publish are skipped too")
-        return
-    context.log.info(f"dbt build: {plan.reason}")
-    # Unchanged inputs: those tables in the warehouse are still current. They are reported
-    # (not rebuilt), upstream first, so that checks and publish see every mart of the refresh.
-    order = {name: i for i, name in enumerate(plan.unchanged_nodes(dbt_project.manifest_path))}
-    for key in sorted((k for k in context.selected_asset_keys if k.path[-1] in order),
-                      key=lambda k: order[k.path[-1]]):
-        yield Output(None, output_name=context.assets_def.get_output_name_for_asset_key(key),
-                     metadata={"rebuilt": False, "reason": plan.reason})
-    # One artifacts folder, overwritten by each build (runs are serialised), instead of a new
-    # folder per invocation piling up in the repo.
-    target = load_settings().data_dir / "dbt_target"
-    with warehouse.get_connection() as con:
-        record_build_start(con, inputs, context.run.run_id)
-    yield from dbt.cli(["build", *plan.dbt_args(dbt_project.manifest_path)],
-                       context=context, target_path=target).stream()
-    with warehouse.get_connection() as con:
-        # Good only once the gate has passed: ``publish`` marks it ``passed``.
-        mark_build(con, context.run.run_id, "built")
+def build_dbt_models(project: DbtProject) -> AssetsDefinition:
+    """Every dbt node but effect_estimates, which is built after its estimator
+    (:mod:`pipelines.assets.evaluation`). A DST table and its label lookup are two dbt sources
+    written by one asset (``raw/dst_<table>``)."""
+
+    @dbt_assets(manifest=project.manifest_path, project=project,
+                dagster_dbt_translator=KlyngeDbtTranslator(
+                    settings=DagsterDbtTranslatorSettings(
+                        enable_duplicate_source_asset_keys=True)),
+                exclude="effect_estimates")
+    def klynge_dbt_models(context: AssetExecutionContext, dbt: LocalDbtCliResource,
+                          warehouse: WarehouseResource,
+                          settings: SettingsResource) -> Iterator[Any]:
+        """``dbt build`` of what changed: seeds, models and their tests, as Dagster events."""
+        base_year = settings.price_base_year
+        with warehouse.get_connection() as con:
+            inputs = current_inputs(con, project.manifest_path, base_year)
+            plan = plan_build(inputs, build_history(con))
+        if plan.nothing_to_do:
+            context.log.info(f"dbt not run: {plan.reason}; checks and publish are skipped too")
+            return
+        context.log.info(f"dbt build: {plan.reason}")
+        with warehouse.get_connection() as con:
+            record_build_start(con, inputs, context.run.run_id)
+        # One artifacts folder, overwritten by each build (runs are serialised), instead of a
+        # new folder per invocation piling up in the repo.
+        target = settings.get().data_dir / "dbt_target"
+        yield from dbt.cli(["build", *plan.dbt_args(project.manifest_path)],
+                           context=context, target_path=target).stream()
+        with warehouse.get_connection() as con:
+            # Good only once the gate has passed: ``publish`` marks it ``passed``.
+            mark_build(con, context.run.run_id, "built")
+
+    return klynge_dbt_models

@@ -14,11 +14,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+from dagster_dbt import DbtProject, dbt_assets
 
-from pipelines.assets.dbt import KlyngeDbtTranslator, dbt_project
-from pipelines.settings import load_settings
+from pipelines.assets.dbt import KlyngeDbtTranslator
+from pipelines.resources import LocalDbtCliResource, SettingsResource
 from pipelines.warehouse import WarehouseResource
 
 REGISTER = AssetKey(["marts", "participant_register"])
@@ -57,15 +64,15 @@ def _panel(data_dir: Path, register, log):
                    "never-participating firms (pipelines.evaluation), disclosure-controlled. "
                    "Runs on the real firm panel when one is present, else on a synthetic "
                    "panel with a planted effect (marked synthetic in every row).")
-def effect_estimates_raw(context: AssetExecutionContext,
-                         warehouse: WarehouseResource) -> MaterializeResult:
+def effect_estimates_raw(context: AssetExecutionContext, warehouse: WarehouseResource,
+                         settings: SettingsResource) -> MaterializeResult:
     from pipelines.evaluation.contract import panel_files, read_panel
     from pipelines.evaluation.effects import default_base_year, run, write_outputs
     from pipelines.evaluation.estimate import EstimatorConfig
     from pipelines.evaluation.register import check_register
 
     started = time.perf_counter()
-    data_dir = load_settings().data_dir
+    data_dir = settings.get().data_dir
     with warehouse.get_connection() as con:
         register = check_register(con.execute(
             "select * from marts.participant_register").df())
@@ -109,12 +116,16 @@ class EvaluationTranslator(KlyngeDbtTranslator):
         return "evaluation"
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, select="effect_estimates",
-            dagster_dbt_translator=EvaluationTranslator())
-def effect_estimates_mart(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    """``dbt build`` of effect_estimates (contract and tests) from what the estimator wrote."""
-    target = load_settings().data_dir / "dbt_target"
-    yield from dbt.cli(["build"], context=context, target_path=target).stream()
+def build_evaluation_assets(project: DbtProject) -> list[AssetsDefinition]:
+    """The estimator's asset and the dbt build of its mart."""
 
+    @dbt_assets(manifest=project.manifest_path, project=project, select="effect_estimates",
+                dagster_dbt_translator=EvaluationTranslator())
+    def effect_estimates_mart(context: AssetExecutionContext, dbt: LocalDbtCliResource,
+                              settings: SettingsResource) -> Iterator[Any]:
+        """``dbt build`` of effect_estimates (contract and tests) from what the estimator
+        wrote."""
+        target = settings.get().data_dir / "dbt_target"
+        yield from dbt.cli(["build"], context=context, target_path=target).stream()
 
-evaluation_assets = [effect_estimates_raw, effect_estimates_mart]
+    return [effect_estimates_raw, effect_estimates_mart]

@@ -24,7 +24,7 @@ from pipelines.programme.errors import ProgrammeInboundError, ProgrammeRejectedE
 from pipelines.programme.identifiers import redact
 from pipelines.programme.ingest import ProgrammeLoad, ingest_programme
 from pipelines.programme.load import LINEAGE_COLUMNS
-from pipelines.settings import load_settings
+from pipelines.resources import SettingsResource
 from pipelines.warehouse import WarehouseResource
 
 GROUP = "programme"
@@ -89,10 +89,11 @@ def _failure(exc: ProgrammeInboundError) -> Failure:
     description="Check the cluster organisations' inbound files against the contract and "
                 "load them into raw.programme_* (all four tables or none).",
 )
-def programme_inbound(context: AssetExecutionContext, warehouse: WarehouseResource):
-    settings = load_settings()
+def programme_inbound(context: AssetExecutionContext, warehouse: WarehouseResource,
+                      settings: SettingsResource):
+    paths = settings.get()
     try:
-        load = ingest_programme(settings.programme_inbound_dir, settings.quarantine_dir,
+        load = ingest_programme(paths.programme_inbound_dir, paths.quarantine_dir,
                                 warehouse.get_connection, schemas=SCHEMAS, log=context.log,
                                 settle_seconds=settings.inbound_settle_seconds,
                                 max_shrink_share=settings.max_shrink_share)

@@ -1,13 +1,22 @@
 """``publish``: the last asset of the refresh, run only when every mart passed its gate."""
 
 import json
+import shutil
 from dataclasses import replace
+from pathlib import Path
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
-from pipelines.catalog import published_marts
+from pipelines.bookkeeping import dbt_builds, mark_build
+from pipelines.catalog import Mart
 from pipelines.dst.config import load_table_specs
-from pipelines.incremental import mark_build
 from pipelines.publish.release import (
     Provenance,
     PublishError,
@@ -15,23 +24,44 @@ from pipelines.publish.release import (
     read_provenance,
 )
 from pipelines.quality.gx_runner import run_dir
-from pipelines.settings import load_settings
+from pipelines.resources import SettingsResource
 from pipelines.warehouse import WarehouseResource
 
-MARTS = published_marts()
+
+def _earlier_results(warehouse: WarehouseResource, data_dir: Path, run_id: str) -> Path | None:
+    """The last good build's gate results, for the marts this run's build left alone. None
+    when this run built nothing (``publish`` started on its own never skips the gate)."""
+    with warehouse.get_connection() as con:
+        builds = dbt_builds(con)
+    passed = [b.run_id for b in builds if b.status == "passed"]
+    if not passed or run_id not in {b.run_id for b in builds}:
+        return None
+    return run_dir(data_dir, passed[-1])
 
 
-def _passed_checks(quality_dir) -> dict[str, dict]:
-    """Each mart's gate result from this run; a mart without a passing one stops publishing."""
+def gather_gate_results(marts: tuple[Mart, ...], quality_dir: Path,
+                        earlier_dir: Path | None) -> dict[str, dict]:
+    """Each mart's gate result for what the warehouse holds, all in ``quality_dir``.
+
+    A mart rebuilt by this run was checked by it. A mart the run left alone (its inputs did not
+    change) holds what the last good build left, so its result is that build's: copied here,
+    so that every good run's folder holds the result of every mart. A mart without a passing
+    result stops publishing.
+    """
     checks, missing = {}, []
-    for mart in MARTS:
+    for mart in marts:
         path = quality_dir / f"{mart.name}.json"
+        validated_in = quality_dir.name
+        if not path.exists() and earlier_dir and (earlier_dir / path.name).exists():
+            quality_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(earlier_dir / path.name, path)
+            validated_in = earlier_dir.name
         result = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
         if not result or not result["success"]:
             missing.append(mart.name)
             continue
         checks[mart.name] = {"success": True, "evaluated": len(result["expectations"]),
-                             "failed": 0}
+                             "failed": 0, "validated_in_run": validated_in}
     if missing:
         raise PublishError(f"no passing quality check in this run for: {', '.join(missing)}; "
                            "run the refresh job (its checks gate publishing)")
@@ -57,42 +87,49 @@ def _with_fallback_reasons(context: AssetExecutionContext, provenance: Provenanc
     return replace(provenance, dst_tables={**provenance.dst_tables, **tables})
 
 
-@asset(
-    key=AssetKey(["published", "release"]),
-    deps=[AssetKey(["marts", m.name]) for m in MARTS],
-    group_name="publish",
-    kinds={"duckdb", "parquet", "csv", "xlsx"},
-    owners=["team:klynge-data"],
-    description="Writes a release (DuckDB copy, Parquet, CSV, XLSX, figures, data dictionary, "
-                "quality results, manifest) to `data/published/releases/<time>/` and switches "
-                "`data/published/` to it atomically. Runs only after every mart's blocking "
-                "quality check passed.",
-)
-def publish(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    settings = load_settings()
-    quality_dir = run_dir(settings.data_dir, context.run.run_id)
-    checks = _passed_checks(quality_dir)
-    provenance = _with_fallback_reasons(
-        context, read_provenance(settings.warehouse_path, context.run.run_id, checks))
-    outcome = publish_release(published=settings.published_dir,
-                              warehouse=settings.warehouse_path, marts=MARTS,
-                              provenance=provenance, quality_dir=quality_dir,
-                              keep=settings.keep_releases)
-    if outcome.switched:
-        context.log.info(f"published {outcome.release}")
-    else:
-        context.log.warning(f"release not published: {outcome.reason}")
-    with warehouse.get_connection() as con:
-        # The gate passed and publishing ended as it should: this build is the new baseline.
-        mark_build(con, context.run.run_id, "passed")
-    return MaterializeResult(metadata={
-        "switched": outcome.switched,
-        "reason": outcome.reason,
-        "release": MetadataValue.path(str(outcome.release)),
-        "published_dir": MetadataValue.path(str(settings.published_dir)),
-        "synthetic": provenance.synthetic,
-        "sample": provenance.sample,
-        "dst_source_mode": provenance.source_mode,
-        "price_base_year": outcome.manifest.get("price_base_year"),
-        "files": len(outcome.manifest.get("files", [])),
-    })
+def build_publish(marts: tuple[Mart, ...]) -> AssetsDefinition:
+    """The release of ``marts``, after every one of them passed its gate."""
+
+    @asset(
+        key=AssetKey(["published", "release"]),
+        deps=[AssetKey(["marts", m.name]) for m in marts],
+        group_name="publish",
+        kinds={"duckdb", "parquet", "csv", "xlsx"},
+        owners=["team:klynge-data"],
+        description="Writes a release (DuckDB copy, Parquet, CSV, XLSX, figures, data dictionary, "
+                    "quality results, manifest) to `data/published/releases/<time>/` and switches "
+                    "`data/published/` to it atomically. Runs only after every mart's blocking "
+                    "quality check passed.",
+    )
+    def publish(context: AssetExecutionContext, warehouse: WarehouseResource,
+                settings: SettingsResource) -> MaterializeResult:
+        config = settings.get()
+        quality_dir = run_dir(config.data_dir, context.run.run_id)
+        checks = gather_gate_results(
+            marts, quality_dir, _earlier_results(warehouse, config.data_dir, context.run.run_id))
+        provenance = _with_fallback_reasons(
+            context, read_provenance(config.warehouse_path, context.run.run_id, checks))
+        outcome = publish_release(published=config.published_dir,
+                                  warehouse=config.warehouse_path, marts=marts,
+                                  provenance=provenance, quality_dir=quality_dir,
+                                  keep=config.keep_releases)
+        if outcome.switched:
+            context.log.info(f"published {outcome.release}")
+        else:
+            context.log.warning(f"release not published: {outcome.reason}")
+        with warehouse.get_connection() as con:
+            # The gate passed and publishing ended as it should: this build is the new baseline.
+            mark_build(con, context.run.run_id, "passed")
+        return MaterializeResult(metadata={
+            "switched": outcome.switched,
+            "reason": outcome.reason,
+            "release": MetadataValue.path(str(outcome.release)),
+            "published_dir": MetadataValue.path(str(config.published_dir)),
+            "synthetic": provenance.synthetic,
+            "sample": provenance.sample,
+            "dst_source_mode": provenance.source_mode,
+            "price_base_year": outcome.manifest.get("price_base_year"),
+            "files": len(outcome.manifest.get("files", [])),
+        })
+
+    return publish

@@ -16,9 +16,9 @@ from dagster import (
     asset_check,
 )
 
-from pipelines.catalog import MART_SCHEMA, Mart, published_marts
+from pipelines.catalog import MART_SCHEMA, Mart
 from pipelines.quality.gx_runner import SuiteResult, run_dir, validate_mart
-from pipelines.settings import load_settings
+from pipelines.resources import SettingsResource
 from pipelines.warehouse import WarehouseResource, connect
 
 
@@ -49,10 +49,10 @@ def build_gx_check(mart: Mart) -> AssetChecksDefinition:
     @asset_check(asset=mart_key(mart), name="gx_suite", blocking=True,
                  description=f"Great Expectations suite for {mart.name}: contract columns and "
                              "types, keys, row count, shares, sums, years without gaps.")
-    def _gx_check(context: AssetCheckExecutionContext,
-                  warehouse: WarehouseResource) -> AssetCheckResult:
+    def _gx_check(context: AssetCheckExecutionContext, warehouse: WarehouseResource,
+                  settings: SettingsResource) -> AssetCheckResult:
         df = _read(warehouse, f"select * from {mart.relation}")
-        out_dir = run_dir(load_settings().data_dir, context.run.run_id)
+        out_dir = run_dir(settings.get().data_dir, context.run.run_id)
         result = validate_mart(mart, df, out_dir)
         if not result.success:
             context.log.error(result.summary())
@@ -96,5 +96,6 @@ def build_provenance_check(mart: Mart) -> AssetChecksDefinition:
     return _provenance
 
 
-quality_checks = [check for mart in published_marts()
-                  for check in (build_gx_check(mart), build_provenance_check(mart))]
+def build_quality_checks(marts: tuple[Mart, ...]) -> list[AssetChecksDefinition]:
+    return [check for mart in marts
+            for check in (build_gx_check(mart), build_provenance_check(mart))]

@@ -53,17 +53,17 @@ def ingest_table(spec: TableSpec, source: DstSource, connect: Connect,
     with connect() as con:
         previous = last_load(con, spec.id)
     unchanged = previous is not None and (
-        previous["dst_updated"] == info.updated
-        and previous["selection_hash"] == spec.selection_hash
-        and previous["source_mode"] == info.mode.value
+        previous.dst_updated == info.updated
+        and previous.selection_hash == spec.selection_hash
+        and previous.source_mode == info.mode.value
     )
     if unchanged and not force:
         with connect() as con:
             preview = _preview(con, spec.raw_table, list(selection))
         return IngestResult(
             spec.id, spec.raw_table, False, info.mode.value, info.updated,
-            bool(previous["synthetic"]), spec.selection_hash, int(previous["row_count"]),
-            _suppressed(previous), info.fallback_reason, preview,
+            bool(previous.synthetic), spec.selection_hash, int(previous.row_count),
+            int(previous.suppressed_count or 0), info.fallback_reason, preview,
         )
     with tempfile.TemporaryDirectory(prefix=f"dst_{spec.id}_") as tmp:
         body, body_sha256 = source.body(spec, info, selection, Path(tmp))
@@ -85,10 +85,6 @@ def ingest_table(spec: TableSpec, source: DstSource, connect: Connect,
         spec.id, spec.raw_table, True, info.mode.value, info.updated, info.synthetic,
         spec.selection_hash, counts["rows"], counts["suppressed"], info.fallback_reason, preview,
     )
-
-
-def _suppressed(previous: dict[str, Any]) -> int:
-    return int(previous.get("suppressed_count") or 0)
 
 
 def _preview(con: duckdb.DuckDBPyConnection, raw_table: str,

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.bookkeeping import DstLoad, ensure_dst_loads, latest_dst_loads, record_dst_load
 from pipelines.dst.body import (
     VALUE_COLUMN,
     ValueSql,
@@ -38,7 +39,6 @@ from pipelines.dst.body import (
 from pipelines.dst.diagnose import diagnose
 from pipelines.dst.errors import DstDataError
 
-LOADS_TABLE = "raw._dst_loads"
 LABELS_SUFFIX = "_labels"
 PROVENANCE_SUFFIX = "_provenance"
 # The repeated-cell check sets one bit per possible cell (the selection's size); larger
@@ -70,38 +70,10 @@ def provenance_view(raw_table: str) -> str:
     return raw_table + PROVENANCE_SUFFIX
 
 
-def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("create schema if not exists raw")
-    con.execute(
-        f"""create table if not exists {LOADS_TABLE} (
-            table_id varchar, raw_table varchar, dst_updated varchar, selection_hash varchar,
-            source_mode varchar, synthetic boolean, row_count bigint, suppressed_count bigint,
-            body_sha256 varchar, loaded_at timestamp)"""
-    )
-
-
-def last_load(con: duckdb.DuckDBPyConnection, table_id: str) -> dict | None:
+def last_load(con: duckdb.DuckDBPyConnection, table_id: str) -> DstLoad | None:
     """The most recent successful load of a table, if its raw and label tables still exist
     (reads only, so a read-only connection can ask)."""
-    if not con.execute("select count(*) from information_schema.tables where table_schema = "
-                       "'raw' and table_name = '_dst_loads'").fetchone()[0]:
-        return None
-    row = con.execute(
-        f"""select l.dst_updated, l.selection_hash, l.source_mode, l.synthetic, l.row_count,
-                   l.suppressed_count, l.loaded_at
-            from {LOADS_TABLE} l
-            join information_schema.tables t
-              on t.table_schema = 'raw' and t.table_name = l.raw_table
-            join information_schema.tables lt  -- absent in warehouses of the earlier wide layout
-              on lt.table_schema = 'raw' and lt.table_name = l.raw_table || '{LABELS_SUFFIX}'
-            where l.table_id = ? order by l.loaded_at desc limit 1""",
-        [table_id],
-    ).fetchone()
-    if row is None:
-        return None
-    keys = ("dst_updated", "selection_hash", "source_mode", "synthetic", "row_count",
-            "suppressed_count", "loaded_at")
-    return dict(zip(keys, row, strict=True))
+    return latest_dst_loads(con, with_tables=("", LABELS_SUFFIX)).get(table_id)
 
 
 def load_body(
@@ -124,7 +96,7 @@ def load_body(
     header = check_header(read_header(body, table_id), list(selection), table_id)
     variables = [c for c in header if c != VALUE_COLUMN]
     codes = {var: list(dict.fromkeys(selection[var])) for var in variables}
-    ensure_raw_schema(con)
+    ensure_dst_loads(con)
     values = ValueSql(lang)
     failure: duckdb.Error | None = None
     try:
@@ -223,19 +195,10 @@ def _finish(
                    unnest(?::varchar[]) as label""",
         [[r[0] for r in lookup], [r[1] for r in lookup], [r[2] for r in lookup]],
     )
-    con.execute(
-        f"insert into {LOADS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [table_id, raw_table, provenance.dst_updated, provenance.selection_hash,
-         provenance.source_mode, provenance.synthetic, counts["rows"], counts["suppressed"],
-         body_sha256, provenance.loaded_at],
-    )
-    con.execute(
-        f"""create or replace view raw.{quote(provenance_view(raw_table))} as
-            select table_id, dst_updated, selection_hash, source_mode, synthetic, row_count,
-                   suppressed_count, body_sha256, loaded_at
-            from {LOADS_TABLE} where raw_table = {_literal(raw_table)}
-            order by loaded_at desc limit 1"""
-    )
+    record_dst_load(con, DstLoad(
+        table_id, raw_table, provenance.dst_updated, provenance.selection_hash,
+        provenance.source_mode, provenance.synthetic, counts["rows"], counts["suppressed"],
+        body_sha256, provenance.loaded_at), provenance_view(raw_table))
     con.execute("commit")
 
 

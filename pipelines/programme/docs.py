@@ -18,8 +18,9 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from pipelines.bookkeeping import PROGRAMME_LOADS as LOADS_TABLE
 from pipelines.programme.contract import EntitySchema, FieldSpec, FieldType, load_contract
-from pipelines.programme.load import LINEAGE_COLUMNS, LOADS_TABLE
+from pipelines.programme.load import LINEAGE_COLUMNS
 from pipelines.programme.reader import HEADER_SCAN_ROWS
 from pipelines.programme.values import FALSE_WORDS, TRUE_WORDS
 from pipelines.settings import REPO_ROOT

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.bookkeeping import latest_programme_load
 from pipelines.checksums import sha256_file
 from pipelines.programme import settle, shrink
 from pipelines.programme.contract import EntitySchema, load_contract
@@ -36,13 +37,7 @@ from pipelines.programme.errors import (
     Rejection,
 )
 from pipelines.programme.identifiers import redact
-from pipelines.programme.load import (
-    LOADS_TABLE,
-    LoadStamp,
-    previous_files,
-    previous_load_time,
-    replace_tables,
-)
+from pipelines.programme.load import LoadStamp, replace_tables
 from pipelines.programme.quarantine import quarantine_file, rejected_since
 from pipelines.programme.validate import CheckedFile, check_file
 
@@ -99,23 +94,16 @@ def last_load_of(con: duckdb.DuckDBPyConnection,
     present = {r[0] for r in con.execute(
         "select table_name from information_schema.tables where table_schema = 'raw'"
     ).fetchall()}
-    if LOADS_TABLE.split(".")[1] not in present or not all(
-            s.raw_table in present for s in schemas.values()):
+    rows = latest_programme_load(con)
+    if not rows or not all(s.raw_table in present for s in schemas.values()):
         return None
-    rows = con.execute(
-        f"""select load_id, entity, file, sha256, row_count, loaded_at, is_sample,
-                   contract_version
-            from {LOADS_TABLE}
-            where load_id = (select load_id from {LOADS_TABLE}
-                             order by loaded_at desc limit 1)""").fetchall()
-    if not rows:
-        return None
-    load_id, loaded_at, is_sample = rows[0][0], rows[0][5], bool(rows[0][6])
-    files = [FileLoad(r[1], r[2], r[3], r[4], Path(r[2]).suffix.lstrip(".").lower())
-             for r in sorted(rows, key=lambda r: r[2])]
+    first = rows[0]
+    files = [FileLoad(r.entity, r.file, r.sha256, r.row_count,
+                      Path(r.file).suffix.lstrip(".").lower()) for r in rows]
     counts = {e: sum(f.rows for f in files if f.entity == e) for e in schemas}
-    versions = {r[1]: r[7] for r in rows}
-    return ProgrammeLoad(LoadStamp(load_id, loaded_at, is_sample), files, counts, versions)
+    versions = {r.entity: r.contract_version for r in rows}
+    return ProgrammeLoad(LoadStamp(first.load_id, first.loaded_at, bool(first.is_sample)),
+                         files, counts, versions)
 
 
 def _last_load(connect: Connect, schemas: Mapping[str, EntitySchema]) -> ProgrammeLoad | None:
@@ -192,9 +180,9 @@ def _reject(checked: list[CheckedFile], batch: InboundBatch, quarantine_dir: Pat
 def _guard_dropped_files(con: duckdb.DuckDBPyConnection, checked: list[CheckedFile],
                          quarantine_dir: Path) -> list[str]:
     """Files of the last load missing now; raises when one was rejected since."""
-    before = previous_files(con)
-    last_load = previous_load_time(con)
-    gone = sorted(set(before) - {c.file.relative for c in checked})
+    before = latest_programme_load(con)
+    last_load = before[0].loaded_at if before else None
+    gone = sorted({f.file for f in before} - {c.file.relative for c in checked})
     gone = [f for f in gone if not f.startswith("sample/")]
     unresolved = rejected_since(quarantine_dir, gone, last_load) if last_load else {}
     if unresolved:

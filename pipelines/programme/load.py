@@ -17,11 +17,11 @@ from datetime import datetime
 import duckdb
 import numpy as np
 
+from pipelines.bookkeeping import ProgrammeFileLoad, record_programme_load
 from pipelines.programme.contract import EntitySchema
 from pipelines.programme.rules import SOURCE_ROW
 from pipelines.programme.validate import CheckedFile
 
-LOADS_TABLE = "raw._programme_loads"
 LINEAGE_COLUMNS = (
     ("_source_file", "VARCHAR"),
     ("_source_sha256", "VARCHAR"),
@@ -45,30 +45,6 @@ def _quote(name: str) -> str:
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def ensure_loads_table(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("create schema if not exists raw")
-    con.execute(
-        f"""create table if not exists {LOADS_TABLE} (
-            load_id varchar, entity varchar, file varchar, sha256 varchar, row_count bigint,
-            loaded_at timestamp, is_sample boolean, contract_version integer)""")
-
-
-def previous_load_time(con: duckdb.DuckDBPyConnection) -> datetime | None:
-    """When the most recent load happened (UTC, naive), or None before the first."""
-    ensure_loads_table(con)
-    return con.execute(f"select max(loaded_at) from {LOADS_TABLE}").fetchone()[0]
-
-
-def previous_files(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The files of the most recent load (empty before the first)."""
-    ensure_loads_table(con)
-    return [r[0] for r in con.execute(
-        f"""select file from {LOADS_TABLE}
-            where load_id = (select load_id from {LOADS_TABLE}
-                             order by loaded_at desc limit 1)
-            order by file""").fetchall()]
 
 
 def _select(schema: EntitySchema, files: list[tuple[int, CheckedFile]],
@@ -110,7 +86,6 @@ def replace_tables(con: duckdb.DuckDBPyConnection, checked: list[CheckedFile],
 
     Returns rows per entity. On any error nothing changes.
     """
-    ensure_loads_table(con)
     for i, c in enumerate(checked):
         con.register(f"_load_{i}", c.table())
     counts: dict[str, int] = {}
@@ -124,10 +99,9 @@ def replace_tables(con: duckdb.DuckDBPyConnection, checked: list[CheckedFile],
             else:
                 con.execute(f"create or replace table {target} {_empty(schema)}")
             counts[entity] = con.execute(f"select count(*) from {target}").fetchone()[0]
-        con.executemany(
-            f"insert into {LOADS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [[stamp.load_id, c.file.entity, c.file.relative, c.sha256, c.rows, stamp.loaded_at,
-              stamp.is_sample, c.schema.version if c.schema else None] for c in checked])
+        record_programme_load(con, [ProgrammeFileLoad(
+            stamp.load_id, c.file.entity, c.file.relative, c.sha256, c.rows, stamp.loaded_at,
+            stamp.is_sample, c.schema.version if c.schema else None) for c in checked])
         con.execute("commit")
     except Exception:
         con.execute("rollback")

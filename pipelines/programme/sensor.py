@@ -29,7 +29,7 @@ from pipelines.checksums import sha256_file
 from pipelines.programme.discover import is_regular_file, report_paths
 from pipelines.programme.identifiers import redact
 from pipelines.programme.settle import FileState, too_young
-from pipelines.settings import load_settings
+from pipelines.resources import SettingsResource
 
 SENSOR_NAME = "programme_inbound_sensor"
 MINIMUM_INTERVAL_SECONDS = 60
@@ -86,11 +86,10 @@ def build_programme_sensor(job, *, settle_seconds: float | None = None,
         description="Starts a run when cluster programme report files arrive or change in "
                     "the inbound folder.",
     )
-    def _programme_inbound(context: SensorEvaluationContext):
-        settings = load_settings()
+    def _programme_inbound(context: SensorEvaluationContext, settings: SettingsResource):
         settle = settings.inbound_settle_seconds if settle_seconds is None else settle_seconds
         previous = _read_cursor(context.cursor)
-        current, changed, settling = scan(settings.programme_inbound_dir, previous, settle,
+        current, changed, settling = scan(settings.get().programme_inbound_dir, previous, settle,
                                           time.time())
         cursor = json.dumps(current, sort_keys=True)
         if not changed:

@@ -18,13 +18,14 @@ import json
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from pipelines.bookkeeping import ProgrammeFileLoad, latest_dst_loads, latest_programme_load
 from pipelines.catalog import Mart
 from pipelines.checksums import sha256_file
 from pipelines.publish import exports, figures, xlsx
@@ -97,28 +98,19 @@ def _git_commit() -> dict[str, Any]:
 def read_provenance(warehouse: Path, run_id: str, checks: dict[str, dict[str, Any]],
                     ) -> Provenance:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = {r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw'"
-        ).fetchall()}
-        dst: dict[str, dict[str, Any]] = {}
-        if "_dst_loads" in tables:
-            for table_id, updated, mode, synthetic, rows, loaded_at in con.execute(
-                """select table_id, dst_updated, source_mode, synthetic, row_count, loaded_at
-                   from raw._dst_loads qualify row_number() over (
-                       partition by table_id order by loaded_at desc) = 1
-                   order by table_id""").fetchall():
-                dst[table_id] = {"updated": updated, "source_mode": mode, "synthetic": synthetic,
-                                 "rows": rows, "loaded_at": str(loaded_at)}
-        programme: list[dict[str, Any]] = []
-        if "_programme_loads" in tables:
-            cur = con.execute("""select * from raw._programme_loads
-                                 qualify dense_rank() over (order by loaded_at desc) = 1""")
-            names = [d[0] for d in cur.description]
-            programme = [{k: (v if isinstance(v, (bool, int, float)) or v is None else str(v))
-                          for k, v in zip(names, row, strict=True)} for row in cur.fetchall()]
-            for entry in programme:
-                entry.setdefault("sample", entry.get("is_sample", False))
+        dst = {load.table_id: {"updated": load.dst_updated, "source_mode": load.source_mode,
+                               "synthetic": load.synthetic, "rows": load.row_count,
+                               "loaded_at": str(load.loaded_at)}
+               for load in latest_dst_loads(con).values()}
+        programme = [_programme_entry(f) for f in latest_programme_load(con)]
     return Provenance(run_id, dst, programme, checks)
+
+
+def _programme_entry(load: ProgrammeFileLoad) -> dict[str, Any]:
+    """A loaded file as the manifest lists it (times as text)."""
+    entry = {k: (v if isinstance(v, (bool, int, float)) or v is None else str(v))
+             for k, v in asdict(load).items()}
+    return {**entry, "sample": load.is_sample}
 
 
 def _current_manifest(published: Path) -> dict[str, Any] | None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import asdict, dataclass
 from datetime import date
 from functools import cache
@@ -105,7 +104,6 @@ def run_dir(data_dir: Path, run_id: str) -> Path:
 
 @cache
 def _context(project_dir: str):
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no calls home from a closed network
     import great_expectations as gx
 
     logging.getLogger("great_expectations").setLevel(logging.WARNING)

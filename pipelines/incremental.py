@@ -12,9 +12,9 @@ failing with the same expectation, until its input changes:
 
 - nothing changed since the last good build, and nothing was built after it: dbt does not run,
   and so neither do the checks or ``publish``;
-- only raw tables changed: dbt builds what lies downstream of those tables, counting the changes
-  against the last good build and against every build attempted after it (whose half-built or
-  rejected marts are still in the warehouse);
+- only raw tables changed: dbt builds what lies downstream of those tables, and every mart,
+  counting the changes against the last good build and against every build attempted after it
+  (whose half-built or rejected marts are still in the warehouse);
 - the dbt code changed (or there is no good build): everything is built.
 """
 
@@ -34,6 +34,8 @@ from pipelines.bookkeeping import (
     latest_programme_load,
     programme_data_versions,
 )
+
+MARTS_FOLDER = "marts"  # dbt_project/models/marts: the published tables
 
 
 @dataclass(frozen=True)
@@ -64,15 +66,23 @@ class BuildPlan:
         return ["--exclude", " ".join(kept)] if kept else []
 
     def unchanged_nodes(self, manifest_path: Path) -> list[str]:
-        """Names of the dbt nodes this build leaves alone, upstream ones first."""
+        """Names of the dbt nodes this build leaves alone, upstream ones first.
+
+        Every mart is rebuilt (a table built from views: cheap) with its tests whenever any
+        input changed, so that the quality gate and ``publish`` judge every mart in the run
+        that built it; staging and intermediate models of unchanged inputs are left alone.
+        """
         if self.rebuild_all:
             return []
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         project = manifest["metadata"].get("project_name", "klynge")
-        downstream = _descendants(manifest["child_map"],
-                                  [f"source.{project}.raw.{t}" for t in self.changed_sources])
+        marts = [uid for uid, node in manifest["nodes"].items()
+                 if node["resource_type"] == "model" and node["fqn"][1:2] == [MARTS_FOLDER]]
+        rebuilt = _descendants(manifest["child_map"],
+                               [f"source.{project}.raw.{t}" for t in self.changed_sources]
+                               + marts) | set(marts)
         return [manifest["nodes"][uid]["name"] for uid in _topological(manifest)
-                if uid not in downstream
+                if uid not in rebuilt
                 and manifest["nodes"][uid]["resource_type"] in ("model", "seed", "test",
                                                                 "snapshot")]
 

@@ -65,16 +65,18 @@ def test_pending_without_a_release_or_warehouse(tmp_path):
     assert pending_work(_settings(tmp_path)).reasons == ["no release has been published yet"]
 
 
-def test_nightly_schedule_skips_with_the_reason(refreshed, tmp_path, monkeypatch):
+def test_nightly_schedule_skips_with_the_reason(refreshed, tmp_path):
     from pipelines.jobs import refresh_schedule
+    from pipelines.resources import SettingsResource
 
     data_dir = copy_data_dir(refreshed[0], tmp_path)
-    monkeypatch.setenv("KLYNGE_DATA_DIR", str(data_dir))
-    monkeypatch.setenv("KLYNGE_DST_SOURCE", "snapshot")
+    settings = SettingsResource.of(load_settings({"KLYNGE_DATA_DIR": str(data_dir),
+                                                  "KLYNGE_DST_SOURCE": "snapshot"}))
     with DagsterInstance.ephemeral() as instance:
-        result = refresh_schedule(build_schedule_context(instance=instance))
+        context = build_schedule_context(instance=instance, resources={"settings": settings})
+        result = refresh_schedule(context)
         assert isinstance(result, SkipReason)
         assert result.skip_message.startswith("nothing changed since release ")
         write_base(data_dir / "inbound" / "programme")
-        request = refresh_schedule(build_schedule_context(instance=instance))
+        request = refresh_schedule(context)
         assert json.dumps(request.tags).count("programme: the inbound files differ") == 1

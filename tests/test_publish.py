@@ -197,16 +197,16 @@ def test_only_the_last_n_releases_are_kept(refreshed, tmp_path):
 
 KILL_DRIVER = textwrap.dedent("""
     import os, signal, sys
-    from pipelines.publish import release, xlsx
+    from pipelines.publish import switch, xlsx
     point = sys.argv[2]
     def die(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
     if point == "while_writing":
         xlsx.write_xlsx = die
     elif point == "before_switch":
-        release._switch = die
+        switch.switch = die
     elif point == "after_switch":
-        release._prune = die
+        switch.prune = die
     from tests.test_publish import _publish_directly
     from pathlib import Path
     _publish_directly(Path(sys.argv[1]))

@@ -1,7 +1,6 @@
 """``publish``: the last asset of the refresh, run only when every mart passed its gate."""
 
 import json
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from dagster import (
     asset,
 )
 
-from pipelines.bookkeeping import dbt_builds, mark_build
+from pipelines.bookkeeping import mark_build
 from pipelines.catalog import Mart
 from pipelines.dst.config import load_table_specs
 from pipelines.publish.release import (
@@ -28,40 +27,21 @@ from pipelines.resources import SettingsResource
 from pipelines.warehouse import WarehouseResource
 
 
-def _earlier_results(warehouse: WarehouseResource, data_dir: Path, run_id: str) -> Path | None:
-    """The last good build's gate results, for the marts this run's build left alone. None
-    when this run built nothing (``publish`` started on its own never skips the gate)."""
-    with warehouse.get_connection() as con:
-        builds = dbt_builds(con)
-    passed = [b.run_id for b in builds if b.status == "passed"]
-    if not passed or run_id not in {b.run_id for b in builds}:
-        return None
-    return run_dir(data_dir, passed[-1])
+def passed_checks(marts: tuple[Mart, ...], quality_dir: Path) -> dict[str, dict]:
+    """Each mart's gate result from this run; a mart without a passing one stops publishing.
 
-
-def gather_gate_results(marts: tuple[Mart, ...], quality_dir: Path,
-                        earlier_dir: Path | None) -> dict[str, dict]:
-    """Each mart's gate result for what the warehouse holds, all in ``quality_dir``.
-
-    A mart rebuilt by this run was checked by it. A mart the run left alone (its inputs did not
-    change) holds what the last good build left, so its result is that build's: copied here,
-    so that every good run's folder holds the result of every mart. A mart without a passing
-    result stops publishing.
+    A run that builds anything rebuilds every mart (:mod:`pipelines.incremental`), so every
+    mart is checked in the run that publishes it.
     """
     checks, missing = {}, []
     for mart in marts:
         path = quality_dir / f"{mart.name}.json"
-        validated_in = quality_dir.name
-        if not path.exists() and earlier_dir and (earlier_dir / path.name).exists():
-            quality_dir.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(earlier_dir / path.name, path)
-            validated_in = earlier_dir.name
         result = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
         if not result or not result["success"]:
             missing.append(mart.name)
             continue
         checks[mart.name] = {"success": True, "evaluated": len(result["expectations"]),
-                             "failed": 0, "validated_in_run": validated_in}
+                             "failed": 0}
     if missing:
         raise PublishError(f"no passing quality check in this run for: {', '.join(missing)}; "
                            "run the refresh job (its checks gate publishing)")
@@ -105,8 +85,7 @@ def build_publish(marts: tuple[Mart, ...]) -> AssetsDefinition:
                 settings: SettingsResource) -> MaterializeResult:
         config = settings.get()
         quality_dir = run_dir(config.data_dir, context.run.run_id)
-        checks = gather_gate_results(
-            marts, quality_dir, _earlier_results(warehouse, config.data_dir, context.run.run_id))
+        checks = passed_checks(marts, quality_dir)
         provenance = _with_fallback_reasons(
             context, read_provenance(config.warehouse_path, context.run.run_id, checks))
         outcome = publish_release(published=config.published_dir,

@@ -17,7 +17,11 @@ from datetime import datetime
 import duckdb
 import numpy as np
 
-from pipelines.bookkeeping import ProgrammeFileLoad, record_programme_load
+from pipelines.bookkeeping import (
+    ProgrammeFileLoad,
+    ensure_programme_loads,
+    record_programme_load,
+)
 from pipelines.programme.contract import EntitySchema
 from pipelines.programme.rules import SOURCE_ROW
 from pipelines.programme.validate import CheckedFile
@@ -86,6 +90,7 @@ def replace_tables(con: duckdb.DuckDBPyConnection, checked: list[CheckedFile],
 
     Returns rows per entity. On any error nothing changes.
     """
+    ensure_programme_loads(con)
     for i, c in enumerate(checked):
         con.register(f"_load_{i}", c.table())
     counts: dict[str, int] = {}

@@ -74,8 +74,7 @@ def scan(inbound_dir: Path, previous: Fingerprints, settle_seconds: float,
     return current, changed, settling
 
 
-def build_programme_sensor(job, *, settle_seconds: float | None = None,
-                           name: str = SENSOR_NAME) -> SensorDefinition:
+def build_programme_sensor(job, *, name: str = SENSOR_NAME) -> SensorDefinition:
     """A sensor starting ``job`` once per new or changed set of programme report files."""
 
     @sensor(
@@ -87,9 +86,9 @@ def build_programme_sensor(job, *, settle_seconds: float | None = None,
                     "the inbound folder.",
     )
     def _programme_inbound(context: SensorEvaluationContext, settings: SettingsResource):
-        settle = settings.inbound_settle_seconds if settle_seconds is None else settle_seconds
         previous = _read_cursor(context.cursor)
-        current, changed, settling = scan(settings.get().programme_inbound_dir, previous, settle,
+        current, changed, settling = scan(settings.get().programme_inbound_dir, previous,
+                                          settings.inbound_settle_seconds,
                                           time.time())
         cursor = json.dumps(current, sort_keys=True)
         if not changed:

@@ -18,7 +18,7 @@ import json
 import os
 import shutil
 import subprocess
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,20 +28,15 @@ import duckdb
 from pipelines.bookkeeping import ProgrammeFileLoad, latest_dst_loads, latest_programme_load
 from pipelines.catalog import Mart
 from pipelines.checksums import sha256_file
-from pipelines.publish import exports, figures, xlsx
+from pipelines.publish import exports, figures, switch, xlsx
 from pipelines.publish.dictionary import data_dictionary
 from pipelines.publish.facts import ReleaseFacts, price_base_year
 from pipelines.publish.quality_page import write_quality
 from pipelines.publish.readme import release_readme
+from pipelines.publish.switch import CURRENT, RELEASES
 from pipelines.report import build_report
 from pipelines.settings import REPO_ROOT
 
-CURRENT = "current"
-RELEASES = "releases"
-# What data/published/ shows at its top level, each a link into the current release.
-ENTRIES = ("klynge.duckdb", "klynge.xlsx", "parquet", "csv", "figures", "data_dictionary.md",
-           "gx_data_docs", "quality", "report", "evaluation", "manifest.json",
-           "README.md")
 SYNTHETIC_NOTICE = ("SYNTHETIC DEMO DATA: built from the bundled synthetic DST snapshot, not "
                     "from Statistics Denmark. Illustrative only; do not cite.")
 SAMPLE_NOTICE = ("SAMPLE PROGRAMME DATA: cluster figures come from the generated sample, not "
@@ -139,18 +134,6 @@ def _guard(published: Path, provenance: Provenance) -> str | None:
     return None
 
 
-def _fsync_tree(folder: Path) -> None:
-    for root, _dirs, files in os.walk(folder):
-        for name in files:
-            with open(Path(root) / name, "rb") as fh:
-                os.fsync(fh.fileno())
-        fd = os.open(root, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def _files(release: Path, rows: dict[str, int]) -> list[dict[str, Any]]:
     files = []
     for path in sorted(p for p in release.rglob("*") if p.is_file()):
@@ -185,52 +168,6 @@ def _manifest(facts: ReleaseFacts, provenance: Provenance, commit: dict[str, Any
     }
 
 
-def _ensure_entry_links(published: Path) -> None:
-    for entry in ENTRIES:
-        link = published / entry
-        if not link.is_symlink():
-            if link.exists():
-                raise PublishError(f"{link} exists and is not a link into the current release; "
-                                   "move it away")
-            link.symlink_to(Path(CURRENT) / entry)
-
-
-def _switch(published: Path, release: Path) -> None:
-    tmp = published / f".{CURRENT}.{os.getpid()}.tmp"
-    if tmp.is_symlink():
-        tmp.unlink()
-    tmp.symlink_to(Path(RELEASES) / release.name)
-    os.replace(tmp, published / CURRENT)  # the atomic switch
-    fd = os.open(published, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _prune(published: Path, keep: int) -> list[str]:
-    releases = published / RELEASES
-    current = (published / CURRENT).resolve().name if (published / CURRENT).exists() else None
-    complete = sorted(p for p in releases.iterdir() if p.is_dir() and not p.name.startswith("."))
-    removed = []
-    for old in complete[:-keep] if keep > 0 else []:
-        if old.name != current:
-            shutil.rmtree(old, ignore_errors=True)
-            removed.append(old.name)
-    return removed
-
-
-def clear_partial_releases(published: Path) -> list[str]:
-    """Remove folders of releases whose build was interrupted (never current, never read)."""
-    releases = published / RELEASES
-    if not releases.exists():
-        return []
-    partial = [p for p in releases.iterdir() if p.name.startswith(".")]
-    for path in partial:
-        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink()
-    return [p.name for p in partial]
-
-
 def _build_report(release: Path, manifest: dict[str, Any]) -> None:
     """The evaluation report (``report/``); a release is never published without it."""
     try:
@@ -240,33 +177,20 @@ def _build_report(release: Path, manifest: dict[str, Any]) -> None:
                            f"{type(exc).__name__}: {exc}") from exc
 
 
-def publish_release(*, published: Path, warehouse: Path, marts: tuple[Mart, ...],
-                    provenance: Provenance, quality_dir: Path, keep: int = 10,
-                    now: datetime | None = None) -> PublishOutcome:
-    now = now or datetime.now(UTC)
-    name = now.strftime("%Y%m%dT%H%M%S%fZ")
-    releases = published / RELEASES
-    releases.mkdir(parents=True, exist_ok=True)
-    clear_partial_releases(published)
-    refusal = _guard(published, provenance)
-    if refusal:
-        return PublishOutcome(releases / name, False, refusal, {})
-
-    notices = ([SYNTHETIC_NOTICE] if provenance.synthetic else []) + (
+def _notices(provenance: Provenance) -> list[str]:
+    return ([SYNTHETIC_NOTICE] if provenance.synthetic else []) + (
         [SAMPLE_NOTICE] if provenance.sample else [])
-    notice = " ".join(notices) or None
-    building = releases / f".{name}.partial"
-    building.mkdir()
+
+
+def _write_data(building: Path, warehouse: Path, marts: tuple[Mart, ...], facts: ReleaseFacts,
+                provenance: Provenance) -> tuple[dict[str, int], dict[str, Any], ReleaseFacts]:
+    """The marts in every format, the figures and the evaluation files. Returns rows per mart,
+    the tables as read back from the release's own DuckDB file, and the facts completed with
+    the price base year found in them."""
     db_file = building / "klynge.duckdb"
-    rows = exports.write_duckdb(db_file, warehouse, marts, notice)
+    rows = exports.write_duckdb(db_file, warehouse, marts, facts.notice)
     tables = exports.read_tables(db_file, marts)
-    commit = _git_commit()
-    facts = ReleaseFacts(
-        release=name, run_id=provenance.run_id, created_at=now.isoformat(timespec="seconds"),
-        git_commit=commit["git_commit"], price_base_year=price_base_year(tables),
-        dst_source_mode=provenance.source_mode, dst_tables=provenance.dst_tables,
-        programme_inputs=provenance.programme_inputs, synthetic=provenance.synthetic,
-        sample=provenance.sample, notices=notices)
+    facts = replace(facts, price_base_year=price_base_year(tables))
     exports.write_release_info(db_file, facts.release_info())
     exports.write_parquet(db_file, building / "parquet", marts, facts.release_info())
     exports.write_csv(tables, marts, building / "csv")
@@ -278,26 +202,61 @@ def publish_release(*, published: Path, warehouse: Path, marts: tuple[Mart, ...]
     from pipelines.evaluation.release_files import write_evaluation_files
 
     write_evaluation_files(tables, building / "evaluation")
-    (building / "data_dictionary.md").write_text(data_dictionary(marts, rows, notice),
+    return rows, tables, facts
+
+
+def _write_docs(building: Path, marts: tuple[Mart, ...], facts: ReleaseFacts,
+                rows: dict[str, int], tables: dict[str, Any], quality_dir: Path) -> None:
+    """Data dictionary, gate results (and GX Data Docs when this run has them), README."""
+    (building / "data_dictionary.md").write_text(data_dictionary(marts, rows, facts.notice),
                                                  encoding="utf-8")
     docs = quality_dir / "gx" / "uncommitted" / "data_docs" / "local_site"
     if docs.exists():
         shutil.copytree(docs, building / "gx_data_docs")
     findings = tables.get("quality_findings")
-    write_quality(quality_dir, building / "quality", marts, release=name,
-                  run_id=provenance.run_id, notice=notice, has_gx_docs=docs.exists(),
+    write_quality(quality_dir, building / "quality", marts, release=facts.release,
+                  run_id=facts.run_id, notice=facts.notice, has_gx_docs=docs.exists(),
                   findings_by_rule=None if findings is None else
                   {str(k): int(v) for k, v in findings["rule"].value_counts().sort_index().items()})
     (building / "README.md").write_text(release_readme(facts, marts, rows), encoding="utf-8")
+
+
+def publish_release(*, published: Path, warehouse: Path, marts: tuple[Mart, ...],
+                    provenance: Provenance, quality_dir: Path, keep: int = 10,
+                    now: datetime | None = None) -> PublishOutcome:
+    """Write a complete release, then switch ``current`` to it; on any failure the current
+    release stays as it was."""
+    now = now or datetime.now(UTC)
+    name = now.strftime("%Y%m%dT%H%M%S%fZ")
+    releases = published / RELEASES
+    releases.mkdir(parents=True, exist_ok=True)
+    switch.clear_partial_releases(published)
+    refusal = _guard(published, provenance)
+    if refusal:
+        return PublishOutcome(releases / name, False, refusal, {})
+    building = releases / f".{name}.partial"
+    building.mkdir()
+    commit = _git_commit()
+    facts = ReleaseFacts(
+        release=name, run_id=provenance.run_id, created_at=now.isoformat(timespec="seconds"),
+        git_commit=commit["git_commit"], price_base_year=None,
+        dst_source_mode=provenance.source_mode, dst_tables=provenance.dst_tables,
+        programme_inputs=provenance.programme_inputs, synthetic=provenance.synthetic,
+        sample=provenance.sample, notices=_notices(provenance))
+    rows, tables, facts = _write_data(building, warehouse, marts, facts, provenance)
+    _write_docs(building, marts, facts, rows, tables, quality_dir)
     manifest = _manifest(facts, provenance, commit, marts, rows)
     _build_report(building, manifest)
     manifest["files"] = _files(building, rows)  # the report's files too
     (building / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n",
                                             encoding="utf-8")
-    _fsync_tree(building)
+    switch.fsync_tree(building)
     release = releases / name
     os.rename(building, release)
-    _ensure_entry_links(published)
-    _switch(published, release)
-    _prune(published, keep)
+    try:
+        switch.ensure_entry_links(published)
+    except switch.EntryInTheWayError as exc:
+        raise PublishError(str(exc)) from exc
+    switch.switch(published, release)
+    switch.prune(published, keep)
     return PublishOutcome(release, True, "published", manifest)

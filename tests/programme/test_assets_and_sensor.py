@@ -18,6 +18,8 @@ from dagster import (
 
 from pipelines.assets.programme import programme_assets
 from pipelines.programme.sensor import build_programme_sensor
+from pipelines.resources import SettingsResource
+from pipelines.settings import load_settings
 from pipelines.warehouse import WarehouseResource
 from tests.programme.helpers import CLUSTERS, INVALID_CVR, write_base, write_csv
 
@@ -25,9 +27,17 @@ KEYS = ["programme_clusters", "programme_projects", "programme_participants",
         "programme_cluster_finances"]
 
 
-def _materialize(data_dir, **kwargs):
+def _settings(data_dir, settle_seconds: float = 0) -> SettingsResource:
+    """The test's own settings (files a test has just written count as settled unless
+    ``settle_seconds`` says otherwise)."""
+    return SettingsResource.of(load_settings({
+        "KLYNGE_DATA_DIR": str(data_dir), "KLYNGE_INBOUND_SETTLE_SECONDS": str(settle_seconds)}))
+
+
+def _materialize(data_dir, settle_seconds: float = 0, **kwargs):
     warehouse = WarehouseResource(database=str(data_dir / "w.duckdb"))
-    return materialize(programme_assets, resources={"warehouse": warehouse}, **kwargs)
+    return materialize(programme_assets, resources={
+        "warehouse": warehouse, "settings": _settings(data_dir, settle_seconds)}, **kwargs)
 
 
 def test_sample_loads_end_to_end_through_dagster(data_dir):
@@ -78,54 +88,57 @@ def _job():
     return define_asset_job("programme_load", selection="raw/programme_clusters")
 
 
-def _tick(sensor_def, instance, cursor):
-    data = sensor_def.evaluate_tick(build_sensor_context(instance=instance, cursor=cursor))
+def _tick(sensor_def, instance, cursor, settings: SettingsResource):
+    data = sensor_def.evaluate_tick(build_sensor_context(instance=instance, cursor=cursor,
+                                                         resources={"settings": settings}))
     return data.run_requests, data.cursor
 
 
 def test_sensor_fires_once_per_new_or_changed_file(data_dir):
     inbound = data_dir / "inbound" / "programme"
-    sensor_def = build_programme_sensor(_job(), settle_seconds=0)
+    sensor_def = build_programme_sensor(_job())
+    settings = _settings(data_dir, 0)
     assert sensor_def.name == "programme_inbound_sensor"
     assert sensor_def.minimum_interval_seconds == 60
     with DagsterInstance.ephemeral() as instance:
-        runs, cursor = _tick(sensor_def, instance, None)
+        runs, cursor = _tick(sensor_def, instance, None, settings)
         assert runs == []  # no folder yet
         write_base(inbound / "sample")  # the sample does not count
-        runs, cursor = _tick(sensor_def, instance, cursor)
+        runs, cursor = _tick(sensor_def, instance, cursor, settings)
         assert runs == []
         paths = write_base(inbound)
-        runs, cursor = _tick(sensor_def, instance, cursor)
+        runs, cursor = _tick(sensor_def, instance, cursor, settings)
         assert len(runs) == 1 and runs[0].job_name in (None, "programme_load")
-        runs, cursor = _tick(sensor_def, instance, cursor)
+        runs, cursor = _tick(sensor_def, instance, cursor, settings)
         assert runs == []  # the same files: not again
         os.utime(paths["projects"], (time.time() + 5, time.time() + 5))
-        runs, cursor = _tick(sensor_def, instance, cursor)
+        runs, cursor = _tick(sensor_def, instance, cursor, settings)
         assert runs == []  # touched, same content
         write_csv(inbound / "participants_K02.csv", [["project_id"]])
-        runs, cursor = _tick(sensor_def, instance, cursor)
+        runs, cursor = _tick(sensor_def, instance, cursor, settings)
         assert len(runs) == 1 and "participants_K02.csv" in runs[0].tags["klynge/files"]
         paths["clusters"].write_bytes(paths["clusters"].read_bytes() + b"\r\n")
-        runs, cursor = _tick(sensor_def, instance, cursor)
+        runs, cursor = _tick(sensor_def, instance, cursor, settings)
         assert len(runs) == 1 and runs[0].tags["klynge/files"] == "clusters.csv"
         first_key = runs[0].run_key
         paths["clusters"].unlink()  # e.g. moved to quarantine by the run
-        runs, cursor = _tick(sensor_def, instance, cursor)
+        runs, cursor = _tick(sensor_def, instance, cursor, settings)
         assert runs == []
         write_base(inbound)  # the same file comes back: a new run, a new run key
-        runs, cursor = _tick(sensor_def, instance, cursor)
+        runs, cursor = _tick(sensor_def, instance, cursor, settings)
         assert len(runs) == 1 and runs[0].run_key != first_key
 
 
 def test_sensor_waits_for_a_file_being_copied_in(data_dir):
     inbound = data_dir / "inbound" / "programme"
-    sensor_def = build_programme_sensor(_job(), settle_seconds=30)
+    sensor_def = build_programme_sensor(_job())
+    settings = _settings(data_dir, 30)
     paths = write_base(inbound)
     with DagsterInstance.ephemeral() as instance:
-        runs, cursor = _tick(sensor_def, instance, None)
+        runs, cursor = _tick(sensor_def, instance, None, settings)
         assert runs == [] and json.loads(cursor) == {}
         old = time.time() - 60
         for path in paths.values():
             os.utime(path, (old, old))
-        runs, cursor = _tick(sensor_def, instance, cursor)
+        runs, cursor = _tick(sensor_def, instance, cursor, settings)
         assert len(runs) == 1

@@ -306,17 +306,16 @@ def test_unsettled_files_without_any_earlier_load_fail_clearly(data_dir, inbound
         run_ingest(data_dir, settle_seconds=30)
 
 
-def test_every_entry_point_applies_the_settle_rule(data_dir, inbound, monkeypatch):
-    """The Dagster asset (what `make run`, the schedule and the UI run) reads the setting and
-    reports the skip in its metadata."""
+def test_every_entry_point_applies_the_settle_rule(data_dir, inbound):
+    """The Dagster asset (what `make run`, the schedule and the UI run) takes the setting from
+    its settings resource and reports the skip in its metadata."""
     from tests.programme.test_assets_and_sensor import _materialize
 
     for path in write_base(inbound).values():
         _age(path, 3600)
     assert _materialize(data_dir).success
     write_csv(inbound / "participants_K02.csv", [PARTICIPANTS[0], PARTICIPANTS[5]])
-    monkeypatch.setenv("KLYNGE_INBOUND_SETTLE_SECONDS", "30")
-    result = _materialize(data_dir)
+    result = _materialize(data_dir, settle_seconds=30)
     assert result.success
     [meta] = [{k: v.value for k, v in m.metadata.items()}
               for m in result.asset_materializations_for_node("programme_inbound")

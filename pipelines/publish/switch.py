@@ -1,0 +1,87 @@
+"""The release folders and the atomic switch: ``data/published/current`` always points at one
+complete release, whatever happens while the next one is written.
+
+A release is written into ``releases/.<name>.partial``, made durable (:func:`fsync_tree`),
+renamed to ``releases/<name>`` and only then made current by replacing the ``current`` link
+in one ``rename`` (:func:`switch`). The files analysts open (``klynge.duckdb`` and so on) are
+links through ``current``. Interrupted builds are cleared by the next publish.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+CURRENT = "current"
+RELEASES = "releases"
+# What data/published/ shows at its top level, each a link into the current release.
+ENTRIES = ("klynge.duckdb", "klynge.xlsx", "parquet", "csv", "figures", "data_dictionary.md",
+           "gx_data_docs", "quality", "report", "evaluation", "manifest.json",
+           "README.md")
+
+
+class EntryInTheWayError(RuntimeError):
+    """A file where a link into the current release belongs."""
+
+
+def fsync_tree(folder: Path) -> None:
+    """Every file and folder below ``folder`` on disk before the release is switched to."""
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            with open(Path(root) / name, "rb") as fh:
+                os.fsync(fh.fileno())
+        fd = os.open(root, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def ensure_entry_links(published: Path) -> None:
+    """The files analysts open, as links through ``current`` (created once)."""
+    for entry in ENTRIES:
+        link = published / entry
+        if not link.is_symlink():
+            if link.exists():
+                raise EntryInTheWayError(f"{link} exists and is not a link into the current "
+                                         "release; move it away")
+            link.symlink_to(Path(CURRENT) / entry)
+
+
+def switch(published: Path, release: Path) -> None:
+    """Point ``current`` at ``release`` with one atomic rename, then make it durable."""
+    tmp = published / f".{CURRENT}.{os.getpid()}.tmp"
+    if tmp.is_symlink():
+        tmp.unlink()
+    tmp.symlink_to(Path(RELEASES) / release.name)
+    os.replace(tmp, published / CURRENT)  # the atomic switch
+    fd = os.open(published, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def prune(published: Path, keep: int) -> list[str]:
+    """Remove all but the ``keep`` newest complete releases (never the current one)."""
+    releases = published / RELEASES
+    current = (published / CURRENT).resolve().name if (published / CURRENT).exists() else None
+    complete = sorted(p for p in releases.iterdir() if p.is_dir() and not p.name.startswith("."))
+    removed = []
+    for old in complete[:-keep] if keep > 0 else []:
+        if old.name != current:
+            shutil.rmtree(old, ignore_errors=True)
+            removed.append(old.name)
+    return removed
+
+
+def clear_partial_releases(published: Path) -> list[str]:
+    """Remove folders of releases whose build was interrupted (never current, never read)."""
+    releases = published / RELEASES
+    if not releases.exists():
+        return []
+    partial = [p for p in releases.iterdir() if p.name.startswith(".")]
+    for path in partial:
+        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink()
+    return [p.name for p in partial]

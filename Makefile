@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $@
 
 # dbt's manifest is what Dagster reads to build the asset graph: re-parse when dbt files change.
-DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print)
+DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.md' \) -print)
 $(DBT_MANIFEST): $(STAMP) $(DBT_SOURCES)
 	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --project-dir . --quiet
 	@touch $@

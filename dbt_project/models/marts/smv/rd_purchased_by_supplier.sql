@@ -46,9 +46,7 @@ select
     cast(100 * cells.purchased_rd_mio_dkk / nullif(totals.size_group_total, 0) as double)
         as share_of_size_group_pct,
     cast(cells.is_suppressed as boolean) as is_suppressed,
-    cast(cells.source_mode as varchar) as source_mode,
-    cast(cells.dst_updated as varchar) as dst_updated,
-    cast(cells.is_synthetic as boolean) as is_synthetic
+    {{ dst_provenance_columns('cells') }}
 from cells
 left join size_group_totals as totals
     on totals.year = cells.year and totals.size_group = cells.size_group

@@ -57,9 +57,7 @@ select
     cast(100 * s.turnover_mio_dkk / nullif(a.turnover_mio_dkk, 0) as double)
         as turnover_share_pct,
     cast(s.is_suppressed as boolean) as is_suppressed,
-    cast(s.source_mode as varchar) as source_mode,
-    cast(s.dst_updated as varchar) as dst_updated,
-    cast(s.is_synthetic as boolean) as is_synthetic
+    {{ dst_provenance_columns('s') }}
 from by_size_class as s
 left join all_sizes as a on a.year = s.year
 where s.size_class <> 'total'

@@ -41,9 +41,7 @@ select
                     0.1) - 1) as double) as rd_fixed_cagr_10y_pct,
     cast(with_history.is_suppressed as boolean) as is_suppressed,
     cast(with_history.year = {{ var('rd_series_break_year') }} as boolean) as series_break,
-    cast(with_history.source_mode as varchar) as source_mode,
-    cast(with_history.dst_updated as varchar) as dst_updated,
-    cast(with_history.is_synthetic as boolean) as is_synthetic
+    {{ dst_provenance_columns('with_history') }}
 from with_history
 left join totals on totals.year = with_history.year
 order by year, with_history.sort_order

@@ -93,8 +93,6 @@ select
     cast(100 * (pow(large_fixed / nullif(large_fixed_10y_ago, 0), 0.1) - 1) as double)
         as large_rd_fixed_cagr_10y_pct,
     cast(smv_share - smv_share_10y_ago as double) as smv_share_change_10y_pp,
-    cast(source_mode as varchar) as source_mode,
-    cast(dst_updated as varchar) as dst_updated,
-    cast(is_synthetic as boolean) as is_synthetic
+    {{ dst_provenance_columns() }}
 from with_history
 order by year

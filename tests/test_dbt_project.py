@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 
 from pipelines.settings import DBT_PROJECT_DIR
+from tests.conftest import copy_data_dir
+from tests.warehouse_helpers import run_dbt
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 GENERATED = ("target", "logs", "dbt_packages")
@@ -48,6 +51,17 @@ def test_shared_descriptions_are_rendered():
         "Where the DST data came from: live (API) or snapshot.")
     assert by_column[("cluster_programme_totals", "smv_funding_dkk")] == (
         "Additive. Cluster funding to SMEs, kr.")
+
+
+@pytest.mark.slow
+def test_unit_tests_pass_on_the_built_warehouse(refreshed, tmp_path):
+    """The refresh leaves unit tests out (they check SQL, not data); here they all run."""
+    data_dir = copy_data_dir(refreshed[0], tmp_path)
+    result = run_dbt(data_dir, "test", "--select", "test_type:unit")
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    results = json.loads((data_dir / "dbt_target" / "run_results.json").read_text())["results"]
+    assert {r["unique_id"] for r in results if r["status"] == "pass"} == set(
+        manifest["unit_tests"]), result.stdout[-2000:]
 
 
 def test_dbt_sends_no_usage_statistics():

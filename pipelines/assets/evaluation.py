@@ -24,7 +24,7 @@ from dagster import (
 )
 from dagster_dbt import DbtProject, dbt_assets
 
-from pipelines.assets.dbt import KlyngeDbtTranslator
+from pipelines.assets.dbt import PRODUCTION_BUILD, KlyngeDbtTranslator
 from pipelines.resources import LocalDbtCliResource, SettingsResource
 from pipelines.warehouse import WarehouseResource
 
@@ -126,6 +126,7 @@ def build_evaluation_assets(project: DbtProject) -> list[AssetsDefinition]:
         """``dbt build`` of effect_estimates (contract and tests) from what the estimator
         wrote."""
         target = settings.get().data_dir / "dbt_target"
-        yield from dbt.cli(["build"], context=context, target_path=target).stream()
+        yield from dbt.cli(["build", *PRODUCTION_BUILD], context=context,
+                           target_path=target).stream()
 
     return [effect_estimates_raw, effect_estimates_mart]

@@ -31,6 +31,7 @@ from dagster_dbt.dbt_project import using_dagster_dev
 from pipelines.bookkeeping import mark_build
 from pipelines.incremental import build_history, current_inputs, plan_build, record_build_start
 from pipelines.quality.dbt_tests import describe_test
+from pipelines.quality.gx_runner import warm_up
 from pipelines.resources import DBT_EXECUTABLE, LocalDbtCliResource, SettingsResource
 from pipelines.settings import DBT_PROJECT_DIR
 from pipelines.warehouse import WarehouseResource
@@ -102,6 +103,7 @@ def build_dbt_models(project: DbtProject) -> AssetsDefinition:
         context.log.info(f"dbt build: {plan.reason}")
         with warehouse.get_connection() as con:
             record_build_start(con, inputs, context.run.run_id)
+        warm_up()  # the quality gate comes next; dbt runs in a process of its own
         # One artifacts folder, overwritten by each build (runs are serialised), instead of a
         # new folder per invocation piling up in the repo.
         target = settings.get().data_dir / "dbt_target"

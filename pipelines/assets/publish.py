@@ -22,7 +22,7 @@ from pipelines.publish.release import (
     publish_release,
     read_provenance,
 )
-from pipelines.quality.gx_runner import run_dir
+from pipelines.quality.gx_runner import build_data_docs, run_dir
 from pipelines.resources import SettingsResource
 from pipelines.warehouse import WarehouseResource
 
@@ -86,6 +86,7 @@ def build_publish(marts: tuple[Mart, ...]) -> AssetsDefinition:
         config = settings.get()
         quality_dir = run_dir(config.data_dir, context.run.run_id)
         checks = passed_checks(marts, quality_dir)
+        build_data_docs(quality_dir)
         provenance = _with_fallback_reasons(
             context, read_provenance(config.warehouse_path, context.run.run_id, checks))
         outcome = publish_release(published=config.published_dir,

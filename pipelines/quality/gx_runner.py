@@ -2,16 +2,21 @@
 
 ``dagster-ge`` does not support GX 1.x, so this does the little that is needed: one file-based GX
 project per run (``<data>/quality/runs/<run id>/gx``) so each run's Data Docs hold that run's
-validations only, one checkpoint per mart with the Data Docs action, and a plain summary of
-every expectation that Dagster metadata and the publish manifest can carry.
+validations only, one validation definition per mart (Data Docs are built once per release,
+or at once for a mart that fails), and a plain summary of every expectation that Dagster
+metadata and the publish manifest can carry.
 
-GX is imported lazily: it takes seconds to import and only the quality steps need it.
+GX is imported lazily: it takes seconds to import and only the quality steps need it. When a
+build is about to run, :func:`warm_up` imports it in a background thread while dbt (a process
+of its own) builds the marts, so the gate does not wait for the import afterwards.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import threading
 from dataclasses import asdict, dataclass
 from datetime import date
 from functools import cache
@@ -102,8 +107,25 @@ def run_dir(data_dir: Path, run_id: str) -> Path:
     return data_dir / "quality" / "runs" / run_id
 
 
+_warm_up: list[threading.Thread] = []
+
+
+def _import_gx() -> None:
+    with contextlib.suppress(Exception):  # the gate imports it again and reports any error
+        import great_expectations  # noqa: F401
+
+
+def warm_up() -> None:
+    """Start importing GX in the background (once per process)."""
+    if not _warm_up:
+        _warm_up.append(threading.Thread(target=_import_gx, name="gx-import", daemon=True))
+        _warm_up[0].start()
+
+
 @cache
 def _context(project_dir: str):
+    for thread in _warm_up:  # never import GX from two threads at once
+        thread.join()
     import great_expectations as gx
 
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -112,9 +134,29 @@ def _context(project_dir: str):
     return gx, context
 
 
+def _store(gx, factory, item):
+    """Add to the run's fresh GX project; replace only what an earlier validation of the same
+    mart in this run stored (``add_or_update`` compares every expectation: seconds)."""
+    try:
+        return factory.add(item)
+    except gx.exceptions.DataContextError:
+        return factory.add_or_update(item)
+
+
+def build_data_docs(out_dir: Path) -> Path | None:
+    """Data Docs of every validation in the run's GX project, built once for the release."""
+    if not (out_dir / "gx").exists():
+        return None
+    _gx, context = _context(str(out_dir))
+    context.build_data_docs()
+    docs = out_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    return docs if docs.exists() else None
+
+
 def validate_mart(mart: Mart, df: pd.DataFrame, out_dir: Path,
                   today: date | None = None) -> SuiteResult:
-    """Run the mart's suite on ``df``; write ``<out_dir>/<mart>.json`` and update Data Docs."""
+    """Run the mart's suite on ``df``; write ``<out_dir>/<mart>.json`` (and Data Docs when it
+    fails)."""
     from pipelines.quality.suites import build_suite  # pandas and GX: only when validating
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -125,17 +167,17 @@ def validate_mart(mart: Mart, df: pd.DataFrame, out_dir: Path,
         source.add_dataframe_asset(mart.name))
     batch = next((b for b in asset.batch_definitions if b.name == "whole"), None) or (
         asset.add_batch_definition_whole_dataframe("whole"))
-    suite = context.suites.add_or_update(
-        gx.ExpectationSuite(name=f"{mart.name}_suite", expectations=expectations))
-    definition = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=f"{mart.name}_validation", data=batch, suite=suite))
-    checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
-        name=f"{mart.name}_gate", validation_definitions=[definition],
-        actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
-        result_format={"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES},
-    ))
-    run = checkpoint.run(batch_parameters={"dataframe": frame})
-    [validation] = run.run_results.values()
+    suite = _store(gx, context.suites,
+                   gx.ExpectationSuite(name=f"{mart.name}_suite", expectations=expectations))
+    definition = _store(gx, context.validation_definitions, gx.ValidationDefinition(
+        name=f"{mart.name}_validation", data=batch, suite=suite))
+    # No checkpoint: its only use would be the Data Docs action, and it costs a store write
+    # and a second freshness check per mart. Results go to the project's results store.
+    validation = definition.run(
+        batch_parameters={"dataframe": frame},
+        result_format={"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES})
+    if not validation.success:  # its Data Docs now; a passing gate builds them once, in publish
+        context.build_data_docs()
     outcomes = []
     for r in validation.results:
         cfg = r.expectation_config
@@ -153,7 +195,7 @@ def validate_mart(mart: Mart, df: pd.DataFrame, out_dir: Path,
             expected=_expected(cfg.kwargs),
         ))
     docs = out_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
-    outcome = SuiteResult(mart.name, bool(run.success), outcomes,
+    outcome = SuiteResult(mart.name, bool(validation.success), outcomes,
                           str(docs) if docs.exists() else None)
     (out_dir / f"{mart.name}.json").write_text(
         json.dumps(outcome.to_json(), indent=2, default=str), encoding="utf-8")

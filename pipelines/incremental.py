@@ -27,6 +27,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.constants import dbt_vars
+
 BUILDS_TABLE = "raw._dbt_builds"
 
 
@@ -101,11 +103,12 @@ def _topological(manifest: dict) -> list[str]:
 
 
 def code_version(manifest_path: Path) -> str:
-    """Changes when any model, seed, test or macro changes, or the price base year does."""
+    """Changes when any model, seed, test or macro changes, or a dbt var or the base year does."""
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     parts = sorted(f"{uid}:{node.get('checksum', {}).get('checksum', '')}"
                    for section in ("nodes", "macros")
                    for uid, node in manifest.get(section, {}).items())
+    parts.append(f"vars={json.dumps(dbt_vars(), sort_keys=True)}")
     parts.append(f"KLYNGE_PRICE_BASE_YEAR={os.environ.get('KLYNGE_PRICE_BASE_YEAR', '')}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 

@@ -7,11 +7,13 @@ from collections.abc import Sequence
 from functools import cached_property
 from importlib.metadata import version as installed_version
 from pathlib import Path
+from typing import Any
 
 from dagster import ConfigurableResource
-from dagster_dbt import DbtCliResource
+from dagster_dbt import DbtCliInvocation, DbtCliResource
 from packaging.version import Version
 
+from pipelines.constants import with_dbt_vars
 from pipelines.dst.client import DstClient, RetryPolicy
 from pipelines.dst.snapshot import SnapshotStore
 from pipelines.dst.source import DstSource
@@ -44,7 +46,10 @@ class DstSourceResource(ConfigurableResource):
 
 
 class LocalDbtCliResource(DbtCliResource):
-    """dbt as installed beside this Python, started once per build and nothing more.
+    """dbt as installed beside this Python, with the programme's constants, started once.
+
+    Every invocation gets the constants of ``config/programme.yaml`` as ``--vars``
+    (:func:`pipelines.constants.with_dbt_vars`), so no caller can forget them.
 
     Before each build dagster-dbt asks the executable for its version (``dbt --version``: a
     second dbt start-up, which also tries to reach PyPI) and opens a dbt adapter inside this
@@ -59,6 +64,9 @@ class LocalDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
         return None
+
+    def cli(self, args: Sequence[str], **kwargs: Any) -> DbtCliInvocation:  # type: ignore[override]
+        return super().cli(with_dbt_vars(args), **kwargs)
 
 
 def build_resources(settings: Settings) -> dict[str, object]:

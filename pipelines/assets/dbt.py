@@ -22,6 +22,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from pipelines.constants import with_dbt_vars
 from pipelines.incremental import (
     build_history,
     current_inputs,
@@ -33,7 +34,8 @@ from pipelines.quality.dbt_tests import describe_test
 from pipelines.settings import DBT_PROJECT_DIR, load_settings
 from pipelines.warehouse import WarehouseResource
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR,
+                         prepare_project_cli_args=with_dbt_vars(["parse", "--quiet"]))
 if not dbt_project.manifest_path.exists():
     # A fresh clone without `make`: parse once so definitions load (make keeps it current).
     dbt_project.preparer.prepare(dbt_project)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from pipelines.catalog import published_marts
+from pipelines.constants import programme
 
 
 def test_refresh_succeeds_and_says_where_outputs_are(refreshed):
@@ -64,8 +65,8 @@ def test_refresh_loads_the_programme_sample_and_builds_its_marts(refreshed):
                             "where period = 'total'").fetchone()[0]
         findings = con.execute("select count(*), bool_and(is_sample) "
                                "from marts.quality_findings").fetchone()
-    assert clusters == (11, 662_000_000)
-    assert flagged is True and total == 662_000_000
+    assert clusters == (11, programme().allocation_dkk)
+    assert flagged is True and total == programme().allocation_dkk
     assert findings[0] > 0 and findings[1] is True
     manifest = (root / "data" / "published" / "manifest.json").read_text(encoding="utf-8")
     assert '"sample": true' in manifest

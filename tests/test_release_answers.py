@@ -12,10 +12,11 @@ import duckdb
 import pandas as pd
 import pytest
 
+from pipelines.constants import programme
 from pipelines.settings import REPO_ROOT
 
 SAMPLE = REPO_ROOT / "data" / "inbound" / "programme" / "sample"
-FIRST_YEAR, LAST_YEAR = 2025, 2028
+FIRST_YEAR, LAST_YEAR = programme().first_year, programme().last_year
 
 
 def published(refreshed) -> Path:
@@ -27,7 +28,7 @@ def read_table(refreshed, table: str) -> pd.DataFrame:
 
 
 def raw_sme_participations() -> pd.DataFrame:
-    """SME participations with funding in projects starting 2025-2028, from the sample files."""
+    """SME participations with funding in projects starting in the period, from the sample."""
     participants = pd.read_csv(SAMPLE / "participants.csv", sep=",", dtype=str,
                                encoding="utf-8-sig")
     projects = pd.read_csv(SAMPLE / "projects.csv", sep=";", dtype=str, encoding="utf-8-sig")

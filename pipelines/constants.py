@@ -67,7 +67,7 @@ class Programme:
 
     @property
     def period_label(self) -> str:
-        """``2025-2028``, for titles and messages."""
+        """``<first>-<last>``, for titles and messages."""
         return f"{self.first_year}-{self.last_year}"
 
 
@@ -157,7 +157,7 @@ def size_groups() -> SizeGroups:
 
 
 def _plain(value: float) -> int | float:
-    """70, not 70.0, in dbt's SQL and messages."""
+    """A whole number without ``.0`` in dbt's SQL and messages."""
     return int(value) if float(value).is_integer() else value
 
 

@@ -53,7 +53,8 @@ FIXED_POOLS = {"university": 8, "gts": 7, "erhvervsakademi": 9, "professionshoej
 MEAN_COST = {"smv": 500_000, "large_enterprise": 900_000, "university": 700_000,
              "gts": 600_000, "erhvervsakademi": 350_000, "professionshoejskole": 350_000,
              "other_public": 300_000, "investor": 250_000, "foreign": 400_000}
-RATE_RANGE = {"smv": (0.40, 0.70), "large_enterprise": (0.20, 0.50), "university": (0.85, 1.0),
+# SMEs' rates are capped at the programme's SME funding cap (sample_plan.funding_rates)
+RATE_RANGE = {"smv": (0.40, 1.0), "large_enterprise": (0.20, 0.50), "university": (0.85, 1.0),
               "gts": (0.80, 1.0), "erhvervsakademi": (0.85, 1.0),
               "professionshoejskole": (0.85, 1.0), "other_public": (0.50, 1.0),
               "investor": (0.0, 0.0), "foreign": (0.0, 0.30)}

@@ -67,7 +67,7 @@ def _institutions(ax, data, y) -> None:
 
 
 def _cap_label() -> str:
-    """``70 %``: the SME funding cap as the figure writes it."""
+    """The SME funding cap as the figure writes it (``<cap> %``)."""
     return f"{programme().smv_funding_cap_pct:g} %"
 
 

@@ -1,8 +1,8 @@
 """[6] The effect estimator on the 50,000-firm synthetic panel (as on DST's research machine).
 
-The register (1,000 participating firms in 11 clusters, entry 2025-2027, like the programme
-sample) and the panel are generated into bench/data/evaluation/; the generator and the
-estimator each run once in a fresh process, timed with peak RSS.
+The register (1,000 participating firms in 11 clusters, entering in the programme's years but
+the last, like the programme sample) and the panel are generated into bench/data/evaluation/;
+the generator and the estimator each run once in a fresh process, timed with peak RSS.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from bench.common import DATA_DIR, PYTHON, Figure, fresh_dir, log_tail, run_measured
+from pipelines.constants import programme
 
 BENCHMARK = "6 effect estimator, 50,000 firms x 2015-2028"
 GOAL_S = 60.0
@@ -27,10 +28,11 @@ def _register(folder) -> str:
     pd.DataFrame({
         "cvr": _cvrs(PARTICIPANTS, set(), start=90_000_000),
         "cluster_id": [f"K{i % 11 + 1:02d}" for i in range(PARTICIPANTS)],
-        "treatment_year": rng.choice([2025, 2026, 2027], PARTICIPANTS),
+        "treatment_year": rng.choice(programme().years[:-1], PARTICIPANTS),
         "size_group_at_entry": np.where(rng.random(PARTICIPANTS) < 0.1, "large_enterprise",
                                         "smv"),
-        "programme_first_year": 2025}).to_csv(folder / "register.csv", sep=";", index=False)
+        "programme_first_year": programme().first_year,
+    }).to_csv(folder / "register.csv", sep=";", index=False)
     return str(folder / "register.csv")
 
 

@@ -34,7 +34,6 @@ class Mart:
     min_rows: int
     max_rows: int
     source: str  # "dst" or "programme"
-    year_gaps_by: tuple[str, ...] | None  # None: no gap check
     description: str = ""
     columns: tuple[Column, ...] = field(default_factory=tuple)
     grain: str = ""  # what one row is
@@ -63,11 +62,9 @@ def published_marts(config: Path = PUBLISHED_CONFIG,
             raise ValueError(f"{config}: mart {name} is not a dbt model in {manifest}")
         columns = tuple(Column(c["name"], (c.get("data_type") or "").lower(),
                                c.get("description", "")) for c in node["columns"].values())
-        gaps = spec.get("year_gaps_by")
         marts.append(Mart(
             name=name, keys=tuple(spec["keys"]), min_rows=spec["rows"][0],
             max_rows=spec["rows"][1], source=spec["source"],
-            year_gaps_by=None if gaps is None else tuple(gaps),
             description=" ".join(node.get("description", "").split()), columns=columns,
             grain=spec.get("grain", ""), answers=spec.get("answers", ""),
         ))

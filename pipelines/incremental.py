@@ -34,6 +34,7 @@ from pipelines.bookkeeping import (
     latest_programme_load,
     programme_data_versions,
 )
+from pipelines.constants import dbt_vars
 
 MARTS_FOLDER = "marts"  # dbt_project/models/marts: the published tables
 
@@ -117,11 +118,13 @@ def _topological(manifest: dict) -> list[str]:
 
 
 def code_version(manifest_path: Path, price_base_year: int | None) -> str:
-    """Changes when any model, seed, test or macro changes, or the price base year does."""
+    """Changes when any model, seed, test or macro changes, or a constant (a dbt var) or the
+    price base year does."""
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     parts = sorted(f"{uid}:{node.get('checksum', {}).get('checksum', '')}"
                    for section in ("nodes", "macros")
                    for uid, node in manifest.get(section, {}).items())
+    parts.append(f"vars={json.dumps(dbt_vars(), sort_keys=True)}")
     parts.append(f"price_base_year={price_base_year or ''}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 

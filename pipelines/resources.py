@@ -13,11 +13,13 @@ from dataclasses import fields
 from functools import cached_property
 from importlib.metadata import version as installed_version
 from pathlib import Path
+from typing import Any
 
 from dagster import ConfigurableResource
-from dagster_dbt import DbtCliResource
+from dagster_dbt import DbtCliInvocation, DbtCliResource
 from packaging.version import Version
 
+from pipelines import constants
 from pipelines.dst.client import DstClient, RetryPolicy
 from pipelines.dst.snapshot import SnapshotStore
 from pipelines.dst.source import DstSource
@@ -55,8 +57,9 @@ class SettingsResource(ConfigurableResource):
 
 
 def dbt_vars(settings: Settings) -> dict[str, object]:
-    """What every dbt invocation is given: the warehouse to build and the price base year."""
-    return {"warehouse_path": str(settings.warehouse_path),
+    """What every dbt invocation is given: the programme's constants
+    (``config/programme.yaml``), the warehouse to build and the price base year."""
+    return {**constants.dbt_vars(), "warehouse_path": str(settings.warehouse_path),
             "price_base_year": settings.price_base_year or ""}
 
 
@@ -85,7 +88,11 @@ class DstSourceResource(ConfigurableResource):
 
 
 class LocalDbtCliResource(DbtCliResource):
-    """dbt as installed beside this Python, started once per build and nothing more.
+    """dbt as installed beside this Python, given the pipeline's vars, started once.
+
+    Every command gets ``vars_json`` (:func:`dbt_vars`: the programme's constants, the
+    warehouse and the price base year) as ``--vars``, so no caller can forget them and dbt
+    reads no environment.
 
     Before each build dagster-dbt asks the executable for its version (``dbt --version``: a
     second dbt start-up, which also tries to reach PyPI) and opens a dbt adapter inside this
@@ -100,6 +107,11 @@ class LocalDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
         return None
+
+    vars_json: str = "{}"
+
+    def cli(self, args: Sequence[str], **kwargs: Any) -> DbtCliInvocation:  # type: ignore[override]
+        return super().cli([*args, "--vars", self.vars_json], **kwargs)
 
 
 def build_resources(settings: Settings) -> dict[str, object]:

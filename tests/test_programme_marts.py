@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from pipelines.constants import programme
 from tests.warehouse_helpers import load_snapshot, query, run_dbt
 
 LINEAGE = "'hand.csv' as _source_file, 'x' as _source_sha256, 2 as _source_row, " \
@@ -125,17 +126,20 @@ def test_programme_summary_counts_smes_once(marts):
     assert total.smv_funding_dkk == 750_000
     assert total.smv_funding_rate_pct == pytest.approx(62.5)
     assert total.avg_funding_per_smv_dkk == pytest.approx(375_000)
-    assert total.grant_2025_2028_dkk == 662_000_000
+    assert total.grant_2025_2028_dkk == 400_000_000 + 262_000_000
 
 
 def test_quality_findings_keep_breaches_visible(marts):
     with duckdb.connect(str(marts), read_only=True) as con:
         findings = con.execute("select rule, cluster_id, project_id, cvr, observed_value, "
                                "threshold from marts.quality_findings order by rule").fetchall()
+    p = programme()  # dbt's thresholds are the constants file's (passed as --vars)
     assert findings == [
-        ("overhead_share_above_norm", "K01", "P2", None, pytest.approx(25.0), 20.0),
+        ("overhead_share_above_norm", "K01", "P2", None, pytest.approx(25.0),
+         p.overhead_norm_pct),
         ("public_funding_above_grant", "K02", None, None, 300_000_000.0, 262_000_000.0),
-        ("smv_funding_rate_above_max", "K01", "P1", "22222222", pytest.approx(80.0), 70.0),
+        ("smv_funding_rate_above_max", "K01", "P1", "22222222", pytest.approx(80.0),
+         p.smv_funding_cap_pct),
     ]
 
 

@@ -119,11 +119,16 @@ CORRUPTIONS = {
     "share_of_130_pct": ("update marts.smv_rd_share set share_of_total_pct = 130 "
                          "where year = 2020 and size_group = '250_plus'",
                          "expect_column_values_to_be_between(share_of_total_pct)"),
-    "duplicated_key": ("insert into marts.smv_rd_share_summary "
-                       "select * from marts.smv_rd_share_summary where year = 2019",
-                       "expect_column_values_to_be_unique(year)"),
-    "missing_year": ("delete from marts.smv_rd_share_summary where year = 2012",
-                     "expect_column_values_to_be_between(_check_years_missing_before)"),
+    # keys and year gaps are dbt's (tested while the marts are built); the gate owns values
+    "smv_plus_large_off_total": (
+        "update marts.smv_rd_share_summary set large_rd_current_mio_dkk = "
+        "large_rd_current_mio_dkk + 100 where year = 2020",
+        "expect_column_values_to_be_between("
+        "_check_smv_plus_large_minus_total_beyond_rounding)"),
+    "year_outside_the_programme": (
+        "update marts.cluster_programme_summary set period = '2040' where period <> 'total' "
+        "and period = (select min(period) from marts.cluster_programme_summary)",
+        "expect_column_values_to_be_in_set(period)"),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from pipelines.catalog import published_marts
+from pipelines.constants import programme
 
 
 def test_refresh_succeeds_and_says_where_outputs_are(refreshed):
@@ -30,12 +31,18 @@ def test_refresh_log_is_concise_and_the_full_log_is_in_a_file(refreshed):
 
 
 def test_refresh_summary_has_gate_findings_sample_and_base_year(refreshed):
-    _, result = refreshed
+    root, result = refreshed
     out = result.stdout
     n = len(published_marts())
     assert f"quality gate      : {n} of {n} marts passed" in out
     assert "      cluster_programme_totals   passed (" in out
-    assert "quality findings  : smv_funding_rate_above_max 65" in out
+    release = root / "data" / "published" / "parquet" / "quality_findings.parquet"
+    with duckdb.connect() as con:
+        counts = con.execute(f"select rule, count(*) from '{release}' group by rule "
+                             "order by rule").fetchall()
+    assert len(counts) == 3  # the sample breaks every rule
+    findings = ", ".join(f"{rule} {count}" for rule, count in counts)
+    assert f"quality findings  : {findings}\n" in out
     assert "programme data    : the generated SAMPLE (not reported data)" in out
     assert "price base year   : 2024" in out
 
@@ -64,8 +71,8 @@ def test_refresh_loads_the_programme_sample_and_builds_its_marts(refreshed):
                             "where period = 'total'").fetchone()[0]
         findings = con.execute("select count(*), bool_and(is_sample) "
                                "from marts.quality_findings").fetchone()
-    assert clusters == (11, 662_000_000)
-    assert flagged is True and total == 662_000_000
+    assert clusters == (11, programme().allocation_dkk)
+    assert flagged is True and total == programme().allocation_dkk
     assert findings[0] > 0 and findings[1] is True
     manifest = (root / "data" / "published" / "manifest.json").read_text(encoding="utf-8")
     assert '"sample": true' in manifest

@@ -6,16 +6,18 @@ the raw inputs with pandas, sharing nothing with the pipeline's reader or its SQ
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 
+from pipelines.constants import programme
 from pipelines.settings import REPO_ROOT
 
 SAMPLE = REPO_ROOT / "data" / "inbound" / "programme" / "sample"
-FIRST_YEAR, LAST_YEAR = 2025, 2028
+FIRST_YEAR, LAST_YEAR = programme().first_year, programme().last_year
 
 
 def published(refreshed) -> Path:
@@ -27,7 +29,7 @@ def read_table(refreshed, table: str) -> pd.DataFrame:
 
 
 def raw_sme_participations() -> pd.DataFrame:
-    """SME participations with funding in projects starting 2025-2028, from the sample files."""
+    """SME participations with funding in projects starting in the period, from the sample."""
     participants = pd.read_csv(SAMPLE / "participants.csv", sep=",", dtype=str,
                                encoding="utf-8-sig")
     projects = pd.read_csv(SAMPLE / "projects.csv", sep=";", dtype=str, encoding="utf-8-sig")
@@ -97,3 +99,36 @@ def test_fixed_prices_recomputed_from_the_published_price_index_alone(refreshed)
     assert known.sum() > 50
     assert rd.loc[known, "rd_fixed_mio_dkk"].to_numpy() == pytest.approx(
         recomputed[known].to_numpy(), rel=1e-12)
+
+
+def test_the_sample_breaks_every_quality_rule(refreshed):
+    """Each rule of quality_findings finds something in the sample, and exactly what a
+    recomputation from the sample files finds (the thresholds are the constants file's)."""
+    sql = (REPO_ROOT / "dbt_project" / "models" / "marts" / "programme"
+           / "quality_findings.sql").read_text(encoding="utf-8")
+    rules = set(re.findall(r"'(\w+)' as rule", sql))
+    findings = read_table(refreshed, "quality_findings")
+    assert len(rules) >= 3 and set(findings["rule"]) == rules
+    p = programme()
+    limits = findings.groupby("rule")["threshold"].unique()
+    assert list(limits["smv_funding_rate_above_max"]) == [p.smv_funding_cap_pct]
+    assert list(limits["overhead_share_above_norm"]) == [p.overhead_norm_pct]
+
+    projects = pd.read_csv(SAMPLE / "projects.csv", sep=";", dtype=str, encoding="utf-8-sig")
+    amount = {c: pd.to_numeric(projects[c].str.replace(",", ".", regex=False))
+              for c in ("overhead_dkk", "cluster_funding_dkk")}
+    start = pd.to_datetime(projects["start_date"]).dt.year
+    over = (100 * amount["overhead_dkk"] / amount["cluster_funding_dkk"] > p.overhead_norm_pct)
+    expected = set(projects.loc[over & start.between(FIRST_YEAR, LAST_YEAR), "project_id"])
+    found = findings[findings["rule"] == "overhead_share_above_norm"]
+    assert set(found["project_id"]) == expected and len(found) == len(expected)
+
+    finances = pd.read_csv(SAMPLE / "cluster_finances.csv", sep=";", dtype=str,
+                           encoding="cp1252")
+    drawn = pd.to_numeric(finances["public_funding_drawn_dkk"].str.replace(".", "", regex=False)
+                          .str.replace(",", ".", regex=False)).groupby(finances["cluster_id"]).sum()
+    grants = read_table(refreshed, "cluster_programme_totals").set_index("cluster_id")[
+        "grant_2025_2028_dkk"].astype(float)
+    overdrawn = set(drawn.index[drawn > grants.reindex(drawn.index)])
+    assert set(findings.loc[findings["rule"] == "public_funding_above_grant",
+                            "cluster_id"]) == overdrawn

@@ -226,12 +226,25 @@ def test_price_base_year_without_deflator_is_an_error(built, tmp_path):
     compare(mart, oracle_summary())
 
 
-def test_size_groups_not_adding_up_fail_the_build(built, tmp_path):
+def test_size_groups_not_adding_up_fail_the_gate(built, tmp_path):
+    """The size-group sum is the quality gate's rule (GX), not repeated as a dbt test."""
+    from pipelines.catalog import published_marts
+    from pipelines.quality.gx_runner import validate_mart
+
     data_dir = copy_of(built, tmp_path)
     with duckdb.connect(str(data_dir / "warehouse.duckdb")) as con:
-        con.execute("""update raw.dst_forsk01 set value = value + 100  -- beyond 0.1 % of 42,494
+        # 300 mio. kr. is beyond DST's rounding (0.1 % of 42,494) and, as a share of the
+        # total (0.7 points), beyond the share-sum tolerance (0.5 points)
+        con.execute("""update raw.dst_forsk01 set value = value + 300
                        where fui01 = '3040' and fui08 = '10' and tid = '2020'""")
-    result = run_dbt(data_dir, "build", "--select", "+smv_rd_share_summary",
-                     "assert_rd_size_groups_add_up_to_total", check=False)
-    assert result.returncode != 0
-    assert "assert_rd_size_groups_add_up_to_total" in result.stdout
+    run_dbt(data_dir, "build", "--select", "+smv_rd_share_summary +smv_rd_share")
+    marts = {m.name: m for m in published_marts()}
+    failed = {}
+    for name in ("smv_rd_share_summary", "smv_rd_share"):
+        df = query(data_dir / "warehouse.duckdb", f"select * from marts.{name}")
+        result = validate_mart(marts[name], df, tmp_path / "gx")
+        failed[name] = [(o.column, o.unexpected_count) for o in result.failures]
+    assert failed == {
+        "smv_rd_share_summary": [("_check_smv_plus_large_minus_total_beyond_rounding", 1)],
+        "smv_rd_share": [("_check_share_of_total_pct_sum_minus_100", 4)],  # 4 groups of 2020
+    }

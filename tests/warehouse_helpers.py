@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.constants import with_dbt_vars
 from pipelines.dst.client import DstClient
 from pipelines.dst.config import load_table_specs
 from pipelines.dst.ingest import ingest_table
@@ -42,7 +43,7 @@ def _as_the_refresh_builds(args: tuple[str, ...]) -> list[str]:
 
 def run_dbt(data_dir: Path, *args: str, env: dict[str, str] | None = None,
             check: bool = True) -> subprocess.CompletedProcess:
-    args = tuple(_as_the_refresh_builds(args))
+    args = tuple(with_dbt_vars(_as_the_refresh_builds(args)))
     full_env = dict(os.environ)
     full_env.update({"KLYNGE_DATA_DIR": str(data_dir), **(env or {})})
     result = subprocess.run(

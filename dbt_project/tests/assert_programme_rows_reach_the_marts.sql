@@ -42,4 +42,4 @@ mart_totals as (
 select raw_totals.measure, raw_totals.raw_value, mart_totals.mart_value
 from raw_totals
 inner join mart_totals on mart_totals.measure = raw_totals.measure
-where abs(raw_totals.raw_value - mart_totals.mart_value) > 0.005
+where abs(raw_totals.raw_value - mart_totals.mart_value) > {{ var('reconciliation_tolerance_dkk') }}

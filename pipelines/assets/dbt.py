@@ -15,6 +15,7 @@ Nothing here runs at import: :func:`klynge_dbt_project` and :func:`build_dbt_mod
 when Dagster loads the definitions.
 """
 
+import json
 from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any
@@ -29,6 +30,7 @@ from dagster_dbt import (
 from dagster_dbt.dbt_project import using_dagster_dev
 
 from pipelines.bookkeeping import mark_build
+from pipelines.constants import dbt_vars
 from pipelines.incremental import build_history, current_inputs, plan_build, record_build_start
 from pipelines.quality.dbt_tests import describe_test
 from pipelines.quality.gx_runner import warm_up
@@ -48,7 +50,8 @@ def klynge_dbt_project() -> DbtProject:
     have it. Otherwise the manifest that ``make install`` keeps current is used as it is."""
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
     if using_dagster_dev() or not project.manifest_path.exists():
-        LocalDbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(
+        LocalDbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE,
+                            vars_json=json.dumps(dbt_vars(), sort_keys=True)).cli(
             ["parse", "--quiet"], target_path=project.target_path).wait()
     return project
 

@@ -48,7 +48,7 @@ def _markdown(result: SuiteResult) -> str:
 def build_gx_check(mart: Mart) -> AssetChecksDefinition:
     @asset_check(asset=mart_key(mart), name="gx_suite", blocking=True,
                  description=f"Great Expectations suite for {mart.name}: contract columns and "
-                             "types, keys, row count, shares, sums, years without gaps.")
+                             "types, row count, shares, sums, programme constants.")
     def _gx_check(context: AssetCheckExecutionContext, warehouse: WarehouseResource,
                   settings: SettingsResource) -> AssetCheckResult:
         df = _read(warehouse, f"select * from {mart.relation}")

@@ -16,12 +16,13 @@ import argparse
 import hashlib
 import json
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from pipelines.constants import programme
 from pipelines.evaluation.contract import CVR_WEIGHTS
 from pipelines.evaluation.register import read_register
 
@@ -37,7 +38,7 @@ MARKER_FILE = "SYNTHETIC.json"
 class PanelSpec:
     firms: int = 50_000
     first_year: int = 2015
-    last_year: int = 2028
+    last_year: int = field(default_factory=lambda: programme().last_year)
     effect_pct: float = 5.0  # planted productivity effect from the year after entry
     selection: float = 0.01  # participants' extra yearly growth of log productivity
     pretrend: float = 0.0  # participants' productivity shift in event years -3 and -2

@@ -18,10 +18,10 @@ from typing import Any
 
 import yaml
 
+from pipelines.constants import PROGRAMME_CONFIG, programme
 from pipelines.settings import PACKAGE_DIR
 
 CONTRACT_DIR = PACKAGE_DIR / "config" / "programme_contract"
-PROGRAMME_CONFIG = PACKAGE_DIR / "config" / "programme.yaml"
 # Load order: an entity only refers to entities before it.
 ENTITIES = ("clusters", "projects", "participants", "cluster_finances")
 DEFAULT_SCALE = 2  # decimals kept for amounts and FTE (øre; hundredths of a year's work)
@@ -124,22 +124,10 @@ def _fail(path: Path, detail: str) -> ContractError:
     return ContractError(f"programme contract {path.name}: {detail}")
 
 
-def load_date_windows(path: Path = PROGRAMME_CONFIG) -> dict[str, DateWindow]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    windows = {}
-    for name, spec in (raw.get("date_windows") or {}).items():
-        try:
-            window = DateWindow(str(name), spec["earliest"], spec["latest"],
-                                str(spec["description"]))
-        except (KeyError, TypeError):
-            raise _fail(path, f"date window {name!r} needs earliest, latest (yyyy-mm-dd) and "
-                              "description") from None
-        if not (isinstance(window.earliest, date) and isinstance(window.latest, date)
-                and window.earliest <= window.latest):
-            raise _fail(path, f"date window {name!r}: earliest and latest must be dates, "
-                              "earliest first")
-        windows[window.name] = window
-    return windows
+def load_date_windows() -> dict[str, DateWindow]:
+    """The windows of ``config/programme.yaml``, spanning the programme period."""
+    return {w.name: DateWindow(w.name, w.earliest, w.latest, w.description)
+            for w in programme().windows}
 
 
 def _window(path: Path, raw: dict[str, Any], ftype: FieldType,
@@ -147,8 +135,9 @@ def _window(path: Path, raw: dict[str, Any], ftype: FieldType,
     name = raw.get("window")
     if name is None:
         return None
-    if ftype is not FieldType.DATE:
-        raise _fail(path, f"field {raw.get('name')!r}: 'window' goes with type date only")
+    if ftype not in (FieldType.DATE, FieldType.INTEGER):
+        raise _fail(path, f"field {raw.get('name')!r}: 'window' goes with type date (dates "
+                          "within it) or integer (years within it) only")
     if name not in windows:
         raise _fail(path, f"field {raw.get('name')!r}: window {name!r} is not one of "
                           f"{sorted(windows)} in {PROGRAMME_CONFIG.name}")
@@ -173,6 +162,12 @@ def _field(path: Path, raw: dict[str, Any], windows: dict[str, DateWindow]) -> F
     if (ftype is FieldType.ENUM) != bool(enum):
         raise _fail(path, f"{where}: 'enum' values go with type enum, and only with it")
     limits = {k: None if raw.get(k) is None else Decimal(str(raw[k])) for k in ("min", "max")}
+    window = _window(path, raw, ftype, windows)
+    if ftype is FieldType.INTEGER and window is not None:  # a year: within the window's years
+        if raw.get("min") is not None or raw.get("max") is not None:
+            raise _fail(path, f"{where}: 'window' replaces 'min' and 'max' for a year")
+        limits = {"min": Decimal(window.earliest.year), "max": Decimal(window.latest.year)}
+        window = None
     return FieldSpec(
         name=str(name),
         type=ftype,
@@ -186,7 +181,7 @@ def _field(path: Path, raw: dict[str, Any], windows: dict[str, DateWindow]) -> F
         empty_allowed_when={str(k): tuple(str(x) for x in v)
                             for k, v in (raw.get("empty_allowed_when") or {}).items()},
         scale=int(raw.get("scale", DEFAULT_SCALE)),
-        window=_window(path, raw, ftype, windows),
+        window=window,
         **limits,
     )
 

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from pipelines.bookkeeping import PROGRAMME_LOADS as LOADS_TABLE
+from pipelines.constants import programme
 from pipelines.programme.contract import EntitySchema, FieldSpec, FieldType, load_contract
 from pipelines.programme.load import LINEAGE_COLUMNS
 from pipelines.programme.reader import HEADER_SCAN_ROWS
@@ -161,7 +162,8 @@ def render_markdown(schemas: Mapping[str, EntitySchema]) -> str:
         "",
         f"Contract versions: {versions}.",
         "",
-        "The cluster organisations in the cluster programme 2025-2028 report their data as "
+        f"The cluster organisations in the cluster programme {programme().period_label} report "
+        "their data as "
         "files. This page says what the files must hold. A file that breaks any rule below is "
         "rejected as a whole; nothing from it is loaded, and the data already loaded stays in "
         "use until a corrected file arrives.",

@@ -2,8 +2,9 @@
 
 Four panels over one cluster axis (short names): funding to SMEs next to private
 co-financing; distinct SMEs funded (and new to R&D); knowledge institutions taking part, by
-type; the SME funding rate (overall, median, highest) with the 70 % maximum and the breaches
-marked. Read from ``cluster_programme_totals``, so SMEs are counted once per cluster.
+type; the SME funding rate (overall, median, highest) with the programme's maximum
+(``config/programme.yaml``) and the breaches marked. Read from ``cluster_programme_totals``,
+so SMEs are counted once per cluster.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipelines.constants import programme
 from pipelines.publish.figures import banner, caption, pyplot
 
 if TYPE_CHECKING:
     import pandas as pd
 
-MAX_FUNDING_RATE_PCT = 70
 NAME_LENGTH = 22
 SAMPLE_MARK = re.compile(r"\s*\([A-ZÆØÅ ]+\)\s*$")  # "(SAMPLE)": the banner says so
 GENERIC_PREFIX = re.compile(r"^(eksempelklynge|klyngen?|cluster)\s+(for|of)\s+", re.IGNORECASE)
@@ -65,6 +66,11 @@ def _institutions(ax, data, y) -> None:
     _title(ax, "Knowledge institutions taking part, by type")
 
 
+def _cap_label() -> str:
+    """The SME funding cap as the figure writes it (``<cap> %``)."""
+    return f"{programme().smv_funding_cap_pct:g} %"
+
+
 def _rates(ax, data, y) -> None:
     ax.barh(y, data["smv_funding_rate_pct"], color="#bdd7ee", label="overall funding rate")
     ax.scatter(data["smv_funding_rate_median_pct"], y, marker="|", s=120, color="#1f3864",
@@ -74,13 +80,13 @@ def _rates(ax, data, y) -> None:
                marker="X", s=60, color="#b00000", label="highest breach", zorder=4)
     for yi, n, worst in zip(y[breached.to_numpy()], data.loc[breached, "smv_funding_rate_breaches"],
                             data.loc[breached, "smv_funding_rate_breach_max_pct"], strict=True):
-        ax.annotate(f"{n} above 70 %", (worst, yi), xytext=(6, 0), textcoords="offset points",
-                    va="center", fontsize=7, color="#b00000")
-    ax.axvline(MAX_FUNDING_RATE_PCT, color="#b00000", linestyle="--", linewidth=1,
-               label="70 % maximum")
+        ax.annotate(f"{n} above {_cap_label()}", (worst, yi), xytext=(6, 0),
+                    textcoords="offset points", va="center", fontsize=7, color="#b00000")
+    ax.axvline(programme().smv_funding_cap_pct, color="#b00000", linestyle="--", linewidth=1,
+               label=f"{_cap_label()} maximum")
     ax.set_xlim(0, 115)
     ax.set_xlabel("SME funding rate, % (funding / (funding + own contribution))")
-    _title(ax, "SME funding rate and breaches of the 70 % maximum")
+    _title(ax, f"SME funding rate and breaches of the {_cap_label()} maximum")
 
 
 def _title(ax, text: str) -> None:
@@ -111,7 +117,7 @@ def cluster_overview(totals: pd.DataFrame, target: Path, notice: str | None) -> 
     source = ("the generated programme sample (not the cluster organisations' reports)"
               if notice else "the cluster organisations' reports")
     caption(fig, f"Data: {source}; table cluster_programme_totals. Breaches: SME participations "
-                 "funded above 70 %, each listed in table quality_findings.")
+                 f"funded above {_cap_label()}, each listed in table quality_findings.")
     fig.tight_layout(rect=(0, 0.03, 1, top - 0.03))
     fig.savefig(target)
     plt.close(fig)

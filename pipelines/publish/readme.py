@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipelines.catalog import Mart
+from pipelines.constants import programme
 from pipelines.publish.facts import ReleaseFacts
 
 
@@ -24,7 +25,8 @@ def release_readme(facts: ReleaseFacts, marts: tuple[Mart, ...], rows: dict[str,
     lines = [f"# klynge-pipeline release {facts.release}", ""]
     lines += [f"> **{n}**\n" for n in facts.notices]
     lines += [
-        "Evaluation datasets of the Danish cluster programme 2025-2028 (Klyngeprogrammet).",
+        f"Evaluation datasets of the Danish cluster programme {programme().period_label} "
+        "(Klyngeprogrammet).",
         "",
         "## Which table answers which question",
         "",

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from pipelines.catalog import Mart
+from pipelines.constants import programme
 from pipelines.publish.cells import neutralise
 
 if TYPE_CHECKING:
@@ -35,7 +36,8 @@ def write_readme(workbook, facts: ReleaseFacts, sheets: list[tuple[Mart, int]]) 
     sheet.set_column(2, 3, 22, wrap)
 
     row = _line(sheet, 0, [f"klynge-pipeline release {facts.release}"], title)
-    row = _line(sheet, row, ["Evaluation datasets of the Danish cluster programme 2025-2028 "
+    period = programme().period_label
+    row = _line(sheet, row, [f"Evaluation datasets of the Danish cluster programme {period} "
                              "(Klyngeprogrammet)."]) + 1
     for notice in facts.notices:
         row = _line(sheet, row, ["NOTICE", notice], alert)

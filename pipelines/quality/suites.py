@@ -1,10 +1,13 @@
-"""Great Expectations suites, one per published mart, kept as code.
+"""Great Expectations suites, one per published mart, kept as code: the publish gate.
 
-Every mart gets the same base (columns exactly as its dbt contract, key columns complete and
-unique, row count within bounds, consecutive years, recent DST data); a mart can add rules of its
-own in ``EXTRA_RULES``. Rules that relate rows to each other (size groups adding up to the
-total, years without gaps) are computed here into ``_check_*`` columns that a plain GX
-expectation then judges, because GX has no cross-row arithmetic of its own.
+GX owns the gate's value rules (``docs/architecture.md``, "Which check lives where"): columns
+and types as the dbt contract, row bounds, recent DST data, shares within 0-100, parts adding up
+to their whole within rounding, grants against the allocation, years within the programme
+period. Structure (keys, accepted codes, relationships, year gaps, reconciliation of raw rows
+to the marts) is dbt's, tested while the marts are built, and not repeated here. Constants and
+tolerances come from ``config/programme.yaml`` (:mod:`pipelines.constants`), the size groups
+from dbt's seed. Rules that relate rows to each other are computed here into ``_check_*``
+columns that a plain GX expectation then judges, because GX has no cross-row arithmetic.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from datetime import date
 import pandas as pd
 
 from pipelines.catalog import Mart
+from pipelines.constants import programme, size_groups
 
 DST_MAX_AGE_YEARS = 3
 # dbt contract type -> pandas dtypes DuckDB may hand back (float64 when an int column has NULLs)
@@ -28,21 +32,46 @@ PANDAS_TYPES = {
     "timestamp": ["datetime64[ns]", "datetime64[us]", "object"],
     "decimal(18,2)": ["float64"],
 }
-PROGRAMME_ALLOCATION_DKK = 662_000_000  # Klyngeprogrammet 2025-2028
 
 
 def _rounding_tolerance(total: pd.Series) -> pd.Series:
-    """DST's rounding: 0.5 mio. kr. or 0.1 % of the total, whichever is larger."""
-    return pd.concat([pd.Series(0.5, index=total.index), 0.001 * total.abs()], axis=1).max(axis=1)
+    """DST's rounding: an absolute margin (mio. kr.) or a share of the total, the larger."""
+    t = programme().tolerances
+    return pd.concat([pd.Series(t.dst_rounding_mio_dkk, index=total.index),
+                      t.dst_rounding_relative * total.abs()], axis=1).max(axis=1)
 
 
-def _year_gaps(df: pd.DataFrame, by: tuple[str, ...]) -> pd.Series:
-    """Years missing right before each row's year within its group (0 = consecutive)."""
-    if df.empty:
-        return pd.Series(dtype="float64")
-    ordered = df.sort_values([*by, "year"])
-    previous = ordered.groupby(list(by))["year"].shift(1) if by else ordered["year"].shift(1)
-    return (ordered["year"] - previous - 1).fillna(0).reindex(df.index)
+def _allocation_rule() -> str:
+    return f"cluster grants add up to the {programme().allocation_dkk / 1e6:g} mio. kr. allocation"
+
+
+def _allocation_bounds() -> dict[str, float]:
+    p = programme()
+    return {"min_value": p.allocation_dkk - p.tolerances.amount_dkk,
+            "max_value": p.allocation_dkk + p.tolerances.amount_dkk}
+
+
+def _within_period(gx, column: str) -> list:
+    p = programme()
+    return [gx.expectations.ExpectColumnValuesToBeBetween(
+        column=column, min_value=p.first_year, max_value=p.last_year,
+        meta={"rule": f"{column} within the programme period {p.period_label}"})]
+
+
+def _shares_add_up(df: pd.DataFrame, gx, columns: tuple[str, ...], parts: str,
+                   min_count: int = 1) -> tuple[pd.DataFrame, list]:
+    """Per year, each share column of ``columns`` sums to 100 within the tolerance."""
+    df = df.copy()
+    expectations = []
+    for column in columns:
+        check = f"_check_{column}_sum_minus_100"
+        sums = df.groupby("year")[column].transform(lambda s: s.sum(min_count=min_count))
+        df[check] = (sums - 100).abs()
+        expectations.append(gx.expectations.ExpectColumnValuesToBeBetween(
+            column=check, min_value=0, max_value=programme().tolerances.share_sum_pct_points,
+            meta={"rule": f"{parts} add up to the total ({column} sums to 100 within "
+                          "rounding)"}))
+    return df, expectations
 
 
 def _percent_columns(mart: Mart) -> list[str]:
@@ -53,12 +82,9 @@ def _percent_columns(mart: Mart) -> list[str]:
 
 
 def _smv_rd_share(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
-    df = df.copy()
-    sums = df.groupby("year")["share_of_total_pct"].transform(lambda s: s.sum(min_count=4))
-    df["_check_size_group_shares_minus_100"] = (sums - 100).abs()
-    return df, [gx.expectations.ExpectColumnValuesToBeBetween(
-        column="_check_size_group_shares_minus_100", min_value=0, max_value=0.5,
-        meta={"rule": "size groups add up to the total (shares sum to 100 within rounding)"})]
+    # a year missing a size group is not summed (NaN): only complete years must add up
+    return _shares_add_up(df, gx, ("share_of_total_pct",), "size groups",
+                          min_count=len(size_groups().all))
 
 
 def _smv_rd_share_summary(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
@@ -78,33 +104,30 @@ def _smv_rd_share_summary(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
 
 
 def _smv_business_share(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
-    df = df.copy()
-    sums = df.groupby("year")["firms_share_pct"].transform("sum")
-    df["_check_firm_shares_minus_100"] = (sums - 100).abs()
-    return df, [gx.expectations.ExpectColumnValuesToBeBetween(
-        column="_check_firm_shares_minus_100", min_value=0, max_value=0.5,
-        meta={"rule": "size classes add up to all firms"})]
+    return _shares_add_up(df, gx, ("firms_share_pct",), "size classes")
 
 
 def _cluster_outcomes(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
     df = df.copy()
     df["_check_cluster_grants_total"] = (
         df.groupby("year")["grant_2025_2028_dkk"].transform("sum").astype(float))
-    return df, [gx.expectations.ExpectColumnValuesToBeBetween(
-        column="_check_cluster_grants_total", min_value=PROGRAMME_ALLOCATION_DKK - 0.5,
-        max_value=PROGRAMME_ALLOCATION_DKK + 0.5,
-        meta={"rule": "cluster grants add up to the 662 mio. kr. allocation"})]
+    return df, [
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="_check_cluster_grants_total", **_allocation_bounds(),
+            meta={"rule": _allocation_rule()}),
+        *_within_period(gx, "year"),
+    ]
 
 
 def _cluster_programme_summary(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
+    p = programme()
     return df, [
         gx.expectations.ExpectColumnValuesToBeBetween(
-            column="grant_2025_2028_dkk", min_value=PROGRAMME_ALLOCATION_DKK - 0.5,
-            max_value=PROGRAMME_ALLOCATION_DKK + 0.5,
-            meta={"rule": "programme grants add up to the 662 mio. kr. allocation"}),
+            column="grant_2025_2028_dkk", **_allocation_bounds(),
+            meta={"rule": _allocation_rule()}),
         gx.expectations.ExpectColumnValuesToBeInSet(
-            column="period", value_set=["2025", "2026", "2027", "2028", "total"],
-            meta={"rule": "one row per programme year plus the total"}),
+            column="period", value_set=[*(str(y) for y in p.years), "total"],
+            meta={"rule": f"one row per programme year {p.period_label} plus the total"}),
     ]
 
 
@@ -134,26 +157,20 @@ def _price_index(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
 
 def _cluster_programme_totals(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
     df = df.copy()
-    df["_check_grants_minus_allocation"] = (
-        df["grant_2025_2028_dkk"].astype(float).sum() - PROGRAMME_ALLOCATION_DKK)
+    df["_check_grants_total"] = df["grant_2025_2028_dkk"].astype(float).sum()
     rules = [c for c in df.columns if c.startswith("findings_") and c != "findings_total"]
     df["_check_findings_total_minus_rules"] = df["findings_total"] - df[rules].sum(axis=1)
-    df["_check_breaches_minus_findings"] = (df["smv_funding_rate_breaches"]
-                                            - df["findings_smv_funding_rate_above_max"])
     df["_check_distinct_smv_above_participations"] = (
         df["smv_funded"] - df["smv_participations"]).clip(lower=0)
     E = gx.expectations  # noqa: N806 (GX's namespace)
     zero = {"min_value": 0, "max_value": 0}
     return df, [
         E.ExpectColumnValuesToBeBetween(
-            column="_check_grants_minus_allocation", min_value=-0.5, max_value=0.5,
-            meta={"rule": "cluster grants add up to the 662 mio. kr. allocation"}),
+            column="_check_grants_total", **_allocation_bounds(),
+            meta={"rule": _allocation_rule()}),
         E.ExpectColumnValuesToBeBetween(
             column="_check_findings_total_minus_rules", **zero,
             meta={"rule": "findings by rule add up to findings_total"}),
-        E.ExpectColumnValuesToBeBetween(
-            column="_check_breaches_minus_findings", **zero,
-            meta={"rule": "funding-rate breaches = smv_funding_rate_above_max findings"}),
         E.ExpectColumnValuesToBeBetween(
             column="_check_distinct_smv_above_participations", **zero,
             meta={"rule": "distinct SMEs funded never exceed SME participations"}),
@@ -169,11 +186,10 @@ def _participant_register(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
         gx.expectations.ExpectColumnValuesToBeBetween(
             column="_check_treatment_year_outside_period", min_value=0, max_value=0,
             meta={"rule": "treatment year within the programme period"}),
+        *_within_period(gx, "programme_first_year"),
+        *_within_period(gx, "programme_last_year"),
         gx.expectations.ExpectColumnValuesToMatchRegex(
             column="cvr", regex=r"^[1-9][0-9]{7}$", meta={"rule": "CVR is 8 digits"}),
-        gx.expectations.ExpectColumnValuesToBeInSet(
-            column="size_group_at_entry", value_set=["smv", "large_enterprise"],
-            meta={"rule": "firms only (no institutions)"}),
     ]
 
 
@@ -227,12 +243,6 @@ def build_suite(mart: Mart, df: pd.DataFrame, gx, today: date | None = None,
     E = gx.expectations  # noqa: N806 (GX's namespace)
     df = as_validation_frame(df)
     df, extra = EXTRA_RULES.get(mart.name, lambda d, _: (d, []))(df, gx)
-    if mart.year_gaps_by is not None:
-        df = df.copy()
-        df["_check_years_missing_before"] = _year_gaps(df, mart.year_gaps_by)
-        extra.append(E.ExpectColumnValuesToBeBetween(
-            column="_check_years_missing_before", min_value=0, max_value=0,
-            meta={"rule": "years without gaps"}))
     contract_columns = [c.name for c in mart.columns]
     derived = [c for c in df.columns if c.startswith("_check_")]
     expectations = [
@@ -246,15 +256,6 @@ def build_suite(mart: Mart, df: pd.DataFrame, gx, today: date | None = None,
             expectations.append(E.ExpectColumnValuesToBeInTypeList(
                 column=column.name, type_list=PANDAS_TYPES[column.data_type],
                 meta={"rule": f"type {column.data_type}"}))
-    for key in mart.keys:
-        expectations.append(E.ExpectColumnValuesToNotBeNull(column=key,
-                                                            meta={"rule": "key complete"}))
-    if len(mart.keys) == 1:
-        expectations.append(E.ExpectColumnValuesToBeUnique(column=mart.keys[0],
-                                                           meta={"rule": "key unique"}))
-    else:
-        expectations.append(E.ExpectCompoundColumnsToBeUnique(column_list=list(mart.keys),
-                                                              meta={"rule": "key unique"}))
     for column in _percent_columns(mart):
         expectations.append(E.ExpectColumnValuesToBeBetween(
             column=column, min_value=0, max_value=100, meta={"rule": "share within 0-100"}))

@@ -42,7 +42,7 @@ class Chart:
     bars: list[dict[str, Any]] = field(default_factory=list)
     legend: list[dict[str, Any]] = field(default_factory=list)
     marker: dict[str, Any] | None = None  # vertical: a series break between two years
-    reference: dict[str, Any] | None = None  # horizontal: a limit such as the 70 % cap
+    reference: dict[str, Any] | None = None  # horizontal: a limit such as the SME funding cap
 
 
 def _float(value: Any) -> float | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -29,15 +29,21 @@ def catalogue() -> dict[str, dict[str, str]]:
 
 @dataclass(frozen=True)
 class Text:
-    """``text('key', name=value)``: the key's words in this language, with fields filled in."""
+    """``text('key', name=value)``: the key's words in this language, with fields filled in.
+
+    ``common`` fields (the programme period of the release) fill every text that names them.
+    """
 
     lang: str
+    common: dict[str, Any] = field(default_factory=dict)
 
     def __call__(self, key: str, **fields: Any) -> str:
         try:
             words = catalogue()[key][self.lang]
         except KeyError:
             raise KeyError(f"{TEXT_FILE}: no text {key!r}") from None
+        named = {k: v for k, v in self.common.items() if "{" + k + "}" in words}
+        fields = {**named, **fields}
         return words.format(**fields) if fields else words
 
     def has(self, key: str) -> bool:

@@ -79,7 +79,9 @@ def _common(db: ReleaseData, manifest: dict[str, Any]) -> dict[str, Any]:
 
 def render_language(env: Environment, out: Path, lang: str, db: ReleaseData,
                     release: Path, manifest: dict[str, Any]) -> list[Path]:
-    text, paths = Text(lang), PATHS[lang]
+    years = [r["year"] for r in db.rows("programme_years") if r["year"] is not None]
+    period = f"{min(years)}–{max(years)}" if years else ""
+    text, paths = Text(lang, {"period": period}), PATHS[lang]
     root = out / paths.prefix
     common = {**_common(db, manifest), "t": text, "lang": lang}
     overview = clusters.overview(db)

@@ -17,6 +17,7 @@ from dagster import (
 )
 
 from pipelines.assets.programme import programme_assets
+from pipelines.constants import programme
 from pipelines.programme.sensor import build_programme_sensor
 from pipelines.resources import SettingsResource
 from pipelines.settings import load_settings
@@ -59,7 +60,7 @@ def test_sample_loads_end_to_end_through_dagster(data_dir):
             assert con.execute(f"select count(*), bool_and(_is_sample) from raw.{table}"
                                ).fetchone() == (rows, True)
         assert con.execute("select sum(grant_2025_2028_dkk) from raw.programme_clusters"
-                           ).fetchone()[0] == 662_000_000
+                           ).fetchone()[0] == programme().allocation_dkk
 
 
 def test_asset_keys_and_group():

@@ -54,7 +54,8 @@ grant_exceeded as (
         cast(null as integer) as year,
         cast(sum(finances.public_funding_drawn_dkk) as double) as observed_value,
         cast(any_value(clusters.grant_2025_2028_dkk) as double) as threshold,
-        'Public funding drawn 2025-2028 exceeds the cluster''s grant' as message,
+        'Public funding drawn {{ var("programme_first_year") }}-{{ var("programme_last_year") }}'
+            || ' exceeds the cluster''s grant' as message,
         any_value(finances.source_file) as source_file,
         cast(null as integer) as source_row,
         bool_or(finances.is_sample) as is_sample

@@ -10,6 +10,15 @@ totals as (
     where size_group = 'all'
 ),
 
+-- How many SME and large groups a complete year has: as many as the seed lists.
+expected as (
+    select
+        count(*) filter (where is_smv) as smv_groups,
+        count(*) filter (where not is_smv) as large_groups
+    from {{ ref('dst_size_groups') }}
+    where is_smv is not null
+),
+
 by_year as (
     select
         year,
@@ -31,15 +40,16 @@ aggregates as (
         coalesce(by_year.year, totals.year) as year,
         totals.rd_current_mio_dkk as total_current,
         totals.rd_fixed_mio_dkk as total_fixed,
-        case when by_year.smv_groups = 3 and not by_year.smv_suppressed
+        case when by_year.smv_groups = expected.smv_groups and not by_year.smv_suppressed
             then by_year.smv_current end as smv_current,
-        case when by_year.large_groups = 1 and not by_year.large_suppressed
+        case when by_year.large_groups = expected.large_groups and not by_year.large_suppressed
             then by_year.large_current end as large_current,
-        case when by_year.smv_groups = 3 and not by_year.smv_suppressed
+        case when by_year.smv_groups = expected.smv_groups and not by_year.smv_suppressed
             then by_year.smv_fixed end as smv_fixed,
-        case when by_year.large_groups = 1 and not by_year.large_suppressed
+        case when by_year.large_groups = expected.large_groups and not by_year.large_suppressed
             then by_year.large_fixed end as large_fixed,
-        coalesce(by_year.smv_groups = 3 and by_year.large_groups = 1
+        coalesce(by_year.smv_groups = expected.smv_groups
+                 and by_year.large_groups = expected.large_groups
                  and not by_year.smv_suppressed and not by_year.large_suppressed
                  and not totals.is_suppressed, false) as is_complete,
         totals.price_base_year,
@@ -49,6 +59,7 @@ aggregates as (
             as is_synthetic
     from by_year
     full outer join totals on totals.year = by_year.year
+    cross join expected
 ),
 
 with_history as (

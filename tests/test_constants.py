@@ -1,0 +1,223 @@
+"""One home for the programme's constants: the file is read once, and its consumers agree.
+
+The consumers are dbt (``--vars`` on every invocation), the GX suites, the figures, the inbound
+contract, the sample generator and the report's release README. The values themselves are not
+repeated here: each assertion compares a consumer with ``config/programme.yaml``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import yaml
+
+from pipelines.constants import (
+    PROGRAMME_CONFIG,
+    SIZE_GROUPS_SEED,
+    ConstantsError,
+    dbt_vars,
+    programme,
+    read_programme,
+    size_groups,
+    with_dbt_vars,
+)
+from pipelines.settings import REPO_ROOT
+
+RAW = yaml.safe_load(PROGRAMME_CONFIG.read_text(encoding="utf-8"))
+
+# Code and configuration that consumers are written in (prose in docs/ and in dbt's model
+# descriptions may name the programme; generated files and data follow from the constants).
+CODE_GLOBS = ("pipelines/**/*.py", "pipelines/**/*.sql", "pipelines/**/*.yaml",
+              "pipelines/**/*.html", "dbt_project/models/**/*.sql", "dbt_project/tests/*.sql",
+              "dbt_project/macros/*.sql", "dbt_project/dbt_project.yml", "bench/*.py",
+              "Makefile")
+# Where a year of the period appears as something else: DST's own years and timestamps (the
+# demo snapshot, the benchmark's synthetic table), examples of dates in the contract and its
+# docs, a Unicode code point, a comment on number formats.
+YEAR_ELSEWHERE = {"pipelines/dst/demo_snapshot.py", "bench/dst_stream.py",
+                  "pipelines/programme/docs.py", "pipelines/programme/columns.py",
+                  "pipelines/publish/exports.py",
+                  "pipelines/config/programme_contract/cluster_finances.yaml",
+                  "pipelines/config/programme_contract/projects.yaml"}
+
+
+def _code_files() -> list[Path]:
+    files = {p for g in CODE_GLOBS for p in REPO_ROOT.glob(g)}
+    return sorted(p for p in files if p != PROGRAMME_CONFIG and "target" not in p.parts)
+
+
+def _hits(pattern: str, skip: set[str] = frozenset()) -> list[str]:
+    found = []
+    for path in _code_files():
+        rel = path.relative_to(REPO_ROOT).as_posix()
+        if rel in skip:
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if re.search(pattern, line):
+                found.append(f"{rel}:{n}: {line.strip()}")
+    return found
+
+
+def _number_pattern(value: float) -> str:
+    """The value as code may write it: 662000000, 662_000_000, 662 mio.; a percentage as
+    ``70 %`` or given to a limit's name (``MAX_FUNDING_RATE_PCT = 70``), not as any bare 70."""
+    whole = int(value)
+    if whole >= 100:
+        grouped = f"{whole:,}".replace(",", "[_,. ]?")
+        return rf"(?<![\w.]){grouped}(?![\w.])|\b{whole // 1_000_000}\s*mio\b"
+    return rf"\b{whole}\s*%|(?i:norm|cap|funding_rate|overhead)\w*\s*[=:]\s*{whole}\b"
+
+
+def test_the_file_holds_each_constant_once_and_the_loader_reads_it():
+    p = programme()
+    assert (p.first_year, p.last_year) == (RAW["period"]["first_year"],
+                                           RAW["period"]["last_year"])
+    assert p.allocation_dkk == RAW["allocation_dkk"]
+    assert p.smv_funding_cap_pct == RAW["smv_funding_cap_pct"]
+    assert p.overhead_norm_pct == RAW["overhead_norm_pct"]
+    assert p.years == tuple(range(p.first_year, p.last_year + 1))
+    assert programme() is p  # cached: read once per process
+
+
+@pytest.mark.parametrize("name", ["allocation_dkk", "smv_funding_cap_pct", "overhead_norm_pct"])
+def test_no_code_repeats_a_constant(name):
+    assert _hits(_number_pattern(RAW[name])) == []
+
+
+def test_no_code_repeats_the_period():
+    years = rf"(?<![\w.-])({RAW['period']['first_year']}|{RAW['period']['last_year']})(?![\w.])"
+    assert _hits(years, YEAR_ELSEWHERE) == []
+
+
+def test_no_code_counts_size_groups_by_hand():
+    assert _hits(r"min_count=\d|n_groups\s*=\s*\d|smv_groups\s*=\s*\d") == []
+
+
+def test_a_bad_value_names_the_file_and_key(tmp_path):
+    broken = dict(RAW, overhead_norm_pct="twenty")
+    path = tmp_path / "programme.yaml"
+    path.write_text(yaml.safe_dump(broken), encoding="utf-8")
+    with pytest.raises(ConstantsError, match=r"programme.yaml: 'overhead_norm_pct' must be"):
+        read_programme(path)
+    path.write_text(yaml.safe_dump(dict(RAW, period={"first_year": 2030, "last_year": 2029})),
+                    encoding="utf-8")
+    with pytest.raises(ConstantsError, match="first_year 2030 is after last_year 2029"):
+        read_programme(path)
+
+
+def test_size_groups_follow_the_seed():
+    with SIZE_GROUPS_SEED.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    groups = size_groups()
+    assert set(groups.smv) == {r["size_group"] for r in rows if r["is_smv"] == "true"}
+    assert set(groups.large) == {r["size_group"] for r in rows if r["is_smv"] == "false"}
+    assert len(groups.all) == len(rows) - 1  # all but the all-sizes total
+
+
+def test_dbt_gets_the_file_as_vars_on_every_invocation(monkeypatch):
+    from dagster_dbt import DbtCliResource
+
+    from pipelines.resources import local_dbt
+    from pipelines.settings import load_settings
+
+    p = programme()
+    assert dbt_vars() == {
+        "programme_first_year": p.first_year, "programme_last_year": p.last_year,
+        "max_smv_funding_rate_pct": p.smv_funding_cap_pct,
+        "overhead_norm_pct": p.overhead_norm_pct,
+        "reconciliation_tolerance_dkk": p.tolerances.reconciliation_dkk}
+    seen = []
+    monkeypatch.setattr(DbtCliResource, "cli", lambda self, args, **kw: seen.append(args))
+    settings = load_settings({"KLYNGE_DATA_DIR": "/srv/klynge", "KLYNGE_PRICE_BASE_YEAR": "2020"})
+    local_dbt(settings).cli(["build"])
+    [args] = seen
+    assert args[:-2] == ["build"] and args[-2] == "--vars"
+    assert json.loads(args[-1]) == {**dbt_vars(), "price_base_year": 2020,
+                                    "warehouse_path": "/srv/klynge/warehouse.duckdb"}
+    # a caller's own vars are merged, not dropped, and the constants still go with them
+    merged = with_dbt_vars(["build", "--vars", "{price_base_year: 2015}"])
+    assert json.loads(merged[-1]) == {**dbt_vars(), "price_base_year": 2015}
+    assert merged.count("--vars") == 1
+
+
+def test_the_manifest_parse_and_the_makefile_pass_the_vars(monkeypatch, tmp_path):
+    from dagster_dbt import DbtCliResource
+
+    from pipelines.assets import dbt
+
+    seen = []
+    monkeypatch.setattr(DbtCliResource, "cli", lambda self, args, **kw: seen.append(args) or
+                        SimpleNamespace(wait=lambda: None))
+    monkeypatch.setattr(dbt, "DBT_PROJECT_DIR", tmp_path)  # no manifest there: it is parsed
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy(REPO_ROOT / "dbt_project" / name, tmp_path / name)
+    dbt.klynge_dbt_project.cache_clear()
+    try:
+        dbt.klynge_dbt_project()
+    finally:
+        dbt.klynge_dbt_project.cache_clear()
+    [args] = seen
+    assert args[:2] == ["parse", "--quiet"] and json.loads(args[args.index("--vars") + 1]) == (
+        dbt_vars())
+    project = yaml.safe_load((REPO_ROOT / "dbt_project" / "dbt_project.yml").read_text("utf-8"))
+    assert not set(project["vars"]) & set(dbt_vars())  # not repeated in dbt_project.yml
+    printed = subprocess.run(["make", "-n", "-B", "dbt_project/target/manifest.json"],
+                             cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout
+    assert "dbt parse" in printed and "--vars" in printed and "pipelines.constants" in printed
+
+
+def test_gx_suites_read_the_file():
+    import pandas as pd
+
+    from pipelines.catalog import Mart
+    from pipelines.quality.suites import build_suite
+
+    p = programme()
+    recorded = []
+
+    def expectation(**kwargs):
+        recorded.append(kwargs)
+        return kwargs
+
+    gx = SimpleNamespace(expectations=SimpleNamespace(**{
+        name: expectation for name in (
+            "ExpectColumnValuesToBeBetween", "ExpectColumnValuesToBeInSet",
+            "ExpectTableColumnsToMatchOrderedList", "ExpectTableRowCountToBeBetween",
+            "ExpectColumnValuesToBeInTypeList")}))
+    mart = Mart("cluster_programme_summary", ("period",), 1, 10, "programme")
+    frame = pd.DataFrame({"period": ["total"], "grant_2025_2028_dkk": [float(p.allocation_dkk)]})
+    build_suite(mart, frame, gx)
+    by_column = {r.get("column"): r for r in recorded}
+    assert by_column["period"]["value_set"] == [*(str(y) for y in p.years), "total"]
+    grants = by_column["grant_2025_2028_dkk"]
+    assert (grants["min_value"], grants["max_value"]) == (
+        p.allocation_dkk - p.tolerances.amount_dkk, p.allocation_dkk + p.tolerances.amount_dkk)
+
+
+def test_figures_contract_and_generator_read_the_file(tmp_path):
+    from pipelines.evaluation.panel import PanelSpec
+    from pipelines.programme.contract import load_contract, load_date_windows
+    from pipelines.programme.generate import generate
+    from pipelines.publish.cluster_figure import _cap_label
+
+    p = programme()
+    assert _cap_label() == f"{p.smv_funding_cap_pct:g} %"
+    window = load_date_windows()["programme"]
+    assert (window.earliest.year, window.latest.year) == (p.first_year, p.last_year)
+    year = next(f for f in load_contract()["cluster_finances"].fields if f.name == "year")
+    assert (year.min, year.max) == (p.first_year, p.last_year)
+    assert PanelSpec().last_year == p.last_year
+    out = generate(tmp_path / "set", participants=200, seed=1)
+    assert out.rows["cluster_finances"] == 11 * len(p.years)
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(out.paths["clusters"], read_only=True).worksheets[0]
+    grants = [r[5] for r in sheet.iter_rows(min_row=4, values_only=True)]
+    assert sum(grants) == p.allocation_dkk

@@ -7,13 +7,6 @@ group by {{ columns | join(', ') }}
 having count(*) > 1
 {% endtest %}
 
-{% test between(model, column_name, min_value, max_value) %}
-select *
-from {{ model }}
-where {{ column_name }} is not null
-  and ({{ column_name }} < {{ min_value }} or {{ column_name }} > {{ max_value }})
-{% endtest %}
-
 {#- Every year between the first and the last is present (per group, if given). -#}
 {% test no_year_gaps(model, column_name, group_by=none) %}
 with years as (

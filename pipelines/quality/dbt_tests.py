@@ -19,8 +19,6 @@ _GENERIC: dict[str, Describe] = {
         f"{col} is one of: {', '.join(str(v) for v in kw.get('values', []))}."),
     "relationships": lambda col, kw: (
         f"Every {col} exists in {_ref_name(kw.get('to', ''))}.{kw.get('field', '')}."),
-    "between": lambda col, kw: (
-        f"{col} lies within {kw.get('min_value')}-{kw.get('max_value')} (NULL allowed)."),
     "unique_combination": lambda col, kw: (
         f"One row per {' x '.join(kw.get('columns', []))}."),
     "no_year_gaps": lambda col, kw: (

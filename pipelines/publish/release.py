@@ -30,7 +30,7 @@ from pipelines.checksums import sha256_file
 from pipelines.publish import exports, figures, xlsx
 from pipelines.publish.dictionary import data_dictionary
 from pipelines.publish.facts import ReleaseFacts, price_base_year
-from pipelines.publish.quality_page import write_quality
+from pipelines.publish.quality_page import GX_DOCS_DIR, write_quality
 from pipelines.publish.readme import release_readme
 from pipelines.report import build_report
 from pipelines.settings import REPO_ROOT
@@ -290,12 +290,8 @@ def publish_release(*, published: Path, warehouse: Path, marts: tuple[Mart, ...]
                                                  encoding="utf-8")
     docs = quality_dir / "gx" / "uncommitted" / "data_docs" / "local_site"
     if docs.exists():
-        shutil.copytree(docs, building / "gx_data_docs")
-    findings = tables.get("quality_findings")
-    write_quality(quality_dir, building / "quality", marts, release=name,
-                  run_id=provenance.run_id, notice=notice, has_gx_docs=docs.exists(),
-                  findings_by_rule=None if findings is None else
-                  {str(k): int(v) for k, v in findings["rule"].value_counts().sort_index().items()})
+        shutil.copytree(docs, building / GX_DOCS_DIR)
+    write_quality(quality_dir, building / "quality", marts, facts, tables.get("quality_findings"))
     (building / "README.md").write_text(release_readme(facts, marts, rows), encoding="utf-8")
     manifest = _manifest(facts, provenance, commit, marts, rows)
     _build_report(building, manifest)

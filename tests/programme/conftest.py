@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.programme.helpers import run_ingest, snapshot, write_base
+
 
 @pytest.fixture
 def inbound(data_dir):
@@ -15,3 +17,11 @@ def inbound(data_dir):
 @pytest.fixture
 def quarantine(data_dir):
     return data_dir / "inbound" / "quarantine"
+
+
+@pytest.fixture
+def loaded(data_dir, inbound):
+    """A good load already in the warehouse; returns its tables' contents (:func:`snapshot`)."""
+    write_base(inbound)
+    run_ingest(data_dir)
+    return snapshot(data_dir)

@@ -37,13 +37,6 @@ from tests.programme.helpers import (
 CPR_LOST_ZERO = "101901234"  # 010190-1234 typed into a number cell
 
 
-@pytest.fixture
-def loaded(data_dir, inbound):
-    write_base(inbound)
-    run_ingest(data_dir)
-    return snapshot(data_dir)
-
-
 def _age(path, seconds: float) -> None:
     then = time.time() - seconds
     os.utime(path, (then, then))

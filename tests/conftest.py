@@ -104,13 +104,24 @@ def copy_data_dir(refreshed_root, tmp_path):
     return target
 
 
+# --- slow tests: `make test-fast` (pytest -m "not slow") leaves them out --------------------------
+# Every test using one of these fixtures is marked `slow` here, directly or through another
+# fixture: a full refresh. Modules whose tests build a warehouse with dbt, materialise Dagster
+# assets or drive a browser by other means carry `pytestmark = pytest.mark.slow` themselves.
+SLOW_FIXTURES = frozenset({"refreshed"})
+
+
 # --- the fault suite's outcomes, written to docs/reliability.md --------------------------------
 RELIABILITY_DOC = REPO_ROOT / "docs" / "reliability.md"
 _outcomes: list[dict[str, str]] = []
 _fault_tests: set[str] = set()
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects: `-m "not slow"` sees these marks
 def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
     _fault_tests.update(i.nodeid for i in items if i.get_closest_marker("fault"))
 
 

@@ -15,7 +15,7 @@ import pytest
 from pipelines.assets.publish import MARTS
 from tests.browser import CHROMEDRIVER, CHROMIUM, needs_browser
 
-pytestmark = needs_browser
+pytestmark = [needs_browser, pytest.mark.slow]  # Chromium on a refreshed release
 
 
 def closed_port() -> int:

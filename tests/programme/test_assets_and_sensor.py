@@ -8,6 +8,7 @@ import os
 import time
 
 import duckdb
+import pytest
 from dagster import (
     AssetKey,
     DagsterInstance,
@@ -30,6 +31,7 @@ def _materialize(data_dir, **kwargs):
     return materialize(programme_assets, resources={"warehouse": warehouse}, **kwargs)
 
 
+@pytest.mark.slow  # a Dagster materialisation
 def test_sample_loads_end_to_end_through_dagster(data_dir):
     result = _materialize(data_dir)
     assert result.success
@@ -58,6 +60,7 @@ def test_asset_keys_and_group():
     assert set(assets.group_names_by_key.values()) == {"programme"}
 
 
+@pytest.mark.slow  # a Dagster materialisation
 def test_rejection_fails_the_step_with_file_row_column_rule(data_dir):
     inbound = data_dir / "inbound" / "programme"
     write_base(inbound)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from dagster import AssetKey, DefaultScheduleStatus
 
 from pipelines.definitions import defs
@@ -46,6 +47,7 @@ def test_refresh_job_and_nightly_schedule():
     assert schedule.job_name == "refresh"
 
 
+@pytest.mark.slow  # `dagster definitions validate` in a subprocess
 def test_dagster_definitions_validate(tmp_path):
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
     result = subprocess.run(

@@ -86,6 +86,7 @@ def _tick(sensor_def, instance, cursor):
     return data.run_requests, data.cursor
 
 
+@pytest.mark.slow  # sensor ticks with loads
 def test_sensor_fires_once_per_new_or_changed_file(data_dir):
     inbound = data_dir / "inbound" / "programme"
     sensor_def = build_programme_sensor(_job(), settle_seconds=0)

@@ -152,6 +152,7 @@ def test_raw_files_are_never_modified(data_dir, inbound):
     assert {p: p.read_bytes() for p in paths.values()} == before
 
 
+@pytest.mark.slow  # three loads
 def test_reload_replaces_tables(data_dir, inbound):
     write_base(inbound)
     run_ingest(data_dir)

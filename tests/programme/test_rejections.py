@@ -251,6 +251,7 @@ def test_unreadable_file_is_rejected(data_dir, inbound, quarantine, loaded, name
     _assert_rejected(data_dir, inbound, quarantine, loaded, name, expected)
 
 
+@pytest.mark.slow  # six loads
 def test_rejected_file_from_last_load_blocks_until_resent_or_dropped(
         data_dir, inbound, quarantine):
     """A file that was loaded and is then rejected must not silently drop out of the marts."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import shutil
+
 import pytest
 
 from tests.programme.helpers import run_ingest, snapshot, write_base
@@ -19,9 +22,19 @@ def quarantine(data_dir):
     return data_dir / "inbound" / "quarantine"
 
 
+@pytest.fixture(scope="session")
+def _good_load(tmp_path_factory):
+    """The base set loaded once into a data folder of its own, and its tables' contents."""
+    data = tmp_path_factory.mktemp("good_load") / "data"
+    write_base(data / "inbound" / "programme")
+    run_ingest(data)
+    return data, snapshot(data)
+
+
 @pytest.fixture
-def loaded(data_dir, inbound):
-    """A good load already in the warehouse; returns its tables' contents (:func:`snapshot`)."""
-    write_base(inbound)
-    run_ingest(data_dir)
-    return snapshot(data_dir)
+def loaded(data_dir, inbound, _good_load):
+    """A good load already in the warehouse (a copy of one made once per session: the inbound
+    files and the warehouse); returns its tables' contents (:func:`snapshot`)."""
+    template, contents = _good_load
+    shutil.copytree(template, data_dir, dirs_exist_ok=True)
+    return copy.deepcopy(contents)

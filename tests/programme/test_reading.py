@@ -124,6 +124,7 @@ def test_several_files_per_entity_are_read_together(data_dir, inbound):
         ("participants.csv", 2), ("participants_K02.csv", 3)]
 
 
+@pytest.mark.slow  # loads the full sample
 def test_sample_is_used_only_without_real_reports(data_dir, inbound):
     write_base(inbound / "sample")
     load = run_ingest(data_dir)

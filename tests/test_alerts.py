@@ -45,7 +45,7 @@ def test_failure_is_logged_and_posted(tmp_path, monkeypatch):
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
     monkeypatch.setenv("KLYNGE_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("KLYNGE_ALERT_WEBHOOK_URL",
                        f"http://127.0.0.1:{server.server_address[1]}/hook")

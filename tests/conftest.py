@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -109,6 +110,16 @@ def copy_data_dir(refreshed_root, tmp_path):
 # fixture: a full refresh. Modules whose tests build a warehouse with dbt, materialise Dagster
 # assets or drive a browser by other means carry `pytestmark = pytest.mark.slow` themselves.
 SLOW_FIXTURES = frozenset({"refreshed"})
+_SLOW_MODULE = re.compile(r"^pytestmark = .*\bpytest\.mark\.slow\b", re.MULTILINE)
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Under `-m "not slow"`, a module marked slow as a whole is not even imported (several
+    load the whole Dagster code location, seconds of `make test-fast` for no test)."""
+    if (config.getoption("markexpr") == "not slow" and collection_path.suffix == ".py"
+            and _SLOW_MODULE.search(collection_path.read_text(encoding="utf-8"))):
+        return True
+    return None
 
 
 # --- the fault suite's outcomes, written to docs/reliability.md --------------------------------
@@ -136,8 +147,6 @@ def reliability(request):
 
 def _stable(text: str) -> str:
     """Without what differs between runs (ports, temp paths, times), so the doc is stable."""
-    import re
-
     text = re.sub(r"http://127\.0\.0\.1:\d+", "http://127.0.0.1:<port>", text)
     text = re.sub(r"/tmp/\S+?(?=[\s\"']|$)", "<tmp path>", text)
     text = re.sub(r"\d{8}T\d{6,12}Z", "<release>", text)

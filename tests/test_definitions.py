@@ -13,6 +13,9 @@ from dagster import AssetKey, DefaultScheduleStatus
 from pipelines.definitions import defs
 from pipelines.settings import REPO_ROOT
 
+# Loads the whole code location (dbt manifest, every asset and check): seconds before any test.
+pytestmark = pytest.mark.slow
+
 
 def test_lineage_runs_from_dst_assets_through_staging_to_marts():
     graph = defs.resolve_asset_graph()
@@ -47,7 +50,6 @@ def test_refresh_job_and_nightly_schedule():
     assert schedule.job_name == "refresh"
 
 
-@pytest.mark.slow  # `dagster definitions validate` in a subprocess
 def test_dagster_definitions_validate(tmp_path):
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
     result = subprocess.run(

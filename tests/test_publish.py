@@ -24,6 +24,8 @@ from pipelines.resources import build_resources
 from pipelines.settings import REPO_ROOT, load_settings
 from tests.conftest import copy_data_dir
 
+pytestmark = pytest.mark.slow  # a refreshed release, the gate and publishing
+
 
 def tree_digest(folder: Path) -> dict[str, str]:
     """Every file under ``folder`` (following the current link) with its sha256."""

@@ -8,7 +8,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 HOST ?= 127.0.0.1
 PORT ?= 3000
 
-.PHONY: install run test lint dev validate lock demo-snapshot record-snapshot clean programme-sample programme-docs bench acknowledge-shrink
+.PHONY: install run test test-fast reliability lint dev validate lock demo-snapshot record-snapshot clean programme-sample programme-docs bench acknowledge-shrink
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,9 +33,20 @@ $(DAGSTER_HOME)/dagster.yaml:
 run: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m pipelines.cli refresh
 
+# Everything: ruff and every test (slow ones too). Rewrites no tracked file.
 test: install
 	$(BIN)/ruff check pipelines tests bench
-	KLYNGE_WRITE_RELIABILITY=1 $(BIN)/python -m pytest
+	$(BIN)/python -m pytest
+
+# The edit-test loop: ruff and the tests not marked `slow` (no refresh, dbt, gate or browser).
+test-fast: install
+	$(BIN)/ruff check pipelines tests bench
+	$(BIN)/python -m pytest -m "not slow"
+
+# The fault suite (tests marked `fault`); when every fault test passes it rewrites
+# docs/reliability.md with what each one observed. Commit the document with the change.
+reliability: install
+	KLYNGE_WRITE_RELIABILITY=1 $(BIN)/python -m pytest -m fault
 
 lint: install
 	$(BIN)/ruff check pipelines tests bench

@@ -38,7 +38,7 @@ def failed_run_context(instance):
         dagster_instance=instance, dagster_run=run).for_run_failure(), run
 
 
-def test_failure_is_logged_and_posted(tmp_path, monkeypatch):
+def test_failure_is_logged_and_posted(tmp_path):
     received: list[dict] = []
 
     class Hook(BaseHTTPRequestHandler):
@@ -52,7 +52,7 @@ def test_failure_is_logged_and_posted(tmp_path, monkeypatch):
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
     settings = settings_for(tmp_path, f"http://127.0.0.1:{server.server_address[1]}/hook")
     try:
         with DagsterInstance.ephemeral() as instance:
@@ -67,8 +67,7 @@ def test_failure_is_logged_and_posted(tmp_path, monkeypatch):
     assert "FAILED" in received[0]["text"]
 
 
-def test_unreachable_webhook_does_not_hide_the_log_line(tmp_path, monkeypatch,
-                                                        closed_port_url):
+def test_unreachable_webhook_does_not_hide_the_log_line(tmp_path, closed_port_url):
     settings = settings_for(tmp_path, closed_port_url)
     with DagsterInstance.ephemeral() as instance:
         context, run = failed_run_context(instance)

@@ -23,7 +23,7 @@ import pytest
 from pipelines.settings import PACKAGE_DIR, REPO_ROOT
 from tests.browser import ARTIFACTS, CHROMEDRIVER, CHROMIUM, needs_browser
 
-pytestmark = needs_browser
+pytestmark = [needs_browser, pytest.mark.slow]  # dagster dev and Chromium
 
 
 def free_port() -> int:

@@ -14,6 +14,9 @@ from dagster import AssetKey, DefaultScheduleStatus
 from pipelines.definitions import defs as load_defs
 from pipelines.settings import REPO_ROOT
 
+# Loads the whole code location (dbt manifest, every asset and check): seconds before any test.
+pytestmark = pytest.mark.slow
+
 defs = load_defs()
 
 

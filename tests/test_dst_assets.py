@@ -10,6 +10,8 @@ from pipelines.assets.dst import dst_assets
 from pipelines.resources import build_resources
 from pipelines.settings import load_settings
 
+pytestmark = pytest.mark.slow  # Dagster materialisations of the DST assets
+
 PUBLISHED_TOTALS = {2014: 36_815, 2017: 40_757, 2023: 53_417, 2024: 59_213}
 
 

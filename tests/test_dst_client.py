@@ -31,8 +31,8 @@ def test_data_posts_bulk_with_codes_and_strips_bom(fake_dst, tmp_path):
     fake_dst.style.bom = True
     fake_dst.style.crlf = True
     dest = tmp_path / "body.csv"
-    size = client_for(fake_dst).download_data(
-        "REG01", {"OMRÅDE": ["000", "085"], "Tid": ["2022", "2023"]}, dest)
+    size = client_for(fake_dst).download(
+        "REG01", {"OMRÅDE": ["000", "085"], "Tid": ["2022", "2023"]}, dest).bytes
     _, payload = fake_dst.requests[-1]
     assert payload["format"] == "BULK"
     assert payload["valuePresentation"] == "Code"
@@ -70,8 +70,8 @@ def test_400_raises_with_error_type_code_and_is_not_retried(fake_dst):
 
 def test_data_400_for_unknown_value_names_the_code(fake_dst, tmp_path):
     with pytest.raises(DstApiError) as err:
-        client_for(fake_dst).download_data("REG01", {"OMRÅDE": ["999"], "Tid": ["2022"]},
-                                           tmp_path / "b.csv")
+        client_for(fake_dst).download("REG01", {"OMRÅDE": ["999"], "Tid": ["2022"]},
+                                      tmp_path / "b.csv")
     assert err.value.error_type_code == "EXTRACT-VALUENOTFOUND"
     assert "999" in err.value.message
 
@@ -113,7 +113,7 @@ def test_timeout_is_retried(fake_dst):
 def test_dropped_connection_then_success(fake_dst, tmp_path):
     fake_dst.faults.append(Fault(drop=True))
     dest = tmp_path / "b.csv"
-    client_for(fake_dst, sleep=lambda s: None).download_data(
+    client_for(fake_dst, sleep=lambda s: None).download(
         "REG01", {"OMRÅDE": ["000"], "Tid": ["2022"]}, dest)
     assert dest.read_text().splitlines() == ["OMRÅDE;Tid;INDHOLD", "000;2022;1234,75"]
 
@@ -121,7 +121,7 @@ def test_dropped_connection_then_success(fake_dst, tmp_path):
 def test_cut_body_is_retried_and_file_rewritten(fake_dst, tmp_path):
     fake_dst.faults.append(Fault(cut_body_at=20))
     dest = tmp_path / "b.csv"
-    client_for(fake_dst, sleep=lambda s: None).download_data(
+    client_for(fake_dst, sleep=lambda s: None).download(
         "REG01", {"OMRÅDE": ["000", "084", "085"], "Tid": ["2022", "2023"]}, dest)
     assert len(dest.read_text().splitlines()) == 7
     assert fake_dst.calls("data") == 2

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from pipelines.dst.errors import DstDataError
-from pipelines.dst.load import LoadProvenance, last_load, load_body
+from pipelines.dst.load import BodyLoad, LoadProvenance, last_load, load_body
 from pipelines.dst.selection import value_labels
 from tests.conftest import REGION_TABLE
 
@@ -24,9 +24,9 @@ def write_body(path, text: str, *, bom=False, crlf=False):
 
 
 def load(con, body, lang="da", provenance=PROV):
-    return load_body(con, table_id="REG01", raw_table="dst_reg01", body=body,
-                     selection=SELECTION, labels=value_labels(REGION_TABLE.info), lang=lang,
-                     provenance=provenance, body_sha256="x")
+    return load_body(con, BodyLoad(table_id="REG01", raw_table="dst_reg01", body=body,
+                              selection=SELECTION, labels=value_labels(REGION_TABLE.info),
+                              lang=lang, provenance=provenance, body_sha256="x"))
 
 
 GOOD = ("OMRÅDE;Tid;INDHOLD\n085;2023;12,5\n000;2022;1234,75\n084;2023;..\n000;2023;1300\n"

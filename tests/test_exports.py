@@ -149,6 +149,7 @@ def test_fallback_reason_reaches_the_release_from_the_dst_load(tmp_path):
     assert tables["GF13"]["fallback_reason"] is None
 
 
+@pytest.mark.slow  # renders figures
 def test_cluster_figure_takes_hostile_and_long_names(tmp_path):
     from pipelines.publish.cluster_figure import cluster_overview, short_name
 

@@ -27,7 +27,7 @@ from pipelines.warehouse import WarehouseResource
 from tests.conftest import copy_data_dir, republished_snapshot
 from tests.fake_dst import Fault
 
-pytestmark = pytest.mark.fault
+pytestmark = [pytest.mark.fault, pytest.mark.slow]  # refreshes, materialisations, kills
 
 NAN1 = [a for a in dst_assets if a.key.path[-1] == "dst_nan1"]
 

@@ -18,7 +18,7 @@ from pipelines.settings import REPO_ROOT
 from tests.conftest import copy_data_dir
 from tests.test_faults import refresh_cmd, tree_digest
 
-pytestmark = pytest.mark.fault
+pytestmark = [pytest.mark.fault, pytest.mark.slow]  # refreshes
 
 GATE_LINE = ("quality gate failed: marts/cluster_outcomes gx_suite: cluster_outcomes: 1 of")
 ALLOCATION = programme().allocation_dkk

@@ -13,6 +13,8 @@ import pytest
 from pipelines.constants import programme
 from tests.warehouse_helpers import load_snapshot, query, run_dbt
 
+pytestmark = pytest.mark.slow  # a dbt build of the programme marts
+
 LINEAGE = "'hand.csv' as _source_file, 'x' as _source_sha256, 2 as _source_row, " \
           "now()::timestamp as _loaded_at, false as _is_sample, 1 as _contract_version"
 

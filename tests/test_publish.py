@@ -25,6 +25,8 @@ from pipelines.resources import build_resources
 from pipelines.settings import REPO_ROOT, load_settings
 from tests.conftest import copy_data_dir
 
+pytestmark = pytest.mark.slow  # a refreshed release, the gate and publishing
+
 MARTS = published_marts()
 publish = build_publish(MARTS)
 

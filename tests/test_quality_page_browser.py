@@ -15,7 +15,7 @@ import pytest
 from pipelines.catalog import published_marts
 from tests.browser import CHROMEDRIVER, CHROMIUM, needs_browser
 
-pytestmark = needs_browser
+pytestmark = [needs_browser, pytest.mark.slow]  # Chromium on a refreshed release
 
 
 MARTS = published_marts()

@@ -16,7 +16,7 @@ import pytest
 
 from tests.browser import ARTIFACTS, CHROMEDRIVER, CHROMIUM, needs_browser
 
-pytestmark = needs_browser
+pytestmark = [needs_browser, pytest.mark.slow]  # Chromium on a refreshed release
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,8 @@ from pipelines.resources import dbt_vars
 from pipelines.settings import BUNDLED_SNAPSHOT_DIR, load_settings
 from tests.warehouse_helpers import load_snapshot, query, run_dbt
 
+pytestmark = pytest.mark.slow  # a dbt build of the DST marts
+
 # These tests load DST tables only: leave out the models built on programme data.
 DST_ONLY_EXCLUDE = "path:models/staging/programme+"
 SMV_CODES = {"3010", "3020", "3030"}

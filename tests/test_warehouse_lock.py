@@ -34,6 +34,7 @@ def hold_lock_in_other_process(database, seconds):
     return proc
 
 
+@pytest.mark.slow  # waits for a lock holder process
 def test_second_run_fails_after_waiting_and_names_the_holder(tmp_path):
     database = str(tmp_path / "warehouse.duckdb")
     holder = hold_lock_in_other_process(database, 30)
@@ -50,6 +51,7 @@ def test_second_run_fails_after_waiting_and_names_the_holder(tmp_path):
         holder.wait()
 
 
+@pytest.mark.slow  # waits for a lock holder process
 def test_second_run_proceeds_when_the_first_finishes(tmp_path):
     database = str(tmp_path / "warehouse.duckdb")
     holder = hold_lock_in_other_process(database, 1.5)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.dst.errors import DstDataError
@@ -63,3 +64,28 @@ class ValueSql:
         self.is_suppressed = f"(s.{quote(VALUE_COLUMN)} is null or {text} in ({markers}))"
         # Danish number format: decimal comma, no thousands separator in API bodies.
         self.numeric_text = f"replace({text}, ',', '.')" if lang == "da" else text
+
+
+@dataclass(frozen=True)
+class CheckedBody:
+    """A body whose header matched the request: what loading and diagnosing it both need."""
+
+    table_id: str
+    raw_table: str
+    path: Path
+    header: list[str]  # variable ids (as requested) and INDHOLD, in the body's order
+    selection: Mapping[str, Sequence[str]]
+    values: ValueSql
+
+    @property
+    def variables(self) -> list[str]:
+        return [c for c in self.header if c != VALUE_COLUMN]
+
+    @property
+    def codes(self) -> dict[str, list[str]]:
+        """Each variable's requested codes, without repeats, in the order requested."""
+        return {var: list(dict.fromkeys(self.selection[var])) for var in self.variables}
+
+    def read_args(self) -> list:
+        """The parameters of :func:`read_body_sql` for this body."""
+        return [str(self.path), {col: "VARCHAR" for col in self.header}]

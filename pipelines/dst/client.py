@@ -120,16 +120,6 @@ class DstClient:
 
         return self._call(table, "tableinfo", body, read, retry=retry)
 
-    def download_data(
-        self,
-        table: str,
-        selection: Mapping[str, Sequence[str]],
-        dest: Path,
-        lang: str = "da",
-    ) -> int:
-        """Stream the BULK body for ``selection`` into ``dest`` (BOM removed); return its bytes."""
-        return self.download(table, selection, dest, lang).bytes
-
     def download(
         self,
         table: str,

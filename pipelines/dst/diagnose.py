@@ -6,62 +6,43 @@ numbers and checked rule by rule, so the error names the table, the rule and exa
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from pathlib import Path
-
 import duckdb
 
-from pipelines.dst.body import VALUE_COLUMN, ValueSql, quote, read_body_sql
+from pipelines.dst.body import VALUE_COLUMN, CheckedBody, quote, read_body_sql
 from pipelines.dst.errors import DstDataError
 
 _MAX_EXAMPLES = 5
 
 
-def diagnose(
-    con: duckdb.DuckDBPyConnection,
-    table_id: str,
-    raw_table: str,
-    body: Path,
-    header: list[str],
-    variables: list[str],
-    selection: Mapping[str, Sequence[str]],
-    values: ValueSql,
-) -> None:
+def diagnose(con: duckdb.DuckDBPyConnection, body: CheckedBody) -> None:
     """Stage the body as text and check it rule by rule; raise naming the rule and lines."""
-    staged = f"_stage_{raw_table}"
+    staged = f"_stage_{body.raw_table}"
     try:
-        _stage(con, staged, body, table_id, header)
-        _check(con, staged, table_id, variables, selection, values)
+        _stage(con, staged, body)
+        _check(con, staged, body)
     finally:
         con.execute(f"drop table if exists {quote(staged)}")
 
 
-def _stage(con: duckdb.DuckDBPyConnection, staged: str, body: Path, table_id: str,
-           header: list[str]) -> None:
+def _stage(con: duckdb.DuckDBPyConnection, staged: str, body: CheckedBody) -> None:
     try:
         con.execute(
             f"""create or replace temp table {quote(staged)} as
                 select row_number() over () + 1 as _line, * from {read_body_sql()}""",
-            [str(body), {col: "VARCHAR" for col in header}],
+            body.read_args(),
         )
     except duckdb.Error as exc:
-        raise DstDataError(table_id, f"body does not parse as ';'-separated CSV: {exc}") from exc
+        raise DstDataError(body.table_id,
+                           f"body does not parse as ';'-separated CSV: {exc}") from exc
 
 
 def _examples(rows: list[tuple]) -> str:
     return "; ".join(f"line {line}: {value!r}" for line, value in rows)
 
 
-def _check(
-    con: duckdb.DuckDBPyConnection,
-    staged: str,
-    table_id: str,
-    variables: list[str],
-    selection: Mapping[str, Sequence[str]],
-    values: ValueSql,
-) -> None:
+def _check(con: duckdb.DuckDBPyConnection, staged: str, body: CheckedBody) -> None:
     """Reject bodies with non-numeric values, unrequested codes, repeated cells or no rows."""
-    table = quote(staged)
+    table, table_id, variables, values = quote(staged), body.table_id, body.variables, body.values
     bad = con.execute(
         f"""select _line, {quote(VALUE_COLUMN)} from {table} s
             where not {values.is_suppressed}
@@ -77,7 +58,7 @@ def _check(
             f"""select _line, {quote(var)} from {table}
                 where {quote(var)} is null or not list_contains(?, {quote(var)})
                 order by _line limit {_MAX_EXAMPLES}""",
-            [list(selection[var])],
+            [list(body.selection[var])],
         ).fetchall()
         if stray:
             raise DstDataError(

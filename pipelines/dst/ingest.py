@@ -13,7 +13,14 @@ from typing import Any
 import duckdb
 
 from pipelines.dst.config import TableSpec
-from pipelines.dst.load import LoadProvenance, column_name, labels_table, last_load, load_body
+from pipelines.dst.load import (
+    BodyLoad,
+    LoadProvenance,
+    column_name,
+    labels_table,
+    last_load,
+    load_body,
+)
 from pipelines.dst.selection import resolve_selection, value_labels
 from pipelines.dst.source import DstSource
 
@@ -75,11 +82,11 @@ def ingest_table(spec: TableSpec, source: DstSource, connect: Connect,
             selection_hash=spec.selection_hash,
         )
         with connect() as con:
-            counts = load_body(
-                con, table_id=spec.id, raw_table=spec.raw_table, body=body,
-                selection=selection, labels=value_labels(info.info), lang=spec.lang,
-                provenance=provenance, body_sha256=body_sha256,
-            )
+            counts = load_body(con, BodyLoad(
+                table_id=spec.id, raw_table=spec.raw_table, body=body, selection=selection,
+                labels=value_labels(info.info), lang=spec.lang, provenance=provenance,
+                body_sha256=body_sha256,
+            ))
             preview = _preview(con, spec.raw_table, list(selection))
     return IngestResult(
         spec.id, spec.raw_table, True, info.mode.value, info.updated, info.synthetic,

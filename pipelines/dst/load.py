@@ -29,7 +29,7 @@ import duckdb
 
 from pipelines.bookkeeping import DstLoad, ensure_dst_loads, latest_dst_loads, record_dst_load
 from pipelines.dst.body import (
-    VALUE_COLUMN,
+    CheckedBody,
     ValueSql,
     check_header,
     quote,
@@ -76,41 +76,44 @@ def last_load(con: duckdb.DuckDBPyConnection, table_id: str) -> DstLoad | None:
     return latest_dst_loads(con, with_tables=("", LABELS_SUFFIX)).get(table_id)
 
 
-def load_body(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    table_id: str,
-    raw_table: str,
-    body: Path,
-    selection: Mapping[str, Sequence[str]],
-    labels: Mapping[str, Mapping[str, str]],
-    lang: str,
-    provenance: LoadProvenance,
-    body_sha256: str,
-) -> dict[str, int]:
-    """Parse ``body`` and replace ``raw.<raw_table>`` and its labels in one transaction.
+@dataclass(frozen=True)
+class BodyLoad:
+    """One table's body to load: the file, what was asked for, and where it came from."""
+
+    table_id: str
+    raw_table: str
+    body: Path
+    selection: Mapping[str, Sequence[str]]  # variable id -> requested codes
+    labels: Mapping[str, Mapping[str, str]]  # variable id -> code -> label
+    lang: str
+    provenance: LoadProvenance
+    body_sha256: str
+
+
+def load_body(con: duckdb.DuckDBPyConnection, load: BodyLoad) -> dict[str, int]:
+    """Parse the body and replace ``raw.<raw_table>`` and its labels in one transaction.
 
     On any error nothing is replaced: the previous tables stay as they were.
     Returns row and suppressed-cell counts.
     """
-    header = check_header(read_header(body, table_id), list(selection), table_id)
-    variables = [c for c in header if c != VALUE_COLUMN]
-    codes = {var: list(dict.fromkeys(selection[var])) for var in variables}
+    header = check_header(read_header(load.body, load.table_id), list(load.selection),
+                          load.table_id)
+    body = CheckedBody(load.table_id, load.raw_table, load.body, header, load.selection,
+                       ValueSql(load.lang))
     ensure_dst_loads(con)
-    values = ValueSql(lang)
     failure: duckdb.Error | None = None
     try:
-        counts = _write(con, table_id, raw_table, body, header, codes, values)
+        counts = _write(con, body)
         if counts is not None:
-            _finish(con, table_id, raw_table, codes, labels, provenance, body_sha256, counts)
+            _finish(con, load, body.codes, counts)
             return counts
     except duckdb.Error as exc:
         failure = exc
     finally:
         _rollback(con)  # a no-op after a commit
-    diagnose(con, table_id, raw_table, body, header, variables, selection, values)
+    diagnose(con, body)
     reason = f"body could not be loaded: {failure}" if failure else "body failed the load checks"
-    raise DstDataError(table_id, reason) from failure
+    raise DstDataError(load.table_id, reason) from failure
 
 
 def _literal(text: str) -> str:
@@ -121,21 +124,14 @@ def _enum(codes: list[str]) -> str:
     return "enum(" + ", ".join(_literal(c) for c in codes) + ")"
 
 
-def _write(
-    con: duckdb.DuckDBPyConnection,
-    table_id: str,
-    raw_table: str,
-    body: Path,
-    header: list[str],
-    codes: dict[str, list[str]],
-    values: ValueSql,
-) -> dict[str, int] | None:
+def _write(con: duckdb.DuckDBPyConnection, body: CheckedBody) -> dict[str, int] | None:
     """Write the new table in an open transaction and check it; None when a check fails.
 
     A cell's number combines each code's position among the requested codes over the
     variables; it is NULL when a code was not requested. One aggregate then counts rows,
     suppressed cells, values that are not numbers, NULL cell numbers and distinct cell numbers.
     """
+    codes, values = body.codes, body.values
     cells = math.prod(len(c) for c in codes.values())
     if cells == 0:
         return None
@@ -147,7 +143,7 @@ def _write(
         key_terms.append(f"enum_code({quote(column_name(var))})::bigint * {stride}")
         stride *= len(codes[var])
     key = " + ".join(key_terms)
-    target = f"raw.{quote(raw_table)}"
+    target = f"raw.{quote(body.raw_table)}"
     if cells <= _MAX_BITMAP_CELLS:
         distinct = f"bit_count(bitstring_agg({key}, 0, {cells - 1}))"
     else:
@@ -160,7 +156,7 @@ def _write(
                         else try_cast({values.numeric_text} as double) end as value,
                    {values.is_suppressed} as is_suppressed
             from {read_body_sql()} s""",
-        [str(body), {col: "VARCHAR" for col in header}],
+        body.read_args(),
     )
     rows, suppressed, not_numbers, unrequested, distinct_cells = con.execute(
         f"""select count(*), count(*) filter (where is_suppressed),
@@ -173,22 +169,16 @@ def _write(
     return {"rows": rows, "suppressed": suppressed}
 
 
-def _finish(
-    con: duckdb.DuckDBPyConnection,
-    table_id: str,
-    raw_table: str,
-    codes: dict[str, list[str]],
-    labels: Mapping[str, Mapping[str, str]],
-    provenance: LoadProvenance,
-    body_sha256: str,
-    counts: dict[str, int],
-) -> None:
+def _finish(con: duckdb.DuckDBPyConnection, load: BodyLoad, codes: dict[str, list[str]],
+            counts: dict[str, int]) -> None:
     """Replace the label lookup, record the load and commit the open transaction.
 
     The provenance view holds no data of its own: it shows the table's latest load record, so
     that dbt (and Dagster's lineage) reads it as one more table written by this table's asset.
     """
-    lookup = [(var, code, labels.get(var, {}).get(code)) for var in codes for code in codes[var]]
+    raw_table, provenance = load.raw_table, load.provenance
+    lookup = [(var, code, load.labels.get(var, {}).get(code))
+              for var in codes for code in codes[var]]
     con.execute(
         f"""create or replace table raw.{quote(labels_table(raw_table))} as
             select unnest(?::varchar[]) as variable, unnest(?::varchar[]) as code,
@@ -196,9 +186,9 @@ def _finish(
         [[r[0] for r in lookup], [r[1] for r in lookup], [r[2] for r in lookup]],
     )
     record_dst_load(con, DstLoad(
-        table_id, raw_table, provenance.dst_updated, provenance.selection_hash,
+        load.table_id, raw_table, provenance.dst_updated, provenance.selection_hash,
         provenance.source_mode, provenance.synthetic, counts["rows"], counts["suppressed"],
-        body_sha256, provenance.loaded_at), provenance_view(raw_table))
+        load.body_sha256, provenance.loaded_at), provenance_view(raw_table))
     con.execute("commit")
 
 

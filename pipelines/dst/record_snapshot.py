@@ -34,7 +34,7 @@ def record(out: Path, base_url: str, tables: list[str] | None = None) -> dict[st
             info = client.tableinfo(spec.id, spec.lang)
             selection = resolve_selection(spec, info)
             body = staging / f"{spec.id}.download"
-            client.download_data(spec.id, selection, body, spec.lang)
+            client.download(spec.id, selection, body, spec.lang)
             entries[spec.id] = {**store.write_table(spec.id, info, body), "lang": spec.lang,
                                 "selection_hash": spec.selection_hash}
             body.unlink()

@@ -26,7 +26,7 @@ METHOD = ("Callaway-Sant'Anna ATT(g,t), never-treated matched controls (exact ce
           "firm-clustered influence-function SEs")
 
 
-class NotEstimable(ValueError):
+class NotEstimableError(ValueError):
     """The sample cannot give an estimate (no cohort with both participants and controls)."""
 
 
@@ -89,10 +89,10 @@ def event_study(data: pd.DataFrame, last_year: int) -> EventStudy:
     sample = balanced_sample(data, last_year)
     has_controls = sample["cohort"].isna().any()
     if sample.empty or not has_controls or sample["cohort"].notna().sum() == 0:
-        raise NotEstimable("no cohort with both participants and controls in the window")
+        raise NotEstimableError("no cohort with both participants and controls in the window")
     table, psi = cell_effects(sample)
     if table.empty:
-        raise NotEstimable("no cohort observed in its base year")
+        raise NotEstimableError("no cohort observed in its base year")
     att, cov = table["estimate"].to_numpy(), psi.T @ psi
     table = table.assign(event_time=table["year"] - table["cohort"],
                          std_error=np.sqrt(np.diag(cov)))

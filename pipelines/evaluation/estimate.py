@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pipelines.evaluation.did import EVENT_WINDOW, METHOD, EventStudy, NotEstimable, event_study
+from pipelines.evaluation.did import (
+    EVENT_WINDOW,
+    METHOD,
+    EventStudy,
+    NotEstimableError,
+    event_study,
+)
 from pipelines.evaluation.disclosure import DisclosureRule, cell_verdict
 from pipelines.evaluation.matching import Matches, balance, match
 from pipelines.evaluation.outcomes import OUTCOMES, SIZE_GROUPS, add_outcomes
@@ -148,7 +154,7 @@ def _estimate(sample: pd.DataFrame, treated: set[int], magnitude: pd.Series, las
         return _withheld(f"fewer than {config.rule.min_firms} firms", periods)
     try:
         study = event_study(sample, last_year)
-    except NotEstimable as exc:
+    except NotEstimableError as exc:
         return _withheld(f"not estimable: {exc}", periods)
     return _rows(study, _disclosed(study.sample, magnitude, config.rule, periods))
 

@@ -6,7 +6,7 @@ enum value. Every other non-empty value runs through the field's own converter
 (:func:`pipelines.programme.rules.converter`) once per distinct value, so that dates, flags,
 ids and ``1.234.567,50`` are judged by the very code the row-by-row path uses.
 
-A row goes to the row-by-row checker (:mod:`pipelines.programme.validate`), which gives the
+A row goes to the row-by-row checker (:mod:`pipelines.programme.checker`), which gives the
 exact messages and stages the row as ever, when any cell is not valid or is suspicious:
 anything CPR-like or holding ``#`` (in every column, contract or not; a superset of what
 :func:`~pipelines.programme.identifiers.find_cpr` and the Excel error rule catch), text that

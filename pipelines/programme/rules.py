@@ -1,6 +1,6 @@
 """What each contract field accepts, one cell at a time: the converters and the staged types.
 
-Shared by the row-by-row checks (:mod:`pipelines.programme.validate`) and the column-wise
+Shared by the row-by-row checks (:mod:`pipelines.programme.checker`) and the column-wise
 ones (:mod:`pipelines.programme.columns`), which run the very same converter on each distinct
 value it cannot decide with a vectorised expression, so both give identical results.
 """
@@ -52,60 +52,76 @@ def staged_schema(schema: EntitySchema) -> pa.Schema:
 def converter(spec: FieldSpec) -> Callable[[object], object]:
     """Parse a non-empty cell and check its limits; raises CellError."""
     if spec.type is FieldType.DECIMAL:
-        scale, low, high = spec.scale, spec.min, spec.max
-        max_digits = DECIMAL_PRECISION - scale
-
-        def convert_decimal(raw: object) -> object:
-            value = parse_decimal(raw, scale)
-            if len(value) > max_digits and len(value.lstrip("-").split(".")[0]) > max_digits:
-                raise CellError("type", f"{value} is too large (at most {max_digits} digits "
-                                        "before the decimal separator)")
-            if low is not None and (value[0] == "-" or low != 0) and decimal_below(value, low):
-                raise CellError("min", f"must be at least {low}")
-            if high is not None and decimal_above(value, high):
-                raise CellError("max", f"must be at most {high}")
-            return value
-
-        return convert_decimal
+        return _decimal_converter(spec)
     if spec.type is FieldType.INTEGER:
-        low, high = spec.min, spec.max
-
-        def convert_integer(raw: object) -> object:
-            value = parse_integer(raw)
-            if not -INTEGER_LIMIT < value < INTEGER_LIMIT:
-                raise CellError("type", f"{value} is too large for a whole-number column")
-            if low is not None and value < low:
-                raise CellError("min", f"must be at least {low}")
-            if high is not None and value > high:
-                raise CellError("max", f"must be at most {high}")
-            return value
-
-        return convert_integer
+        return _integer_converter(spec)
     if spec.type is FieldType.ENUM:
         allowed = {v.casefold(): v for v in spec.enum}
         exact = frozenset(spec.enum)
         return lambda raw: raw if raw in exact else parse_enum(raw, allowed)
     if spec.type is FieldType.STRING and spec.pattern:
-        pattern = re.compile(spec.pattern)
-
-        def convert_pattern(raw: object) -> object:
-            text = as_text(raw)
-            if not pattern.fullmatch(text):
-                raise CellError("pattern", f"{text!r} does not have the form {spec.pattern} "
-                                           f"(e.g. {spec.example})")
-            return text
-
-        return convert_pattern
+        return _pattern_converter(spec)
     if spec.type is FieldType.DATE and spec.window is not None:
-        window = spec.window
-
-        def convert_date(raw: object) -> object:
-            value = parse_date(raw)
-            if value not in window:
-                raise CellError("date_range", f"{value} is outside {window.earliest} to "
-                                              f"{window.latest} ({window.description})")
-            return value
-
-        return convert_date
+        return _date_converter(spec)
     return {FieldType.DATE: parse_date, FieldType.BOOLEAN: parse_boolean,
             FieldType.CVR: parse_cvr, FieldType.STRING: as_text}[spec.type]
+
+
+def _decimal_converter(spec: FieldSpec) -> Callable[[object], object]:
+    scale, low, high = spec.scale, spec.min, spec.max
+    max_digits = DECIMAL_PRECISION - scale
+
+    def convert_decimal(raw: object) -> object:
+        value = parse_decimal(raw, scale)
+        if len(value) > max_digits and len(value.lstrip("-").split(".")[0]) > max_digits:
+            raise CellError("type", f"{value} is too large (at most {max_digits} digits "
+                                    "before the decimal separator)")
+        if low is not None and (value[0] == "-" or low != 0) and decimal_below(value, low):
+            raise CellError("min", f"must be at least {low}")
+        if high is not None and decimal_above(value, high):
+            raise CellError("max", f"must be at most {high}")
+        return value
+
+    return convert_decimal
+
+
+def _integer_converter(spec: FieldSpec) -> Callable[[object], object]:
+    low, high = spec.min, spec.max
+
+    def convert_integer(raw: object) -> object:
+        value = parse_integer(raw)
+        if not -INTEGER_LIMIT < value < INTEGER_LIMIT:
+            raise CellError("type", f"{value} is too large for a whole-number column")
+        if low is not None and value < low:
+            raise CellError("min", f"must be at least {low}")
+        if high is not None and value > high:
+            raise CellError("max", f"must be at most {high}")
+        return value
+
+    return convert_integer
+
+
+def _pattern_converter(spec: FieldSpec) -> Callable[[object], object]:
+    pattern = re.compile(spec.pattern)
+
+    def convert_pattern(raw: object) -> object:
+        text = as_text(raw)
+        if not pattern.fullmatch(text):
+            raise CellError("pattern", f"{text!r} does not have the form {spec.pattern} "
+                                       f"(e.g. {spec.example})")
+        return text
+
+    return convert_pattern
+
+
+def _date_converter(spec: FieldSpec) -> Callable[[object], object]:
+    window = spec.window
+
+    def convert_date(raw: object) -> object:
+        value = parse_date(raw)
+        if value not in window:
+            raise CellError("date_range", f"{value} is outside {window.earliest} to "
+                                          f"{window.latest} ({window.description})")
+        return value
+
+    return convert_date

@@ -13,9 +13,16 @@ import html
 import json
 from pathlib import Path
 from string import Template
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipelines.catalog import Mart
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from pipelines.publish.facts import ReleaseFacts
+
+GX_DOCS_DIR = "gx_data_docs"  # the release's copy of the GX Data Docs, beside quality/
 
 PAGE = Template("""<!DOCTYPE html>
 <html lang="en">
@@ -93,8 +100,8 @@ def _findings(counts: dict[str, int] | None) -> str:
             + (rows or "<tr><td colspan=2>none</td></tr>") + "\n</table>")
 
 
-def render(results: dict[str, dict[str, Any] | None], *, release: str, run_id: str,
-           notice: str | None, findings_by_rule: dict[str, int] | None) -> str:
+def render(results: dict[str, dict[str, Any] | None], facts: ReleaseFacts,
+           findings_by_rule: dict[str, int] | None) -> str:
     summary = "\n".join(
         f'<tr><td><a href="#{_e(name)}">{_e(name)}</a></td>'
         f"<td>{_result(None if r is None else bool(r['success']))}</td>"
@@ -102,17 +109,28 @@ def render(results: dict[str, dict[str, Any] | None], *, release: str, run_id: s
         f"<td>{'' if r is None else sum(not o['success'] for o in r['expectations'])}</td></tr>"
         for name, r in results.items())
     return PAGE.substitute(
-        release=_e(release), run_id=_e(run_id),
-        notice=f'<p class="notice">{_e(notice)}</p>' if notice else "",
+        release=_e(facts.release), run_id=_e(facts.run_id),
+        notice=f'<p class="notice">{_e(facts.notice)}</p>' if facts.notice else "",
         summary=summary, findings=_findings(findings_by_rule),
         sections="\n".join(_section(name, r) for name, r in results.items()))
 
 
-def write_quality(quality_dir: Path, target: Path, marts: tuple[Mart, ...], *, release: str,
-                  run_id: str, notice: str | None, has_gx_docs: bool,
-                  findings_by_rule: dict[str, int] | None) -> None:
-    """Copy each mart's results into ``target`` (re-pointed) and render ``index.html``."""
+def count_findings(findings: pd.DataFrame | None) -> dict[str, int] | None:
+    """Findings per rule of ``quality_findings`` (None when the release has no such table)."""
+    if findings is None:
+        return None
+    return {str(k): int(v) for k, v in findings["rule"].value_counts().sort_index().items()}
+
+
+def write_quality(quality_dir: Path, target: Path, marts: tuple[Mart, ...], facts: ReleaseFacts,
+                  findings: pd.DataFrame | None) -> None:
+    """Copy each mart's results into ``target`` (re-pointed) and render ``index.html``.
+
+    The results link to the release's copy of the GX Data Docs (``gx_data_docs/`` beside
+    ``target``) when the release has one.
+    """
     target.mkdir(parents=True, exist_ok=True)
+    has_gx_docs = (target.parent / GX_DOCS_DIR).is_dir()
     results: dict[str, dict[str, Any] | None] = {}
     for mart in marts:
         source = quality_dir / f"{mart.name}.json"
@@ -121,10 +139,9 @@ def write_quality(quality_dir: Path, target: Path, marts: tuple[Mart, ...], *, r
             continue
         result = json.loads(source.read_text(encoding="utf-8"))
         result["data_docs"] = f"quality/index.html#{mart.name}"
-        result["gx_data_docs"] = "gx_data_docs/index.html" if has_gx_docs else None
+        result["gx_data_docs"] = f"{GX_DOCS_DIR}/index.html" if has_gx_docs else None
         (target / source.name).write_text(json.dumps(result, indent=2, default=str),
                                           encoding="utf-8")
         results[mart.name] = result
-    (target / "index.html").write_text(
-        render(results, release=release, run_id=run_id, notice=notice,
-               findings_by_rule=findings_by_rule), encoding="utf-8")
+    (target / "index.html").write_text(render(results, facts, count_findings(findings)),
+                                       encoding="utf-8")

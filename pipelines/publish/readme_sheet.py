@@ -24,27 +24,50 @@ UNITS = [
 
 
 def write_readme(workbook, facts: ReleaseFacts, sheets: list[tuple[Mart, int]]) -> None:
+    """Title and notices, the release's provenance, the sheets and what each answers, units."""
     sheet = workbook.add_worksheet("READ_ME")
-    title = workbook.add_format({"bold": True, "font_size": 14})
-    bold = workbook.add_format({"bold": True})
-    head = workbook.add_format({"bold": True, "bottom": 1, "bg_color": "#DDEBF7"})
-    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
-    alert = workbook.add_format({"bold": True, "font_color": "#B00000", "text_wrap": True})
-    when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss", "align": "left"})
+    fmt = _formats(workbook)
     sheet.set_column(0, 0, 28)
-    sheet.set_column(1, 1, 90, wrap)
-    sheet.set_column(2, 3, 22, wrap)
+    sheet.set_column(1, 1, 90, fmt["wrap"])
+    sheet.set_column(2, 3, 22, fmt["wrap"])
 
-    row = _line(sheet, 0, [f"klynge-pipeline release {facts.release}"], title)
+    row = _line(sheet, 0, [f"klynge-pipeline release {facts.release}"], fmt["title"])
     period = programme().period_label
     row = _line(sheet, row, [f"Evaluation datasets of the Danish cluster programme {period} "
                              "(Klyngeprogrammet)."]) + 1
     for notice in facts.notices:
-        row = _line(sheet, row, ["NOTICE", notice], alert)
+        row = _line(sheet, row, ["NOTICE", notice], fmt["alert"])
     if not facts.notices:
         row = _line(sheet, row, ["Data", "Built from Statistics Denmark and the cluster "
                                          "organisations' reported data."])
-    row += 1
+    row = _provenance(sheet, row + 1, facts, fmt)
+    row = _line(sheet, row + 1, ["Sheet", "What it answers", "One row per", "Rows"], fmt["head"])
+    for mart, rows in sheets:
+        sheet.write_string(row, 0, mart.name[:31], fmt["bold"])
+        sheet.write_string(row, 1, neutralise(mart.answers or mart.description), fmt["wrap"])
+        sheet.write_string(row, 2, neutralise(mart.grain), fmt["wrap"])
+        sheet.write_number(row, 3, rows)
+        row += 1
+    row = _line(sheet, row + 1, ["Column names", "Unit"], fmt["head"])
+    for pattern, unit in UNITS:
+        row = _line(sheet, row, [pattern, unit])
+    _line(sheet, row + 1, ["More", "Every column is described in data_dictionary.md and in the "
+                                   "DuckDB file's column comments; provenance in manifest.json."])
+
+
+def _formats(workbook) -> dict[str, object]:
+    return {
+        "title": workbook.add_format({"bold": True, "font_size": 14}),
+        "bold": workbook.add_format({"bold": True}),
+        "head": workbook.add_format({"bold": True, "bottom": 1, "bg_color": "#DDEBF7"}),
+        "wrap": workbook.add_format({"text_wrap": True, "valign": "top"}),
+        "alert": workbook.add_format({"bold": True, "font_color": "#B00000", "text_wrap": True}),
+        "when": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss", "align": "left"}),
+    }
+
+
+def _provenance(sheet, row: int, facts: ReleaseFacts, fmt: dict[str, object]) -> int:
+    """One row per provenance item (a date as a date cell); returns the next free row."""
     created = _parse(facts.created_at)
     for key, value in [
         ("Release id", facts.release), ("Run id", facts.run_id),
@@ -56,26 +79,15 @@ def write_readme(workbook, facts: ReleaseFacts, sheets: list[tuple[Mart, int]]) 
         ("Programme files", facts.programme_files()),
         ("Programme data", "the generated SAMPLE" if facts.sample else "reported data"),
     ]:
-        sheet.write_string(row, 0, key, bold)
+        sheet.write_string(row, 0, key, fmt["bold"])
         if isinstance(value, datetime):
-            sheet.write_datetime(row, 1, value, when)
+            sheet.write_datetime(row, 1, value, fmt["when"])
         elif isinstance(value, int):
             sheet.write_number(row, 1, value)
         else:
-            sheet.write_string(row, 1, neutralise(str(value)), wrap)
+            sheet.write_string(row, 1, neutralise(str(value)), fmt["wrap"])
         row += 1
-    row = _line(sheet, row + 1, ["Sheet", "What it answers", "One row per", "Rows"], head)
-    for mart, rows in sheets:
-        sheet.write_string(row, 0, mart.name[:31], bold)
-        sheet.write_string(row, 1, neutralise(mart.answers or mart.description), wrap)
-        sheet.write_string(row, 2, neutralise(mart.grain), wrap)
-        sheet.write_number(row, 3, rows)
-        row += 1
-    row = _line(sheet, row + 1, ["Column names", "Unit"], head)
-    for pattern, unit in UNITS:
-        row = _line(sheet, row, [pattern, unit])
-    _line(sheet, row + 1, ["More", "Every column is described in data_dictionary.md and in the "
-                                   "DuckDB file's column comments; provenance in manifest.json."])
+    return row
 
 
 def _line(sheet, row: int, texts: list[str], fmt=None) -> int:

@@ -31,7 +31,7 @@ from pipelines.checksums import sha256_file
 from pipelines.publish import exports, figures, switch, xlsx
 from pipelines.publish.dictionary import data_dictionary
 from pipelines.publish.facts import ReleaseFacts, price_base_year
-from pipelines.publish.quality_page import write_quality
+from pipelines.publish.quality_page import GX_DOCS_DIR, write_quality
 from pipelines.publish.readme import release_readme
 from pipelines.publish.switch import CURRENT, RELEASES
 from pipelines.report import build_report
@@ -212,12 +212,8 @@ def _write_docs(building: Path, marts: tuple[Mart, ...], facts: ReleaseFacts,
                                                  encoding="utf-8")
     docs = quality_dir / "gx" / "uncommitted" / "data_docs" / "local_site"
     if docs.exists():
-        shutil.copytree(docs, building / "gx_data_docs")
-    findings = tables.get("quality_findings")
-    write_quality(quality_dir, building / "quality", marts, release=facts.release,
-                  run_id=facts.run_id, notice=facts.notice, has_gx_docs=docs.exists(),
-                  findings_by_rule=None if findings is None else
-                  {str(k): int(v) for k, v in findings["rule"].value_counts().sort_index().items()})
+        shutil.copytree(docs, building / GX_DOCS_DIR)
+    write_quality(quality_dir, building / "quality", marts, facts, tables.get("quality_findings"))
     (building / "README.md").write_text(release_readme(facts, marts, rows), encoding="utf-8")
 
 

@@ -45,7 +45,9 @@ def _break_chart(series: list[Series], rows: list[dict[str, Any]], text: Text) -
 
 
 def headline(db: ReleaseData, text: Text) -> dict[str, Any]:
-    return {"rd": db.row("headline_smv_rd"), "business": db.row("headline_business_share"),
+    # SMEs' business shares: the latest year of the figure's series (one query, one number)
+    business = db.rows("figure_business_share")
+    return {"rd": db.row("headline_smv_rd"), "business": business[-1] if business else None,
             "programme": db.row("headline_programme")}
 
 

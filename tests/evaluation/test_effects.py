@@ -36,6 +36,7 @@ def test_planted_pretrend_is_flagged(reg):
     assert rows.loc["t-3", "ci_upper"] < 0
 
 
+@pytest.mark.slow  # matching and estimation twice
 def test_matching_removes_selection_on_pre_period_growth(reg):
     data = panel(reg, effect_pct=5.0, selection=0.01)
     naive = productivity(reg, data, matched=False).loc["t+1", "estimate"]
@@ -45,6 +46,7 @@ def test_matching_removes_selection_on_pre_period_growth(reg):
     assert abs(matched - PLANTED) < (naive - PLANTED) / 2
 
 
+@pytest.mark.slow  # every outcome and group estimated
 def test_every_outcome_and_group_gets_rows(reg):
     from pipelines.evaluation.estimate import EstimatorConfig, estimate_effects
 

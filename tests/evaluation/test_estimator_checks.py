@@ -33,6 +33,7 @@ def test_single_cohort_equals_hand_computed_2x2():
     assert got == pytest.approx(by_hand, abs=1e-12)
 
 
+@pytest.mark.slow  # the estimator against a TWFE regression
 def test_single_cohort_equals_twfe_event_study():
     sample = _sample([2026]).query("year >= 2023")
     study = event_study(sample, 2028)
@@ -46,6 +47,7 @@ def test_single_cohort_equals_twfe_event_study():
     np.testing.assert_allclose(ours, beta, atol=1e-9)
 
 
+@pytest.mark.slow  # the estimator against the differences library
 def test_staggered_cells_and_errors_match_the_differences_library():
     from differences import ATTgt
 

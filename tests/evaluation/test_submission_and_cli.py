@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from pipelines.evaluation.panel import PanelSpec, write_panel
 from pipelines.evaluation.release_files import write_evaluation_files
@@ -38,6 +39,7 @@ def test_submission_package(tmp_path):
     assert "SAMPLE" in readme and "2025-2028" in readme
 
 
+@pytest.mark.slow  # event-study figures
 def test_release_files(tmp_path):
     estimates = pd.DataFrame({
         "outcome": "log_fte", "group_type": "overall", "group_value": "all",
@@ -63,6 +65,7 @@ sys.exit(effects.main(sys.argv[1:]))
 """
 
 
+@pytest.mark.slow  # the estimator in a subprocess
 def test_estimator_runs_without_the_pipeline(tmp_path):
     reg = register(participants=60)
     reg.to_csv(tmp_path / "register.csv", sep=";", index=False)
@@ -81,6 +84,7 @@ def test_estimator_runs_without_the_pipeline(tmp_path):
     assert not list(tmp_path.glob(".out*"))  # nothing half-written left behind
 
 
+@pytest.mark.slow  # the estimator in a subprocess
 def test_estimator_reports_a_bad_panel(tmp_path):
     (tmp_path / "panel").mkdir()
     (tmp_path / "panel" / "p.csv").write_text("cvr;year\n1;2\n", encoding="utf-8")

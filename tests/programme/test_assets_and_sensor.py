@@ -8,6 +8,7 @@ import os
 import time
 
 import duckdb
+import pytest
 from dagster import (
     AssetKey,
     DagsterInstance,
@@ -41,6 +42,7 @@ def _materialize(data_dir, settle_seconds: float = 0, **kwargs):
         "warehouse": warehouse, "settings": _settings(data_dir, settle_seconds)}, **kwargs)
 
 
+@pytest.mark.slow  # a Dagster materialisation
 def test_sample_loads_end_to_end_through_dagster(data_dir):
     result = _materialize(data_dir)
     assert result.success
@@ -69,6 +71,7 @@ def test_asset_keys_and_group():
     assert set(assets.group_names_by_key.values()) == {"programme"}
 
 
+@pytest.mark.slow  # a Dagster materialisation
 def test_rejection_fails_the_step_with_file_row_column_rule(data_dir):
     inbound = data_dir / "inbound" / "programme"
     write_base(inbound)
@@ -95,6 +98,7 @@ def _tick(sensor_def, instance, cursor, settings: SettingsResource):
     return data.run_requests, data.cursor
 
 
+@pytest.mark.slow  # sensor ticks with loads
 def test_sensor_fires_once_per_new_or_changed_file(data_dir):
     inbound = data_dir / "inbound" / "programme"
     sensor_def = build_programme_sensor(_job())

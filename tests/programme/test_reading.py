@@ -124,6 +124,7 @@ def test_several_files_per_entity_are_read_together(data_dir, inbound):
         ("participants.csv", 2), ("participants_K02.csv", 3)]
 
 
+@pytest.mark.slow  # loads the full sample
 def test_sample_is_used_only_without_real_reports(data_dir, inbound):
     write_base(inbound / "sample")
     load = run_ingest(data_dir)
@@ -152,6 +153,7 @@ def test_raw_files_are_never_modified(data_dir, inbound):
     assert {p: p.read_bytes() for p in paths.values()} == before
 
 
+@pytest.mark.slow  # three loads
 def test_reload_replaces_tables(data_dir, inbound):
     write_base(inbound)
     run_ingest(data_dir)

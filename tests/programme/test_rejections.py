@@ -9,6 +9,7 @@ import pytest
 
 from pipelines.programme.errors import ProgrammeIncompleteError, ProgrammeRejectedError
 from tests.programme.helpers import (
+    BASE,
     CLUSTERS,
     INVALID_CVR,
     PARTICIPANTS,
@@ -37,72 +38,56 @@ def _append(rows, row):
     return [*copy_rows(rows), row]
 
 
+def _cell(name, entity, row, column, value, rule):
+    """A case in which one cell of a good file is wrong: the rejection names that cell."""
+    return name, entity, _set(BASE[entity], row, column, value), (row, column, rule)
+
+
+def _extra_column(name, entity, column, row, value, rule):
+    """A case with one more column, not in the contract, holding ``value`` in ``row``."""
+    rows = copy_rows(BASE[entity])
+    cells = [column] + [""] * (len(rows) - 1)
+    cells[row - 1] = value
+    return name, entity, [r + [c] for r, c in zip(rows, cells, strict=True)], (row, column, rule)
+
+
 # (name, entity file to replace, rows, expected (row, column, rule))
 CASES = [
-    ("missing_column", "projects", _projects_without_end_date(), (1, "end_date",
-                                                                  "missing_column")),
-    ("bad_cvr", "clusters", _set(CLUSTERS, 3, "cvr", INVALID_CVR), (3, "cvr", "cvr")),
-    ("cvr_not_8_digits", "participants", _set(PARTICIPANTS, 2, "cvr", "1234567"),
-     (2, "cvr", "cvr")),
-    ("cpr_number", "participants", _set(PARTICIPANTS, 5, "participant_name",
-                                         "Alfa ApS v/ 010190-1234"),
-     (5, "participant_name", "personal_data")),
-    ("cpr_ten_digits_in_extra_column", "participants",
-     [r + [x] for r, x in zip(PARTICIPANTS, ["kontakt", "", "", "3112851234", "", ""],
-                              strict=True)], (4, "kontakt", "personal_data")),
-    ("negative_amount", "projects", _set(PROJECTS, 2, "budget_dkk", "-1.000,00"),
-     (2, "budget_dkk", "min")),
+    ("missing_column", "projects", _projects_without_end_date(),
+     (1, "end_date", "missing_column")),
+    _cell("bad_cvr", "clusters", 3, "cvr", INVALID_CVR, "cvr"),
+    _cell("cvr_not_8_digits", "participants", 2, "cvr", "1234567", "cvr"),
+    _cell("cpr_number", "participants", 5, "participant_name", "Alfa ApS v/ 010190-1234",
+          "personal_data"),
+    _extra_column("cpr_ten_digits_in_extra_column", "participants", "kontakt", 4, "3112851234",
+                  "personal_data"),
+    _cell("negative_amount", "projects", 2, "budget_dkk", "-1.000,00", "min"),
     ("duplicate_id", "projects", _append(PROJECTS, copy_rows(PROJECTS)[1]),
      (5, "project_id", "unique")),
     ("duplicate_participant", "participants", _append(PARTICIPANTS, copy_rows(PARTICIPANTS)[2]),
      (7, "project_id, cvr", "unique")),
-    ("unknown_cluster", "projects", _set(PROJECTS, 3, "cluster_id", "K09"),
-     (3, "cluster_id", "reference")),
-    ("unknown_project", "participants", _set(PARTICIPANTS, 6, "project_id", "K02-P0099"),
-     (6, "project_id", "reference")),
-    ("end_before_start", "projects", _set(PROJECTS, 4, "end_date", "2025-12-31"),
-     (4, "end_date", "date_order")),
-    ("enum", "participants", _set(PARTICIPANTS, 3, "participant_type", "large"),
-     (3, "participant_type", "enum")),
-    ("bad_date", "projects", _set(PROJECTS, 2, "start_date", "2025-02-30"),
-     (2, "start_date", "type")),
-    ("ambiguous_number", "projects", _set(PROJECTS, 3, "overhead_dkk", "1.500"),
-     (3, "overhead_dkk", "type")),
-    ("empty_cvr_not_foreign", "participants", _set(PARTICIPANTS, 2, "cvr", ""),
-     (2, "cvr", "required")),
+    _cell("unknown_cluster", "projects", 3, "cluster_id", "K09", "reference"),
+    _cell("unknown_project", "participants", 6, "project_id", "K02-P0099", "reference"),
+    _cell("end_before_start", "projects", 4, "end_date", "2025-12-31", "date_order"),
+    _cell("enum", "participants", 3, "participant_type", "large", "enum"),
+    _cell("bad_date", "projects", 2, "start_date", "2025-02-30", "type"),
+    _cell("ambiguous_number", "projects", 3, "overhead_dkk", "1.500", "type"),
+    _cell("empty_cvr_not_foreign", "participants", 2, "cvr", "", "required"),
     ("year_out_of_range", "cluster_finances",
-     [r if i != 2 else [r[0], "2029", *r[2:]] for i, r in enumerate(
-         copy_rows([["cluster_id", "year", "public_funding_drawn_dkk",
-                     "private_financing_attracted_dkk"],
-                    ["K01", "2025", "1", "1"], ["K01", "2026", "1", "1"]]))],
+     [["cluster_id", "year", "public_funding_drawn_dkk", "private_financing_attracted_dkk"],
+      ["K01", "2025", "1", "1"], ["K01", "2029", "1", "1"]],
      (3, "year", "max")),
     ("row_shape", "projects", _append(PROJECTS, ["K02-P0002", "K02", "Kort række"]),
      (5, None, "row_shape")),
-    ("cpr_lost_zero_in_cvr_column", "participants", _set(PARTICIPANTS, 2, "cvr", "101901234"),
-     (2, "cvr", "personal_data")),
-    ("cpr_lost_zero_in_extra_column", "participants",
-     [r + [x] for r, x in zip(PARTICIPANTS, ["kontakt", "", "", "101901234", "", ""],
-                              strict=True)], (4, "kontakt", "personal_data")),
-    ("start_before_programme", "projects", _set(PROJECTS, 2, "start_date", "1900-01-01"),
-     (2, "start_date", "date_range")),
-    ("start_after_programme", "projects", _set(PROJECTS, 2, "start_date", "2029-01-01"),
-     (2, "start_date", "date_range")),
-    ("end_implausibly_late", "projects", _set(PROJECTS, 2, "end_date", "2099-12-31"),
-     (2, "end_date", "date_range")),
-    ("excel_error_value", "participants", _set(PARTICIPANTS, 3, "participant_name", "#N/A"),
-     (3, "participant_name", "excel_error")),
-    ("excel_error_in_extra_column", "projects",
-     [r + [x] for r, x in zip(PROJECTS, ["opslag", "", "#REF!", ""], strict=True)],
-     (3, "opslag", "excel_error")),
+    _cell("cpr_lost_zero_in_cvr_column", "participants", 2, "cvr", "101901234", "personal_data"),
+    _extra_column("cpr_lost_zero_in_extra_column", "participants", "kontakt", 4, "101901234",
+                  "personal_data"),
+    _cell("start_before_programme", "projects", 2, "start_date", "1900-01-01", "date_range"),
+    _cell("start_after_programme", "projects", 2, "start_date", "2029-01-01", "date_range"),
+    _cell("end_implausibly_late", "projects", 2, "end_date", "2099-12-31", "date_range"),
+    _cell("excel_error_value", "participants", 3, "participant_name", "#N/A", "excel_error"),
+    _extra_column("excel_error_in_extra_column", "projects", "opslag", 3, "#REF!", "excel_error"),
 ]
-
-
-@pytest.fixture
-def loaded(data_dir, inbound):
-    """A good load already in the warehouse."""
-    write_base(inbound)
-    run_ingest(data_dir)
-    return snapshot(data_dir)
 
 
 def _assert_rejected(data_dir, inbound, quarantine, before, file_name, expected):
@@ -266,6 +251,7 @@ def test_unreadable_file_is_rejected(data_dir, inbound, quarantine, loaded, name
     _assert_rejected(data_dir, inbound, quarantine, loaded, name, expected)
 
 
+@pytest.mark.slow  # six loads
 def test_rejected_file_from_last_load_blocks_until_resent_or_dropped(
         data_dir, inbound, quarantine):
     """A file that was loaded and is then rejected must not silently drop out of the marts."""

@@ -37,13 +37,6 @@ from tests.programme.helpers import (
 CPR_LOST_ZERO = "101901234"  # 010190-1234 typed into a number cell
 
 
-@pytest.fixture
-def loaded(data_dir, inbound):
-    write_base(inbound)
-    run_ingest(data_dir)
-    return snapshot(data_dir)
-
-
 def _age(path, seconds: float) -> None:
     then = time.time() - seconds
     os.utime(path, (then, then))
@@ -306,6 +299,7 @@ def test_unsettled_files_without_any_earlier_load_fail_clearly(data_dir, inbound
         run_ingest(data_dir, settle_seconds=30)
 
 
+@pytest.mark.slow  # two Dagster materialisations
 def test_every_entry_point_applies_the_settle_rule(data_dir, inbound):
     """The Dagster asset (what `make run`, the schedule and the UI run) takes the setting from
     its settings resource and reports the skip in its metadata."""
@@ -332,6 +326,7 @@ def test_shrinkage_rule():
     assert shrinkage({"participants": 0}, {"participants": 0}, 0.5) == []
 
 
+@pytest.mark.slow  # four loads
 @pytest.mark.fault
 def test_a_header_only_file_is_held_until_acknowledged(data_dir, inbound, loaded, reliability):
     write_csv(inbound / "participants.csv", PARTICIPANTS[:1])
@@ -351,6 +346,7 @@ def test_a_header_only_file_is_held_until_acknowledged(data_dir, inbound, loaded
                 f"held: {str(info.value)[:160]}...; applied after make acknowledge-shrink")
 
 
+@pytest.mark.slow  # loads the full sample
 def test_replacing_the_sample_by_real_reports_is_never_held(data_dir, inbound):
     run_ingest(data_dir)  # the committed sample: thousands of participants
     write_base(inbound)  # the first real reports: a handful

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.programme.helpers import CLUSTERS, run_ingest, snapshot, write_base, write_csv
 
 
@@ -17,6 +19,7 @@ def test_unchanged_files_are_not_loaded_again(data_dir, inbound):
     assert snapshot(data_dir) == tables  # no new load row, no rewrite
 
 
+@pytest.mark.slow  # three loads
 def test_a_changed_file_is_loaded(data_dir, inbound):
     write_base(inbound)
     first = run_ingest(data_dir)
@@ -27,6 +30,7 @@ def test_a_changed_file_is_loaded(data_dir, inbound):
     assert second.stamp.load_id != first.stamp.load_id
 
 
+@pytest.mark.slow  # three loads
 def test_a_new_file_is_loaded(data_dir, inbound):
     write_base(inbound)
     first = run_ingest(data_dir)

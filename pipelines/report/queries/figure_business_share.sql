@@ -1,4 +1,5 @@
--- SMEs' share of firms, full-time employees and turnover per year (sum of the SMV classes).
+-- SMEs' (is_smv size classes) share of all firms, full-time employees and turnover per year;
+-- a suppressed class leaves the share NULL, never too low. The report's headline is the last row.
 select year,
        case when bool_or(is_suppressed) then null else sum(firms_share_pct) end
            as firms_share_pct,

@@ -34,13 +34,11 @@ run: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m pipelines.cli refresh
 
 # Everything: ruff and every test (slow ones too). Rewrites no tracked file.
-test: install
-	$(BIN)/ruff check pipelines tests bench
+test: lint
 	$(BIN)/python -m pytest
 
 # The edit-test loop: ruff and the tests not marked `slow` (no refresh, dbt, gate or browser).
-test-fast: install
-	$(BIN)/ruff check pipelines tests bench
+test-fast: lint
 	$(BIN)/python -m pytest -m "not slow"
 
 # The fault suite (tests marked `fault`); when every fault test passes it rewrites
@@ -48,8 +46,10 @@ test-fast: install
 reliability: install
 	KLYNGE_WRITE_RELIABILITY=1 $(BIN)/python -m pytest -m fault
 
+# ruff's rules and its formatter (`ruff format pipelines tests bench` fixes the layout).
 lint: install
 	$(BIN)/ruff check pipelines tests bench
+	$(BIN)/ruff format --check pipelines tests bench
 
 dev: install $(DAGSTER_HOME)/dagster.yaml
 	@echo "Dagster UI: http://$(HOST):$(PORT)  (DAGSTER_HOME=$(DAGSTER_HOME))"

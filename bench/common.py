@@ -99,6 +99,7 @@ def regression(figure: Figure, baseline: dict | None) -> tuple[float | None, boo
 
 # --- machine ---------------------------------------------------------------------------------
 
+
 def mem_total_mb() -> float | None:
     try:
         with open("/proc/meminfo", encoding="ascii") as fh:
@@ -113,13 +114,15 @@ def mem_total_mb() -> float | None:
 def machine() -> dict:
     def git(*args: str) -> str:
         try:
-            return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True,
-                                  text=True, timeout=10).stdout.strip()
+            return subprocess.run(
+                ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10
+            ).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             return ""
 
     try:
         import duckdb
+
         duckdb_version = duckdb.__version__
     except ImportError:
         duckdb_version = ""
@@ -136,16 +139,21 @@ def machine() -> dict:
 
 # --- processes -------------------------------------------------------------------------------
 
-def bench_env(data_dir: Path, dagster_home: Path, source: str,
-              api_base_url: str | None = None) -> dict[str, str]:
+
+def bench_env(
+    data_dir: Path, dagster_home: Path, source: str, api_base_url: str | None = None
+) -> dict[str, str]:
     """The environment of one pipeline run: its own data dir and run history, nothing else.
 
     Inherited ``KLYNGE_*``, ``DAGSTER_HOME`` and ``DST_API_BASE_URL`` are dropped, so the
     repository's ``data/`` and ``.dagster_home/`` are never touched. The venv's ``bin`` goes
     first on ``PATH`` so that dagster-dbt finds ``dbt`` even when the venv is not activated.
     """
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("KLYNGE_") and k not in ("DAGSTER_HOME", "DST_API_BASE_URL")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("KLYNGE_") and k not in ("DAGSTER_HOME", "DST_API_BASE_URL")
+    }
     env["PATH"] = str(Path(PYTHON).parent) + os.pathsep + env.get("PATH", "")
     env["KLYNGE_DATA_DIR"] = str(data_dir)
     env["DAGSTER_HOME"] = str(dagster_home)
@@ -163,8 +171,9 @@ def fresh_dir(path: Path) -> Path:
     return path
 
 
-def run_measured(name: str, cmd: list[str], env: dict[str, str] | None = None,
-                 timeout: float = 900) -> dict:
+def run_measured(
+    name: str, cmd: list[str], env: dict[str, str] | None = None, timeout: float = 900
+) -> dict:
     """Run ``cmd`` under ``bench.measure`` (a fresh process); its log goes to runs/<name>.log.
 
     Returns wall time, peak RSS (largest process and summed tree) and the exit code.
@@ -172,8 +181,13 @@ def run_measured(name: str, cmd: list[str], env: dict[str, str] | None = None,
     RUNS_DIR.mkdir(parents=True, exist_ok=True)
     out = RUNS_DIR / f"{name}.measure.json"
     log = RUNS_DIR / f"{name}.log"
-    subprocess.run([PYTHON, "-m", "bench.measure", str(out), str(log), "--", *cmd],
-                   cwd=REPO_ROOT, env=env, check=True, timeout=timeout)
+    subprocess.run(
+        [PYTHON, "-m", "bench.measure", str(out), str(log), "--", *cmd],
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+        timeout=timeout,
+    )
     result = json.loads(out.read_text())
     result["log"] = str(log)
     result["peak_rss_mb"] = max(result["max_process_rss_mb"], result["tree_rss_peak_mb"])

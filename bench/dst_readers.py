@@ -46,21 +46,37 @@ def _project(url: str, workdir: Path) -> dict:
         finally:
             con.close()
 
-    spec = TableSpec(TABLE, "benchmark table", "-", "da", "bench",
-                     {var: tuple(codes) for var, codes in VARIABLES.items()})
+    spec = TableSpec(
+        TABLE,
+        "benchmark table",
+        "-",
+        "da",
+        "bench",
+        {var: tuple(codes) for var, codes in VARIABLES.items()},
+    )
     source = TimedSource(SourceMode.LIVE, DstClient(url), SnapshotStore(workdir))
     os.environ["TMPDIR"] = str(workdir)  # the body's temporary folder, as on a real host
     tempfile.tempdir = None
     t0 = time.perf_counter()
     result = ingest_table(spec, source, connect)
     total = time.perf_counter() - t0
-    return {"rows": result.rows, "suppressed": result.suppressed, "total_s": total,
-            "download_s": times["download_s"], "load_s": total - times["download_s"]}
+    return {
+        "rows": result.rows,
+        "suppressed": result.suppressed,
+        "total_s": total,
+        "download_s": times["download_s"],
+        "load_s": total - times["download_s"],
+    }
 
 
 def _payload() -> dict:
-    return {"table": TABLE, "format": "BULK", "lang": "da", "valuePresentation": "Code",
-            "variables": [{"code": v, "values": c} for v, c in VARIABLES.items()]}
+    return {
+        "table": TABLE,
+        "format": "BULK",
+        "lang": "da",
+        "valuePresentation": "Code",
+        "variables": [{"code": v, "values": c} for v, c in VARIABLES.items()],
+    }
 
 
 def _floor(url: str, workdir: Path) -> dict:
@@ -105,8 +121,13 @@ def _reference(url: str, workdir: Path) -> dict:
     rows = con.execute("select count(*) from raw.dst_bench01").fetchone()[0]
     con.close()
     t3 = time.perf_counter()
-    return {"rows": rows, "download_s": t1 - t0, "parse_s": t2 - t1,
-            "load_s": t3 - t2, "total_s": t3 - t0}
+    return {
+        "rows": rows,
+        "download_s": t1 - t0,
+        "parse_s": t2 - t1,
+        "load_s": t3 - t2,
+        "total_s": t3 - t0,
+    }
 
 
 _READER_FUNCS = {"project": _project, "floor": _floor, "reference": _reference}

@@ -53,16 +53,28 @@ SUPPRESSED = ["..", "...", "-", ":"]
 
 
 def labels() -> dict[str, dict[str, str]]:
-    return {var: {code: f"{var.title()} {code}" for code in codes}
-            for var, codes in VARIABLES.items()}
+    return {
+        var: {code: f"{var.title()} {code}" for code in codes} for var, codes in VARIABLES.items()
+    }
 
 
 def tableinfo() -> dict:
-    return {"id": TABLE, "text": "benchmark table", "unit": "-", "updated": "2025-01-01T08:00:00",
-            "variables": [{"id": var, "text": var.lower(), "elimination": False,
-                           "time": var == "Tid",
-                           "values": [{"id": c, "text": label} for c, label in codes.items()]}
-                          for var, codes in labels().items()]}
+    return {
+        "id": TABLE,
+        "text": "benchmark table",
+        "unit": "-",
+        "updated": "2025-01-01T08:00:00",
+        "variables": [
+            {
+                "id": var,
+                "text": var.lower(),
+                "elimination": False,
+                "time": var == "Tid",
+                "values": [{"id": c, "text": label} for c, label in codes.items()],
+            }
+            for var, codes in labels().items()
+        ],
+    }
 
 
 def ensure_body(log: Callable[[str], None]) -> Path:
@@ -75,8 +87,10 @@ def ensure_body(log: Callable[[str], None]) -> Path:
     fresh_dir(BODY_DIR)
     con = duckdb.connect()
     for var, codes in VARIABLES.items():
-        con.execute(f'create table "v_{var}" as select unnest(?) as c, '
-                    f'generate_subscripts(?, 1) as i', [codes, codes])
+        con.execute(
+            f'create table "v_{var}" as select unnest(?) as c, generate_subscripts(?, 1) as i',
+            [codes, codes],
+        )
     # Ordered like a BULK body (last variable fastest); ~2 % suppressed, some whole numbers.
     con.execute(f"""
         copy (
@@ -154,10 +168,12 @@ class _BodyServer:
 
 # --- the benchmark ---------------------------------------------------------------------------
 
+
 def _run_once(mode: str, url: str, i: int, log: Callable[[str], None]) -> tuple[dict, str]:
     workdir = fresh_dir(RUNS_DIR / f"dst_stream_{mode}_{i}")
-    m = run_measured(f"dst_stream_{mode}_{i}",
-                     [PYTHON, "-m", "bench.dst_readers", mode, url, str(workdir)])
+    m = run_measured(
+        f"dst_stream_{mode}_{i}", [PYTHON, "-m", "bench.dst_readers", mode, url, str(workdir)]
+    )
     if m["rc"] != 0:
         error = f"{mode} reader exited {m['rc']}; log {m['log']}"
         log(f"  !! {error}\n{log_tail(m['log'])}")
@@ -166,8 +182,10 @@ def _run_once(mode: str, url: str, i: int, log: Callable[[str], None]) -> tuple[
     timings["peak_rss_mb"] = m["peak_rss_mb"]
     timings["process_wall_s"] = m["wall_s"]
     fresh_dir(workdir)  # the 100+ MB body and DuckDB file are not kept
-    log(f"  {mode} run {i + 1}: {timings['total_s']:.2f} s, "
-        f"peak RSS {timings['peak_rss_mb']:.0f} MB")
+    log(
+        f"  {mode} run {i + 1}: {timings['total_s']:.2f} s, "
+        f"peak RSS {timings['peak_rss_mb']:.0f} MB"
+    )
     if timings["rows"] != CELLS:
         return timings, f"{mode} loaded {timings['rows']} rows, expected {CELLS}"
     return timings, ""
@@ -193,8 +211,10 @@ def _all_runs(url: str, log: Callable[[str], None]) -> dict[str, tuple[dict, str
             timings, errors[mode] = _run_once(mode, url, i, log)
             if not errors[mode]:
                 runs[mode].append(timings)
-    return {mode: (_median(runs[mode]) if runs[mode] and not errors[mode] else {},
-                   errors[mode]) for mode in READERS}
+    return {
+        mode: (_median(runs[mode]) if runs[mode] and not errors[mode] else {}, errors[mode])
+        for mode in READERS
+    }
 
 
 def _ratio(a: dict, b: dict) -> float | None:
@@ -204,15 +224,22 @@ def _ratio(a: dict, b: dict) -> float | None:
 
 
 PARTS = {
-    "project": (("download_s", "tableinfo + stream to file (hashed)"),
-                ("load_s", "load_body (parse, check, swap)")),
+    "project": (
+        ("download_s", "tableinfo + stream to file (hashed)"),
+        ("load_s", "load_body (parse, check, swap)"),
+    ),
     "floor": (("download_s", "stream to file"), ("load_s", "read_csv into a table")),
-    "reference": (("download_s", "download (response.content)"), ("parse_s", "pandas.read_csv"),
-                  ("load_s", "DataFrame into DuckDB")),
+    "reference": (
+        ("download_s", "download (response.content)"),
+        ("parse_s", "pandas.read_csv"),
+        ("load_s", "DataFrame into DuckDB"),
+    ),
 }
-NAMES = {"project": "project: tableinfo+stream+load, every check",
-         "floor": "floor: stream to file + DuckDB read_csv",
-         "reference": "reference: requests+pandas"}
+NAMES = {
+    "project": "project: tableinfo+stream+load, every check",
+    "floor": "floor: stream to file + DuckDB read_csv",
+    "reference": "reference: requests+pandas",
+}
 
 
 def bench_dst_stream(log: Callable[[str], None]) -> list[Figure]:
@@ -222,25 +249,69 @@ def bench_dst_stream(log: Callable[[str], None]) -> list[Figure]:
         found = _all_runs(server.base_url, log)
     b = f"4 DST streaming, {CELLS:,} cells ({size_mb:.0f} MB)"
     (project, p_err), (floor, f_err), (reference, r_err) = (
-        found["project"], found["floor"], found["reference"])
+        found["project"],
+        found["floor"],
+        found["reference"],
+    )
     figures = [
-        Figure("dst_stream.project.vs_floor_x", b, "project / floor (medians)",
-               _ratio(project, floor), "x", "<=", GOAL_FLOOR_X, error=p_err or f_err),
-        Figure("dst_stream.project.vs_reference_x", b, "project / requests+pandas (medians)",
-               _ratio(project, reference), "x", "<", GOAL_REFERENCE_X, error=p_err or r_err),
-        Figure("dst_stream.project.peak_rss_mb", b, "project: peak RSS",
-               project.get("peak_rss_mb"), "MB", "<", GOAL_RSS_MB, error=p_err),
+        Figure(
+            "dst_stream.project.vs_floor_x",
+            b,
+            "project / floor (medians)",
+            _ratio(project, floor),
+            "x",
+            "<=",
+            GOAL_FLOOR_X,
+            error=p_err or f_err,
+        ),
+        Figure(
+            "dst_stream.project.vs_reference_x",
+            b,
+            "project / requests+pandas (medians)",
+            _ratio(project, reference),
+            "x",
+            "<",
+            GOAL_REFERENCE_X,
+            error=p_err or r_err,
+        ),
+        Figure(
+            "dst_stream.project.peak_rss_mb",
+            b,
+            "project: peak RSS",
+            project.get("peak_rss_mb"),
+            "MB",
+            "<",
+            GOAL_RSS_MB,
+            error=p_err,
+        ),
     ]
     for mode in READERS[::-1]:
         result, error = found[mode]
         note = "" if error else f"runs: {result['total_s_all']} s"
-        figures.append(Figure(f"dst_stream.{mode}.total_s", b, NAMES[mode],
-                              result.get("total_s"), "s", note=note, error=error))
-        figures += [Figure(f"dst_stream.{mode}.{part}", b, f"  {label}", result.get(part), "s",
-                           error=error) for part, label in PARTS[mode]]
+        figures.append(
+            Figure(
+                f"dst_stream.{mode}.total_s",
+                b,
+                NAMES[mode],
+                result.get("total_s"),
+                "s",
+                note=note,
+                error=error,
+            )
+        )
+        figures += [
+            Figure(f"dst_stream.{mode}.{part}", b, f"  {label}", result.get(part), "s", error=error)
+            for part, label in PARTS[mode]
+        ]
         if mode != "project":
-            figures.append(Figure(f"dst_stream.{mode}.peak_rss_mb", b, f"{mode}: peak RSS",
-                                  result.get("peak_rss_mb"), "MB", error=error))
+            figures.append(
+                Figure(
+                    f"dst_stream.{mode}.peak_rss_mb",
+                    b,
+                    f"{mode}: peak RSS",
+                    result.get("peak_rss_mb"),
+                    "MB",
+                    error=error,
+                )
+            )
     return figures
-
-

@@ -25,14 +25,17 @@ def _register(folder) -> str:
     from pipelines.evaluation.panel import _cvrs
 
     rng = np.random.default_rng(15)
-    pd.DataFrame({
-        "cvr": _cvrs(PARTICIPANTS, set(), start=90_000_000),
-        "cluster_id": [f"K{i % 11 + 1:02d}" for i in range(PARTICIPANTS)],
-        "treatment_year": rng.choice(programme().years[:-1], PARTICIPANTS),
-        "size_group_at_entry": np.where(rng.random(PARTICIPANTS) < 0.1, "large_enterprise",
-                                        "smv"),
-        "programme_first_year": programme().first_year,
-    }).to_csv(folder / "register.csv", sep=";", index=False)
+    pd.DataFrame(
+        {
+            "cvr": _cvrs(PARTICIPANTS, set(), start=90_000_000),
+            "cluster_id": [f"K{i % 11 + 1:02d}" for i in range(PARTICIPANTS)],
+            "treatment_year": rng.choice(programme().years[:-1], PARTICIPANTS),
+            "size_group_at_entry": np.where(
+                rng.random(PARTICIPANTS) < 0.1, "large_enterprise", "smv"
+            ),
+            "programme_first_year": programme().first_year,
+        }
+    ).to_csv(folder / "register.csv", sep=";", index=False)
     return str(folder / "register.csv")
 
 
@@ -42,22 +45,59 @@ def bench_evaluation(log: Callable[[str], None]) -> list[Figure]:
     register = _register(folder)
     out = fresh_dir(folder / "out")
     log("    generating the synthetic panel")
-    gen = run_measured("evaluation_panel", [PYTHON, "-m", "pipelines.evaluation.panel",
-                                            "--register", register, "--out",
-                                            str(folder / "panel")])
+    gen = run_measured(
+        "evaluation_panel",
+        [
+            PYTHON,
+            "-m",
+            "pipelines.evaluation.panel",
+            "--register",
+            register,
+            "--out",
+            str(folder / "panel"),
+        ],
+    )
     log("    running the estimator (5 outcomes x overall, 4 size groups, 11 clusters)")
-    est = run_measured("evaluation_effects", [PYTHON, "-m", "pipelines.evaluation.effects",
-                                              "--panel", str(folder / "panel"), "--register",
-                                              register, "--out", str(out / "results")])
+    est = run_measured(
+        "evaluation_effects",
+        [
+            PYTHON,
+            "-m",
+            "pipelines.evaluation.effects",
+            "--panel",
+            str(folder / "panel"),
+            "--register",
+            register,
+            "--out",
+            str(out / "results"),
+        ],
+    )
     figures = []
-    for key, name, m in (("panel", "generate the panel (700,000 rows)", gen),
-                         ("estimator", "estimator: read, match, 80 fits, disclose, write", est)):
+    for key, name, m in (
+        ("panel", "generate the panel (700,000 rows)", gen),
+        ("estimator", "estimator: read, match, 80 fits, disclose, write", est),
+    ):
         error = "" if m["rc"] == 0 else log_tail(m["log"])
-        figures.append(Figure(f"evaluation.{key}_s", BENCHMARK, name, m["wall_s"], "s",
-                              *(("<", GOAL_S) if key == "estimator" else (None, None)),
-                              error=error))
-        figures.append(Figure(f"evaluation.{key}.peak_rss_mb", BENCHMARK, f"  {key}: peak RSS",
-                              m["peak_rss_mb"], "MB",
-                              *(("<", GOAL_RSS_MB) if key == "estimator" else (None, None)),
-                              error=error))
+        figures.append(
+            Figure(
+                f"evaluation.{key}_s",
+                BENCHMARK,
+                name,
+                m["wall_s"],
+                "s",
+                *(("<", GOAL_S) if key == "estimator" else (None, None)),
+                error=error,
+            )
+        )
+        figures.append(
+            Figure(
+                f"evaluation.{key}.peak_rss_mb",
+                BENCHMARK,
+                f"  {key}: peak RSS",
+                m["peak_rss_mb"],
+                "MB",
+                *(("<", GOAL_RSS_MB) if key == "estimator" else (None, None)),
+                error=error,
+            )
+        )
     return figures

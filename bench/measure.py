@@ -34,7 +34,7 @@ def _children_map() -> dict[int, list[int]]:
         except OSError:
             continue
         # the command name is in parentheses and may hold spaces: split after the last ')'
-        fields = stat[stat.rfind(b")") + 2:].split()
+        fields = stat[stat.rfind(b")") + 2 :].split()
         kids.setdefault(int(fields[1]), []).append(int(entry.name))
     return kids
 
@@ -86,14 +86,18 @@ def main(argv: list[str]) -> int:
         done.set()
         sampler.join()
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    out.write_text(json.dumps({
-        "rc": rc,
-        "wall_s": wall,
-        "max_process_rss_mb": usage.ru_maxrss / 1024,  # Linux: kilobytes
-        "tree_rss_peak_mb": peak_tree / 1024,
-        "user_s": usage.ru_utime,
-        "sys_s": usage.ru_stime,
-    }))
+    out.write_text(
+        json.dumps(
+            {
+                "rc": rc,
+                "wall_s": wall,
+                "max_process_rss_mb": usage.ru_maxrss / 1024,  # Linux: kilobytes
+                "tree_rss_peak_mb": peak_tree / 1024,
+                "user_s": usage.ru_utime,
+                "sys_s": usage.ru_stime,
+            }
+        )
+    )
     return 0
 
 

@@ -41,16 +41,20 @@ def ingest_once(inbound: Path, work: Path) -> None:
             yield con
 
     started, cpu = time.perf_counter(), time.process_time()
-    load = ingest_programme(inbound, work / "quarantine", connect, settle_seconds=0.0,
-                            max_shrink_share=1.0)
-    result = {"ingest_s": time.perf_counter() - started, "cpu_s": time.process_time() - cpu,
-              "rows": load.rows}
+    load = ingest_programme(
+        inbound, work / "quarantine", connect, settle_seconds=0.0, max_shrink_share=1.0
+    )
+    result = {
+        "ingest_s": time.perf_counter() - started,
+        "cpu_s": time.process_time() - cpu,
+        "rows": load.rows,
+    }
     print(_RESULT + json.dumps(result), flush=True)
 
 
 def _result(log: str) -> dict:
     lines = Path(log).read_text(encoding="utf-8").splitlines()
-    return json.loads(next(x for x in reversed(lines) if x.startswith(_RESULT))[len(_RESULT):])
+    return json.loads(next(x for x in reversed(lines) if x.startswith(_RESULT))[len(_RESULT) :])
 
 
 def _run(n: int, files: Path, run: int) -> dict:
@@ -60,17 +64,21 @@ def _run(n: int, files: Path, run: int) -> dict:
     for f in files.iterdir():
         if not f.name.startswith("."):
             shutil.copy2(f, inbound / f.name)
-    m = run_measured(f"programme_ingest_{n}_{run}",
-                     [PYTHON, "-m", "bench.programme_ingest", str(inbound), str(root)])
+    m = run_measured(
+        f"programme_ingest_{n}_{run}",
+        [PYTHON, "-m", "bench.programme_ingest", str(inbound), str(root)],
+    )
     if m["rc"] != 0:
         print(f"  !! ingest exited {m['rc']}; log {m['log']}\n{log_tail(m['log'])}")
         return {"error": f"ingest exited {m['rc']}; log {m['log']}"}
     return {**m, **_result(m["log"])}
 
 
-def bench_programme_ingest(log: Callable[[str], None], sizes: tuple[int, ...],
-                           programme_set: Callable[[int, Callable[[str], None]], Path]
-                           ) -> list[Figure]:
+def bench_programme_ingest(
+    log: Callable[[str], None],
+    sizes: tuple[int, ...],
+    programme_set: Callable[[int, Callable[[str], None]], Path],
+) -> list[Figure]:
     figures: list[Figure] = []
     for n in sizes:
         files = programme_set(n, log)
@@ -83,17 +91,38 @@ def bench_programme_ingest(log: Callable[[str], None], sizes: tuple[int, ...],
         best = min(good, key=lambda r: r["ingest_s"]) if good else {}
         bench = f"3a programme ingest, {n:,} participants"
         goal = n == max(sizes)
-        note = ("runs: " + " / ".join(f"{r['ingest_s']:.2f} s (CPU {r['cpu_s']:.1f} s)"
-                                      for r in good))
+        note = "runs: " + " / ".join(
+            f"{r['ingest_s']:.2f} s (CPU {r['cpu_s']:.1f} s)" for r in good
+        )
         figures += [
-            Figure(f"programme_ingest.{n}.ingest_s", bench, "check + load",
-                   best.get("ingest_s"), "s", *(("<=", INGEST_GOAL_S) if goal else (None, None)),
-                   note=note, error=error),
-            Figure(f"programme_ingest.{n}.wall_s", bench, "process wall (+ start-up, imports)",
-                   best.get("wall_s"), "s", error=error),
-            Figure(f"programme_ingest.{n}.peak_rss_mb", bench, "peak RSS",
-                   max((r["peak_rss_mb"] for r in good), default=None), "MB",
-                   *(("<", INGEST_GOAL_RSS_MB) if goal else (None, None)), error=error)]
+            Figure(
+                f"programme_ingest.{n}.ingest_s",
+                bench,
+                "check + load",
+                best.get("ingest_s"),
+                "s",
+                *(("<=", INGEST_GOAL_S) if goal else (None, None)),
+                note=note,
+                error=error,
+            ),
+            Figure(
+                f"programme_ingest.{n}.wall_s",
+                bench,
+                "process wall (+ start-up, imports)",
+                best.get("wall_s"),
+                "s",
+                error=error,
+            ),
+            Figure(
+                f"programme_ingest.{n}.peak_rss_mb",
+                bench,
+                "peak RSS",
+                max((r["peak_rss_mb"] for r in good), default=None),
+                "MB",
+                *(("<", INGEST_GOAL_RSS_MB) if goal else (None, None)),
+                error=error,
+            ),
+        ]
     return figures
 
 

@@ -60,8 +60,18 @@ def bench_queries(published_db: Path | None) -> list[Figure]:
     bench = "5 analyst queries (published DuckDB, read-only)"
     if published_db is None or not published_db.exists():
         error = f"no published database at {published_db} (the full refresh did not publish)"
-        return [Figure("queries.overall_median_ms", bench, "median, all queries", None, "ms",
-                       "<", GOAL_MS, error=error)]
+        return [
+            Figure(
+                "queries.overall_median_ms",
+                bench,
+                "median, all queries",
+                None,
+                "ms",
+                "<",
+                GOAL_MS,
+                error=error,
+            )
+        ]
     import duckdb
 
     started = time.perf_counter()
@@ -77,13 +87,31 @@ def bench_queries(published_db: Path | None) -> list[Figure]:
                 con.execute(sql).fetchall()
                 times.append((time.perf_counter() - t0) * 1000)
             every += times
-            figures.append(Figure(f"queries.{name}.median_ms", bench, f"  {name}",
-                                  statistics.median(times), "ms", "<", GOAL_MS,
-                                  note=f"max {max(times):.1f} ms"))
+            figures.append(
+                Figure(
+                    f"queries.{name}.median_ms",
+                    bench,
+                    f"  {name}",
+                    statistics.median(times),
+                    "ms",
+                    "<",
+                    GOAL_MS,
+                    note=f"max {max(times):.1f} ms",
+                )
+            )
     finally:
         con.close()
-    figures.insert(1, Figure("queries.overall_median_ms", bench,
-                             f"median, {len(QUERIES)} queries x {RUNS}",
-                             statistics.median(every), "ms", "<", GOAL_MS,
-                             note=f"p95 {sorted(every)[int(len(every) * 0.95)]:.1f} ms"))
+    figures.insert(
+        1,
+        Figure(
+            "queries.overall_median_ms",
+            bench,
+            f"median, {len(QUERIES)} queries x {RUNS}",
+            statistics.median(every),
+            "ms",
+            "<",
+            GOAL_MS,
+            note=f"p95 {sorted(every)[int(len(every) * 0.95)]:.1f} ms",
+        ),
+    )
     return figures

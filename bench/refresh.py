@@ -88,8 +88,9 @@ def latest_run_id(dagster_home: Path) -> str | None:
     return runs[0].run_id if runs else None
 
 
-def read_steps(dagster_home: Path, after: str | None = None
-               ) -> tuple[str, dict[str, float], list[str]]:
+def read_steps(
+    dagster_home: Path, after: str | None = None
+) -> tuple[str, dict[str, float], list[str]]:
     """Status, per-step durations and skipped steps of the latest run in ``dagster_home``
     (``NO RUN`` when it is still ``after``: the pre-check found nothing to do)."""
     from dagster import DagsterEventType, DagsterInstance
@@ -102,8 +103,12 @@ def read_steps(dagster_home: Path, after: str | None = None
         if not runs or runs[0].run_id == after:
             return "NO RUN", {}, []
         run = runs[0]
-        types = {DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS,
-                 DagsterEventType.STEP_FAILURE, DagsterEventType.STEP_SKIPPED}
+        types = {
+            DagsterEventType.STEP_START,
+            DagsterEventType.STEP_SUCCESS,
+            DagsterEventType.STEP_FAILURE,
+            DagsterEventType.STEP_SKIPPED,
+        }
         records = instance.get_records_for_run(run.run_id, of_type=types, limit=100_000).records
     start: dict[str, float] = {}
     end: dict[str, float] = {}
@@ -122,8 +127,9 @@ def read_steps(dagster_home: Path, after: str | None = None
     return run.status.value, steps, skipped
 
 
-def refresh(name: str, data_dir: Path, dagster_home: Path, source: str,
-            api_base_url: str | None = None) -> RefreshRun:
+def refresh(
+    name: str, data_dir: Path, dagster_home: Path, source: str, api_base_url: str | None = None
+) -> RefreshRun:
     env = bench_env(data_dir, dagster_home, source, api_base_url)
     before = latest_run_id(dagster_home)
     m = run_measured(name, [PYTHON, "-m", "pipelines.cli", "refresh"], env)
@@ -134,23 +140,45 @@ def refresh(name: str, data_dir: Path, dagster_home: Path, source: str,
     stages["startup"] = m["wall_s"] - sum(steps.values())
     if status == "NO RUN" and m["rc"] == 0:
         status = "SKIPPED BY THE PRE-CHECK"  # nothing changed: Dagster was never started
-    run = RefreshRun(name, m["rc"] == 0, m["wall_s"], m["peak_rss_mb"],
-                     m["user_s"] + m["sys_s"], stages, steps, skipped, status, m["log"])
+    run = RefreshRun(
+        name,
+        m["rc"] == 0,
+        m["wall_s"],
+        m["peak_rss_mb"],
+        m["user_s"] + m["sys_s"],
+        stages,
+        steps,
+        skipped,
+        status,
+        m["log"],
+    )
     if not run.ok:
         run.error = f"refresh exited {m['rc']} (run {status}); log {m['log']}"
         print(f"  !! {name}: {run.error}\n{log_tail(m['log'])}")
     return run
 
 
-def _stage_figures(prefix: str, bench: str, run: RefreshRun,
-                   stages: tuple[str, ...] = ("startup", *STAGES)) -> list[Figure]:
+def _stage_figures(
+    prefix: str, bench: str, run: RefreshRun, stages: tuple[str, ...] = ("startup", *STAGES)
+) -> list[Figure]:
     other = ", ".join(sorted(k for k in run.steps if stage_of(k) == "other"))
-    return [Figure(f"{prefix}.stage.{s}_s", bench, f"  {STAGE_NAMES[s]}", run.stages.get(s),
-                   "s", note=other if s == "other" else "", error=run.error)
-            for s in stages if s != "other" or run.stages.get("other")]
+    return [
+        Figure(
+            f"{prefix}.stage.{s}_s",
+            bench,
+            f"  {STAGE_NAMES[s]}",
+            run.stages.get(s),
+            "s",
+            note=other if s == "other" else "",
+            error=run.error,
+        )
+        for s in stages
+        if s != "other" or run.stages.get("other")
+    ]
 
 
 # --- 1 + 2: full and no-op refresh -----------------------------------------------------------
+
 
 def bench_refresh(source: str, log: Callable[[str], None]) -> tuple[list[Figure], Path | None]:
     """Cold full refresh, then the same refresh again on the same data (no-op).
@@ -171,8 +199,9 @@ def bench_refresh(source: str, log: Callable[[str], None]) -> tuple[list[Figure]
         from tests.fake_dst import FakeDst, table_from_snapshot
 
         with FakeDst() as server:
-            for table in sorted(p.name for p in SNAPSHOT_DIR.iterdir()
-                                if (p / "tableinfo.json").is_file()):
+            for table in sorted(
+                p.name for p in SNAPSHOT_DIR.iterdir() if (p / "tableinfo.json").is_file()
+            ):
                 server.tables[table] = table_from_snapshot(SNAPSHOT_DIR, table)
             log(f"  fake DST API at {server.base_url}: cold refresh ...")
             cold = refresh(f"refresh_{source}_cold", data_dir, home, source, server.base_url)
@@ -187,34 +216,96 @@ def bench_refresh(source: str, log: Callable[[str], None]) -> tuple[list[Figure]
         noop = refresh(f"refresh_{source}_noop", data_dir, home, source)
 
     prefix = f"refresh.{source}"
-    figures.append(Figure(f"{prefix}.cold.wall_s", b1, "wall time", cold.wall_s, "s",
-                          "<", FULL_REFRESH_GOAL_S, error=cold.error))
-    figures.append(Figure(f"{prefix}.cold.cpu_s", b1, "CPU time (user+sys)", cold.cpu_s, "s",
-                          note="less sensitive than wall time to other load on the machine",
-                          error=cold.error))
-    figures.append(Figure(f"{prefix}.cold.peak_rss_mb", b1, "peak RSS", cold.peak_rss_mb, "MB",
-                          error=cold.error))
+    figures.append(
+        Figure(
+            f"{prefix}.cold.wall_s",
+            b1,
+            "wall time",
+            cold.wall_s,
+            "s",
+            "<",
+            FULL_REFRESH_GOAL_S,
+            error=cold.error,
+        )
+    )
+    figures.append(
+        Figure(
+            f"{prefix}.cold.cpu_s",
+            b1,
+            "CPU time (user+sys)",
+            cold.cpu_s,
+            "s",
+            note="less sensitive than wall time to other load on the machine",
+            error=cold.error,
+        )
+    )
+    figures.append(
+        Figure(
+            f"{prefix}.cold.peak_rss_mb", b1, "peak RSS", cold.peak_rss_mb, "MB", error=cold.error
+        )
+    )
     stages = _stage_figures(f"{prefix}.cold", b1, cold)
     if source == "snapshot":
         stages.insert(1, import_figure(b1, data_dir, home))  # right under start-up
     figures += stages
     if calls_cold is not None:
-        figures.append(Figure(f"{prefix}.cold.data_calls", b1, "DST data downloads",
-                              calls_cold, "calls", note="one per configured table expected"))
+        figures.append(
+            Figure(
+                f"{prefix}.cold.data_calls",
+                b1,
+                "DST data downloads",
+                calls_cold,
+                "calls",
+                note="one per configured table expected",
+            )
+        )
     ran = sorted({stage_of(k) for k in noop.steps} - {"dst_ingest", "programme_ingest"})
-    steps_note = (f"steps run: {len(noop.steps)}, skipped: {len(noop.skipped_steps)}"
-                  + (f"; ran also: {', '.join(ran)}" if ran else ""))
-    figures.append(Figure(f"{prefix}.noop.wall_s", b2, "wall time", noop.wall_s, "s",
-                          note=steps_note if noop.ok else "", error=noop.error))
+    steps_note = f"steps run: {len(noop.steps)}, skipped: {len(noop.skipped_steps)}" + (
+        f"; ran also: {', '.join(ran)}" if ran else ""
+    )
+    figures.append(
+        Figure(
+            f"{prefix}.noop.wall_s",
+            b2,
+            "wall time",
+            noop.wall_s,
+            "s",
+            note=steps_note if noop.ok else "",
+            error=noop.error,
+        )
+    )
     ratio = 100 * noop.wall_s / cold.wall_s if cold.wall_s else None
-    figures.append(Figure(f"{prefix}.noop.ratio_pct", b2, "wall vs full refresh", ratio, "%",
-                          "<", NOOP_RATIO_GOAL_PCT, error=noop.error or cold.error))
-    figures.append(Figure(f"{prefix}.noop.peak_rss_mb", b2, "peak RSS", noop.peak_rss_mb, "MB",
-                          error=noop.error))
+    figures.append(
+        Figure(
+            f"{prefix}.noop.ratio_pct",
+            b2,
+            "wall vs full refresh",
+            ratio,
+            "%",
+            "<",
+            NOOP_RATIO_GOAL_PCT,
+            error=noop.error or cold.error,
+        )
+    )
+    figures.append(
+        Figure(
+            f"{prefix}.noop.peak_rss_mb", b2, "peak RSS", noop.peak_rss_mb, "MB", error=noop.error
+        )
+    )
     figures += _stage_figures(f"{prefix}.noop", b2, noop)
     if calls_noop is not None:
-        figures.append(Figure(f"{prefix}.noop.data_calls", b2, "DST data downloads", calls_noop,
-                              "calls", "==", 0, error=noop.error))
+        figures.append(
+            Figure(
+                f"{prefix}.noop.data_calls",
+                b2,
+                "DST data downloads",
+                calls_noop,
+                "calls",
+                "==",
+                0,
+                error=noop.error,
+            )
+        )
     return figures, (data_dir if cold.ok else None)
 
 
@@ -222,14 +313,21 @@ def import_figure(bench: str, data_dir: Path, home: Path) -> Figure:
     """How much of the start-up is loading the code location (a process of its own): the
     imports and building the definitions from the dbt manifest."""
     env = bench_env(data_dir, home, "snapshot")
-    m = run_measured("import_definitions",
-                     [PYTHON, "-c", "from pipelines.definitions import defs; defs()"], env)
-    return Figure("refresh.import_definitions_s", bench,
-                  "    of which: loading pipelines.definitions", m["wall_s"], "s",
-                  error="" if m["rc"] == 0 else f"import failed; log {m['log']}")
+    m = run_measured(
+        "import_definitions", [PYTHON, "-c", "from pipelines.definitions import defs; defs()"], env
+    )
+    return Figure(
+        "refresh.import_definitions_s",
+        bench,
+        "    of which: loading pipelines.definitions",
+        m["wall_s"],
+        "s",
+        error="" if m["rc"] == 0 else f"import failed; log {m['log']}",
+    )
 
 
 # --- 3: programme scale ----------------------------------------------------------------------
+
 
 def programme_set(n: int, log: Callable[[str], None]) -> Path:
     """The generated programme files for ``n`` participants (cached under bench/data/)."""
@@ -240,15 +338,27 @@ def programme_set(n: int, log: Callable[[str], None]) -> Path:
         fresh_dir(out)
         import subprocess
 
-        subprocess.run([PYTHON, "-m", "pipelines.programme.generate", "--out", str(out),
-                        "--participants", str(n)], cwd=REPO_ROOT, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [
+                PYTHON,
+                "-m",
+                "pipelines.programme.generate",
+                "--out",
+                str(out),
+                "--participants",
+                str(n),
+            ],
+            cwd=REPO_ROOT,
+            check=True,
+            capture_output=True,
+        )
         stamp.write_text(str(n))
     return out
 
 
-def bench_programme(log: Callable[[str], None],
-                    sizes: tuple[int, ...] = PROGRAMME_SIZES) -> list[Figure]:
+def bench_programme(
+    log: Callable[[str], None], sizes: tuple[int, ...] = PROGRAMME_SIZES
+) -> list[Figure]:
     figures: list[Figure] = []
     pipeline_s: dict[int, float] = {}
     for n in sizes:
@@ -268,22 +378,55 @@ def bench_programme(log: Callable[[str], None],
         total = sum(run.stages[s] for s in ("programme_ingest", "dbt_build", "quality_gate"))
         pipeline_s[n] = total
         key = f"programme.{n}"
-        figures.append(Figure(f"{key}.pipeline_s", bench, "ingest + dbt + checks", total, "s",
-                              *(("<", PROGRAMME_GOAL_S) if big else (None, None)),
-                              error=run.error))
-        figures += _stage_figures(key, bench, run, ("programme_ingest", "dbt_build",
-                                                    "quality_gate", "publish", "startup"))
-        figures.append(Figure(f"{key}.wall_s", bench, "wall time (whole refresh)", run.wall_s,
-                              "s", error=run.error))
-        figures.append(Figure(f"{key}.peak_rss_mb", bench, "peak RSS", run.peak_rss_mb, "MB",
-                              *(("<", PROGRAMME_GOAL_RSS_MB) if big else (None, None)),
-                              error=run.error))
+        figures.append(
+            Figure(
+                f"{key}.pipeline_s",
+                bench,
+                "ingest + dbt + checks",
+                total,
+                "s",
+                *(("<", PROGRAMME_GOAL_S) if big else (None, None)),
+                error=run.error,
+            )
+        )
+        figures += _stage_figures(
+            key, bench, run, ("programme_ingest", "dbt_build", "quality_gate", "publish", "startup")
+        )
+        figures.append(
+            Figure(
+                f"{key}.wall_s",
+                bench,
+                "wall time (whole refresh)",
+                run.wall_s,
+                "s",
+                error=run.error,
+            )
+        )
+        figures.append(
+            Figure(
+                f"{key}.peak_rss_mb",
+                bench,
+                "peak RSS",
+                run.peak_rss_mb,
+                "MB",
+                *(("<", PROGRAMME_GOAL_RSS_MB) if big else (None, None)),
+                error=run.error,
+            )
+        )
     ordered = sorted(pipeline_s)
     for small, large in zip(ordered, ordered[1:], strict=False):
         if large != small * 10:
             continue
         factor = pipeline_s[large] / pipeline_s[small] if pipeline_s[small] else None
-        figures.append(Figure(f"programme.growth_{small}_{large}_x", "3 programme scale",
-                              f"time growth {small:,} -> {large:,} (10x rows)", factor, "x",
-                              "<=", GROWTH_GOAL_X))
+        figures.append(
+            Figure(
+                f"programme.growth_{small}_{large}_x",
+                "3 programme scale",
+                f"time growth {small:,} -> {large:,} (10x rows)",
+                factor,
+                "x",
+                "<=",
+                GROWTH_GOAL_X,
+            )
+        )
     return figures

@@ -57,8 +57,7 @@ def run_groups(groups: list[str], sizes: tuple[int, ...] | None) -> list[Figure]
         elif group == "queries":
             log("[5] analyst queries on the published DuckDB file")
             if published is None:  # --only queries: the last full refresh's release, if kept
-                published = (RUNS_DIR / "refresh_snapshot" / "data" / "published"
-                             / "klynge.duckdb")
+                published = RUNS_DIR / "refresh_snapshot" / "data" / "published" / "klynge.duckdb"
             figures += queries.bench_queries(published)
         elif group == "live":
             log("[1+2] full and no-op refresh, live mode against a local fake DST API")
@@ -66,7 +65,8 @@ def run_groups(groups: list[str], sizes: tuple[int, ...] | None) -> list[Figure]
         elif group == "ingest":
             log("[3a] programme ingest alone")
             figures += programme_ingest.bench_programme_ingest(
-                log, sizes or programme_ingest.INGEST_SIZES, refresh.programme_set)
+                log, sizes or programme_ingest.INGEST_SIZES, refresh.programme_set
+            )
         elif group == "programme":
             log("[3] programme scale")
             figures += refresh.bench_programme(log, sizes or refresh.PROGRAMME_SIZES)
@@ -106,7 +106,8 @@ def print_table(figures: list[Figure], base: dict[str, dict]) -> list[str]:
             regressions.append(
                 f"REGRESSION: {f.benchmark} / {f.name.strip()} [{f.key}]: baseline "
                 f"{fmt(Figure('', '', '', base[f.key]['value'], f.unit))} -> now {fmt(f)} "
-                f"({versus})")
+                f"({versus})"
+            )
             versus += " REGRESSION"
         result = {True: "pass", False: "FAIL", None: ""}[f.passed]
         if f.error:
@@ -121,20 +122,31 @@ def print_table(figures: list[Figure], base: dict[str, dict]) -> list[str]:
         if len(row) == 1:
             print(row[0])
         else:
-            print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False))
-                  + "  " + row[5])
+            print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[5])
     return regressions
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
-    parser.add_argument("--only", nargs="+", choices=GROUPS, metavar="GROUP",
-                        help=f"run only these groups ({', '.join(GROUPS)})")
-    parser.add_argument("--sizes", nargs="+", type=int, metavar="N",
-                        help="programme participant counts (default 10000 100000 1000000; "
-                             "ingest: 1000000)")
-    parser.add_argument("--update-baseline", action="store_true",
-                        help="write this run's figures to bench/baseline.json")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=GROUPS,
+        metavar="GROUP",
+        help=f"run only these groups ({', '.join(GROUPS)})",
+    )
+    parser.add_argument(
+        "--sizes",
+        nargs="+",
+        type=int,
+        metavar="N",
+        help="programme participant counts (default 10000 100000 1000000; ingest: 1000000)",
+    )
+    parser.add_argument(
+        "--update-baseline",
+        action="store_true",
+        help="write this run's figures to bench/baseline.json",
+    )
     args = parser.parse_args(argv)
     groups = list(args.only or GROUPS)
 
@@ -142,42 +154,60 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     host = machine()
     load_before = os.getloadavg()[0]
-    log(f"machine: {host['cpu_count']} cores, {host['mem_total_mb']:,} MB RAM, "
+    log(
+        f"machine: {host['cpu_count']} cores, {host['mem_total_mb']:,} MB RAM, "
         f"{host['platform']}, Python {host['python']}, DuckDB {host['duckdb']}, "
-        f"commit {host['git_commit']}{' (dirty)' if host['git_dirty'] else ''}")
+        f"commit {host['git_commit']}{' (dirty)' if host['git_dirty'] else ''}"
+    )
     if load_before > BUSY_LOAD:
-        log(f"WARNING: load average {load_before:.2f} before the run: other processes are "
-            "using the CPU, timings will be slower and noisier than on an idle machine")
+        log(
+            f"WARNING: load average {load_before:.2f} before the run: other processes are "
+            "using the CPU, timings will be slower and noisier than on an idle machine"
+        )
     figures = run_groups(groups, tuple(args.sizes) if args.sizes else None)
     load_after = os.getloadavg()[0]
     duration = time.perf_counter() - started
 
     baseline = load_baseline()
     base = baseline.get("figures", {})
-    log(f"\nmachine: {host['cpu_count']} cores, {host['mem_total_mb']:,} MB RAM; "
+    log(
+        f"\nmachine: {host['cpu_count']} cores, {host['mem_total_mb']:,} MB RAM; "
         f"baseline: {BASELINE_PATH.name} "
-        + (f"from {baseline.get('generated_at', '?')} on {baseline['machine']['cpu_count']} "
-           f"cores, {baseline['machine']['mem_total_mb']:,} MB" if baseline else "(none)"))
-    if baseline and (baseline["machine"].get("cpu_count"), baseline["machine"].get(
-            "mem_total_mb")) != (host["cpu_count"], host["mem_total_mb"]):
+        + (
+            f"from {baseline.get('generated_at', '?')} on {baseline['machine']['cpu_count']} "
+            f"cores, {baseline['machine']['mem_total_mb']:,} MB"
+            if baseline
+            else "(none)"
+        )
+    )
+    if baseline and (
+        baseline["machine"].get("cpu_count"),
+        baseline["machine"].get("mem_total_mb"),
+    ) != (host["cpu_count"], host["mem_total_mb"]):
         log("NOTE: the baseline was measured on a different machine; compare with care")
     regressions = print_table(figures, base)
     missed = [f for f in figures if f.passed is False]
 
-    print(f"\n{sum(f.passed is True for f in figures)} goals met, {len(missed)} missed; "
-          f"{len(regressions)} regressions (> {(REGRESSION_FACTOR - 1) * 100:.0f} % worse than "
-          f"the baseline); {duration:.0f} s in all; load average {load_before:.2f} before, "
-          f"{load_after:.2f} after")
+    print(
+        f"\n{sum(f.passed is True for f in figures)} goals met, {len(missed)} missed; "
+        f"{len(regressions)} regressions (> {(REGRESSION_FACTOR - 1) * 100:.0f} % worse than "
+        f"the baseline); {duration:.0f} s in all; load average {load_before:.2f} before, "
+        f"{load_after:.2f} after"
+    )
     for f in missed:
-        print(f"  missed: {f.benchmark} / {f.name.strip()}: {fmt(f)} (goal {f.goal_text})"
-              + (f" - {f.error}" if f.error else ""))
+        print(
+            f"  missed: {f.benchmark} / {f.name.strip()}: {fmt(f)} (goal {f.goal_text})"
+            + (f" - {f.error}" if f.error else "")
+        )
     if regressions:
         print("\n" + "!" * 100)
         for line in regressions:
             print(line)
         if load_before > BUSY_LOAD:
-            print(f"(the load average was {load_before:.2f} before this run: other processes "
-                  "were using the CPU; re-run on an idle machine before trusting these)")
+            print(
+                f"(the load average was {load_before:.2f} before this run: other processes "
+                "were using the CPU; re-run on an idle machine before trusting these)"
+            )
         print("!" * 100)
 
     results = {
@@ -200,24 +230,39 @@ def main(argv: list[str] | None = None) -> int:
         data["change_vs_baseline"] = None if change in (None, float("inf")) else round(change, 4)
         data["regression"] = regressed
         results["figures"].append(data)
-    RESULTS_PATH.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n",
-                            encoding="utf-8")
+    RESULTS_PATH.write_text(
+        json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     print(f"\nwrote {RESULTS_PATH.relative_to(RESULTS_PATH.parent.parent)}")
 
     if args.update_baseline:
         merged = dict(base)
         for f in figures:
             if f.value is not None and not f.error:
-                merged[f.key] = {"value": round(f.value, 4), "unit": f.unit,
-                                 "benchmark": f.benchmark, "name": f.name.strip()}
-        BASELINE_PATH.write_text(json.dumps({
-            "generated_at": started_at.isoformat(timespec="seconds"),
-            "machine": host,
-            "load_average_before": round(load_before, 2),
-            "figures": dict(sorted(merged.items())),
-        }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"updated {BASELINE_PATH.relative_to(BASELINE_PATH.parent.parent)} "
-              f"({len(figures)} figures from this run, {len(merged)} in all)")
+                merged[f.key] = {
+                    "value": round(f.value, 4),
+                    "unit": f.unit,
+                    "benchmark": f.benchmark,
+                    "name": f.name.strip(),
+                }
+        BASELINE_PATH.write_text(
+            json.dumps(
+                {
+                    "generated_at": started_at.isoformat(timespec="seconds"),
+                    "machine": host,
+                    "load_average_before": round(load_before, 2),
+                    "figures": dict(sorted(merged.items())),
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+        print(
+            f"updated {BASELINE_PATH.relative_to(BASELINE_PATH.parent.parent)} "
+            f"({len(figures)} figures from this run, {len(merged)} in all)"
+        )
     return 0
 
 

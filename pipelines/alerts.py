@@ -23,14 +23,19 @@ def root_cause(error) -> str:
     return error.message.strip()
 
 
-@run_failure_sensor(name="run_failure_alert", default_status=DefaultSensorStatus.RUNNING,
-                    description="Writes a line to data/logs/run_failures.log for every failed "
-                                "run and posts it to KLYNGE_ALERT_WEBHOOK_URL if that is set.")
+@run_failure_sensor(
+    name="run_failure_alert",
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Writes a line to data/logs/run_failures.log for every failed "
+    "run and posts it to KLYNGE_ALERT_WEBHOOK_URL if that is set.",
+)
 def run_failure_alert(context: RunFailureSensorContext, settings: SettingsResource) -> None:
     run = context.dagster_run
-    causes = [f"{e.step_key}: {root_cause(e.step_failure_data.error)}"
-              for e in context.get_step_failure_events()
-              if e.step_failure_data and e.step_failure_data.error]
+    causes = [
+        f"{e.step_key}: {root_cause(e.step_failure_data.error)}"
+        for e in context.get_step_failure_events()
+        if e.step_failure_data and e.step_failure_data.error
+    ]
     message = " | ".join([context.failure_event.message or "", *causes])
     line = failure_line(run.run_id, run.job_name, message, datetime.now(UTC))
     settings.get().failure_log.parent.mkdir(parents=True, exist_ok=True)
@@ -38,8 +43,14 @@ def run_failure_alert(context: RunFailureSensorContext, settings: SettingsResour
         log.write(line + "\n")
     if settings.alert_webhook_url:
         try:
-            requests.post(settings.alert_webhook_url, timeout=WEBHOOK_TIMEOUT_SECONDS,
-                          json={"text": f"klynge-pipeline: {line}", "run_id": run.run_id,
-                                "job": run.job_name})
+            requests.post(
+                settings.alert_webhook_url,
+                timeout=WEBHOOK_TIMEOUT_SECONDS,
+                json={
+                    "text": f"klynge-pipeline: {line}",
+                    "run_id": run.run_id,
+                    "job": run.job_name,
+                },
+            )
         except requests.RequestException as exc:
             context.log.warning(f"alert webhook {settings.alert_webhook_url} failed: {exc}")

@@ -30,9 +30,12 @@ BuildStatus = Literal["started", "built", "passed"]
 
 
 def _raw_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_schema = 'raw'"
-    ).fetchall()}
+    return {
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw'"
+        ).fetchall()
+    }
 
 
 def has_table(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
@@ -45,6 +48,7 @@ def _literal(text: str) -> str:
 
 
 # --- DST loads -------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class DstLoad:
@@ -76,24 +80,30 @@ def ensure_dst_loads(con: duckdb.DuckDBPyConnection) -> None:
         f"""create table if not exists {DST_LOADS} (
             table_id varchar, raw_table varchar, dst_updated varchar, selection_hash varchar,
             source_mode varchar, synthetic boolean, row_count bigint, suppressed_count bigint,
-            body_sha256 varchar, loaded_at timestamp)""")
+            body_sha256 varchar, loaded_at timestamp)"""
+    )
 
 
 def record_dst_load(con: duckdb.DuckDBPyConnection, load: DstLoad, provenance_view: str) -> None:
     """Record the load (inside the caller's transaction) and point the table's provenance view
     at its latest record: dbt reads the view as one more table written by the table's asset."""
     ensure_dst_loads(con)
-    con.execute(f"insert into {DST_LOADS} ({_DST_COLUMNS}) values "
-                f"({', '.join('?' * len(fields(DstLoad)))})", list(astuple(load)))
+    con.execute(
+        f"insert into {DST_LOADS} ({_DST_COLUMNS}) values "
+        f"({', '.join('?' * len(fields(DstLoad)))})",
+        list(astuple(load)),
+    )
     con.execute(
         f"""create or replace view raw."{provenance_view}" as
             select {_DST_VIEW_COLUMNS}
             from {DST_LOADS} where raw_table = {_literal(load.raw_table)}
-            order by loaded_at desc limit 1""")
+            order by loaded_at desc limit 1"""
+    )
 
 
-def latest_dst_loads(con: duckdb.DuckDBPyConnection, *,
-                     with_tables: tuple[str, ...] = ()) -> dict[str, DstLoad]:
+def latest_dst_loads(
+    con: duckdb.DuckDBPyConnection, *, with_tables: tuple[str, ...] = ()
+) -> dict[str, DstLoad]:
     """Each DST table's latest load, by table id. With ``with_tables`` (suffixes such as
     ``("", "_labels")``), only loads whose raw tables all still exist."""
     if not has_table(con, DST_LOADS):
@@ -102,13 +112,18 @@ def latest_dst_loads(con: duckdb.DuckDBPyConnection, *,
     rows = con.execute(
         f"""select {_DST_COLUMNS} from {DST_LOADS}
             qualify row_number() over (partition by table_id order by loaded_at desc) = 1
-            order by table_id""").fetchall()
+            order by table_id"""
+    ).fetchall()
     loads = [DstLoad(*row) for row in rows]
-    return {load.table_id: load for load in loads
-            if all(load.raw_table + suffix in present for suffix in with_tables)}
+    return {
+        load.table_id: load
+        for load in loads
+        if all(load.raw_table + suffix in present for suffix in with_tables)
+    }
 
 
 # --- programme loads -------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ProgrammeFileLoad:
@@ -130,16 +145,18 @@ def ensure_programme_loads(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"""create table if not exists {PROGRAMME_LOADS} (
             load_id varchar, entity varchar, file varchar, sha256 varchar, row_count bigint,
-            loaded_at timestamp, is_sample boolean, contract_version integer)""")
+            loaded_at timestamp, is_sample boolean, contract_version integer)"""
+    )
 
 
-def record_programme_load(con: duckdb.DuckDBPyConnection,
-                          files: list[ProgrammeFileLoad]) -> None:
+def record_programme_load(con: duckdb.DuckDBPyConnection, files: list[ProgrammeFileLoad]) -> None:
     """One row per file (inside the caller's transaction)."""
     ensure_programme_loads(con)
-    con.executemany(f"insert into {PROGRAMME_LOADS} ({_PROGRAMME_COLUMNS}) values "
-                    f"({', '.join('?' * len(fields(ProgrammeFileLoad)))})",
-                    [list(astuple(f)) for f in files])
+    con.executemany(
+        f"insert into {PROGRAMME_LOADS} ({_PROGRAMME_COLUMNS}) values "
+        f"({', '.join('?' * len(fields(ProgrammeFileLoad)))})",
+        [list(astuple(f)) for f in files],
+    )
 
 
 def latest_programme_load(con: duckdb.DuckDBPyConnection) -> list[ProgrammeFileLoad]:
@@ -150,7 +167,8 @@ def latest_programme_load(con: duckdb.DuckDBPyConnection) -> list[ProgrammeFileL
         f"""select {_PROGRAMME_COLUMNS} from {PROGRAMME_LOADS}
             where load_id = (select load_id from {PROGRAMME_LOADS}
                              order by loaded_at desc limit 1)
-            order by file""").fetchall()
+            order by file"""
+    ).fetchall()
     return [ProgrammeFileLoad(*row) for row in rows]
 
 
@@ -163,6 +181,7 @@ def programme_data_versions(files: list[ProgrammeFileLoad]) -> dict[str, str]:
 
 
 # --- dbt builds ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class BuildRecord:
@@ -178,30 +197,37 @@ def _ensure_dbt_builds(con: duckdb.DuckDBPyConnection) -> None:
                         run_id varchar, built_at timestamp, code_version varchar,
                         sources varchar, status varchar default 'started')""")
     # Warehouses from before the gate state: their builds count as good, as they did then.
-    con.execute(f"alter table {DBT_BUILDS} add column if not exists status varchar "
-                "default 'passed'")
+    con.execute(
+        f"alter table {DBT_BUILDS} add column if not exists status varchar default 'passed'"
+    )
 
 
 def dbt_builds(con: duckdb.DuckDBPyConnection) -> list[BuildRecord]:
     """Every build, oldest first."""
     if not has_table(con, DBT_BUILDS):
         return []
-    has_status = con.execute("select count(*) from information_schema.columns where "
-                             "table_schema = 'raw' and table_name = '_dbt_builds' and "
-                             "column_name = 'status'").fetchone()[0]
+    has_status = con.execute(
+        "select count(*) from information_schema.columns where "
+        "table_schema = 'raw' and table_name = '_dbt_builds' and "
+        "column_name = 'status'"
+    ).fetchone()[0]
     status = "status" if has_status else "'passed'"
-    rows = con.execute(f"select run_id, code_version, sources, {status} from {DBT_BUILDS} "
-                       "order by built_at, rowid").fetchall()
+    rows = con.execute(
+        f"select run_id, code_version, sources, {status} from {DBT_BUILDS} order by built_at, rowid"
+    ).fetchall()
     return [BuildRecord(r[0], r[1], json.loads(r[2]), r[3]) for r in rows]
 
 
-def record_build_start(con: duckdb.DuckDBPyConnection, run_id: str, code_version: str,
-                       sources: dict[str, str]) -> None:
+def record_build_start(
+    con: duckdb.DuckDBPyConnection, run_id: str, code_version: str, sources: dict[str, str]
+) -> None:
     """Before dbt runs: from here on the warehouse's marts may differ from the last good."""
     _ensure_dbt_builds(con)
-    con.execute(f"insert into {DBT_BUILDS} (run_id, built_at, code_version, sources, status) "
-                "values (?, now()::timestamp, ?, ?, 'started')",
-                [run_id, code_version, json.dumps(sources, sort_keys=True)])
+    con.execute(
+        f"insert into {DBT_BUILDS} (run_id, built_at, code_version, sources, status) "
+        "values (?, now()::timestamp, ?, ?, 'started')",
+        [run_id, code_version, json.dumps(sources, sort_keys=True)],
+    )
 
 
 def mark_build(con: duckdb.DuckDBPyConnection, run_id: str, status: BuildStatus) -> int:
@@ -209,5 +235,9 @@ def mark_build(con: duckdb.DuckDBPyConnection, run_id: str, status: BuildStatus)
     if status not in ("built", "passed"):
         raise ValueError(f"unknown build status {status!r}")
     _ensure_dbt_builds(con)
-    return len(con.execute(f"update {DBT_BUILDS} set status = ? where run_id = ? "
-                           "returning run_id", [status, run_id]).fetchall())
+    return len(
+        con.execute(
+            f"update {DBT_BUILDS} set status = ? where run_id = ? returning run_id",
+            [status, run_id],
+        ).fetchall()
+    )

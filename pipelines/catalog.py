@@ -49,23 +49,34 @@ def _manifest(path: Path) -> dict:
 
 
 @cache
-def published_marts(config: Path = PUBLISHED_CONFIG,
-                    manifest: Path = DBT_PROJECT_DIR / "target" / "manifest.json",
-                    ) -> tuple[Mart, ...]:
+def published_marts(
+    config: Path = PUBLISHED_CONFIG,
+    manifest: Path = DBT_PROJECT_DIR / "target" / "manifest.json",
+) -> tuple[Mart, ...]:
     doc = yaml.safe_load(config.read_text(encoding="utf-8"))
-    nodes = {n["name"]: n for n in _manifest(manifest)["nodes"].values()
-             if n["resource_type"] == "model"}
+    nodes = {
+        n["name"]: n for n in _manifest(manifest)["nodes"].values() if n["resource_type"] == "model"
+    }
     marts = []
     for name, spec in doc["marts"].items():
         node = nodes.get(name)
         if node is None:
             raise ValueError(f"{config}: mart {name} is not a dbt model in {manifest}")
-        columns = tuple(Column(c["name"], (c.get("data_type") or "").lower(),
-                               c.get("description", "")) for c in node["columns"].values())
-        marts.append(Mart(
-            name=name, keys=tuple(spec["keys"]), min_rows=spec["rows"][0],
-            max_rows=spec["rows"][1], source=spec["source"],
-            description=" ".join(node.get("description", "").split()), columns=columns,
-            grain=spec.get("grain", ""), answers=spec.get("answers", ""),
-        ))
+        columns = tuple(
+            Column(c["name"], (c.get("data_type") or "").lower(), c.get("description", ""))
+            for c in node["columns"].values()
+        )
+        marts.append(
+            Mart(
+                name=name,
+                keys=tuple(spec["keys"]),
+                min_rows=spec["rows"][0],
+                max_rows=spec["rows"][1],
+                source=spec["source"],
+                description=" ".join(node.get("description", "").split()),
+                columns=columns,
+                grain=spec.get("grain", ""),
+                answers=spec.get("answers", ""),
+            )
+        )
     return tuple(marts)

@@ -25,8 +25,10 @@ def refresh(force: bool = False, verbose: bool = False) -> int:
 
         pending = pending_work(settings)
         if pending.nothing:
-            print(f"{pending.describe()}: nothing to do (the release stays "
-                  f"{settings.published_dir / 'current'}; --force runs the refresh anyway)")
+            print(
+                f"{pending.describe()}: nothing to do (the release stays "
+                f"{settings.published_dir / 'current'}; --force runs the refresh anyway)"
+            )
             return 0
         print(f"refresh: {pending.describe()}")
     return _run_refresh(settings, verbose)
@@ -51,11 +53,17 @@ def _execute(run_id: str, log_file, verbose: bool):
     from pipelines.run_log import LOGGERS, run_config
 
     job = defs().resolve_job_def("refresh").with_logger_defs(LOGGERS)
-    with (DagsterInstance.get() as instance,
-          open(log_file, "a", encoding="utf-8", buffering=1) as raw,
-          contextlib.nullcontext() if verbose else contextlib.redirect_stdout(raw)):
-        return job.execute_in_process(instance=instance, raise_on_error=False, run_id=run_id,
-                                      run_config=run_config(log_file, verbose))
+    with (
+        DagsterInstance.get() as instance,
+        open(log_file, "a", encoding="utf-8", buffering=1) as raw,
+        contextlib.nullcontext() if verbose else contextlib.redirect_stdout(raw),
+    ):
+        return job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_id=run_id,
+            run_config=run_config(log_file, verbose),
+        )
 
 
 def _report(result, settings, log_file) -> int:
@@ -67,12 +75,14 @@ def _report(result, settings, log_file) -> int:
         print("\nRefresh FAILED", file=sys.stderr)
         for check in result.get_asset_check_evaluations():
             if not check.passed and check.blocking:
-                print(f"  quality gate failed: {check.asset_key.to_user_string()} "
-                      f"{check.check_name}: {check.description}", file=sys.stderr)
+                print(
+                    f"  quality gate failed: {check.asset_key.to_user_string()} "
+                    f"{check.check_name}: {check.description}",
+                    file=sys.stderr,
+                )
         for event in failed:
             error = event.step_failure_data.error
-            print(f"  step {event.step_key}: {root_cause(error) if error else ''}",
-                  file=sys.stderr)
+            print(f"  step {event.step_key}: {root_cause(error) if error else ''}", file=sys.stderr)
         _print_facts(result, settings, sys.stderr)
         print(f"  full log          : {log_file}", file=sys.stderr)
         return 1
@@ -83,12 +93,16 @@ def _report(result, settings, log_file) -> int:
         print(f"  new release       : {meta['release']}")
     else:
         print(f"  no new release    : {meta.get('reason', 'publish did not run')}")
-    print(f"  published release : {settings.published_dir} "
-          "(klynge.duckdb, parquet/, csv/, klynge.xlsx, figures/, manifest.json)")
+    print(
+        f"  published release : {settings.published_dir} "
+        "(klynge.duckdb, parquet/, csv/, klynge.xlsx, figures/, manifest.json)"
+    )
     print(f"  evaluation report : {settings.published_dir / 'report' / 'index.html'}")
     print(f"  working warehouse : {settings.warehouse_path}")
-    print(f"  DST source        : {_dst_sources(result)} "
-          f"(KLYNGE_DST_SOURCE={settings.dst_source.value})")
+    print(
+        f"  DST source        : {_dst_sources(result)} "
+        f"(KLYNGE_DST_SOURCE={settings.dst_source.value})"
+    )
     _print_facts(result, settings, sys.stdout)
     print(f"  run id            : {result.run_id}")
     print(f"  full log          : {log_file}")
@@ -99,8 +113,7 @@ def _print_facts(result, settings, stream) -> None:
     """Gate result per mart, findings by rule, sample or reported data, base year."""
     from pipelines.run_summary import fact_lines, gate_lines, gate_results, mart_facts
 
-    for line in gate_lines(gate_results(result)) + fact_lines(mart_facts(
-            settings.warehouse_path)):
+    for line in gate_lines(gate_results(result)) + fact_lines(mart_facts(settings.warehouse_path)):
         print(line, file=stream)
 
 
@@ -124,10 +137,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.cli")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("refresh", help="run the refresh job once (if anything changed)")
-    run.add_argument("--force", action="store_true",
-                     help="run even when nothing changed since the last good build")
-    run.add_argument("--verbose", "-v", action="store_true",
-                     help="print every Dagster event and dbt's output, not one line per step")
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="run even when nothing changed since the last good build",
+    )
+    run.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="print every Dagster event and dbt's output, not one line per step",
+    )
     args = parser.parse_args(argv)
     if args.command == "refresh":
         return refresh(force=args.force, verbose=args.verbose)

@@ -103,11 +103,15 @@ def _windows(path: Path, raw: dict[str, Any], first: int, last: int) -> tuple[Wi
     windows = []
     for name, spec in _section(path, raw, "date_windows").items():
         if not isinstance(spec, dict) or "description" not in spec:
-            raise ConstantsError(f"{path.name}: date window {name!r} needs years_after and "
-                                 "description")
+            raise ConstantsError(
+                f"{path.name}: date window {name!r} needs years_after and description"
+            )
         after = _number(path, spec, "years_after", int)
-        windows.append(Window(str(name), date(first, 1, 1), date(last + after, 12, 31),
-                              str(spec["description"])))
+        windows.append(
+            Window(
+                str(name), date(first, 1, 1), date(last + after, 12, 31), str(spec["description"])
+            )
+        )
     return tuple(windows)
 
 
@@ -122,12 +126,14 @@ def read_programme(path: Path = PROGRAMME_CONFIG) -> Programme:
         raise ConstantsError(f"{path.name}: period first_year {first} is after last_year {last}")
     tolerances = _section(path, raw, "tolerances")
     return Programme(
-        first_year=first, last_year=last,
+        first_year=first,
+        last_year=last,
         allocation_dkk=_number(path, raw, "allocation_dkk", int),
         smv_funding_cap_pct=_number(path, raw, "smv_funding_cap_pct", float),
         overhead_norm_pct=_number(path, raw, "overhead_norm_pct", float),
-        tolerances=Tolerances(**{k: _number(path, tolerances, k, float)
-                                 for k in Tolerances.__dataclass_fields__}),
+        tolerances=Tolerances(
+            **{k: _number(path, tolerances, k, float) for k in Tolerances.__dataclass_fields__}
+        ),
         windows=_windows(path, raw, first, last),
     )
 
@@ -141,10 +147,16 @@ def programme() -> Programme:
 def read_size_groups(path: Path = SIZE_GROUPS_SEED) -> SizeGroups:
     with path.open(encoding="utf-8", newline="") as fh:
         rows = [r for r in csv.DictReader(fh) if (r.get("is_smv") or "").strip()]
-    smv = tuple(r["size_group"] for r in sorted(rows, key=lambda r: int(r["sort_order"]))
-                if r["is_smv"].strip() == "true")
-    large = tuple(r["size_group"] for r in sorted(rows, key=lambda r: int(r["sort_order"]))
-                  if r["is_smv"].strip() == "false")
+    smv = tuple(
+        r["size_group"]
+        for r in sorted(rows, key=lambda r: int(r["sort_order"]))
+        if r["is_smv"].strip() == "true"
+    )
+    large = tuple(
+        r["size_group"]
+        for r in sorted(rows, key=lambda r: int(r["sort_order"]))
+        if r["is_smv"].strip() == "false"
+    )
     if not smv or not large:
         raise ConstantsError(f"{path.name}: needs SME (is_smv true) and large (false) groups")
     return SizeGroups(smv, large)
@@ -180,7 +192,7 @@ def with_dbt_vars(args: Sequence[str]) -> list[str]:
     if "--vars" in args:
         i = args.index("--vars")
         merged.update(yaml.safe_load(args[i + 1]) or {})
-        del args[i:i + 2]
+        del args[i : i + 2]
     return [*args, "--vars", json.dumps(merged, sort_keys=True)]
 
 

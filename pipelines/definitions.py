@@ -30,16 +30,22 @@ def defs() -> Definitions:
     project = klynge_dbt_project()
     marts = published_marts(manifest=project.manifest_path)
     return Definitions(
-        assets=[*dst_assets, *programme_assets, build_dbt_models(project),
-                *build_evaluation_assets(project), build_publish(marts)],
+        assets=[
+            *dst_assets,
+            *programme_assets,
+            build_dbt_models(project),
+            *build_evaluation_assets(project),
+            build_publish(marts),
+        ],
         asset_checks=[*build_quality_checks(marts), *dst_freshness_checks],
         jobs=[refresh_job],
         schedules=[refresh_schedule],
         sensors=[
             build_programme_sensor(refresh_job),
             run_failure_alert,
-            build_sensor_for_freshness_checks(freshness_checks=dst_freshness_checks,
-                                              default_status=DefaultSensorStatus.RUNNING),
+            build_sensor_for_freshness_checks(
+                freshness_checks=dst_freshness_checks, default_status=DefaultSensorStatus.RUNNING
+            ),
         ],
         resources=build_resources(load_settings()),
         # Start-up, not data, dominates on small machines: one process runs every step.

@@ -77,15 +77,21 @@ class BuildPlan:
             return []
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         project = manifest["metadata"].get("project_name", "klynge")
-        marts = [uid for uid, node in manifest["nodes"].items()
-                 if node["resource_type"] == "model" and node["fqn"][1:2] == [MARTS_FOLDER]]
-        rebuilt = _descendants(manifest["child_map"],
-                               [f"source.{project}.raw.{t}" for t in self.changed_sources]
-                               + marts) | set(marts)
-        return [manifest["nodes"][uid]["name"] for uid in _topological(manifest)
-                if uid not in rebuilt
-                and manifest["nodes"][uid]["resource_type"] in ("model", "seed", "test",
-                                                                "snapshot")]
+        marts = [
+            uid
+            for uid, node in manifest["nodes"].items()
+            if node["resource_type"] == "model" and node["fqn"][1:2] == [MARTS_FOLDER]
+        ]
+        rebuilt = _descendants(
+            manifest["child_map"],
+            [f"source.{project}.raw.{t}" for t in self.changed_sources] + marts,
+        ) | set(marts)
+        return [
+            manifest["nodes"][uid]["name"]
+            for uid in _topological(manifest)
+            if uid not in rebuilt
+            and manifest["nodes"][uid]["resource_type"] in ("model", "seed", "test", "snapshot")
+        ]
 
 
 def _descendants(children: dict[str, list[str]], roots: list[str]) -> set[str]:
@@ -101,8 +107,10 @@ def _descendants(children: dict[str, list[str]], roots: list[str]) -> set[str]:
 
 def _topological(manifest: dict) -> list[str]:
     """Node ids with every node after its parents (Kahn's algorithm over dbt's parent map)."""
-    parents = {uid: [p for p in manifest["parent_map"].get(uid, []) if p in manifest["nodes"]]
-               for uid in manifest["nodes"]}
+    parents = {
+        uid: [p for p in manifest["parent_map"].get(uid, []) if p in manifest["nodes"]]
+        for uid in manifest["nodes"]
+    }
     waiting = {uid: len(ps) for uid, ps in parents.items()}
     ready = sorted(uid for uid, n in waiting.items() if n == 0)
     order: list[str] = []
@@ -121,9 +129,11 @@ def code_version(manifest_path: Path, price_base_year: int | None) -> str:
     """Changes when any model, seed, test or macro changes, or a constant (a dbt var) or the
     price base year does."""
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    parts = sorted(f"{uid}:{node.get('checksum', {}).get('checksum', '')}"
-                   for section in ("nodes", "macros")
-                   for uid, node in manifest.get(section, {}).items())
+    parts = sorted(
+        f"{uid}:{node.get('checksum', {}).get('checksum', '')}"
+        for section in ("nodes", "macros")
+        for uid, node in manifest.get(section, {}).items()
+    )
     parts.append(f"vars={json.dumps(dbt_vars(), sort_keys=True)}")
     parts.append(f"price_base_year={price_base_year or ''}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
@@ -136,8 +146,9 @@ def source_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return versions
 
 
-def current_inputs(con: duckdb.DuckDBPyConnection, manifest_path: Path,
-                   price_base_year: int | None) -> BuildInputs:
+def current_inputs(
+    con: duckdb.DuckDBPyConnection, manifest_path: Path, price_base_year: int | None
+) -> BuildInputs:
     return BuildInputs(code_version(manifest_path, price_base_year), source_versions(con))
 
 
@@ -159,8 +170,7 @@ def build_history(con: duckdb.DuckDBPyConnection) -> BuildHistory:
     return BuildHistory(good, tuple(since))
 
 
-def record_build_start(con: duckdb.DuckDBPyConnection, inputs: BuildInputs,
-                       run_id: str) -> None:
+def record_build_start(con: duckdb.DuckDBPyConnection, inputs: BuildInputs, run_id: str) -> None:
     """Before dbt runs: from here on the warehouse's marts may differ from the last good."""
     bookkeeping.record_build_start(con, run_id, inputs.code, inputs.sources)
 
@@ -174,11 +184,13 @@ def plan_build(current: BuildInputs, history: BuildHistory) -> BuildPlan:
     builds = (last, *history.since)
     changed = {t for b in builds for t, v in current.sources.items() if b.sources.get(t) != v}
     # What a later, not good, build changed is still in the marts: build and check it again.
-    changed |= {t for b in history.since for t, v in b.sources.items()
-                if last.sources.get(t) != v}
-    failed = (f"; {len(history.since)} build(s) since the last good one did not pass the "
-              "quality gate, so what they changed is built and checked again"
-              if history.since else "")
+    changed |= {t for b in history.since for t, v in b.sources.items() if last.sources.get(t) != v}
+    failed = (
+        f"; {len(history.since)} build(s) since the last good one did not pass the "
+        "quality gate, so what they changed is built and checked again"
+        if history.since
+        else ""
+    )
     tables = tuple(sorted(t for t in changed if t in current.sources))
     if tables:
         return BuildPlan(False, tables, f"changed inputs: {', '.join(tables)}{failed}")

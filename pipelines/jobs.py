@@ -28,8 +28,8 @@ refresh_job = define_asset_job(
     execution_timezone="Europe/Copenhagen",
     default_status=DefaultScheduleStatus.RUNNING,
     description="Every night at 02:00 Copenhagen time: refresh when DST republished a table, "
-                "programme files changed, the dbt project changed or the last build failed "
-                "its gate; otherwise the tick is skipped with the reason.",
+    "programme files changed, the dbt project changed or the last build failed "
+    "its gate; otherwise the tick is skipped with the reason.",
 )
 def refresh_schedule(context: ScheduleEvaluationContext, settings: SettingsResource):
     """Decide cheaply (no dbt, no GX) whether the night's refresh has anything to do."""
@@ -39,5 +39,6 @@ def refresh_schedule(context: ScheduleEvaluationContext, settings: SettingsResou
     if pending.nothing:
         return SkipReason(pending.describe())
     context.log.info(f"refresh: {pending.describe()}")
-    return RunRequest(tags={"klynge/trigger": "nightly_refresh",
-                            "klynge/reason": pending.describe()[:200]})
+    return RunRequest(
+        tags={"klynge/trigger": "nightly_refresh", "klynge/reason": pending.describe()[:200]}
+    )

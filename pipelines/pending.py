@@ -62,8 +62,12 @@ def pending_work(settings: Settings) -> Pending:
     except duckdb.Error as exc:  # e.g. a run holds it: let the refresh queue behind it
         return Pending([f"the warehouse could not be read now ({exc})"], release)
     try:
-        reasons = [*_build_reasons(con, settings), *_dst_reasons(con, settings),
-                   *_programme_reasons(con, settings), *_panel_reasons(settings)]
+        reasons = [
+            *_build_reasons(con, settings),
+            *_dst_reasons(con, settings),
+            *_programme_reasons(con, settings),
+            *_panel_reasons(settings),
+        ]
     finally:
         con.close()
     return Pending(reasons, release)
@@ -72,8 +76,7 @@ def pending_work(settings: Settings) -> Pending:
 def _build_reasons(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str]:
     from pipelines.incremental import build_history, current_inputs, plan_build
 
-    plan = plan_build(current_inputs(con, MANIFEST, settings.price_base_year),
-                      build_history(con))
+    plan = plan_build(current_inputs(con, MANIFEST, settings.price_base_year), build_history(con))
     return [] if plan.nothing_to_do else [f"dbt: {plan.reason}"]
 
 
@@ -86,8 +89,11 @@ def _dst_reasons(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str
     from pipelines.dst.source import DstSource
 
     logging.getLogger("pipelines.dst").setLevel(logging.ERROR)  # a fallback is a reason below
-    source = DstSource(settings.dst_source, DstClient(settings.dst_api_base_url),
-                       SnapshotStore(settings.dst_snapshot_dir))
+    source = DstSource(
+        settings.dst_source,
+        DstClient(settings.dst_api_base_url),
+        SnapshotStore(settings.dst_snapshot_dir),
+    )
     reasons = []
     for spec in load_table_specs():
         try:
@@ -99,9 +105,14 @@ def _dst_reasons(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str
         if last is None:
             reasons.append(f"DST {spec.id}: never loaded")
         elif (last.dst_updated, last.selection_hash, last.source_mode) != (
-                info.updated, spec.selection_hash, info.mode.value):
-            reasons.append(f"DST {spec.id}: updated {info.updated} from {info.mode.value} "
-                           f"(loaded: {last.dst_updated} from {last.source_mode})")
+            info.updated,
+            spec.selection_hash,
+            info.mode.value,
+        ):
+            reasons.append(
+                f"DST {spec.id}: updated {info.updated} from {info.mode.value} "
+                f"(loaded: {last.dst_updated} from {last.source_mode})"
+            )
     return reasons
 
 
@@ -111,8 +122,9 @@ def _programme_reasons(con: duckdb.DuckDBPyConnection, settings: Settings) -> li
     from pipelines.programme.ingest import files_unchanged, last_load_of
 
     schemas = load_contract()
-    batch = discover(settings.programme_inbound_dir,
-                     {e: s.file_prefix for e, s in schemas.items()}, schemas)
+    batch = discover(
+        settings.programme_inbound_dir, {e: s.file_prefix for e, s in schemas.items()}, schemas
+    )
     if not has_table(con, PROGRAMME_LOADS):
         return ["programme: never loaded"]
     if files_unchanged(batch, last_load_of(con, schemas), schemas):

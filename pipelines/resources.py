@@ -49,18 +49,26 @@ class SettingsResource(ConfigurableResource):
 
     def get(self) -> Settings:
         return Settings(
-            data_dir=Path(self.data_dir), dst_source=SourceMode(self.dst_source),
-            dst_api_base_url=self.dst_api_base_url, dst_snapshot_dir=Path(self.dst_snapshot_dir),
-            keep_releases=self.keep_releases, alert_webhook_url=self.alert_webhook_url,
+            data_dir=Path(self.data_dir),
+            dst_source=SourceMode(self.dst_source),
+            dst_api_base_url=self.dst_api_base_url,
+            dst_snapshot_dir=Path(self.dst_snapshot_dir),
+            keep_releases=self.keep_releases,
+            alert_webhook_url=self.alert_webhook_url,
             inbound_settle_seconds=self.inbound_settle_seconds,
-            max_shrink_share=self.max_shrink_share, price_base_year=self.price_base_year)
+            max_shrink_share=self.max_shrink_share,
+            price_base_year=self.price_base_year,
+        )
 
 
 def dbt_vars(settings: Settings) -> dict[str, object]:
     """What every dbt invocation is given: the programme's constants
     (``config/programme.yaml``), the warehouse to build and the price base year."""
-    return {**constants.dbt_vars(), "warehouse_path": str(settings.warehouse_path),
-            "price_base_year": settings.price_base_year or ""}
+    return {
+        **constants.dbt_vars(),
+        "warehouse_path": str(settings.warehouse_path),
+        "price_base_year": settings.price_base_year or "",
+    }
 
 
 class DstSourceResource(ConfigurableResource):
@@ -81,8 +89,9 @@ class DstSourceResource(ConfigurableResource):
         client = DstClient(
             self.base_url,
             timeout=(self.connect_timeout_seconds, self.read_timeout_seconds),
-            retry=RetryPolicy(max_attempts=self.max_attempts,
-                              base_delay=self.retry_base_delay_seconds),
+            retry=RetryPolicy(
+                max_attempts=self.max_attempts, base_delay=self.retry_base_delay_seconds
+            ),
         )
         return DstSource(SourceMode(self.mode), client, SnapshotStore(Path(self.snapshot_dir)))
 

@@ -64,8 +64,10 @@ class ConsoleHandler(logging.Handler):
             self.stream.flush()
 
 
-@logger(config_schema={"log_file": Field(str), "verbose": Field(bool, default_value=False)},
-        description="Concise console log (one line per step) and the full log in a file.")
+@logger(
+    config_schema={"log_file": Field(str), "verbose": Field(bool, default_value=False)},
+    description="Concise console log (one line per step) and the full log in a file.",
+)
 def concise_logger(init_context) -> logging.Logger:
     config = init_context.logger_config
     log = logging.Logger("klynge_refresh", level=logging.DEBUG)

@@ -31,8 +31,14 @@ def gate_results(result) -> list[GateResult]:
         if data.check_name != "gx_suite":
             continue
         meta = {k: v.value for k, v in data.metadata.items()}
-        out.append(GateResult(data.asset_key.path[-1], bool(data.passed),
-                              meta.get("evaluated"), meta.get("failed")))
+        out.append(
+            GateResult(
+                data.asset_key.path[-1],
+                bool(data.passed),
+                meta.get("evaluated"),
+                meta.get("failed"),
+            )
+        )
     return sorted(out, key=lambda g: g.mart)
 
 
@@ -44,9 +50,12 @@ class MartFacts:
 
 
 def _relations(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_schema = 'marts'"
-    ).fetchall()}
+    return {
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()
+    }
 
 
 def mart_facts(warehouse: Path) -> MartFacts:
@@ -54,13 +63,25 @@ def mart_facts(warehouse: Path) -> MartFacts:
         return MartFacts({}, None, None)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         marts = _relations(con)
-        findings = dict(con.execute(
-            "select rule, count(*) from marts.quality_findings group by rule order by rule"
-        ).fetchall()) if "quality_findings" in marts else {}
-        sample = con.execute("select bool_or(is_sample) from marts.cluster_outcomes"
-                             ).fetchone()[0] if "cluster_outcomes" in marts else None
-        base = con.execute("select max(price_base_year) from marts.price_index"
-                           ).fetchone()[0] if "price_index" in marts else None
+        findings = (
+            dict(
+                con.execute(
+                    "select rule, count(*) from marts.quality_findings group by rule order by rule"
+                ).fetchall()
+            )
+            if "quality_findings" in marts
+            else {}
+        )
+        sample = (
+            con.execute("select bool_or(is_sample) from marts.cluster_outcomes").fetchone()[0]
+            if "cluster_outcomes" in marts
+            else None
+        )
+        base = (
+            con.execute("select max(price_base_year) from marts.price_index").fetchone()[0]
+            if "price_index" in marts
+            else None
+        )
     return MartFacts(findings, sample, base)
 
 
@@ -68,20 +89,31 @@ def gate_lines(gates: list[GateResult]) -> list[str]:
     if not gates:
         return ["  quality gate      : not run (nothing to rebuild)"]
     failed = [g for g in gates if not g.passed]
-    head = (f"  quality gate      : {len(gates) - len(failed)} of {len(gates)} marts passed"
-            + (f"; FAILED: {', '.join(g.mart for g in failed)}" if failed else ""))
+    head = f"  quality gate      : {len(gates) - len(failed)} of {len(gates)} marts passed" + (
+        f"; FAILED: {', '.join(g.mart for g in failed)}" if failed else ""
+    )
     width = max(len(g.mart) for g in gates)
-    rows = [f"      {g.mart:<{width}}  {'passed' if g.passed else 'FAILED'}"
-            + (f" ({g.evaluated} expectations" + (f", {g.failed} failed)" if g.failed else ")")
-               if g.evaluated is not None else "") for g in gates]
+    rows = [
+        f"      {g.mart:<{width}}  {'passed' if g.passed else 'FAILED'}"
+        + (
+            f" ({g.evaluated} expectations" + (f", {g.failed} failed)" if g.failed else ")")
+            if g.evaluated is not None
+            else ""
+        )
+        for g in gates
+    ]
     return [head, *rows]
 
 
 def fact_lines(facts: MartFacts) -> list[str]:
-    findings = (", ".join(f"{rule} {n}" for rule, n in facts.findings_by_rule.items())
-                or "none")
-    sample = {None: "unknown", True: "the generated SAMPLE (not reported data)",
-              False: "reported by the cluster organisations"}[facts.sample]
-    return [f"  quality findings  : {findings}",
-            f"  programme data    : {sample}",
-            f"  price base year   : {facts.price_base_year or 'unknown'}"]
+    findings = ", ".join(f"{rule} {n}" for rule, n in facts.findings_by_rule.items()) or "none"
+    sample = {
+        None: "unknown",
+        True: "the generated SAMPLE (not reported data)",
+        False: "reported by the cluster organisations",
+    }[facts.sample]
+    return [
+        f"  quality findings  : {findings}",
+        f"  programme data    : {sample}",
+        f"  price base year   : {facts.price_base_year or 'unknown'}",
+    ]

@@ -89,8 +89,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     shrink = _number(env, "KLYNGE_MAX_SHRINK_SHARE", "0.5", low=0.0, high=1.0)
     base_year = (env.get("KLYNGE_PRICE_BASE_YEAR") or "").strip()
     if base_year and not (base_year.isdigit() and len(base_year) == 4):
-        raise ValueError(f"KLYNGE_PRICE_BASE_YEAR={base_year!r} must be a year such as 2024 "
-                         "(or empty for the latest year with data)")
+        raise ValueError(
+            f"KLYNGE_PRICE_BASE_YEAR={base_year!r} must be a year such as 2024 "
+            "(or empty for the latest year with data)"
+        )
     return Settings(
         price_base_year=int(base_year) if base_year else None,
         inbound_settle_seconds=settle,
@@ -104,8 +106,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     )
 
 
-def _number(env: dict[str, str], name: str, default: str, *, low: float,
-            high: float | None = None) -> float:
+def _number(
+    env: dict[str, str], name: str, default: str, *, low: float, high: float | None = None
+) -> float:
     raw = (env.get(name) or default).strip()
     try:
         value = float(raw)

@@ -36,8 +36,9 @@ class WarehouseLockedError(RuntimeError):
     """Another process kept the warehouse locked for longer than we wait."""
 
 
-def connect(path: str, *, read_only: bool = False,
-            wait_seconds: float = LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: str, *, read_only: bool = False, wait_seconds: float = LOCK_WAIT_SECONDS
+) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
@@ -47,7 +48,8 @@ def connect(path: str, *, read_only: bool = False,
                 raise
             if time.monotonic() >= deadline:
                 raise WarehouseLockedError(
-                    f"{path} stayed locked for {wait_seconds:.0f}s: {exc}") from exc
+                    f"{path} stayed locked for {wait_seconds:.0f}s: {exc}"
+                ) from exc
             time.sleep(_POLL_SECONDS)
 
 
@@ -62,8 +64,10 @@ def describe_holder(lock_file: Path) -> str:
         holder = {}
     if not holder:
         return "an unknown process"
-    return (f"process {holder.get('pid')} on {holder.get('host')} (run {holder.get('run_id')}, "
-            f"since {holder.get('since')})")
+    return (
+        f"process {holder.get('pid')} on {holder.get('host')} (run {holder.get('run_id')}, "
+        f"since {holder.get('since')})"
+    )
 
 
 def acquire_run_lock(database: str, run_id: str, wait_seconds: float) -> IO[str]:
@@ -80,12 +84,21 @@ def acquire_run_lock(database: str, run_id: str, wait_seconds: float) -> IO[str]
                 handle.close()
                 raise WarehouseLockedError(
                     f"{database} is being written by {describe_holder(path)}; waited "
-                    f"{wait_seconds:.0f}s for it to finish") from None
+                    f"{wait_seconds:.0f}s for it to finish"
+                ) from None
             time.sleep(_POLL_SECONDS)
     handle.seek(0)
     handle.truncate()
-    handle.write(json.dumps({"pid": os.getpid(), "host": os.uname().nodename, "run_id": run_id,
-                             "since": datetime.now(UTC).isoformat(timespec="seconds")}))
+    handle.write(
+        json.dumps(
+            {
+                "pid": os.getpid(),
+                "host": os.uname().nodename,
+                "run_id": run_id,
+                "since": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+        )
+    )
     handle.flush()
     return handle
 

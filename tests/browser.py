@@ -15,4 +15,5 @@ ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
 
 needs_browser = pytest.mark.skipif(
     not (CHROMIUM and CHROMEDRIVER),
-    reason="no headless browser: install Debian's chromium and chromium-driver (.ci/run does)")
+    reason="no headless browser: install Debian's chromium and chromium-driver (.ci/run does)",
+)

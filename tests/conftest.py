@@ -20,17 +20,35 @@ REGION_TABLE = FakeTable(
         "unit": "mio. kr.",
         "updated": "2025-01-15T08:00:00",
         "variables": [
-            {"id": "OMRÅDE", "text": "område", "elimination": True, "time": False,
-             "values": [{"id": "000", "text": "Hele landet"},
-                        {"id": "084", "text": "Region Hovedstaden"},
-                        {"id": "085", "text": "Region Sjælland"}]},
-            {"id": "Tid", "text": "tid", "elimination": False, "time": True,
-             "values": [{"id": "2022", "text": "2022"}, {"id": "2023", "text": "2023"}]},
+            {
+                "id": "OMRÅDE",
+                "text": "område",
+                "elimination": True,
+                "time": False,
+                "values": [
+                    {"id": "000", "text": "Hele landet"},
+                    {"id": "084", "text": "Region Hovedstaden"},
+                    {"id": "085", "text": "Region Sjælland"},
+                ],
+            },
+            {
+                "id": "Tid",
+                "text": "tid",
+                "elimination": False,
+                "time": True,
+                "values": [{"id": "2022", "text": "2022"}, {"id": "2023", "text": "2023"}],
+            },
         ],
     },
     # rows deliberately out of order; decimal comma; suppressed markers '..', '-' and empty
-    rows=[["085", "2023", "12,5"], ["000", "2022", "1234,75"], ["084", "2023", ".."],
-          ["000", "2023", "1300"], ["084", "2022", "-"], ["085", "2022", ""]],
+    rows=[
+        ["085", "2023", "12,5"],
+        ["000", "2022", "1234,75"],
+        ["084", "2023", ".."],
+        ["000", "2023", "1300"],
+        ["084", "2022", "-"],
+        ["085", "2022", ""],
+    ],
 )
 
 
@@ -73,16 +91,25 @@ def refreshed(tmp_path_factory):
     """
     root = tmp_path_factory.mktemp("refresh")
     (root / "dagster_home").mkdir()
-    env = {**os.environ, "KLYNGE_DATA_DIR": str(root / "data"),
-           "DAGSTER_HOME": str(root / "dagster_home"), "KLYNGE_DST_SOURCE": "snapshot"}
-    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh"], cwd=REPO_ROOT,
-                            env=env, capture_output=True, text=True, timeout=900)
+    env = {
+        **os.environ,
+        "KLYNGE_DATA_DIR": str(root / "data"),
+        "DAGSTER_HOME": str(root / "dagster_home"),
+        "KLYNGE_DST_SOURCE": "snapshot",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "refresh"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return root, result
 
 
-def republished_snapshot(tmp_path, table: str = "GF13",
-                         updated: str = "2026-06-01T08:00:00"):
+def republished_snapshot(tmp_path, table: str = "GF13", updated: str = "2026-06-01T08:00:00"):
     """A copy of the bundled snapshot in which DST has republished ``table``."""
     import json
     import shutil
@@ -116,8 +143,11 @@ _SLOW_MODULE = re.compile(r"^pytestmark = .*\bpytest\.mark\.slow\b", re.MULTILIN
 def pytest_ignore_collect(collection_path, config):
     """Under `-m "not slow"`, a module marked slow as a whole is not even imported (several
     load the whole Dagster code location, seconds of `make test-fast` for no test)."""
-    if (config.getoption("markexpr") == "not slow" and collection_path.suffix == ".py"
-            and _SLOW_MODULE.search(collection_path.read_text(encoding="utf-8"))):
+    if (
+        config.getoption("markexpr") == "not slow"
+        and collection_path.suffix == ".py"
+        and _SLOW_MODULE.search(collection_path.read_text(encoding="utf-8"))
+    ):
         return True
     return None
 
@@ -139,9 +169,17 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture
 def reliability(request):
     """``record(fault, expected, observed)``: one row of the reliability table."""
+
     def record(fault: str, expected: str, observed: str) -> None:
-        _outcomes.append({"test": request.node.nodeid, "fault": fault, "expected": expected,
-                          "observed": _stable(observed)})
+        _outcomes.append(
+            {
+                "test": request.node.nodeid,
+                "fault": fault,
+                "expected": expected,
+                "observed": _stable(observed),
+            }
+        )
+
     return record
 
 
@@ -158,15 +196,24 @@ def pytest_sessionfinish(session, exitstatus):
     """Rewrite docs/reliability.md after `make reliability` (KLYNGE_WRITE_RELIABILITY=1) passed
     with every fault test recorded; any other or partial run leaves the document alone."""
     recorded = {o["test"] for o in _outcomes}
-    if (os.environ.get("KLYNGE_WRITE_RELIABILITY") != "1" or exitstatus != 0
-            or not _fault_tests or not _fault_tests <= recorded):
+    if (
+        os.environ.get("KLYNGE_WRITE_RELIABILITY") != "1"
+        or exitstatus != 0
+        or not _fault_tests
+        or not _fault_tests <= recorded
+    ):
         return
-    lines = ["# Reliability: faults and what the pipeline does", "",
-             "Generated by `make reliability` (the tests marked `fault`); do not edit.",
-             "Each row is one injected fault, what must happen, and what the test observed.",
-             "In every case the working warehouse stays consistent, the current published",
-             "release stays complete, and the next run recovers without manual steps.", "",
-             "| fault | expected | observed |", "|---|---|---|"]
+    lines = [
+        "# Reliability: faults and what the pipeline does",
+        "",
+        "Generated by `make reliability` (the tests marked `fault`); do not edit.",
+        "Each row is one injected fault, what must happen, and what the test observed.",
+        "In every case the working warehouse stays consistent, the current published",
+        "release stays complete, and the next run recovers without manual steps.",
+        "",
+        "| fault | expected | observed |",
+        "|---|---|---|",
+    ]
     for o in _outcomes:
         cells = [o[k].replace("|", "/") for k in ("fault", "expected", "observed")]
         lines.append("| " + " | ".join(cells) + " |")

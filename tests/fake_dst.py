@@ -54,8 +54,9 @@ class FakeDst:
         self.requests: list[tuple[str, dict]] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         # a short poll: shutdown() waits up to one poll interval (0.5 s by default) per server
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.02,), daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -104,12 +105,16 @@ class FakeDst:
         info_vars = {v["id"]: {x["id"] for x in v["values"]} for v in table.info["variables"]}
         for var_id, known in info_vars.items():
             if var_id not in requested:
-                return _error(400, "EXTRACT-NOTALLOWED",
-                              f"Variablen {var_id} skal angives ved BULK-udtræk")
+                return _error(
+                    400, "EXTRACT-NOTALLOWED", f"Variablen {var_id} skal angives ved BULK-udtræk"
+                )
             unknown = [x for x in requested[var_id] if x not in known]
             if unknown:
-                return _error(400, "EXTRACT-VALUENOTFOUND",
-                              f"Værdien {unknown[0]} findes ikke for variablen {var_id}")
+                return _error(
+                    400,
+                    "EXTRACT-VALUENOTFOUND",
+                    f"Værdien {unknown[0]} findes ikke for variablen {var_id}",
+                )
         return 200, self.body_for(table, requested), "text/csv; charset=utf-8"
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -160,8 +165,11 @@ class FakeDst:
 
 
 def _error(status: int, code: str, message: str) -> tuple[int, bytes, str]:
-    return status, json.dumps({"errorTypeCode": code, "message": message}).encode(), (
-        "application/json")
+    return (
+        status,
+        json.dumps({"errorTypeCode": code, "message": message}).encode(),
+        ("application/json"),
+    )
 
 
 def table_from_snapshot(snapshot_dir, table_id: str) -> FakeTable:

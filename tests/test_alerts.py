@@ -24,18 +24,25 @@ def failing_job():
 
 
 def settings_for(data_dir, webhook: str) -> SettingsResource:
-    return SettingsResource.of(load_settings({"KLYNGE_DATA_DIR": str(data_dir),
-                                              "KLYNGE_ALERT_WEBHOOK_URL": webhook}))
+    return SettingsResource.of(
+        load_settings({"KLYNGE_DATA_DIR": str(data_dir), "KLYNGE_ALERT_WEBHOOK_URL": webhook})
+    )
 
 
 def failed_run_context(instance):
     result = failing_job.execute_in_process(instance=instance, raise_on_error=False)
     run = instance.get_run_by_id(result.run_id)
-    [event] = [e for e in instance.all_logs(result.run_id)
-               if e.dagster_event and e.dagster_event.event_type_value == "PIPELINE_FAILURE"]
+    [event] = [
+        e
+        for e in instance.all_logs(result.run_id)
+        if e.dagster_event and e.dagster_event.event_type_value == "PIPELINE_FAILURE"
+    ]
     return build_run_status_sensor_context(
-        sensor_name="run_failure_alert", dagster_event=event.dagster_event,
-        dagster_instance=instance, dagster_run=run).for_run_failure(), run
+        sensor_name="run_failure_alert",
+        dagster_event=event.dagster_event,
+        dagster_instance=instance,
+        dagster_run=run,
+    ).for_run_failure(), run
 
 
 def test_failure_is_logged_and_posted(tmp_path):

@@ -53,13 +53,22 @@ def dagster_ui(tmp_path_factory):
     home.mkdir()
     shutil.copy(PACKAGE_DIR / "config" / "dagster.yaml", home / "dagster.yaml")
     port = free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(home), "KLYNGE_DATA_DIR": str(root / "data"),
-           "KLYNGE_DST_SOURCE": "snapshot"}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "KLYNGE_DATA_DIR": str(root / "data"),
+        "KLYNGE_DST_SOURCE": "snapshot",
+    }
     dagster = Path(sys.executable).parent / "dagster"
     log = open(root / "dagster_dev.log", "w")  # noqa: SIM115 (closed at teardown)
-    proc = subprocess.Popen([str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1",
-                             "-p", str(port)], cwd=REPO_ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         wait_for_server(f"http://127.0.0.1:{port}/server_info", proc)
         yield f"http://127.0.0.1:{port}"
@@ -79,10 +88,18 @@ def browser(tmp_path_factory):
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--window-size=2200,1100",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chrome')}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=2200,1100",
+        f"--user-data-dir={tmp_path_factory.mktemp('chrome')}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(60)
@@ -110,23 +127,32 @@ def open_and_wait(browser, url: str, *texts: str, timeout: float = 90) -> str:
 
 def test_asset_catalog_lists_the_whole_lineage(dagster_ui, browser):
     # Group by group: the whole catalog is a virtual list that renders only what is in view.
-    groups = {"dst": ["dst_forsk01", "dst_nan1", "dst_gf13", "dst_forsk02"],
-              "programme": ["programme_clusters", "programme_participants"],
-              "staging": ["stg_dst__forsk01", "stg_programme__projects"],
-              "marts": ["smv_rd_share_summary", "cluster_outcomes", "quality_findings"],
-              "evaluation": ["effect_estimates"],
-              "publish": ["release"]}
+    groups = {
+        "dst": ["dst_forsk01", "dst_nan1", "dst_gf13", "dst_forsk02"],
+        "programme": ["programme_clusters", "programme_participants"],
+        "staging": ["stg_dst__forsk01", "stg_programme__projects"],
+        "marts": ["smv_rd_share_summary", "cluster_outcomes", "quality_findings"],
+        "evaluation": ["effect_estimates"],
+        "publish": ["release"],
+    }
     for group, names in groups.items():
-        open_and_wait(browser, f"{dagster_ui}/locations/klynge/asset-groups/{group}/list",
-                      *names)
+        open_and_wait(browser, f"{dagster_ui}/locations/klynge/asset-groups/{group}/list", *names)
         if group == "marts":
             ARTIFACTS.mkdir(exist_ok=True)
             browser.save_screenshot(str(ARTIFACTS / "ui_asset_catalog.png"))
 
 
 def test_refresh_job_shows_its_asset_graph(dagster_ui, browser):
-    open_and_wait(browser, f"{dagster_ui}/locations/klynge/jobs/refresh", "refresh",
-                  "Materialize all", "dst", "programme", "marts", "publish")
+    open_and_wait(
+        browser,
+        f"{dagster_ui}/locations/klynge/jobs/refresh",
+        "refresh",
+        "Materialize all",
+        "dst",
+        "programme",
+        "marts",
+        "publish",
+    )
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "ui_refresh_job.png"))
     assert (ARTIFACTS / "ui_refresh_job.png").stat().st_size > 10_000
@@ -138,22 +164,32 @@ AUTOMATIONS = """{ repositoriesOrError { ... on RepositoryConnection { nodes {
 
 
 def graphql(base: str, query: str) -> dict:
-    request = urllib.request.Request(f"{base}/graphql", data=json.dumps({"query": query}).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{base}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())["data"]
 
 
 def test_nightly_schedule_and_sensors_are_on(dagster_ui, browser):
-    open_and_wait(browser, f"{dagster_ui}/overview/automation", "nightly_refresh",
-                  "programme_inbound_sensor", "run_failure_alert")
+    open_and_wait(
+        browser,
+        f"{dagster_ui}/overview/automation",
+        "nightly_refresh",
+        "programme_inbound_sensor",
+        "run_failure_alert",
+    )
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "ui_automation.png"))
     [repository] = graphql(dagster_ui, AUTOMATIONS)["repositoriesOrError"]["nodes"]
     schedules = {s["name"]: s for s in repository["schedules"]}
     nightly = schedules["nightly_refresh"]
-    assert (nightly["cronSchedule"], nightly["executionTimezone"]) == ("0 2 * * *",
-                                                                       "Europe/Copenhagen")
+    assert (nightly["cronSchedule"], nightly["executionTimezone"]) == (
+        "0 2 * * *",
+        "Europe/Copenhagen",
+    )
     assert nightly["scheduleState"]["status"] == "RUNNING"
     sensors = {s["name"]: s["sensorState"]["status"] for s in repository["sensors"]}
     for name in ("programme_inbound_sensor", "run_failure_alert"):

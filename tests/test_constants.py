@@ -34,18 +34,30 @@ RAW = yaml.safe_load(PROGRAMME_CONFIG.read_text(encoding="utf-8"))
 
 # Code and configuration that consumers are written in (prose in docs/ and in dbt's model
 # descriptions may name the programme; generated files and data follow from the constants).
-CODE_GLOBS = ("pipelines/**/*.py", "pipelines/**/*.sql", "pipelines/**/*.yaml",
-              "pipelines/**/*.html", "dbt_project/models/**/*.sql", "dbt_project/tests/*.sql",
-              "dbt_project/macros/*.sql", "dbt_project/dbt_project.yml", "bench/*.py",
-              "Makefile")
+CODE_GLOBS = (
+    "pipelines/**/*.py",
+    "pipelines/**/*.sql",
+    "pipelines/**/*.yaml",
+    "pipelines/**/*.html",
+    "dbt_project/models/**/*.sql",
+    "dbt_project/tests/*.sql",
+    "dbt_project/macros/*.sql",
+    "dbt_project/dbt_project.yml",
+    "bench/*.py",
+    "Makefile",
+)
 # Where a year of the period appears as something else: DST's own years and timestamps (the
 # demo snapshot, the benchmark's synthetic table), examples of dates in the contract and its
 # docs, a Unicode code point, a comment on number formats.
-YEAR_ELSEWHERE = {"pipelines/dst/demo_snapshot.py", "bench/dst_stream.py",
-                  "pipelines/programme/docs.py", "pipelines/programme/columns.py",
-                  "pipelines/publish/exports.py",
-                  "pipelines/config/programme_contract/cluster_finances.yaml",
-                  "pipelines/config/programme_contract/projects.yaml"}
+YEAR_ELSEWHERE = {
+    "pipelines/dst/demo_snapshot.py",
+    "bench/dst_stream.py",
+    "pipelines/programme/docs.py",
+    "pipelines/programme/columns.py",
+    "pipelines/publish/exports.py",
+    "pipelines/config/programme_contract/cluster_finances.yaml",
+    "pipelines/config/programme_contract/projects.yaml",
+}
 
 
 def _code_files() -> list[Path]:
@@ -77,8 +89,7 @@ def _number_pattern(value: float) -> str:
 
 def test_the_file_holds_each_constant_once_and_the_loader_reads_it():
     p = programme()
-    assert (p.first_year, p.last_year) == (RAW["period"]["first_year"],
-                                           RAW["period"]["last_year"])
+    assert (p.first_year, p.last_year) == (RAW["period"]["first_year"], RAW["period"]["last_year"])
     assert p.allocation_dkk == RAW["allocation_dkk"]
     assert p.smv_funding_cap_pct == RAW["smv_funding_cap_pct"]
     assert p.overhead_norm_pct == RAW["overhead_norm_pct"]
@@ -106,8 +117,9 @@ def test_a_bad_value_names_the_file_and_key(tmp_path):
     path.write_text(yaml.safe_dump(broken), encoding="utf-8")
     with pytest.raises(ConstantsError, match=r"programme.yaml: 'overhead_norm_pct' must be"):
         read_programme(path)
-    path.write_text(yaml.safe_dump(dict(RAW, period={"first_year": 2030, "last_year": 2029})),
-                    encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(dict(RAW, period={"first_year": 2030, "last_year": 2029})), encoding="utf-8"
+    )
     with pytest.raises(ConstantsError, match="first_year 2030 is after last_year 2029"):
         read_programme(path)
 
@@ -129,18 +141,23 @@ def test_dbt_gets_the_file_as_vars_on_every_invocation(monkeypatch):
 
     p = programme()
     assert dbt_vars() == {
-        "programme_first_year": p.first_year, "programme_last_year": p.last_year,
+        "programme_first_year": p.first_year,
+        "programme_last_year": p.last_year,
         "max_smv_funding_rate_pct": p.smv_funding_cap_pct,
         "overhead_norm_pct": p.overhead_norm_pct,
-        "reconciliation_tolerance_dkk": p.tolerances.reconciliation_dkk}
+        "reconciliation_tolerance_dkk": p.tolerances.reconciliation_dkk,
+    }
     seen = []
     monkeypatch.setattr(DbtCliResource, "cli", lambda self, args, **kw: seen.append(args))
     settings = load_settings({"KLYNGE_DATA_DIR": "/srv/klynge", "KLYNGE_PRICE_BASE_YEAR": "2020"})
     local_dbt(settings).cli(["build"])
     [args] = seen
     assert args[:-2] == ["build"] and args[-2] == "--vars"
-    assert json.loads(args[-1]) == {**dbt_vars(), "price_base_year": 2020,
-                                    "warehouse_path": "/srv/klynge/warehouse.duckdb"}
+    assert json.loads(args[-1]) == {
+        **dbt_vars(),
+        "price_base_year": 2020,
+        "warehouse_path": "/srv/klynge/warehouse.duckdb",
+    }
     # a caller's own vars are merged, not dropped, and the constants still go with them
     merged = with_dbt_vars(["build", "--vars", "{price_base_year: 2015}"])
     assert json.loads(merged[-1]) == {**dbt_vars(), "price_base_year": 2015}
@@ -153,8 +170,11 @@ def test_the_manifest_parse_and_the_makefile_pass_the_vars(monkeypatch, tmp_path
     from pipelines.assets import dbt
 
     seen = []
-    monkeypatch.setattr(DbtCliResource, "cli", lambda self, args, **kw: seen.append(args) or
-                        SimpleNamespace(wait=lambda: None))
+    monkeypatch.setattr(
+        DbtCliResource,
+        "cli",
+        lambda self, args, **kw: seen.append(args) or SimpleNamespace(wait=lambda: None),
+    )
     monkeypatch.setattr(dbt, "DBT_PROJECT_DIR", tmp_path)  # no manifest there: it is parsed
     for name in ("dbt_project.yml", "profiles.yml"):
         shutil.copy(REPO_ROOT / "dbt_project" / name, tmp_path / name)
@@ -165,11 +185,17 @@ def test_the_manifest_parse_and_the_makefile_pass_the_vars(monkeypatch, tmp_path
         dbt.klynge_dbt_project.cache_clear()
     [args] = seen
     assert args[:2] == ["parse", "--quiet"] and json.loads(args[args.index("--vars") + 1]) == (
-        dbt_vars())
+        dbt_vars()
+    )
     project = yaml.safe_load((REPO_ROOT / "dbt_project" / "dbt_project.yml").read_text("utf-8"))
     assert not set(project["vars"]) & set(dbt_vars())  # not repeated in dbt_project.yml
-    printed = subprocess.run(["make", "-n", "-B", "dbt_project/target/manifest.json"],
-                             cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout
+    printed = subprocess.run(
+        ["make", "-n", "-B", "dbt_project/target/manifest.json"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "dbt parse" in printed and "--vars" in printed and "pipelines.constants" in printed
 
 
@@ -186,11 +212,20 @@ def test_gx_suites_read_the_file():
         recorded.append(kwargs)
         return kwargs
 
-    gx = SimpleNamespace(expectations=SimpleNamespace(**{
-        name: expectation for name in (
-            "ExpectColumnValuesToBeBetween", "ExpectColumnValuesToBeInSet",
-            "ExpectTableColumnsToMatchOrderedList", "ExpectTableRowCountToBeBetween",
-            "ExpectColumnValuesToBeInTypeList")}))
+    gx = SimpleNamespace(
+        expectations=SimpleNamespace(
+            **{
+                name: expectation
+                for name in (
+                    "ExpectColumnValuesToBeBetween",
+                    "ExpectColumnValuesToBeInSet",
+                    "ExpectTableColumnsToMatchOrderedList",
+                    "ExpectTableRowCountToBeBetween",
+                    "ExpectColumnValuesToBeInTypeList",
+                )
+            }
+        )
+    )
     mart = Mart("cluster_programme_summary", ("period",), 1, 10, "programme")
     frame = pd.DataFrame({"period": ["total"], "grant_2025_2028_dkk": [float(p.allocation_dkk)]})
     build_suite(mart, frame, gx)
@@ -198,7 +233,9 @@ def test_gx_suites_read_the_file():
     assert by_column["period"]["value_set"] == [*(str(y) for y in p.years), "total"]
     grants = by_column["grant_2025_2028_dkk"]
     assert (grants["min_value"], grants["max_value"]) == (
-        p.allocation_dkk - p.tolerances.amount_dkk, p.allocation_dkk + p.tolerances.amount_dkk)
+        p.allocation_dkk - p.tolerances.amount_dkk,
+        p.allocation_dkk + p.tolerances.amount_dkk,
+    )
 
 
 def test_figures_contract_and_generator_read_the_file(tmp_path):

@@ -17,8 +17,11 @@ GENERATED = ("target", "logs", "dbt_packages")
 
 
 def _project_yaml() -> list[Path]:
-    return [p for p in DBT_PROJECT_DIR.rglob("*.yml")
-            if p.relative_to(DBT_PROJECT_DIR).parts[0] not in GENERATED]
+    return [
+        p
+        for p in DBT_PROJECT_DIR.rglob("*.yml")
+        if p.relative_to(DBT_PROJECT_DIR).parts[0] not in GENERATED
+    ]
 
 
 def test_yaml_has_no_anchors_or_aliases():
@@ -35,22 +38,34 @@ def test_yaml_has_no_anchors_or_aliases():
 def test_unit_tests_cover_prices_growth_and_distinct_counts():
     manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
     tested = {t["model"] for t in manifest["unit_tests"].values()}
-    assert {"int_dst__gdp_deflator", "int_dst__price_base", "int_dst__rd_by_size_group",
-            "smv_rd_share", "smv_rd_share_summary", "int_programme__measures"} <= tested
+    assert {
+        "int_dst__gdp_deflator",
+        "int_dst__price_base",
+        "int_dst__rd_by_size_group",
+        "smv_rd_share",
+        "smv_rd_share_summary",
+        "int_programme__measures",
+    } <= tested
 
 
 def test_shared_descriptions_are_rendered():
     """A ``doc()`` reference reaches the data dictionary as its text, never as Jinja."""
     manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
-    columns = [(n["name"], c["name"], c["description"]) for n in manifest["nodes"].values()
-               if n["resource_type"] == "model" for c in n["columns"].values()]
+    columns = [
+        (n["name"], c["name"], c["description"])
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model"
+        for c in n["columns"].values()
+    ]
     unrendered = [(m, c) for m, c, d in columns if "{{" in d or "{%" in d or d != d.strip()]
     assert columns and unrendered == []
     by_column = {(m, c): d for m, c, d in columns}
     assert by_column[("smv_rd_share", "source_mode")] == (
-        "Where the DST data came from: live (API) or snapshot.")
+        "Where the DST data came from: live (API) or snapshot."
+    )
     assert by_column[("cluster_programme_totals", "smv_funding_dkk")] == (
-        "Additive. Cluster funding to SMEs, kr.")
+        "Additive. Cluster funding to SMEs, kr."
+    )
 
 
 @pytest.mark.slow
@@ -61,7 +76,8 @@ def test_unit_tests_pass_on_the_built_warehouse(refreshed, tmp_path):
     manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
     results = json.loads((data_dir / "dbt_target" / "run_results.json").read_text())["results"]
     assert {r["unique_id"] for r in results if r["status"] == "pass"} == set(
-        manifest["unit_tests"]), result.stdout[-2000:]
+        manifest["unit_tests"]
+    ), result.stdout[-2000:]
 
 
 def test_dbt_sends_no_usage_statistics():

@@ -35,23 +35,31 @@ def failure_text(result) -> str:
 def test_snapshot_mode_loads_values_nulls_and_provenance(data_dir):
     settings, result = run_dst({"KLYNGE_DATA_DIR": str(data_dir), "KLYNGE_DST_SOURCE": "snapshot"})
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    totals = dict(con.execute(
-        """select tid::int, value from raw.dst_forsk01
+    totals = dict(
+        con.execute(
+            """select tid::int, value from raw.dst_forsk01
            where fui01 = '3000' and fui08 = '10' and tid::int in (2014, 2017, 2023, 2024)"""
-    ).fetchall())
+        ).fetchall()
+    )
     assert totals == PUBLISHED_TOTALS
     suppressed = con.execute(
         """select value, is_suppressed from raw.dst_forsk02
-           where fui01 = '3010' and levrtyp = '130' and tid = '2019'""").fetchall()
+           where fui01 = '3010' and levrtyp = '130' and tid = '2019'"""
+    ).fetchall()
     assert suppressed == [(None, True)]
-    assert con.execute("select count(*) from raw.dst_forsk01 where value = 0 and is_suppressed"
-                       ).fetchone()[0] == 0
+    assert (
+        con.execute(
+            "select count(*) from raw.dst_forsk01 where value = 0 and is_suppressed"
+        ).fetchone()[0]
+        == 0
+    )
     prov = con.execute("""select source_mode, dst_updated, synthetic, row_count
                           from raw._dst_loads where raw_table = 'dst_nan1'""").fetchall()
     assert prov == [("snapshot", "2025-10-30T08:00:00", True, 52)]
     assert con.execute("""select label from raw.dst_forsk01_labels
                           where variable = 'FUI01' and code = '3010'""").fetchall() == [
-        ("Under 10 årsværk",)]
+        ("Under 10 årsværk",)
+    ]
     gdp = con.execute("""select value from raw.dst_nan1
                          where prisenhed = 'LAN_M' and tid = '2020'""").fetchone()[0]
     assert gdp == pytest.approx(2_330_000.0)  # decimal comma parsed
@@ -62,8 +70,11 @@ def test_snapshot_mode_loads_values_nulls_and_provenance(data_dir):
 
 
 def test_live_mode_second_load_with_same_updated_downloads_nothing(data_dir, fake_dst):
-    env = {"KLYNGE_DATA_DIR": str(data_dir), "KLYNGE_DST_SOURCE": "live",
-           "DST_API_BASE_URL": fake_dst.base_url}
+    env = {
+        "KLYNGE_DATA_DIR": str(data_dir),
+        "KLYNGE_DST_SOURCE": "live",
+        "DST_API_BASE_URL": fake_dst.base_url,
+    }
     with DagsterInstance.ephemeral() as instance:
         settings, first = run_dst(env, instance)
         assert fake_dst.calls("data") == 4
@@ -76,14 +87,18 @@ def test_live_mode_second_load_with_same_updated_downloads_nothing(data_dir, fak
         assert fake_dst.calls("data") == 5  # only the republished table
         assert metadata(third, "gf13")["downloaded"] is True
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    assert con.execute("""select dst_updated, synthetic from raw._dst_loads
-                          where raw_table = 'dst_gf13' order by loaded_at desc limit 1"""
-                       ).fetchall() == [("2026-02-01T08:00:00", False)]
+    assert con.execute(
+        """select dst_updated, synthetic from raw._dst_loads
+               where raw_table = 'dst_gf13' order by loaded_at desc limit 1"""
+    ).fetchall() == [("2026-02-01T08:00:00", False)]
 
 
 def test_auto_mode_falls_back_to_snapshot_when_dst_unreachable(data_dir, closed_port_url):
-    env = {"KLYNGE_DATA_DIR": str(data_dir), "KLYNGE_DST_SOURCE": "auto",
-           "DST_API_BASE_URL": closed_port_url}
+    env = {
+        "KLYNGE_DATA_DIR": str(data_dir),
+        "KLYNGE_DST_SOURCE": "auto",
+        "DST_API_BASE_URL": closed_port_url,
+    }
     _, result = run_dst(env)
     meta = metadata(result, "nan1")
     assert meta["source_mode"] == "snapshot"
@@ -92,26 +107,39 @@ def test_auto_mode_falls_back_to_snapshot_when_dst_unreachable(data_dir, closed_
 
 def test_auto_mode_does_not_fall_back_on_a_dst_error(data_dir, fake_dst):
     fake_dst.tables["NAN1"].info["variables"][0]["values"] = [{"id": "P7K", "text": "x"}]
-    env = load_settings({"KLYNGE_DATA_DIR": str(data_dir), "KLYNGE_DST_SOURCE": "auto",
-                         "DST_API_BASE_URL": fake_dst.base_url})
-    result = materialize(dst_assets, resources=build_resources(env), raise_on_error=False,
-                         selection="raw/dst_nan1")
+    env = load_settings(
+        {
+            "KLYNGE_DATA_DIR": str(data_dir),
+            "KLYNGE_DST_SOURCE": "auto",
+            "DST_API_BASE_URL": fake_dst.base_url,
+        }
+    )
+    result = materialize(
+        dst_assets, resources=build_resources(env), raise_on_error=False, selection="raw/dst_nan1"
+    )
     assert not result.success
     message = failure_text(result)
     assert "NAN1" in message and "B1GQK" in message
 
 
 def test_failed_load_keeps_previous_raw_table(data_dir, fake_dst):
-    env = {"KLYNGE_DATA_DIR": str(data_dir), "KLYNGE_DST_SOURCE": "live",
-           "DST_API_BASE_URL": fake_dst.base_url}
+    env = {
+        "KLYNGE_DATA_DIR": str(data_dir),
+        "KLYNGE_DST_SOURCE": "live",
+        "DST_API_BASE_URL": fake_dst.base_url,
+    }
     settings, _ = run_dst(env)
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         before = con.execute("select * from raw.dst_gf13 order by all").fetchall()
     table = fake_dst.tables["GF13"]
     table.info["updated"] = "2026-03-01T08:00:00"
     table.rows[3][-1] = "12 345"  # a value that is not a number
-    result = materialize(dst_assets, resources=build_resources(load_settings(env)),
-                         raise_on_error=False, selection="raw/dst_gf13")
+    result = materialize(
+        dst_assets,
+        resources=build_resources(load_settings(env)),
+        raise_on_error=False,
+        selection="raw/dst_gf13",
+    )
     assert not result.success
     message = failure_text(result)
     assert "GF13" in message and "line 5: '12 345'" in message

@@ -31,13 +31,18 @@ def test_data_posts_bulk_with_codes_and_strips_bom(fake_dst, tmp_path):
     fake_dst.style.bom = True
     fake_dst.style.crlf = True
     dest = tmp_path / "body.csv"
-    size = client_for(fake_dst).download(
-        "REG01", {"OMRÅDE": ["000", "085"], "Tid": ["2022", "2023"]}, dest).bytes
+    size = (
+        client_for(fake_dst)
+        .download("REG01", {"OMRÅDE": ["000", "085"], "Tid": ["2022", "2023"]}, dest)
+        .bytes
+    )
     _, payload = fake_dst.requests[-1]
     assert payload["format"] == "BULK"
     assert payload["valuePresentation"] == "Code"
-    assert payload["variables"] == [{"code": "OMRÅDE", "values": ["000", "085"]},
-                                    {"code": "Tid", "values": ["2022", "2023"]}]
+    assert payload["variables"] == [
+        {"code": "OMRÅDE", "values": ["000", "085"]},
+        {"code": "Tid", "values": ["2022", "2023"]},
+    ]
     raw = dest.read_bytes()
     assert size == len(raw)
     assert not raw.startswith(b"\xef\xbb\xbf")
@@ -50,7 +55,8 @@ def test_download_hashes_the_body_as_written_even_after_a_retry(fake_dst, tmp_pa
     fake_dst.faults.append(Fault(cut_body_at=20))  # the first answer breaks off mid-body
     dest = tmp_path / "body.csv"
     download = client_for(fake_dst, sleep=lambda s: None).download(
-        "REG01", {"OMRÅDE": ["000", "085"], "Tid": ["2022", "2023"]}, dest)
+        "REG01", {"OMRÅDE": ["000", "085"], "Tid": ["2022", "2023"]}, dest
+    )
     assert fake_dst.calls("data") == 2
     assert download.bytes == dest.stat().st_size
     assert download.sha256 == hashlib.sha256(dest.read_bytes()).hexdigest()
@@ -70,8 +76,9 @@ def test_400_raises_with_error_type_code_and_is_not_retried(fake_dst):
 
 def test_data_400_for_unknown_value_names_the_code(fake_dst, tmp_path):
     with pytest.raises(DstApiError) as err:
-        client_for(fake_dst).download("REG01", {"OMRÅDE": ["999"], "Tid": ["2022"]},
-                                      tmp_path / "b.csv")
+        client_for(fake_dst).download(
+            "REG01", {"OMRÅDE": ["999"], "Tid": ["2022"]}, tmp_path / "b.csv"
+        )
     assert err.value.error_type_code == "EXTRACT-VALUENOTFOUND"
     assert "999" in err.value.message
 
@@ -94,8 +101,9 @@ def test_429_honours_retry_after_up_to_the_cap(fake_dst):
 
 
 def test_persistent_5xx_ends_in_api_error_after_bounded_attempts(fake_dst):
-    fake_dst.faults.extend([Fault(status=503, body={"errorTypeCode": "SERVER-BUSY",
-                                                    "message": "try later"})] * 4)
+    fake_dst.faults.extend(
+        [Fault(status=503, body={"errorTypeCode": "SERVER-BUSY", "message": "try later"})] * 4
+    )
     with pytest.raises(DstApiError) as err:
         client_for(fake_dst, sleep=lambda s: None).tableinfo("REG01")
     assert err.value.status == 503
@@ -114,7 +122,8 @@ def test_dropped_connection_then_success(fake_dst, tmp_path):
     fake_dst.faults.append(Fault(drop=True))
     dest = tmp_path / "b.csv"
     client_for(fake_dst, sleep=lambda s: None).download(
-        "REG01", {"OMRÅDE": ["000"], "Tid": ["2022"]}, dest)
+        "REG01", {"OMRÅDE": ["000"], "Tid": ["2022"]}, dest
+    )
     assert dest.read_text().splitlines() == ["OMRÅDE;Tid;INDHOLD", "000;2022;1234,75"]
 
 
@@ -122,7 +131,8 @@ def test_cut_body_is_retried_and_file_rewritten(fake_dst, tmp_path):
     fake_dst.faults.append(Fault(cut_body_at=20))
     dest = tmp_path / "b.csv"
     client_for(fake_dst, sleep=lambda s: None).download(
-        "REG01", {"OMRÅDE": ["000", "084", "085"], "Tid": ["2022", "2023"]}, dest)
+        "REG01", {"OMRÅDE": ["000", "084", "085"], "Tid": ["2022", "2023"]}, dest
+    )
     assert len(dest.read_text().splitlines()) == 7
     assert fake_dst.calls("data") == 2
 

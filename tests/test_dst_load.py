@@ -24,13 +24,25 @@ def write_body(path, text: str, *, bom=False, crlf=False):
 
 
 def load(con, body, lang="da", provenance=PROV):
-    return load_body(con, BodyLoad(table_id="REG01", raw_table="dst_reg01", body=body,
-                              selection=SELECTION, labels=value_labels(REGION_TABLE.info),
-                              lang=lang, provenance=provenance, body_sha256="x"))
+    return load_body(
+        con,
+        BodyLoad(
+            table_id="REG01",
+            raw_table="dst_reg01",
+            body=body,
+            selection=SELECTION,
+            labels=value_labels(REGION_TABLE.info),
+            lang=lang,
+            provenance=provenance,
+            body_sha256="x",
+        ),
+    )
 
 
-GOOD = ("OMRÅDE;Tid;INDHOLD\n085;2023;12,5\n000;2022;1234,75\n084;2023;..\n000;2023;1300\n"
-        "084;2022;-\n085;2022;\n")
+GOOD = (
+    "OMRÅDE;Tid;INDHOLD\n085;2023;12,5\n000;2022;1234,75\n084;2023;..\n000;2023;1300\n"
+    "084;2022;-\n085;2022;\n"
+)
 
 
 LABELLED = """select s.område::varchar, l.label, s.tid::varchar, s.value, s.is_suppressed
@@ -59,10 +71,15 @@ def test_values_labels_and_suppression(tmp_path, bom, crlf):
 @pytest.mark.parametrize("marker", ["..", "...", "-", ":", "", " .. "])
 def test_every_suppression_marker_is_null_not_zero(tmp_path, marker):
     con = duckdb.connect()
-    assert load(con, write_body(tmp_path / "b.csv", f"OMRÅDE;Tid;INDHOLD\n000;2022;{marker}\n"
-                                ))["suppressed"] == 1
+    assert (
+        load(con, write_body(tmp_path / "b.csv", f"OMRÅDE;Tid;INDHOLD\n000;2022;{marker}\n"))[
+            "suppressed"
+        ]
+        == 1
+    )
     assert con.execute("select value, is_suppressed from raw.dst_reg01").fetchall() == [
-        (None, True)]
+        (None, True)
+    ]
 
 
 def test_raw_table_is_narrow_with_labels_and_provenance_beside_it(tmp_path):
@@ -71,19 +88,39 @@ def test_raw_table_is_narrow_with_labels_and_provenance_beside_it(tmp_path):
     columns = [r[0] for r in con.execute("describe raw.dst_reg01").fetchall()]
     assert columns == ["område", "tid", "value", "is_suppressed"]
     assert con.execute("select * from raw.dst_reg01_labels order by all").fetchall() == [
-        ("OMRÅDE", "000", "Hele landet"), ("OMRÅDE", "084", "Region Hovedstaden"),
-        ("OMRÅDE", "085", "Region Sjælland"), ("Tid", "2022", "2022"), ("Tid", "2023", "2023")]
+        ("OMRÅDE", "000", "Hele landet"),
+        ("OMRÅDE", "084", "Region Hovedstaden"),
+        ("OMRÅDE", "085", "Region Sjælland"),
+        ("Tid", "2022", "2022"),
+        ("Tid", "2023", "2023"),
+    ]
     record = con.execute("""select table_id, raw_table, dst_updated, selection_hash, source_mode,
                                    synthetic, row_count, suppressed_count, body_sha256, loaded_at
                             from raw._dst_loads""").fetchall()
-    assert record == [("REG01", "dst_reg01", "2025-01-15T08:00:00", "h1", "live", False, 6, 3,
-                       "x", datetime(2025, 1, 16, 9, 0))]
+    assert record == [
+        (
+            "REG01",
+            "dst_reg01",
+            "2025-01-15T08:00:00",
+            "h1",
+            "live",
+            False,
+            6,
+            3,
+            "x",
+            datetime(2025, 1, 16, 9, 0),
+        )
+    ]
     assert last_load(con, "REG01").row_count == 6
-    load(con, write_body(tmp_path / "b.csv", GOOD),
-         provenance=LoadProvenance("snapshot", "NEWER", datetime(2025, 2, 1), True, "h2"))
+    load(
+        con,
+        write_body(tmp_path / "b.csv", GOOD),
+        provenance=LoadProvenance("snapshot", "NEWER", datetime(2025, 2, 1), True, "h2"),
+    )
     assert con.execute("""select source_mode, dst_updated, synthetic
                           from raw.dst_reg01_provenance""").fetchall() == [
-        ("snapshot", "NEWER", True)]
+        ("snapshot", "NEWER", True)
+    ]
 
 
 def test_a_warehouse_of_the_earlier_wide_layout_is_loaded_again(tmp_path):
@@ -95,8 +132,7 @@ def test_a_warehouse_of_the_earlier_wide_layout_is_loaded_again(tmp_path):
 
 def test_english_bodies_use_decimal_point(tmp_path):
     con = duckdb.connect()
-    load(con, write_body(tmp_path / "b.csv", "OMRÅDE;TID;INDHOLD\n000;2022;1234.75\n"),
-         lang="en")
+    load(con, write_body(tmp_path / "b.csv", "OMRÅDE;TID;INDHOLD\n000;2022;1234.75\n"), lang="en")
     assert con.execute("select value from raw.dst_reg01").fetchall() == [(1234.75,)]
 
 
@@ -104,16 +140,21 @@ def test_header_case_does_not_matter(tmp_path):
     con = duckdb.connect()
     load(con, write_body(tmp_path / "b.csv", "område;TID;indhold\n000;2022;1\n"))
     assert con.execute("select område, tid, value from raw.dst_reg01").fetchall() == [
-        ("000", "2022", 1.0)]
+        ("000", "2022", 1.0)
+    ]
 
 
 BAD_BODIES = {
     "not_a_number": ("OMRÅDE;Tid;INDHOLD\n000;2022;12x\n", "line 2: '12x'"),
     "wrong_columns": ("REGION;Tid;INDHOLD\n000;2022;1\n", "line 1: body columns"),
-    "unrequested_code": ("OMRÅDE;Tid;INDHOLD\n000;2022;1\n999;2022;1\n",
-                         "column OMRÅDE holds codes that were not requested: line 3: '999'"),
-    "repeated_cell": ("OMRÅDE;Tid;INDHOLD\n000;2022;1\n084;2022;3\n000;2022;2\n",
-                      "lines 2, 4: OMRÅDE=000, Tid=2022"),
+    "unrequested_code": (
+        "OMRÅDE;Tid;INDHOLD\n000;2022;1\n999;2022;1\n",
+        "column OMRÅDE holds codes that were not requested: line 3: '999'",
+    ),
+    "repeated_cell": (
+        "OMRÅDE;Tid;INDHOLD\n000;2022;1\n084;2022;3\n000;2022;2\n",
+        "lines 2, 4: OMRÅDE=000, Tid=2022",
+    ),
     "empty_code": ("OMRÅDE;Tid;INDHOLD\n;2022;1\n", "column OMRÅDE holds codes"),
     "empty": ("", "body is empty"),
     "header_only": ("OMRÅDE;Tid;INDHOLD\n", "no rows"),
@@ -134,14 +175,21 @@ def test_a_line_that_is_not_utf8_is_named(tmp_path):
 def test_bad_body_names_table_and_leaves_previous_table(tmp_path, case):
     con = duckdb.connect()
     load(con, write_body(tmp_path / "good.csv", GOOD))
-    before = [con.execute(f"select * from raw.{t} order by all").fetchall()
-              for t in ("dst_reg01", "dst_reg01_labels")]
+    before = [
+        con.execute(f"select * from raw.{t} order by all").fetchall()
+        for t in ("dst_reg01", "dst_reg01_labels")
+    ]
     text, expected = BAD_BODIES[case]
     with pytest.raises(DstDataError) as err:
-        load(con, write_body(tmp_path / "bad.csv", text),
-             provenance=LoadProvenance("live", "NEW", datetime(2025, 2, 1), False, "h2"))
+        load(
+            con,
+            write_body(tmp_path / "bad.csv", text),
+            provenance=LoadProvenance("live", "NEW", datetime(2025, 2, 1), False, "h2"),
+        )
     assert "REG01" in str(err.value)
     assert expected in str(err.value)
-    assert [con.execute(f"select * from raw.{t} order by all").fetchall()
-            for t in ("dst_reg01", "dst_reg01_labels")] == before
+    assert [
+        con.execute(f"select * from raw.{t} order by all").fetchall()
+        for t in ("dst_reg01", "dst_reg01_labels")
+    ] == before
     assert last_load(con, "REG01").dst_updated == "2025-01-15T08:00:00"

@@ -22,30 +22,54 @@ from pipelines.publish.cells import FORMULA_TRIGGERS, neutralise
 from pipelines.publish.facts import ReleaseFacts
 from pipelines.publish.readme import release_readme
 
-HOSTILE = ['=HYPERLINK("http://x","click")', "=cmd|' /C calc'!A0", "+1+2", "-3+4",
-           "@SUM(1+1)", "\t=1+1", "\r=1+1", "Grøn Energi; \"citat\""]
+HOSTILE = [
+    '=HYPERLINK("http://x","click")',
+    "=cmd|' /C calc'!A0",
+    "+1+2",
+    "-3+4",
+    "@SUM(1+1)",
+    "\t=1+1",
+    "\r=1+1",
+    'Grøn Energi; "citat"',
+]
 MARTS = {m.name: m for m in published_marts()}
 
 
 def findings_frame() -> pd.DataFrame:
     n = len(HOSTILE)
-    return pd.DataFrame({
-        "finding_id": [f"id{i}" for i in range(n)], "rule": HOSTILE,
-        "severity": ["warning"] * n, "cluster_id": HOSTILE, "project_id": [None] * n,
-        "cvr": ["01234567"] * n, "year": [2025.0] * (n - 1) + [None],
-        "observed_value": [-3.5, 80.123456789, 0.0, -1e6, 75.0, 1.0, 2.0, 3.0],
-        "threshold": [70.0] * n, "message": HOSTILE, "source_file": HOSTILE,
-        "source_row": list(range(2, n + 2)), "is_sample": [True, False] * (n // 2),
-    })
+    return pd.DataFrame(
+        {
+            "finding_id": [f"id{i}" for i in range(n)],
+            "rule": HOSTILE,
+            "severity": ["warning"] * n,
+            "cluster_id": HOSTILE,
+            "project_id": [None] * n,
+            "cvr": ["01234567"] * n,
+            "year": [2025.0] * (n - 1) + [None],
+            "observed_value": [-3.5, 80.123456789, 0.0, -1e6, 75.0, 1.0, 2.0, 3.0],
+            "threshold": [70.0] * n,
+            "message": HOSTILE,
+            "source_file": HOSTILE,
+            "source_row": list(range(2, n + 2)),
+            "is_sample": [True, False] * (n // 2),
+        }
+    )
 
 
 def facts(**overrides) -> ReleaseFacts:
-    values = dict(release="20260101T000000Z", run_id="run-1",
-                  created_at="2026-01-01T00:00:00+00:00", git_commit="abc", price_base_year=2024,
-                  dst_source_mode="snapshot", dst_tables={"NAN1": {
-                      "updated": "2025-10-30T08:00:00", "source_mode": "snapshot"}},
-                  programme_inputs=[{"file": "=evil.csv", "sha256": "ab" * 32}],
-                  synthetic=True, sample=False, notices=["SYNTHETIC DEMO DATA: not DST."])
+    values = dict(
+        release="20260101T000000Z",
+        run_id="run-1",
+        created_at="2026-01-01T00:00:00+00:00",
+        git_commit="abc",
+        price_base_year=2024,
+        dst_source_mode="snapshot",
+        dst_tables={"NAN1": {"updated": "2025-10-30T08:00:00", "source_mode": "snapshot"}},
+        programme_inputs=[{"file": "=evil.csv", "sha256": "ab" * 32}],
+        synthetic=True,
+        sample=False,
+        notices=["SYNTHETIC DEMO DATA: not DST."],
+    )
     return ReleaseFacts(**{**values, **overrides})
 
 
@@ -60,8 +84,9 @@ def test_csv_text_is_neutralised_and_numbers_stay_numbers(tmp_path):
     exports.write_csv({mart.name: findings_frame()}, (mart,), tmp_path)
     text = (tmp_path / "quality_findings.csv").read_bytes().decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
-    assert [r["message"] for r in rows] == ["'" + t if t.startswith(FORMULA_TRIGGERS) else t
-                                            for t in HOSTILE]
+    assert [r["message"] for r in rows] == [
+        "'" + t if t.startswith(FORMULA_TRIGGERS) else t for t in HOSTILE
+    ]
     for row in rows:
         for column, cell in row.items():
             if cell.startswith(FORMULA_TRIGGERS):  # only a number may start with '-'
@@ -78,8 +103,13 @@ def test_xlsx_text_is_text_never_a_formula(tmp_path):
     target = tmp_path / "k.xlsx"
     xlsx.write_xlsx({mart.name: findings_frame()}, (mart,), target, facts())
     book = openpyxl.load_workbook(target)
-    formulas = [(ws.title, c.coordinate) for ws in book for row in ws.iter_rows() for c in row
-                if c.data_type == "f"]
+    formulas = [
+        (ws.title, c.coordinate)
+        for ws in book
+        for row in ws.iter_rows()
+        for c in row
+        if c.data_type == "f"
+    ]
     assert formulas == []
     sheet = book["quality_findings"]
     header = [c.value for c in sheet[1]]
@@ -98,8 +128,15 @@ def test_xlsx_text_is_text_never_a_formula(tmp_path):
 
 def test_readme_names_the_fallback_reason_and_base_year():
     marts = tuple(MARTS.values())
-    fallback = facts(dst_tables={"NAN1": {"updated": "u", "source_mode": "snapshot",
-                                          "fallback_reason": "connection refused"}})
+    fallback = facts(
+        dst_tables={
+            "NAN1": {
+                "updated": "u",
+                "source_mode": "snapshot",
+                "fallback_reason": "connection refused",
+            }
+        }
+    )
     text = release_readme(fallback, marts, {})
     assert "because DST could not be reached (connection refused)" in text
     assert "prices of **2024**" in text
@@ -112,7 +149,11 @@ def test_xlsx_dates_are_dates(tmp_path):
     mart = MARTS["price_index"]
     frame = pd.DataFrame({c.name: [None] for c in mart.columns}).astype(object)
     frame.loc[0, ["year", "deflator", "dst_updated", "is_base_year"]] = [
-        2024, 1.2345678, "2025-10-30T08:00:00", True]
+        2024,
+        1.2345678,
+        "2025-10-30T08:00:00",
+        True,
+    ]
     xlsx.write_xlsx({mart.name: frame}, (mart,), tmp_path / "k.xlsx", facts())
     sheet = openpyxl.load_workbook(tmp_path / "k.xlsx")["price_index"]
     header = [c.value for c in sheet[1]]
@@ -134,16 +175,27 @@ def test_fallback_reason_reaches_the_release_from_the_dst_load(tmp_path):
 
     with DagsterInstance.ephemeral() as instance:
         for table, updated in (("dst_nan1", "u1"), ("dst_forsk01", "old")):
-            instance.report_runless_asset_event(AssetMaterialization(
-                asset_key=["raw", table], metadata={
-                    "dst_updated": updated, "source_mode": "snapshot",
-                    "fallback_reason": "connection refused"}))
-        provenance = Provenance("run", {
-            "NAN1": {"updated": "u1", "source_mode": "snapshot"},
-            "FORSK01": {"updated": "u2", "source_mode": "snapshot"},
-            "GF13": {"updated": "u3", "source_mode": "live"}}, [], {})
-        tables = _with_fallback_reasons(SimpleNamespace(instance=instance),
-                                        provenance).dst_tables
+            instance.report_runless_asset_event(
+                AssetMaterialization(
+                    asset_key=["raw", table],
+                    metadata={
+                        "dst_updated": updated,
+                        "source_mode": "snapshot",
+                        "fallback_reason": "connection refused",
+                    },
+                )
+            )
+        provenance = Provenance(
+            "run",
+            {
+                "NAN1": {"updated": "u1", "source_mode": "snapshot"},
+                "FORSK01": {"updated": "u2", "source_mode": "snapshot"},
+                "GF13": {"updated": "u3", "source_mode": "live"},
+            },
+            [],
+            {},
+        )
+        tables = _with_fallback_reasons(SimpleNamespace(instance=instance), provenance).dst_tables
     assert tables["NAN1"]["fallback_reason"] == "connection refused"
     assert tables["FORSK01"]["fallback_reason"] is None  # the reason was for an older load
     assert tables["GF13"]["fallback_reason"] is None
@@ -154,20 +206,32 @@ def test_cluster_figure_takes_hostile_and_long_names(tmp_path):
     from pipelines.publish.cluster_figure import cluster_overview, short_name
 
     assert short_name("K01", "Eksempelklynge for Grøn Energi (SAMPLE)") == "K01 Grøn Energi"
-    assert short_name("K03", "=A1(\"x\")") == "K03 =A1(\"x\")"
+    assert short_name("K03", '=A1("x")') == 'K03 =A1("x")'
     assert short_name("K02", "A very long cluster organisation name indeed") == (
-        "K02 A very long cluster o…")
+        "K02 A very long cluster o…"
+    )
     names = ["Klynge $1 mio", '=HYPERLINK("http://x","click")', "$\\frac{a}{b", "Ok"]
-    totals = pd.DataFrame({
-        "cluster_id": ["K01", "K02", "K03", "K04"], "cluster_name": names,
-        "first_year": 2025, "last_year": 2028, "smv_funding_dkk": [1e6, 2e6, 0, 3e6],
-        "private_cofinancing_dkk": [5e5, 0, 0, 1e6], "smv_funded": [3, 4, 0, 5],
-        "smv_new_to_rd": [1, 0, 0, 2], "universities": [1, 0, 0, 2], "gts_institutes": 1,
-        "erhvervsakademier": 0, "professionshoejskoler": 1,
-        "projects_with_knowledge_institution": [1, 1, 0, 2], "projects_started": [2, 1, 0, 3],
-        "smv_funding_rate_pct": [55.0, 60.0, None, 50.0],
-        "smv_funding_rate_median_pct": [55.0, 61.0, None, 50.0],
-        "smv_funding_rate_breaches": [1, 0, 0, 2],
-        "smv_funding_rate_breach_max_pct": [80.0, None, None, 75.0]})
+    totals = pd.DataFrame(
+        {
+            "cluster_id": ["K01", "K02", "K03", "K04"],
+            "cluster_name": names,
+            "first_year": 2025,
+            "last_year": 2028,
+            "smv_funding_dkk": [1e6, 2e6, 0, 3e6],
+            "private_cofinancing_dkk": [5e5, 0, 0, 1e6],
+            "smv_funded": [3, 4, 0, 5],
+            "smv_new_to_rd": [1, 0, 0, 2],
+            "universities": [1, 0, 0, 2],
+            "gts_institutes": 1,
+            "erhvervsakademier": 0,
+            "professionshoejskoler": 1,
+            "projects_with_knowledge_institution": [1, 1, 0, 2],
+            "projects_started": [2, 1, 0, 3],
+            "smv_funding_rate_pct": [55.0, 60.0, None, 50.0],
+            "smv_funding_rate_median_pct": [55.0, 61.0, None, 50.0],
+            "smv_funding_rate_breaches": [1, 0, 0, 2],
+            "smv_funding_rate_breach_max_pct": [80.0, None, None, 75.0],
+        }
+    )
     cluster_overview(totals, tmp_path / "c.png", "SAMPLE PROGRAMME DATA")
     assert (tmp_path / "c.png").stat().st_size > 20_000

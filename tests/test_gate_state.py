@@ -20,7 +20,7 @@ from tests.test_faults import refresh_cmd, tree_digest
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]  # refreshes
 
-GATE_LINE = ("quality gate failed: marts/cluster_outcomes gx_suite: cluster_outcomes: 1 of")
+GATE_LINE = "quality gate failed: marts/cluster_outcomes gx_suite: cluster_outcomes: 1 of"
 ALLOCATION = programme().allocation_dkk
 SHORT_DKK = 1_000_000  # K01's grant is this much short of the allocation
 OBSERVED = f"{ALLOCATION - SHORT_DKK:,.2f}"
@@ -44,8 +44,9 @@ def _reports_with_grants_short_of_the_allocation(data_dir) -> None:
         os.utime(path, (settled, settled))
 
 
-def test_a_failed_gate_fails_every_refresh_until_the_input_changes(refreshed, tmp_path,
-                                                                    reliability):
+def test_a_failed_gate_fails_every_refresh_until_the_input_changes(
+    refreshed, tmp_path, reliability
+):
     data_dir = copy_data_dir(refreshed[0], tmp_path)
     home = tmp_path / "home"
     shutil.copytree(refreshed[0] / "dagster_home", home)
@@ -55,25 +56,35 @@ def test_a_failed_gate_fails_every_refresh_until_the_input_changes(refreshed, tm
     cmd, env = refresh_cmd(data_dir, home)
     outputs = []
     for _ in range(2):
-        result = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True,
-                                timeout=900)
+        result = subprocess.run(
+            cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900
+        )
         assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
         [line] = [x for x in result.stderr.splitlines() if GATE_LINE in x]
         tolerance = programme().tolerances.amount_dkk
         assert f"cluster grants add up to the {ALLOCATION / 1e6:g} mio. kr. allocation" in line
-        assert OBSERVED in line and (f"expected between {ALLOCATION - tolerance:,.2f} and "
-                                     f"{ALLOCATION + tolerance:,.2f}") in line
+        assert (
+            OBSERVED in line
+            and (
+                f"expected between {ALLOCATION - tolerance:,.2f} and {ALLOCATION + tolerance:,.2f}"
+            )
+            in line
+        )
         outputs.append(line)
         assert os.readlink(published / "current") == current
         assert tree_digest(published / "current") == before
     assert outputs[0] == outputs[1]
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
-        statuses = [r[0] for r in con.execute(
-            "select status from raw._dbt_builds order by built_at").fetchall()]
+        statuses = [
+            r[0]
+            for r in con.execute("select status from raw._dbt_builds order by built_at").fetchall()
+        ]
     assert statuses[-2:] == ["built", "built"] and "passed" in statuses
-    reliability("cluster grants add up to 1 mio. kr. less than the allocation (the gate "
-                "fails), and the same refresh runs again with nothing changed",
-                "both refreshes fail naming the expectation and its observed value; the "
-                "release stays as it was; a failed build never becomes the incremental baseline",
-                f"rc 1 twice with: {outputs[1].strip()[:300]}; release unchanged; "
-                f"_dbt_builds statuses {statuses[-2:]}")
+    reliability(
+        "cluster grants add up to 1 mio. kr. less than the allocation (the gate "
+        "fails), and the same refresh runs again with nothing changed",
+        "both refreshes fail naming the expectation and its observed value; the "
+        "release stays as it was; a failed build never becomes the incremental baseline",
+        f"rc 1 twice with: {outputs[1].strip()[:300]}; release unchanged; "
+        f"_dbt_builds statuses {statuses[-2:]}",
+    )

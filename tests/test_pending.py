@@ -18,21 +18,29 @@ from tests.programme.helpers import write_base
 
 
 def _settings(data_dir, **env):
-    return load_settings({"KLYNGE_DATA_DIR": str(data_dir), "KLYNGE_DST_SOURCE": "snapshot",
-                          **env})
+    return load_settings({"KLYNGE_DATA_DIR": str(data_dir), "KLYNGE_DST_SOURCE": "snapshot", **env})
 
 
 def test_nothing_pending_after_a_refresh_and_no_heavy_import(refreshed, tmp_path):
     data_dir = copy_data_dir(refreshed[0], tmp_path)
     release = os.path.basename(os.readlink(data_dir / "published" / "current"))
-    code = ("import sys; from pipelines.pending import pending_work; "
-            "from pipelines.settings import load_settings; p = pending_work(load_settings()); "
-            "print(p.describe()); "
-            "print(sorted(m for m in ('dagster', 'dbt', 'great_expectations', 'pandas') "
-            "if m in sys.modules))")
+    code = (
+        "import sys; from pipelines.pending import pending_work; "
+        "from pipelines.settings import load_settings; p = pending_work(load_settings()); "
+        "print(p.describe()); "
+        "print(sorted(m for m in ('dagster', 'dbt', 'great_expectations', 'pandas') "
+        "if m in sys.modules))"
+    )
     env = {**os.environ, "KLYNGE_DATA_DIR": str(data_dir), "KLYNGE_DST_SOURCE": "snapshot"}
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=env,
-                         capture_output=True, text=True, timeout=120, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     assert out.splitlines() == [f"nothing changed since release {release}", "[]"]
 
 
@@ -44,19 +52,23 @@ def test_each_kind_of_change_is_pending(refreshed, tmp_path):
     assert reason.startswith("DST GF13: updated 2026-06-01T08:00:00 from snapshot")
     write_base(data_dir / "inbound" / "programme")
     assert pending_work(_settings(data_dir)).reasons == [
-        "programme: the inbound files differ from the last load"]
+        "programme: the inbound files differ from the last load"
+    ]
     for path in (data_dir / "inbound" / "programme").iterdir():
         path.unlink()
     panel = data_dir / "inbound" / "firm_panel"
     panel.mkdir(parents=True)
     (panel / "firms_2015_2025.parquet").write_bytes(b"a new panel")
     assert pending_work(_settings(data_dir)).reasons == [
-        "firm panel: firms_2015_2025.parquet newer than the last estimates"]
+        "firm panel: firms_2015_2025.parquet newer than the last estimates"
+    ]
     (panel / "firms_2015_2025.parquet").unlink()
     with duckdb.connect(str(data_dir / "warehouse.duckdb")) as con:  # a build failed its gate
-        con.execute("insert into raw._dbt_builds select * replace ('failed-run' as run_id, "
-                    "now()::timestamp as built_at, 'built' as status) from raw._dbt_builds "
-                    "order by built_at desc limit 1")
+        con.execute(
+            "insert into raw._dbt_builds select * replace ('failed-run' as run_id, "
+            "now()::timestamp as built_at, 'built' as status) from raw._dbt_builds "
+            "order by built_at desc limit 1"
+        )
     [reason] = pending_work(_settings(data_dir)).reasons
     assert reason.startswith("dbt: ") and "did not pass the quality gate" in reason
 
@@ -70,8 +82,9 @@ def test_nightly_schedule_skips_with_the_reason(refreshed, tmp_path):
     from pipelines.resources import SettingsResource
 
     data_dir = copy_data_dir(refreshed[0], tmp_path)
-    settings = SettingsResource.of(load_settings({"KLYNGE_DATA_DIR": str(data_dir),
-                                                  "KLYNGE_DST_SOURCE": "snapshot"}))
+    settings = SettingsResource.of(
+        load_settings({"KLYNGE_DATA_DIR": str(data_dir), "KLYNGE_DST_SOURCE": "snapshot"})
+    )
     with DagsterInstance.ephemeral() as instance:
         context = build_schedule_context(instance=instance, resources={"settings": settings})
         result = refresh_schedule(context)

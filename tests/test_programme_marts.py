@@ -15,8 +15,10 @@ from tests.warehouse_helpers import load_snapshot, query, run_dbt
 
 pytestmark = pytest.mark.slow  # a dbt build of the programme marts
 
-LINEAGE = "'hand.csv' as _source_file, 'x' as _source_sha256, 2 as _source_row, " \
-          "now()::timestamp as _loaded_at, false as _is_sample, 1 as _contract_version"
+LINEAGE = (
+    "'hand.csv' as _source_file, 'x' as _source_sha256, 2 as _source_row, "
+    "now()::timestamp as _loaded_at, false as _is_sample, 1 as _contract_version"
+)
 
 RAW = {
     "programme_clusters": """
@@ -88,8 +90,11 @@ def test_cluster_year_measures(marts):
     assert k01_25.smv_funding_rate_pct == pytest.approx(100 * 500 / 700)
     assert k01_25.avg_funding_per_smv_dkk == pytest.approx(250_000)
     assert k01_25.overhead_share_pct == pytest.approx(10.0)
-    assert (k01_25.projects_with_knowledge_institution, k01_25.projects_with_university,
-            k01_25.projects_with_gts) == (1, 1, 0)
+    assert (
+        k01_25.projects_with_knowledge_institution,
+        k01_25.projects_with_university,
+        k01_25.projects_with_gts,
+    ) == (1, 1, 0)
     assert k01_25.smv_new_to_rd == 1
     assert k01_25.private_financing_share_pct == pytest.approx(100 * 2 / 12)
     assert k01_25.grant_2025_2028_dkk == 400_000_000
@@ -133,23 +138,31 @@ def test_programme_summary_counts_smes_once(marts):
 
 def test_quality_findings_keep_breaches_visible(marts):
     with duckdb.connect(str(marts), read_only=True) as con:
-        findings = con.execute("select rule, cluster_id, project_id, cvr, observed_value, "
-                               "threshold from marts.quality_findings order by rule").fetchall()
+        findings = con.execute(
+            "select rule, cluster_id, project_id, cvr, observed_value, "
+            "threshold from marts.quality_findings order by rule"
+        ).fetchall()
     p = programme()  # dbt's thresholds are the constants file's (passed as --vars)
     assert findings == [
-        ("overhead_share_above_norm", "K01", "P2", None, pytest.approx(25.0),
-         p.overhead_norm_pct),
+        ("overhead_share_above_norm", "K01", "P2", None, pytest.approx(25.0), p.overhead_norm_pct),
         ("public_funding_above_grant", "K02", None, None, 300_000_000.0, 262_000_000.0),
-        ("smv_funding_rate_above_max", "K01", "P1", "22222222", pytest.approx(80.0),
-         p.smv_funding_cap_pct),
+        (
+            "smv_funding_rate_above_max",
+            "K01",
+            "P1",
+            "22222222",
+            pytest.approx(80.0),
+            p.smv_funding_cap_pct,
+        ),
     ]
 
 
 def test_cluster_totals_count_smes_once_over_the_programme(marts):
     k01 = row(marts, "cluster_programme_totals", "cluster_id = 'K01'")
     # A takes part in 2025 and 2026: cluster_outcomes has 2 + 1 SMEs, the cluster has 2
-    by_year = query(marts, "select sum(smv_funded) as n from marts.cluster_outcomes "
-                           "where cluster_id = 'K01'").n.iloc[0]
+    by_year = query(
+        marts, "select sum(smv_funded) as n from marts.cluster_outcomes where cluster_id = 'K01'"
+    ).n.iloc[0]
     assert (by_year, k01.smv_funded, k01.smv_participations) == (3, 2, 3)
     assert (k01.projects_started, k01.smv_new_to_rd) == (2, 1)
     assert k01.smv_funding_dkk == 600_000 and k01.smv_own_contribution_dkk == 300_000
@@ -158,14 +171,24 @@ def test_cluster_totals_count_smes_once_over_the_programme(marts):
     assert k01.smv_funding_rate_median_pct == pytest.approx(100 * 300 / 450)
     assert k01.smv_funding_rate_max_pct == pytest.approx(80.0)
     assert (k01.smv_funding_rate_breaches, k01.smv_funding_rate_breach_max_pct) == (
-        1, pytest.approx(80.0))
-    assert (k01.knowledge_institutions, k01.universities, k01.gts_institutes,
-            k01.erhvervsakademier) == (2, 1, 1, 0)
+        1,
+        pytest.approx(80.0),
+    )
+    assert (
+        k01.knowledge_institutions,
+        k01.universities,
+        k01.gts_institutes,
+        k01.erhvervsakademier,
+    ) == (2, 1, 1, 0)
     assert k01.private_cofinancing_dkk == 100_000
     assert k01.private_cofinancing_share_pct == pytest.approx(100 * 100 / 1400)
     assert k01.grant_drawn_pct == pytest.approx(100 * 15 / 400)
-    assert (k01.findings_smv_funding_rate_above_max, k01.findings_overhead_share_above_norm,
-            k01.findings_public_funding_above_grant, k01.findings_total) == (1, 1, 0, 2)
+    assert (
+        k01.findings_smv_funding_rate_above_max,
+        k01.findings_overhead_share_above_norm,
+        k01.findings_public_funding_above_grant,
+        k01.findings_total,
+    ) == (1, 1, 0, 2)
 
     k02 = row(marts, "cluster_programme_totals", "cluster_id = 'K02'")
     assert (k02.smv_funded, k02.smv_funding_rate_breaches) == (1, 0)
@@ -180,7 +203,9 @@ def test_cluster_totals_count_smes_once_over_the_programme(marts):
 def test_breaches_per_cluster_year(marts):
     k01_25 = row(marts, "cluster_outcomes", "cluster_id = 'K01' and year = 2025")
     assert (k01_25.smv_funding_rate_breaches, k01_25.smv_funding_rate_breach_max_pct) == (
-        1, pytest.approx(80.0))
+        1,
+        pytest.approx(80.0),
+    )
     k01_26 = row(marts, "cluster_outcomes", "cluster_id = 'K01' and year = 2026")
     assert k01_26.smv_funding_rate_breaches == 0
     assert pd.isna(k01_26.smv_funding_rate_breach_max_pct)
@@ -195,11 +220,14 @@ def test_a_loaded_row_that_the_marts_would_drop_fails_the_build(marts, tmp_path)
     warehouse = data_dir / "warehouse.duckdb"
     warehouse.write_bytes(marts.read_bytes())
     with duckdb.connect(str(warehouse)) as con:
-        con.execute("insert into raw.programme_projects select * replace "
-                    "('P9' as project_id, date '1900-01-01' as start_date) "
-                    "from raw.programme_projects where project_id = 'P1'")
-    result = run_dbt(data_dir, "build", "--select", "+assert_programme_rows_reach_the_marts",
-                     check=False)
+        con.execute(
+            "insert into raw.programme_projects select * replace "
+            "('P9' as project_id, date '1900-01-01' as start_date) "
+            "from raw.programme_projects where project_id = 'P1'"
+        )
+    result = run_dbt(
+        data_dir, "build", "--select", "+assert_programme_rows_reach_the_marts", check=False
+    )
     assert result.returncode != 0
     assert "assert_programme_rows_reach_the_marts" in result.stdout
     assert "Got 2 results" in result.stdout  # projects and cluster funding disagree

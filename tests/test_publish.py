@@ -78,8 +78,7 @@ def test_release_has_every_output_and_a_truthful_manifest(refreshed):
 
 def test_published_duckdb_is_standalone_with_comments(refreshed):
     root, _ = refreshed
-    with duckdb.connect(str(root / "data" / "published" / "klynge.duckdb"),
-                        read_only=True) as con:
+    with duckdb.connect(str(root / "data" / "published" / "klynge.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from smv_rd_share_summary").fetchone()[0] == 18
         comment = con.execute("""select comment from duckdb_tables()
                                  where table_name = 'smv_rd_share'""").fetchone()[0]
@@ -89,8 +88,12 @@ def test_published_duckdb_is_standalone_with_comments(refreshed):
         assert "SMV" in col[0]
         info = dict(con.execute("select key, value from release_info").fetchall())
         assert info["synthetic"] == "True"
-        assert con.execute("select count(*) from duckdb_databases() where database_name = "
-                           "'warehouse'").fetchone()[0] == 0
+        assert (
+            con.execute(
+                "select count(*) from duckdb_databases() where database_name = 'warehouse'"
+            ).fetchone()[0]
+            == 0
+        )
 
 
 def test_csv_is_for_danish_excel(refreshed):
@@ -109,34 +112,36 @@ def run_gate(data_dir: Path, monkeypatch):
     mart_keys = [AssetKey(["marts", m.name]) for m in MARTS]
     with DagsterInstance.ephemeral() as instance:
         return materialize(
-            [publish, *build_quality_checks(MARTS)], resources=build_resources(settings),
+            [publish, *build_quality_checks(MARTS)],
+            resources=build_resources(settings),
             instance=instance,
             raise_on_error=False,
-            selection=AssetSelection.assets(publish) | AssetSelection.checks_for_assets(
-                *mart_keys),
+            selection=AssetSelection.assets(publish) | AssetSelection.checks_for_assets(*mart_keys),
         )
 
 
 CORRUPTIONS = {
-    "share_of_130_pct": ("update marts.smv_rd_share set share_of_total_pct = 130 "
-                         "where year = 2020 and size_group = '250_plus'",
-                         "expect_column_values_to_be_between(share_of_total_pct)"),
+    "share_of_130_pct": (
+        "update marts.smv_rd_share set share_of_total_pct = 130 "
+        "where year = 2020 and size_group = '250_plus'",
+        "expect_column_values_to_be_between(share_of_total_pct)",
+    ),
     # keys and year gaps are dbt's (tested while the marts are built); the gate owns values
     "smv_plus_large_off_total": (
         "update marts.smv_rd_share_summary set large_rd_current_mio_dkk = "
         "large_rd_current_mio_dkk + 100 where year = 2020",
-        "expect_column_values_to_be_between("
-        "_check_smv_plus_large_minus_total_beyond_rounding)"),
+        "expect_column_values_to_be_between(_check_smv_plus_large_minus_total_beyond_rounding)",
+    ),
     "year_outside_the_programme": (
         "update marts.cluster_programme_summary set period = '2040' where period <> 'total' "
         "and period = (select min(period) from marts.cluster_programme_summary)",
-        "expect_column_values_to_be_in_set(period)"),
+        "expect_column_values_to_be_in_set(period)",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(CORRUPTIONS))
-def test_corrupt_mart_fails_gate_and_keeps_previous_release(refreshed, tmp_path, monkeypatch,
-                                                            case):
+def test_corrupt_mart_fails_gate_and_keeps_previous_release(refreshed, tmp_path, monkeypatch, case):
     data_dir = copy_data_dir(refreshed[0], tmp_path)
     published = data_dir / "published"
     before = tree_digest(published / "current")
@@ -146,14 +151,21 @@ def test_corrupt_mart_fails_gate_and_keeps_previous_release(refreshed, tmp_path,
         con.execute(sql)
     result = run_gate(data_dir, monkeypatch)
     assert not result.success
-    evaluations = [e.asset_check_evaluation_data for e in result.all_events
-                   if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    evaluations = [
+        e.asset_check_evaluation_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    ]
     failed = [e for e in evaluations if not e.passed and e.check_name == "gx_suite"]
     assert failed and any(expected in (e.description or "") for e in failed), [
-        e.description for e in failed]
-    published_steps = [e for e in result.all_events if e.event_type_value ==
-                       "ASSET_MATERIALIZATION" and e.asset_key == AssetKey(["published",
-                                                                           "release"])]
+        e.description for e in failed
+    ]
+    published_steps = [
+        e
+        for e in result.all_events
+        if e.event_type_value == "ASSET_MATERIALIZATION"
+        and e.asset_key == AssetKey(["published", "release"])
+    ]
     assert published_steps == []
     assert sorted(os.listdir(published / "releases")) == releases_before
     assert tree_digest(published / "current") == before
@@ -173,12 +185,20 @@ def _publish_directly(data_dir: Path, keep: int = 10, synthetic: bool | None = N
     settings = load_settings({"KLYNGE_DATA_DIR": str(data_dir)})
     provenance = read_provenance(settings.warehouse_path, "test-run", {})
     if synthetic is not None:
-        provenance = type(provenance)(provenance.run_id, {
-            k: {**v, "synthetic": synthetic} for k, v in provenance.dst_tables.items()},
-            provenance.programme_inputs, provenance.checks)
-    return publish_release(published=settings.published_dir, warehouse=settings.warehouse_path,
-                           marts=MARTS, provenance=provenance,
-                           quality_dir=run_dir(data_dir, "none"), keep=keep)
+        provenance = type(provenance)(
+            provenance.run_id,
+            {k: {**v, "synthetic": synthetic} for k, v in provenance.dst_tables.items()},
+            provenance.programme_inputs,
+            provenance.checks,
+        )
+    return publish_release(
+        published=settings.published_dir,
+        warehouse=settings.warehouse_path,
+        marts=MARTS,
+        provenance=provenance,
+        quality_dir=run_dir(data_dir, "none"),
+        keep=keep,
+    )
 
 
 def test_synthetic_release_never_replaces_live_one(refreshed, tmp_path):
@@ -198,8 +218,7 @@ def test_only_the_last_n_releases_are_kept(refreshed, tmp_path):
         last = _publish_directly(data_dir, keep=2)
     releases = sorted(os.listdir(data_dir / "published" / "releases"))
     assert len(releases) == 2
-    assert releases[-1] == last.release.name == (
-        data_dir / "published" / "current").resolve().name
+    assert releases[-1] == last.release.name == (data_dir / "published" / "current").resolve().name
 
 
 KILL_DRIVER = textwrap.dedent("""
@@ -220,21 +239,27 @@ KILL_DRIVER = textwrap.dedent("""
 """)
 
 
-KILL_POINTS = {"while_writing": "while the release files are written",
-               "before_switch": "after the release is complete, before the switch",
-               "after_switch": "right after the switch, before old releases are pruned"}
+KILL_POINTS = {
+    "while_writing": "while the release files are written",
+    "before_switch": "after the release is complete, before the switch",
+    "after_switch": "right after the switch, before old releases are pruned",
+}
 
 
 @pytest.mark.fault
 @pytest.mark.parametrize("point", list(KILL_POINTS))
-def test_sigkill_during_publish_leaves_a_complete_release(refreshed, tmp_path, point,
-                                                          reliability):
+def test_sigkill_during_publish_leaves_a_complete_release(refreshed, tmp_path, point, reliability):
     data_dir = copy_data_dir(refreshed[0], tmp_path)
     published = data_dir / "published"
     old = (published / "current").resolve().name
     before = tree_digest(published / "current")
-    proc = subprocess.run([sys.executable, "-c", KILL_DRIVER, str(data_dir), point],
-                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", KILL_DRIVER, str(data_dir), point],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
     now = (published / "current").resolve().name
     assert_release_complete(published)
@@ -248,11 +273,12 @@ def test_sigkill_during_publish_leaves_a_complete_release(refreshed, tmp_path, p
     assert not [p for p in os.listdir(published / "releases") if p.startswith(".")]
     assert_release_complete(published)
     which = "the new" if point == "after_switch" else "the old"
-    reliability(f"SIGKILL of publishing {KILL_POINTS[point]}",
-                "data/published/ is the old or the new release, complete; the next publish "
-                "recovers",
-                f"current was {which} release, every file matching the manifest's checksums; "
-                "the next publish removed the interrupted folder and switched")
+    reliability(
+        f"SIGKILL of publishing {KILL_POINTS[point]}",
+        "data/published/ is the old or the new release, complete; the next publish recovers",
+        f"current was {which} release, every file matching the manifest's checksums; "
+        "the next publish removed the interrupted folder and switched",
+    )
 
 
 READER = textwrap.dedent("""
@@ -269,8 +295,12 @@ READER = textwrap.dedent("""
 def test_reader_keeps_a_consistent_view_while_publishing(refreshed, tmp_path):
     data_dir = copy_data_dir(refreshed[0], tmp_path)
     target = data_dir / "published" / "klynge.duckdb"
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(target)], text=True,
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(target)],
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
     first = reader.stdout.readline()
     with duckdb.connect(str(data_dir / "warehouse.duckdb")) as con:
         con.execute("delete from marts.smv_rd_share_summary where year < 2010")

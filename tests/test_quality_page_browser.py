@@ -34,16 +34,25 @@ def offline_browser(tmp_path):
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 f"--proxy-server=http://127.0.0.1:{closed_port()}",
-                 "--proxy-bypass-list=<-loopback>", f"--user-data-dir={tmp_path / 'chrome'}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        f"--proxy-server=http://127.0.0.1:{closed_port()}",
+        "--proxy-bypass-list=<-loopback>",
+        f"--user-data-dir={tmp_path / 'chrome'}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(60)
     driver.execute_cdp_cmd("Network.enable", {})
-    driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
-        "offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    driver.execute_cdp_cmd(
+        "Network.emulateNetworkConditions",
+        {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
     yield driver
     driver.quit()
 
@@ -60,14 +69,16 @@ def test_quality_page_shows_results_offline(refreshed, offline_browser):
     summary = browser.find_element(By.ID, "summary")
     assert summary.is_displayed() and summary.size["height"] > 100
     rows = summary.find_elements(By.TAG_NAME, "tr")[1:]
-    shown = {r.find_elements(By.TAG_NAME, "td")[0].text: r.find_elements(By.TAG_NAME, "td")[1].text
-             for r in rows}
+    shown = {
+        r.find_elements(By.TAG_NAME, "td")[0].text: r.find_elements(By.TAG_NAME, "td")[1].text
+        for r in rows
+    }
     assert shown == {m.name: "passed" for m in MARTS}
     section = browser.find_element(By.ID, "price_index")
     assert section.is_displayed() and "passed" in section.text
     expectations = browser.find_elements(
-        By.XPATH, "//h2[@id='cluster_programme_totals']/following-sibling::table[1]//tr")
+        By.XPATH, "//h2[@id='cluster_programme_totals']/following-sibling::table[1]//tr"
+    )
     assert len(expectations) > 10
     assert "funding-rate breaches = smv_funding_rate_above_max findings" in browser.page_source
-    assert browser.execute_script(
-        "return performance.getEntriesByType('resource').length") == 0
+    assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0

@@ -38,8 +38,9 @@ def test_refresh_summary_has_gate_findings_sample_and_base_year(refreshed):
     assert "      cluster_programme_totals   passed (" in out
     release = root / "data" / "published" / "parquet" / "quality_findings.parquet"
     with duckdb.connect() as con:
-        counts = con.execute(f"select rule, count(*) from '{release}' group by rule "
-                             "order by rule").fetchall()
+        counts = con.execute(
+            f"select rule, count(*) from '{release}' group by rule order by rule"
+        ).fetchall()
     assert len(counts) == 3  # the sample breaks every rule
     findings = ", ".join(f"{rule} {count}" for rule, count in counts)
     assert f"quality findings  : {findings}\n" in out
@@ -50,27 +51,43 @@ def test_refresh_summary_has_gate_findings_sample_and_base_year(refreshed):
 def test_refresh_builds_every_smv_mart(refreshed):
     root, _ = refreshed
     with duckdb.connect(str(root / "data" / "warehouse.duckdb"), read_only=True) as con:
-        counts = {t: con.execute(f"select count(*) from marts.{t}").fetchone()[0]
-                  for t in ("smv_rd_share", "smv_rd_share_summary", "smv_business_share",
-                            "rd_purchased_by_supplier")}
+        counts = {
+            t: con.execute(f"select count(*) from marts.{t}").fetchone()[0]
+            for t in (
+                "smv_rd_share",
+                "smv_rd_share_summary",
+                "smv_business_share",
+                "rd_purchased_by_supplier",
+            )
+        }
         synthetic = con.execute(
-            "select bool_and(is_synthetic) from marts.smv_rd_share_summary").fetchone()[0]
-    assert counts == {"smv_rd_share": 18 * 4, "smv_rd_share_summary": 18,
-                      "smv_business_share": 6 * 5, "rd_purchased_by_supplier": 7 * 5 * 7}
+            "select bool_and(is_synthetic) from marts.smv_rd_share_summary"
+        ).fetchone()[0]
+    assert counts == {
+        "smv_rd_share": 18 * 4,
+        "smv_rd_share_summary": 18,
+        "smv_business_share": 6 * 5,
+        "rd_purchased_by_supplier": 7 * 5 * 7,
+    }
     assert synthetic is True
 
 
 def test_refresh_loads_the_programme_sample_and_builds_its_marts(refreshed):
     root, _ = refreshed
     with duckdb.connect(str(root / "data" / "warehouse.duckdb"), read_only=True) as con:
-        clusters = con.execute("select count(*), sum(grant_2025_2028_dkk) from "
-                               "marts.cluster_outcomes where year = 2025").fetchone()
-        flagged = con.execute("select bool_and(is_sample) from marts.cluster_outcomes"
-                              ).fetchone()[0]
-        total = con.execute("select grant_2025_2028_dkk from marts.cluster_programme_summary "
-                            "where period = 'total'").fetchone()[0]
-        findings = con.execute("select count(*), bool_and(is_sample) "
-                               "from marts.quality_findings").fetchone()
+        clusters = con.execute(
+            "select count(*), sum(grant_2025_2028_dkk) from "
+            "marts.cluster_outcomes where year = 2025"
+        ).fetchone()
+        flagged = con.execute("select bool_and(is_sample) from marts.cluster_outcomes").fetchone()[
+            0
+        ]
+        total = con.execute(
+            "select grant_2025_2028_dkk from marts.cluster_programme_summary where period = 'total'"
+        ).fetchone()[0]
+        findings = con.execute(
+            "select count(*), bool_and(is_sample) from marts.quality_findings"
+        ).fetchone()
     assert clusters == (11, programme().allocation_dkk)
     assert flagged is True and total == programme().allocation_dkk
     assert findings[0] > 0 and findings[1] is True

@@ -30,15 +30,23 @@ def read_table(refreshed, table: str) -> pd.DataFrame:
 
 def raw_sme_participations() -> pd.DataFrame:
     """SME participations with funding in projects starting in the period, from the sample."""
-    participants = pd.read_csv(SAMPLE / "participants.csv", sep=",", dtype=str,
-                               encoding="utf-8-sig")
+    participants = pd.read_csv(
+        SAMPLE / "participants.csv", sep=",", dtype=str, encoding="utf-8-sig"
+    )
     projects = pd.read_csv(SAMPLE / "projects.csv", sep=";", dtype=str, encoding="utf-8-sig")
     projects["start_year"] = pd.to_datetime(projects["start_date"]).dt.year
-    merged = participants.merge(projects[["project_id", "cluster_id", "start_year"]],
-                                on="project_id", how="inner", validate="many_to_one")
+    merged = participants.merge(
+        projects[["project_id", "cluster_id", "start_year"]],
+        on="project_id",
+        how="inner",
+        validate="many_to_one",
+    )
     funding = pd.to_numeric(merged["funding_received_dkk"].str.replace(",", ".", regex=False))
-    return merged[(merged["participant_type"] == "smv") & (funding > 0)
-                  & merged["start_year"].between(FIRST_YEAR, LAST_YEAR)]
+    return merged[
+        (merged["participant_type"] == "smv")
+        & (funding > 0)
+        & merged["start_year"].between(FIRST_YEAR, LAST_YEAR)
+    ]
 
 
 def test_distinct_smes_per_cluster_match_raw_participants(refreshed):
@@ -48,7 +56,8 @@ def test_distinct_smes_per_cluster_match_raw_participants(refreshed):
     assert len(expected) == 11
     assert totals["smv_funded"].sort_index().to_dict() == expected.to_dict()
     assert totals["smv_participations"].sort_index().to_dict() == (
-        smes.groupby("cluster_id").size().sort_index().to_dict())
+        smes.groupby("cluster_id").size().sort_index().to_dict()
+    )
     # the trap the table avoids: summing cluster x year rows counts an SME once per year
     per_year = read_table(refreshed, "cluster_outcomes").groupby("cluster_id")["smv_funded"].sum()
     assert (per_year >= expected).all() and (per_year > expected).any()
@@ -58,14 +67,20 @@ def test_distinct_smes_per_cluster_match_raw_participants(refreshed):
 
 def test_additivity_is_stated_in_the_column_comments(refreshed):
     with duckdb.connect(str(published(refreshed) / "klynge.duckdb"), read_only=True) as con:
-        comments = dict(con.execute(
-            "select column_name, comment from duckdb_columns() "
-            "where table_name = 'cluster_programme_totals'").fetchall())
+        comments = dict(
+            con.execute(
+                "select column_name, comment from duckdb_columns() "
+                "where table_name = 'cluster_programme_totals'"
+            ).fetchall()
+        )
     assert comments["smv_funded"].startswith("Not additive.")
     assert "double-counts" in comments["smv_funded"]
     assert comments["smv_funding_dkk"].startswith("Additive.")
-    measures = [c for c in comments if c not in (
-        "cluster_id", "cluster_name", "first_year", "last_year", "is_sample")]
+    measures = [
+        c
+        for c in comments
+        if c not in ("cluster_id", "cluster_name", "first_year", "last_year", "is_sample")
+    ]
     unstated = [c for c in measures if not comments[c].startswith(("Additive.", "Not additive."))]
     assert unstated == []
 
@@ -79,7 +94,8 @@ def test_breaches_per_cluster_match_quality_findings(refreshed):
     assert counts.sum() > 0
     worst = rate.groupby("cluster_id")["observed_value"].max()
     assert totals.loc[worst.index, "smv_funding_rate_breach_max_pct"].to_numpy() == (
-        pytest.approx(worst.to_numpy()))
+        pytest.approx(worst.to_numpy())
+    )
     outcomes = read_table(refreshed, "cluster_outcomes")
     assert outcomes["smv_funding_rate_breaches"].sum() == len(rate)
 
@@ -98,14 +114,16 @@ def test_fixed_prices_recomputed_from_the_published_price_index_alone(refreshed)
     known = rd["rd_current_mio_dkk"].notna()
     assert known.sum() > 50
     assert rd.loc[known, "rd_fixed_mio_dkk"].to_numpy() == pytest.approx(
-        recomputed[known].to_numpy(), rel=1e-12)
+        recomputed[known].to_numpy(), rel=1e-12
+    )
 
 
 def test_the_sample_breaks_every_quality_rule(refreshed):
     """Each rule of quality_findings finds something in the sample, and exactly what a
     recomputation from the sample files finds (the thresholds are the constants file's)."""
-    sql = (REPO_ROOT / "dbt_project" / "models" / "marts" / "programme"
-           / "quality_findings.sql").read_text(encoding="utf-8")
+    sql = (
+        REPO_ROOT / "dbt_project" / "models" / "marts" / "programme" / "quality_findings.sql"
+    ).read_text(encoding="utf-8")
     rules = set(re.findall(r"'(\w+)' as rule", sql))
     findings = read_table(refreshed, "quality_findings")
     assert len(rules) >= 3 and set(findings["rule"]) == rules
@@ -115,20 +133,33 @@ def test_the_sample_breaks_every_quality_rule(refreshed):
     assert list(limits["overhead_share_above_norm"]) == [p.overhead_norm_pct]
 
     projects = pd.read_csv(SAMPLE / "projects.csv", sep=";", dtype=str, encoding="utf-8-sig")
-    amount = {c: pd.to_numeric(projects[c].str.replace(",", ".", regex=False))
-              for c in ("overhead_dkk", "cluster_funding_dkk")}
+    amount = {
+        c: pd.to_numeric(projects[c].str.replace(",", ".", regex=False))
+        for c in ("overhead_dkk", "cluster_funding_dkk")
+    }
     start = pd.to_datetime(projects["start_date"]).dt.year
-    over = (100 * amount["overhead_dkk"] / amount["cluster_funding_dkk"] > p.overhead_norm_pct)
+    over = 100 * amount["overhead_dkk"] / amount["cluster_funding_dkk"] > p.overhead_norm_pct
     expected = set(projects.loc[over & start.between(FIRST_YEAR, LAST_YEAR), "project_id"])
     found = findings[findings["rule"] == "overhead_share_above_norm"]
     assert set(found["project_id"]) == expected and len(found) == len(expected)
 
-    finances = pd.read_csv(SAMPLE / "cluster_finances.csv", sep=";", dtype=str,
-                           encoding="cp1252")
-    drawn = pd.to_numeric(finances["public_funding_drawn_dkk"].str.replace(".", "", regex=False)
-                          .str.replace(",", ".", regex=False)).groupby(finances["cluster_id"]).sum()
-    grants = read_table(refreshed, "cluster_programme_totals").set_index("cluster_id")[
-        "grant_2025_2028_dkk"].astype(float)
+    finances = pd.read_csv(SAMPLE / "cluster_finances.csv", sep=";", dtype=str, encoding="cp1252")
+    drawn = (
+        pd.to_numeric(
+            finances["public_funding_drawn_dkk"]
+            .str.replace(".", "", regex=False)
+            .str.replace(",", ".", regex=False)
+        )
+        .groupby(finances["cluster_id"])
+        .sum()
+    )
+    grants = (
+        read_table(refreshed, "cluster_programme_totals")
+        .set_index("cluster_id")["grant_2025_2028_dkk"]
+        .astype(float)
+    )
     overdrawn = set(drawn.index[drawn > grants.reindex(drawn.index)])
-    assert set(findings.loc[findings["rule"] == "public_funding_above_grant",
-                            "cluster_id"]) == overdrawn
+    assert (
+        set(findings.loc[findings["rule"] == "public_funding_above_grant", "cluster_id"])
+        == overdrawn
+    )

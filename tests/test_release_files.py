@@ -35,7 +35,7 @@ def test_xlsx_readme_sheet_says_what_the_workbook_is(refreshed):
     assert cells["Release id"] == facts["release"]
     assert cells["Price base year"] == facts["price_base_year"] == 2024
     notices = [r[1] for r in book["READ_ME"].iter_rows(values_only=True) if r[0] == "NOTICE"]
-    assert notices == [facts["notice"][:len(notices[0])], notices[1]]
+    assert notices == [facts["notice"][: len(notices[0])], notices[1]]
     assert notices[0].startswith("SYNTHETIC DEMO DATA") and notices[1].startswith("SAMPLE")
     assert "NAN1 2025-10-30T08:00:00 (snapshot)" in cells["DST versions"]
     assert "sample/participants.csv" in cells["Programme files"]
@@ -53,8 +53,10 @@ def test_xlsx_sheets_have_frozen_bold_filtered_headers_and_formats(refreshed):
         assert all(sheet.column_dimensions[c.column_letter].width >= 8 for c in sheet[1])
     totals = book["cluster_programme_totals"]
     header = {c.value: c.column for c in totals[1]}
+
     def cell(name, row=2):
         return totals.cell(row=row, column=header[name])
+
     assert cell("smv_funding_dkk").number_format == "#,##0"
     assert cell("smv_funding_dkk").data_type == "n" and cell("smv_funding_dkk").value > 1e6
     assert cell("smv_funding_rate_pct").number_format == '0.0" %"'
@@ -68,8 +70,9 @@ def test_xlsx_sheets_have_frozen_bold_filtered_headers_and_formats(refreshed):
     rd = book["smv_rd_share"]
     updated = rd.cell(row=2, column=[c.value for c in rd[1]].index("dst_updated") + 1)
     assert updated.is_date
-    formulas = [ws.title for ws in book for row in ws.iter_rows() for c in row
-                if c.data_type == "f"]
+    formulas = [
+        ws.title for ws in book for row in ws.iter_rows() for c in row if c.data_type == "f"
+    ]
     assert formulas == []
 
 
@@ -82,11 +85,15 @@ def test_csv_booleans_and_rounded_shares_full_precision_in_parquet(refreshed):
     assert {r["is_smv"] for r in rows} == {"SAND", "FALSK"}
     shares = [r["share_of_total_pct"] for r in rows]
     assert all(len(s.split(",")[1]) <= 2 for s in shares if "," in s)
-    exact = pq.read_table(root / "parquet" / "smv_rd_share.parquet").column(
-        "share_of_total_pct").to_pylist()
+    exact = (
+        pq.read_table(root / "parquet" / "smv_rd_share.parquet")
+        .column("share_of_total_pct")
+        .to_pylist()
+    )
     assert any(len(repr(v).split(".")[1]) > 4 for v in exact)
-    assert all(abs(float(s.replace(",", ".")) - v) <= 0.005 for s, v in zip(shares, exact,
-                                                                            strict=True))
+    assert all(
+        abs(float(s.replace(",", ".")) - v) <= 0.005 for s, v in zip(shares, exact, strict=True)
+    )
 
 
 def test_synthetic_and_sample_notice_inside_every_file(refreshed):
@@ -99,8 +106,9 @@ def test_synthetic_and_sample_notice_inside_every_file(refreshed):
     with duckdb.connect(str(root / "klynge.duckdb"), read_only=True) as con:
         comments = dict(con.execute("select table_name, comment from duckdb_tables()").fetchall())
         info = dict(con.execute("select key, value from release_info").fetchall())
-        info_columns = con.execute("select comment from duckdb_columns() "
-                                   "where table_name = 'release_info'").fetchall()
+        info_columns = con.execute(
+            "select comment from duckdb_columns() where table_name = 'release_info'"
+        ).fetchall()
     assert all(comments[m.name].startswith("SYNTHETIC DEMO DATA") for m in MARTS)
     assert list(info) == list(RELEASE_INFO_KEYS) and info["price_base_year"] == "2024"
     assert all(c[0] for c in info_columns) and comments["release_info"]
@@ -129,6 +137,9 @@ def test_quality_results_point_into_the_release(refreshed):
 
 def test_figures_are_in_the_release(refreshed):
     figures = published(refreshed) / "figures"
-    for name in ("figure1_rd_by_size_group_fixed_prices.png", "smv_vs_large_rd_fixed_prices.png",
-                 "cluster_outcomes_overview.png"):
+    for name in (
+        "figure1_rd_by_size_group_fixed_prices.png",
+        "smv_vs_large_rd_fixed_prices.png",
+        "cluster_outcomes_overview.png",
+    ):
         assert (figures / name).stat().st_size > 30_000, name

@@ -54,12 +54,21 @@ def test_report_is_in_the_release_and_its_manifest(release):
     for page in pages(release):
         rel = page.relative_to(release).as_posix()
         assert rel in listed, f"{rel} is not in manifest.json"
-    assert {"report/index.html", "report/en/index.html", "report/datakvalitet.html",
-            "report/en/quality.html", "report/datagrundlag.html",
-            "report/en/provenance.html"} <= set(listed)
+    assert {
+        "report/index.html",
+        "report/en/index.html",
+        "report/datakvalitet.html",
+        "report/en/quality.html",
+        "report/datagrundlag.html",
+        "report/en/provenance.html",
+    } <= set(listed)
     with duckdb.connect(str(release / "klynge.duckdb"), read_only=True) as con:
-        ids = [r[0] for r in con.execute(
-            "select distinct cluster_id from cluster_outcomes order by 1").fetchall()]
+        ids = [
+            r[0]
+            for r in con.execute(
+                "select distinct cluster_id from cluster_outcomes order by 1"
+            ).fetchall()
+        ]
     assert len(ids) == 11
     for cid in ids:
         assert f"report/klynger/{page_name(cid)}" in listed
@@ -78,14 +87,17 @@ def _candidates(release: Path) -> set[Decimal]:
               and (data_type in ('INTEGER', 'BIGINT', 'DOUBLE', 'HUGEINT', 'FLOAT', 'SMALLINT')
                    or data_type like 'DECIMAL%')""").fetchall()
         for table, column in columns:
-            for (v,) in con.execute(f'select distinct "{column}" from "{table}" '
-                                    f'where "{column}" is not null').fetchall():
+            for (v,) in con.execute(
+                f'select distinct "{column}" from "{table}" where "{column}" is not null'
+            ).fetchall():
                 values.update(Decimal(str(v)) / scale for scale in (1, 1000, 1_000_000))
-        for measure in ("firms_share_pct", "full_time_employees_share_pct",
-                        "turnover_share_pct"):
-            values.update(Decimal(str(v)) for (v,) in con.execute(
-                f"select sum({measure}) from smv_business_share where is_smv group by year"
-            ).fetchall())
+        for measure in ("firms_share_pct", "full_time_employees_share_pct", "turnover_share_pct"):
+            values.update(
+                Decimal(str(v))
+                for (v,) in con.execute(
+                    f"select sum({measure}) from smv_business_share where is_smv group by year"
+                ).fetchall()
+            )
     return values
 
 
@@ -119,8 +131,9 @@ def test_every_link_resolves_inside_the_release_and_nothing_points_outside(relea
     for page in pages(release):
         markup = page.read_text(encoding="utf-8")
         assert "http://" not in markup.replace('xmlns="http://www.w3.org/2000/svg"', "")
-        assert "https://" not in markup and "//" not in re.findall(r'(?:src|href)="([^"]*)"',
-                                                                   markup)
+        assert "https://" not in markup and "//" not in re.findall(
+            r'(?:src|href)="([^"]*)"', markup
+        )
         for target in re.findall(r'(?:src|href)="([^"#]+)', markup):
             url = urlparse(target)
             assert not url.scheme and not url.netloc, f"{page}: external link {target}"
@@ -181,8 +194,10 @@ def test_no_cpr_like_number_anywhere_in_the_report(release):
         assert not re.search(r"(?<![\d.,])\d{9,10}(?![\d.,])", text), page
 
 
-HOSTILE = {"K01": "<script>alert('x')</script> Klynge & Co",
-           "K02": "=HYPERLINK(\"http://evil.example\",\"klik\")"}
+HOSTILE = {
+    "K01": "<script>alert('x')</script> Klynge & Co",
+    "K02": '=HYPERLINK("http://evil.example","klik")',
+}
 
 
 def test_hostile_cluster_names_and_ids_are_escaped(release, tmp_path):
@@ -191,8 +206,9 @@ def test_hostile_cluster_names_and_ids_are_escaped(release, tmp_path):
     with duckdb.connect(str(copy / "klynge.duckdb")) as con:
         for table in ("cluster_outcomes", "cluster_programme_totals"):
             for cid, name in HOSTILE.items():
-                con.execute(f"update {table} set cluster_name = ? where cluster_id = ?",
-                            [name, cid])
+                con.execute(
+                    f"update {table} set cluster_name = ? where cluster_id = ?", [name, cid]
+                )
         for table in ("cluster_outcomes", "cluster_programme_totals", "quality_findings"):
             con.execute(f"update {table} set cluster_id = '../../x<b>' where cluster_id = 'K03'")
     manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
@@ -222,15 +238,21 @@ def test_a_report_that_cannot_be_built_fails_publishing(refreshed, tmp_path, mon
 
     monkeypatch.setattr("pipelines.publish.release.build_report", broken)
     from pipelines.catalog import published_marts
+
     provenance = read_provenance(data_dir / "warehouse.duckdb", "test-run", manifest["checks"])
     quality = current / "quality"
     with pytest.raises(PublishError, match="evaluation report could not be built"):
-        publish_release(published=published, warehouse=data_dir / "warehouse.duckdb",
-                        marts=published_marts(), provenance=provenance,
-                        quality_dir=quality)
+        publish_release(
+            published=published,
+            warehouse=data_dir / "warehouse.duckdb",
+            marts=published_marts(),
+            provenance=provenance,
+            quality_dir=quality,
+        )
     assert (published / "current").resolve() == current
-    complete = sorted(p.name for p in (published / "releases").iterdir()
-                      if not p.name.startswith("."))
+    complete = sorted(
+        p.name for p in (published / "releases").iterdir() if not p.name.startswith(".")
+    )
     assert complete == releases
 
 

@@ -31,13 +31,22 @@ def browser(tmp_path_factory, closed_port):
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-extensions",
-                 "--disable-default-apps", "--window-size=1280,1000",
-                 "--host-resolver-rules=MAP * ~NOTFOUND",
-                 f"--proxy-server=http://127.0.0.1:{closed_port}",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chrome')}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        "--disable-default-apps",
+        "--window-size=1280,1000",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        f"--proxy-server=http://127.0.0.1:{closed_port}",
+        f"--user-data-dir={tmp_path_factory.mktemp('chrome')}",
+    ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
@@ -149,18 +158,22 @@ def test_cluster_page_offline(browser, release):
     assert_offline_and_clean(browser)
     assert "SYNTETISKE DEMODATA" in browser.find_element(By.ID, "data-warning").text
     with duckdb.connect(str(release / "klynge.duckdb"), read_only=True) as con:
-        years = con.execute("select count(*) from cluster_outcomes where cluster_name = ?",
-                            [name]).fetchone()[0]
+        years = con.execute(
+            "select count(*) from cluster_outcomes where cluster_name = ?", [name]
+        ).fetchone()[0]
     rows = browser.find_elements(By.CSS_SELECTOR, "#years tbody tr")
     assert len(rows) == years > 0
     screenshot(browser, "report_cluster_da")
 
 
-@pytest.mark.parametrize(("path", "name", "text"), [
-    ("en/index.html", "report_front_en", "SYNTHETIC DEMO DATA"),
-    ("datakvalitet.html", "report_quality_da", "smv_rd_share_summary"),
-    ("en/provenance.html", "report_provenance_en", "FORSK01"),
-])
+@pytest.mark.parametrize(
+    ("path", "name", "text"),
+    [
+        ("en/index.html", "report_front_en", "SYNTHETIC DEMO DATA"),
+        ("datakvalitet.html", "report_quality_da", "smv_rd_share_summary"),
+        ("en/provenance.html", "report_provenance_en", "FORSK01"),
+    ],
+)
 def test_other_pages_offline(browser, release, path, name, text):
     from selenium.webdriver.common.by import By
 
@@ -184,8 +197,9 @@ def test_print_gives_a_clean_document(browser, release):
         screenshot(browser, "report_front_print")
     finally:
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
-    pdf = base64.b64decode(browser.execute_cdp_cmd("Page.printToPDF", {"printBackground": False})
-                           ["data"])
+    pdf = base64.b64decode(
+        browser.execute_cdp_cmd("Page.printToPDF", {"printBackground": False})["data"]
+    )
     (ARTIFACTS / "report_front_da.pdf").write_bytes(pdf)
     pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
     assert pdf.startswith(b"%PDF") and pages >= 3, pages

@@ -9,17 +9,20 @@ import pytest
 from pipelines.report import charts, numbers
 
 
-@pytest.mark.parametrize(("value", "decimals", "da", "en"), [
-    (1234.5, 1, "1.234,5", "1,234.5"),
-    (1234567.891, 2, "1.234.567,89", "1,234,567.89"),
-    (0.05, 1, "0,1", "0.1"),          # half-up, not banker's rounding
-    (2.25, 1, "2,3", "2.3"),
-    (-0.04, 1, "0,0", "0.0"),         # never "-0,0"
-    (-1234, 0, "\u22121.234", "\u22121,234"),
-    (999.96, 1, "1.000,0", "1,000.0"),
-    (Decimal("12.345"), 2, "12,35", "12.35"),
-    (7, 0, "7", "7"),
-])
+@pytest.mark.parametrize(
+    ("value", "decimals", "da", "en"),
+    [
+        (1234.5, 1, "1.234,5", "1,234.5"),
+        (1234567.891, 2, "1.234.567,89", "1,234,567.89"),
+        (0.05, 1, "0,1", "0.1"),  # half-up, not banker's rounding
+        (2.25, 1, "2,3", "2.3"),
+        (-0.04, 1, "0,0", "0.0"),  # never "-0,0"
+        (-1234, 0, "\u22121.234", "\u22121,234"),
+        (999.96, 1, "1.000,0", "1,000.0"),
+        (Decimal("12.345"), 2, "12,35", "12.35"),
+        (7, 0, "7", "7"),
+    ],
+)
 def test_number_in_both_languages(value, decimals, da, en):
     assert numbers.number(value, decimals, "da") == da
     assert numbers.number(value, decimals, "en") == en
@@ -66,8 +69,11 @@ def test_every_text_the_templates_ask_for_exists_in_both_languages():
 
     texts = catalogue()
     templates = TEXT_FILE.parent / "templates"
-    asked = {key for page in templates.rglob("*.html")
-             for key in re.findall(r"""\bt\(["']([a-z0-9_]+)["'][,)]""", page.read_text("utf-8"))}
+    asked = {
+        key
+        for page in templates.rglob("*.html")
+        for key in re.findall(r"""\bt\(["']([a-z0-9_]+)["'][,)]""", page.read_text("utf-8"))
+    }
     assert len(asked) > 50
     assert asked - set(texts) == set()
     assert all(texts[k][lang].strip() for k in asked for lang in LANGUAGES)

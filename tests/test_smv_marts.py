@@ -39,10 +39,14 @@ def copy_of(built, tmp_path):
 
 def read_snapshot(table: str) -> pd.DataFrame:
     """The BULK body as text, parsed with pandas, nothing shared with the pipeline's loader."""
-    body = pd.read_csv(BUNDLED_SNAPSHOT_DIR / table / "data.csv", sep=";", dtype=str,
-                       keep_default_na=False)
-    body["value"] = pd.to_numeric(body["INDHOLD"].str.replace(",", ".", regex=False)
-                                  .replace({"..": None, "-": None, "": None}))
+    body = pd.read_csv(
+        BUNDLED_SNAPSHOT_DIR / table / "data.csv", sep=";", dtype=str, keep_default_na=False
+    )
+    body["value"] = pd.to_numeric(
+        body["INDHOLD"]
+        .str.replace(",", ".", regex=False)
+        .replace({"..": None, "-": None, "": None})
+    )
     return body
 
 
@@ -50,8 +54,7 @@ def oracle_summary(base_year: int | None = None) -> pd.DataFrame:
     rd = read_snapshot("FORSK01")
     rd = rd[rd["FUI08"] == "10"]
     nan1 = read_snapshot("NAN1")
-    gdp = nan1[nan1["TRANSAKT"] == "B1GQK"].pivot(index="Tid", columns="PRISENHED",
-                                                   values="value")
+    gdp = nan1[nan1["TRANSAKT"] == "B1GQK"].pivot(index="Tid", columns="PRISENHED", values="value")
     deflator = (gdp["V_M"] / gdp["LAN_M"]).rename(index=int)
     years = sorted(int(y) for y in rd["Tid"].unique())
     if base_year is None:
@@ -62,23 +65,27 @@ def oracle_summary(base_year: int | None = None) -> pd.DataFrame:
         smv = sum(cells[c] for c in SMV_CODES)
         large = cells[LARGE_CODE]
         factor = deflator[base_year] / deflator[year]
-        rows.append({
-            "year": year,
-            "total_rd_current_mio_dkk": cells["3000"],
-            "smv_rd_current_mio_dkk": smv,
-            "large_rd_current_mio_dkk": large,
-            "total_rd_fixed_mio_dkk": cells["3000"] * factor,
-            "smv_rd_fixed_mio_dkk": smv * factor,
-            "large_rd_fixed_mio_dkk": large * factor,
-            "smv_share_pct": 100 * smv / (smv + large),
-            "price_base_year": base_year,
-            "series_break": year == 2017,
-        })
+        rows.append(
+            {
+                "year": year,
+                "total_rd_current_mio_dkk": cells["3000"],
+                "smv_rd_current_mio_dkk": smv,
+                "large_rd_current_mio_dkk": large,
+                "total_rd_fixed_mio_dkk": cells["3000"] * factor,
+                "smv_rd_fixed_mio_dkk": smv * factor,
+                "large_rd_fixed_mio_dkk": large * factor,
+                "smv_share_pct": 100 * smv / (smv + large),
+                "price_base_year": base_year,
+                "series_break": year == 2017,
+            }
+        )
     out = pd.DataFrame(rows).set_index("year")
     out["smv_rd_fixed_cagr_10y_pct"] = 100 * (
-        (out["smv_rd_fixed_mio_dkk"] / out["smv_rd_fixed_mio_dkk"].shift(10)) ** 0.1 - 1)
+        (out["smv_rd_fixed_mio_dkk"] / out["smv_rd_fixed_mio_dkk"].shift(10)) ** 0.1 - 1
+    )
     out["large_rd_fixed_yoy_change_pct"] = 100 * (
-        out["large_rd_fixed_mio_dkk"] / out["large_rd_fixed_mio_dkk"].shift(1) - 1)
+        out["large_rd_fixed_mio_dkk"] / out["large_rd_fixed_mio_dkk"].shift(1) - 1
+    )
     return out
 
 
@@ -86,13 +93,20 @@ def compare(mart: pd.DataFrame, expected: pd.DataFrame) -> None:
     mart = mart.set_index("year")
     assert list(mart.index) == list(expected.index)
     for column in expected.columns:
-        pd.testing.assert_series_equal(mart[column], expected[column], check_dtype=False,
-                                       check_names=False, rtol=1e-9, obj=column)
+        pd.testing.assert_series_equal(
+            mart[column],
+            expected[column],
+            check_dtype=False,
+            check_names=False,
+            rtol=1e-9,
+            obj=column,
+        )
 
 
 def test_summary_matches_independent_computation(built):
-    mart = query(built / "warehouse.duckdb",
-                 "select * from marts.smv_rd_share_summary order by year")
+    mart = query(
+        built / "warehouse.duckdb", "select * from marts.smv_rd_share_summary order by year"
+    )
     compare(mart, oracle_summary())
     assert mart["is_complete"].all()
     assert mart.loc[mart["year"] == 2024, "total_rd_current_mio_dkk"].item() == 59_213
@@ -104,25 +118,32 @@ def test_size_group_rows_match_and_shares_add_up(built):
     rd = rd[(rd["FUI08"] == "10")]
     cells = rd.set_index(["Tid", "FUI01"])["value"]
     for row in mart.itertuples():
-        code = {"under_10": "3010", "10_49": "3020", "50_249": "3030",
-                "250_plus": "3040"}[row.size_group]
+        code = {"under_10": "3010", "10_49": "3020", "50_249": "3030", "250_plus": "3040"}[
+            row.size_group
+        ]
         assert row.rd_current_mio_dkk == cells[str(row.year), code]
         assert row.share_of_total_pct == pytest.approx(
-            100 * cells[str(row.year), code] / cells[str(row.year), "3000"])
+            100 * cells[str(row.year), code] / cells[str(row.year), "3000"]
+        )
         assert row.is_smv == (code != "3040")
     sums = mart.groupby("year")["share_of_total_pct"].sum()
     assert sums.between(99.99, 100.01).all()
 
 
 def test_business_share_answers_the_smv_question_in_one_query(built):
-    shares = query(built / "warehouse.duckdb", """
+    shares = query(
+        built / "warehouse.duckdb",
+        """
         select year, sum(firms_share_pct) as firms, sum(turnover_share_pct) as turnover
-        from marts.smv_business_share where is_smv group by year order by year""")
+        from marts.smv_business_share where is_smv group by year order by year""",
+    )
     gf13 = read_snapshot("GF13")
     for row in shares.itertuples():
         year = gf13[gf13["Tid"] == str(row.year)]
+
         def measure(unit, classes, year=year):
             return year[(year["ENHED"] == unit) & year["FIRMSTR"].isin(classes)]["value"].sum()
+
         smv = ["0000", "010", "101", "102"]
         assert row.firms == pytest.approx(100 * measure("AFI", smv) / measure("AFI", ["TOT"]))
         assert row.turnover == pytest.approx(100 * measure("OMS", smv) / measure("OMS", ["TOT"]))
@@ -130,31 +151,56 @@ def test_business_share_answers_the_smv_question_in_one_query(built):
 
 
 def test_purchased_rd_marks_universities_and_gts_and_keeps_suppression(built):
-    mart = query(built / "warehouse.duckdb", """
-        select * from marts.rd_purchased_by_supplier where year = 2019""")
+    mart = query(
+        built / "warehouse.duckdb",
+        """
+        select * from marts.rd_purchased_by_supplier where year = 2019""",
+    )
     uni = mart[(mart["size_group"] == "under_10") & (mart["supplier_type"] == "university_dk")]
     assert uni["is_knowledge_institution"].item()
     assert uni["is_suppressed"].item() and pd.isna(uni["purchased_rd_mio_dkk"].item())
     gts = mart[(mart["size_group"] == "50_249") & (mart["supplier_type"] == "gts")]
     total = mart[(mart["size_group"] == "50_249") & mart["is_total"]]
     assert gts["share_of_size_group_pct"].item() == pytest.approx(
-        100 * gts["purchased_rd_mio_dkk"].item() / total["purchased_rd_mio_dkk"].item())
+        100 * gts["purchased_rd_mio_dkk"].item() / total["purchased_rd_mio_dkk"].item()
+    )
 
 
 # staging model -> DST table, {variable: (code column, label column)}, value column
 STAGING = {
-    "stg_dst__forsk01": ("FORSK01", {"FUI01": ("breakdown_code", "breakdown_label_da"),
-                                     "FUI08": ("expenditure_type_code",
-                                               "expenditure_type_label_da")}, "rd_mio_dkk"),
-    "stg_dst__nan1": ("NAN1", {"TRANSAKT": ("transaction_code", "transaction_label_da"),
-                               "PRISENHED": ("price_unit_code", "price_unit_label_da")},
-                      "value_mio_dkk"),
-    "stg_dst__gf13": ("GF13", {"ENHED": ("measure_code", "measure_label_da"),
-                               "FIRMSTR": ("firm_size_code", "firm_size_label_da"),
-                               "BRANCHEDB0738": ("industry_code", "industry_label_da")}, "value"),
-    "stg_dst__forsk02": ("FORSK02", {"FUI01": ("size_group_code", "size_group_label_da"),
-                                     "LEVRTYP": ("supplier_type_code", "supplier_type_label_da")},
-                         "purchased_rd_mio_dkk"),
+    "stg_dst__forsk01": (
+        "FORSK01",
+        {
+            "FUI01": ("breakdown_code", "breakdown_label_da"),
+            "FUI08": ("expenditure_type_code", "expenditure_type_label_da"),
+        },
+        "rd_mio_dkk",
+    ),
+    "stg_dst__nan1": (
+        "NAN1",
+        {
+            "TRANSAKT": ("transaction_code", "transaction_label_da"),
+            "PRISENHED": ("price_unit_code", "price_unit_label_da"),
+        },
+        "value_mio_dkk",
+    ),
+    "stg_dst__gf13": (
+        "GF13",
+        {
+            "ENHED": ("measure_code", "measure_label_da"),
+            "FIRMSTR": ("firm_size_code", "firm_size_label_da"),
+            "BRANCHEDB0738": ("industry_code", "industry_label_da"),
+        },
+        "value",
+    ),
+    "stg_dst__forsk02": (
+        "FORSK02",
+        {
+            "FUI01": ("size_group_code", "size_group_label_da"),
+            "LEVRTYP": ("supplier_type_code", "supplier_type_label_da"),
+        },
+        "purchased_rd_mio_dkk",
+    ),
 }
 
 
@@ -167,9 +213,17 @@ def wide_rows(table: str, variables: list[str]) -> list[tuple]:
     rows = []
     for record in read_snapshot(table).to_dict("records"):
         value = None if pd.isna(record["value"]) else float(record["value"])
-        rows.append((*[x for v in variables for x in (record[v], labels[v][record[v]])],
-                     int(record["Tid"]), value, record["INDHOLD"].strip() in ("..", "-", ""),
-                     "snapshot", info["updated"], manifest["synthetic"]))
+        rows.append(
+            (
+                *[x for v in variables for x in (record[v], labels[v][record[v]])],
+                int(record["Tid"]),
+                value,
+                record["INDHOLD"].strip() in ("..", "-", ""),
+                "snapshot",
+                info["updated"],
+                manifest["synthetic"],
+            )
+        )
     return sorted(rows, key=repr)
 
 
@@ -178,8 +232,7 @@ def test_staging_reproduces_the_wide_raw_layout(built, model):
     """Narrow raw table + label lookup + load record give back every column analysts had."""
     table, variables, value_column = STAGING[model]
     columns = [c for v in variables.values() for c in v]
-    columns += ["year", value_column, "is_suppressed", "source_mode", "dst_updated",
-                "is_synthetic"]
+    columns += ["year", value_column, "is_suppressed", "source_mode", "dst_updated", "is_synthetic"]
     with duckdb.connect(str(built / "warehouse.duckdb"), read_only=True) as con:
         rows = con.execute(f"select {', '.join(columns)} from staging.{model}").fetchall()
     expected = wide_rows(table, list(variables))
@@ -193,8 +246,9 @@ def test_suppressed_smv_group_nulls_smv_aggregates_not_large(built, tmp_path):
         con.execute("""update raw.dst_forsk01 set value = null, is_suppressed = true
                        where fui01 = '3020' and fui08 = '10' and tid = '2015'""")
     run_dbt(data_dir, "build", "--select", "+smv_rd_share_summary")
-    mart = query(data_dir / "warehouse.duckdb",
-                 "select * from marts.smv_rd_share_summary").set_index("year")
+    mart = query(
+        data_dir / "warehouse.duckdb", "select * from marts.smv_rd_share_summary"
+    ).set_index("year")
     expected = oracle_summary()
     row = mart.loc[2015]
     assert pd.isna(row["smv_rd_current_mio_dkk"]) and pd.isna(row["smv_rd_fixed_mio_dkk"])
@@ -209,8 +263,14 @@ def test_suppressed_smv_group_nulls_smv_aggregates_not_large(built, tmp_path):
 def test_price_base_year_from_the_setting(built, tmp_path):
     settings = load_settings({"KLYNGE_DATA_DIR": str(tmp_path), "KLYNGE_PRICE_BASE_YEAR": "2015"})
     data_dir = copy_of(built, tmp_path)
-    run_dbt(data_dir, "build", "--select", "+smv_rd_share_summary",
-            "--vars", json.dumps({"price_base_year": dbt_vars(settings)["price_base_year"]}))
+    run_dbt(
+        data_dir,
+        "build",
+        "--select",
+        "+smv_rd_share_summary",
+        "--vars",
+        json.dumps({"price_base_year": dbt_vars(settings)["price_base_year"]}),
+    )
     mart = query(data_dir / "warehouse.duckdb", "select * from marts.smv_rd_share_summary")
     compare(mart, oracle_summary(base_year=2015))
     row = mart.set_index("year").loc[2015]
@@ -219,8 +279,15 @@ def test_price_base_year_from_the_setting(built, tmp_path):
 
 def test_price_base_year_without_deflator_is_an_error(built, tmp_path):
     data_dir = copy_of(built, tmp_path)
-    result = run_dbt(data_dir, "build", "--select", "+smv_rd_share_summary",
-                     "--vars", "{price_base_year: 1990}", check=False)
+    result = run_dbt(
+        data_dir,
+        "build",
+        "--select",
+        "+smv_rd_share_summary",
+        "--vars",
+        "{price_base_year: 1990}",
+        check=False,
+    )
     assert result.returncode != 0
     assert "price_base_year 1990 has no GDP deflator in NAN1" in result.stdout
     # the marts from the earlier good build are still there and unchanged

@@ -28,8 +28,9 @@ HOLDER = textwrap.dedent("""
 
 
 def hold_lock_in_other_process(database, seconds):
-    proc = subprocess.Popen([sys.executable, "-c", HOLDER, database, str(seconds)],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, database, str(seconds)], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout.readline().strip() == "locked"
     return proc
 
@@ -40,8 +41,7 @@ def test_second_run_fails_after_waiting_and_names_the_holder(tmp_path):
     holder = hold_lock_in_other_process(database, 30)
     try:
         resource = WarehouseResource(database=database, run_lock_wait_seconds=1)
-        with build_init_resource_context() as context, pytest.raises(
-                WarehouseLockedError) as err:
+        with build_init_resource_context() as context, pytest.raises(WarehouseLockedError) as err:
             resource.setup_for_execution(context)
         message = str(err.value)
         assert f"process {holder.pid}" in message and "run-held-elsewhere" in message

@@ -22,8 +22,9 @@ DBT = str(Path(sys.executable).parent / "dbt")
 
 
 def load_snapshot(warehouse: Path, snapshot_dir: Path = BUNDLED_SNAPSHOT_DIR) -> None:
-    source = DstSource(SourceMode.SNAPSHOT, DstClient("http://unused.invalid"),
-                       SnapshotStore(snapshot_dir))
+    source = DstSource(
+        SourceMode.SNAPSHOT, DstClient("http://unused.invalid"), SnapshotStore(snapshot_dir)
+    )
     for spec in load_table_specs():
         ingest_table(spec, source, WarehouseResource(database=str(warehouse)).get_connection)
 
@@ -41,16 +42,29 @@ def _as_the_refresh_builds(args: tuple[str, ...]) -> list[str]:
     return [*args, "--exclude", "effect_estimates"]
 
 
-def run_dbt(data_dir: Path, *args: str, env: dict[str, str] | None = None,
-            check: bool = True) -> subprocess.CompletedProcess:
+def run_dbt(
+    data_dir: Path, *args: str, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess:
     args = tuple(with_dbt_vars(_as_the_refresh_builds(args)))
     full_env = dict(os.environ)
     full_env.update({"KLYNGE_DATA_DIR": str(data_dir), **(env or {})})
     result = subprocess.run(
-        [DBT, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-         str(DBT_PROJECT_DIR), "--target-path", str(data_dir / "dbt_target"),
-         "--log-path", str(data_dir / "dbt_logs")],
-        env=full_env, capture_output=True, text=True, cwd=DBT_PROJECT_DIR,
+        [
+            DBT,
+            *args,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(data_dir / "dbt_target"),
+            "--log-path",
+            str(data_dir / "dbt_logs"),
+        ],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        cwd=DBT_PROJECT_DIR,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")

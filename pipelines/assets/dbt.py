@@ -50,9 +50,11 @@ def klynge_dbt_project() -> DbtProject:
     have it. Otherwise the manifest that ``make install`` keeps current is used as it is."""
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
     if using_dagster_dev() or not project.manifest_path.exists():
-        LocalDbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE,
-                            vars_json=json.dumps(dbt_vars(), sort_keys=True)).cli(
-            ["parse", "--quiet"], target_path=project.target_path).wait()
+        LocalDbtCliResource(
+            project_dir=project,
+            dbt_executable=DBT_EXECUTABLE,
+            vars_json=json.dumps(dbt_vars(), sort_keys=True),
+        ).cli(["parse", "--quiet"], target_path=project.target_path).wait()
     return project
 
 
@@ -65,16 +67,25 @@ class KlyngeDbtTranslator(DagsterDbtTranslator):
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
         return ["team:klynge-data"]
 
-    def get_asset_check_spec(self, asset_spec: AssetSpec, manifest: Mapping[str, Any],
-                             unique_id: str, project: DbtProject | None) -> AssetCheckSpec | None:
+    def get_asset_check_spec(
+        self,
+        asset_spec: AssetSpec,
+        manifest: Mapping[str, Any],
+        unique_id: str,
+        project: DbtProject | None,
+    ) -> AssetCheckSpec | None:
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
         if spec is None or spec.description:
             return spec
         return AssetCheckSpec(
-            spec.name, asset=spec.asset_key, additional_deps=spec.additional_deps,
-            blocking=spec.blocking, metadata=spec.metadata,
+            spec.name,
+            asset=spec.asset_key,
+            additional_deps=spec.additional_deps,
+            blocking=spec.blocking,
+            metadata=spec.metadata,
             automation_condition=spec.automation_condition,
-            description=describe_test(manifest["nodes"].get(unique_id, {})))
+            description=describe_test(manifest["nodes"].get(unique_id, {})),
+        )
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
@@ -87,14 +98,20 @@ def build_dbt_models(project: DbtProject) -> AssetsDefinition:
     (:mod:`pipelines.assets.evaluation`). A DST table and its label lookup are two dbt sources
     written by one asset (``raw/dst_<table>``)."""
 
-    @dbt_assets(manifest=project.manifest_path, project=project,
-                dagster_dbt_translator=KlyngeDbtTranslator(
-                    settings=DagsterDbtTranslatorSettings(
-                        enable_duplicate_source_asset_keys=True)),
-                exclude="effect_estimates")
-    def klynge_dbt_models(context: AssetExecutionContext, dbt: LocalDbtCliResource,
-                          warehouse: WarehouseResource,
-                          settings: SettingsResource) -> Iterator[Any]:
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        dagster_dbt_translator=KlyngeDbtTranslator(
+            settings=DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True)
+        ),
+        exclude="effect_estimates",
+    )
+    def klynge_dbt_models(
+        context: AssetExecutionContext,
+        dbt: LocalDbtCliResource,
+        warehouse: WarehouseResource,
+        settings: SettingsResource,
+    ) -> Iterator[Any]:
         """``dbt build`` of what changed: seeds, models and their tests, as Dagster events."""
         base_year = settings.price_base_year
         with warehouse.get_connection() as con:
@@ -110,8 +127,11 @@ def build_dbt_models(project: DbtProject) -> AssetsDefinition:
         # One artifacts folder, overwritten by each build (runs are serialised), instead of a
         # new folder per invocation piling up in the repo.
         target = settings.get().data_dir / "dbt_target"
-        yield from dbt.cli(["build", *PRODUCTION_BUILD, *plan.dbt_args(project.manifest_path)],
-                           context=context, target_path=target).stream()
+        yield from dbt.cli(
+            ["build", *PRODUCTION_BUILD, *plan.dbt_args(project.manifest_path)],
+            context=context,
+            target_path=target,
+        ).stream()
         with warehouse.get_connection() as con:
             # Good only once the gate has passed: ``publish`` marks it ``passed``.
             mark_build(con, context.run.run_id, "built")

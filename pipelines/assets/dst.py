@@ -49,8 +49,9 @@ def _markdown_table(rows: list[dict]) -> str:
         return "(no rows)"
     cols = list(rows[0])
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join("" if r[c] is None else str(r[c]) for c in cols) + " |"
-              for r in rows]
+    lines += [
+        "| " + " | ".join("" if r[c] is None else str(r[c]) for c in cols) + " |" for r in rows
+    ]
     return "\n".join(lines)
 
 
@@ -62,13 +63,18 @@ def build_dst_asset(spec: TableSpec) -> AssetsDefinition:
         description=f"DST StatBank table {spec.id}: {spec.description} Unit: {spec.unit}.",
         kinds={"duckdb", "python"},
         owners=["team:klynge-data"],
-        metadata={"dst_table": spec.id, "unit": spec.unit, "owner": spec.owner,
-                  "selection": MetadataValue.json(
-                      {k: v if isinstance(v, str) else list(v)
-                       for k, v in spec.variables.items()})},
+        metadata={
+            "dst_table": spec.id,
+            "unit": spec.unit,
+            "owner": spec.owner,
+            "selection": MetadataValue.json(
+                {k: v if isinstance(v, str) else list(v) for k, v in spec.variables.items()}
+            ),
+        },
     )
-    def _dst_table(context: AssetExecutionContext, dst: DstSourceResource,
-                   warehouse: WarehouseResource) -> MaterializeResult:
+    def _dst_table(
+        context: AssetExecutionContext, dst: DstSourceResource, warehouse: WarehouseResource
+    ) -> MaterializeResult:
         try:
             result = ingest_table(spec, dst.source(), warehouse.get_connection)
         except (DstUnavailableError, DstApiError) as exc:
@@ -77,16 +83,21 @@ def build_dst_asset(spec: TableSpec) -> AssetsDefinition:
                 raise
             if dst.step_retries:
                 context.log.warning(f"{exc}; the step will be retried")
-            raise RetryRequested(max_retries=dst.step_retries,
-                                 seconds_to_wait=dst.step_retry_wait_seconds) from exc
+            raise RetryRequested(
+                max_retries=dst.step_retries, seconds_to_wait=dst.step_retry_wait_seconds
+            ) from exc
         if result.fallback_reason:
-            context.log.warning(f"{spec.id}: DST unreachable, used the snapshot: "
-                                f"{result.fallback_reason}")
+            context.log.warning(
+                f"{spec.id}: DST unreachable, used the snapshot: {result.fallback_reason}"
+            )
         verb = "downloaded" if result.downloaded else "unchanged since last load, not downloaded"
-        context.log.info(f"{spec.id} ({result.source_mode}, updated {result.dst_updated}): "
-                         f"{verb}; {result.rows} rows, {result.suppressed} suppressed")
-        return MaterializeResult(metadata=_metadata(result),
-                                 data_version=DataVersion(result.data_version))
+        context.log.info(
+            f"{spec.id} ({result.source_mode}, updated {result.dst_updated}): "
+            f"{verb}; {result.rows} rows, {result.suppressed} suppressed"
+        )
+        return MaterializeResult(
+            metadata=_metadata(result), data_version=DataVersion(result.data_version)
+        )
 
     return _dst_table
 
@@ -96,5 +107,8 @@ dst_assets = [build_dst_asset(spec) for spec in load_table_specs()]
 # Visible in the UI: each DST table was loaded (or found unchanged) within a day of the nightly
 # 02:00 refresh; a WARN, since yesterday's data is still the last good data.
 dst_freshness_checks = build_last_update_freshness_checks(
-    assets=dst_assets, lower_bound_delta=timedelta(hours=26), deadline_cron="0 3 * * *",
-    timezone="Europe/Copenhagen")
+    assets=dst_assets,
+    lower_bound_delta=timedelta(hours=26),
+    deadline_cron="0 3 * * *",
+    timezone="Europe/Copenhagen",
+)

@@ -58,14 +58,20 @@ def _panel(data_dir: Path, register, log):
     return synthetic, panel.write_panel(register, synthetic)
 
 
-@asset(key=AssetKey(["raw", "effect_estimates"]), deps=[REGISTER], group_name="evaluation",
-       kinds={"python", "duckdb"}, owners=["team:klynge-data"],
-       description="Matched staggered difference-in-differences of the participants against "
-                   "never-participating firms (pipelines.evaluation), disclosure-controlled. "
-                   "Runs on the real firm panel when one is present, else on a synthetic "
-                   "panel with a planted effect (marked synthetic in every row).")
-def effect_estimates_raw(context: AssetExecutionContext, warehouse: WarehouseResource,
-                         settings: SettingsResource) -> MaterializeResult:
+@asset(
+    key=AssetKey(["raw", "effect_estimates"]),
+    deps=[REGISTER],
+    group_name="evaluation",
+    kinds={"python", "duckdb"},
+    owners=["team:klynge-data"],
+    description="Matched staggered difference-in-differences of the participants against "
+    "never-participating firms (pipelines.evaluation), disclosure-controlled. "
+    "Runs on the real firm panel when one is present, else on a synthetic "
+    "panel with a planted effect (marked synthetic in every row).",
+)
+def effect_estimates_raw(
+    context: AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
+) -> MaterializeResult:
     from pipelines.evaluation.contract import panel_files, read_panel
     from pipelines.evaluation.effects import default_base_year, run, write_outputs
     from pipelines.evaluation.estimate import EstimatorConfig
@@ -74,8 +80,7 @@ def effect_estimates_raw(context: AssetExecutionContext, warehouse: WarehouseRes
     started = time.perf_counter()
     data_dir = settings.get().data_dir
     with warehouse.get_connection() as con:
-        register = check_register(con.execute(
-            "select * from marts.participant_register").df())
+        register = check_register(con.execute("select * from marts.participant_register").df())
     folder, generated = _panel(data_dir, register, context.log)
     config = EstimatorConfig(base_year=default_base_year(register))
     out = data_dir / "evaluation" / "estimates"
@@ -89,26 +94,31 @@ def effect_estimates_raw(context: AssetExecutionContext, warehouse: WarehouseRes
         table = pd.read_parquet(out / "effect_estimates.parquet")
     else:
         data = generated if generated is not None else read_panel(folder)
-        table, diagnostics = run(data, register, config,
-                                 is_sample=bool(register["is_sample"].any()))
+        table, diagnostics = run(
+            data, register, config, is_sample=bool(register["is_sample"].any())
+        )
         diagnostics["fingerprint"] = fingerprint
         write_outputs(table, diagnostics, out, figures=False)  # the release draws them
     with warehouse.get_connection() as con:
         con.execute("create schema if not exists raw")
         con.register("effect_estimates_df", table)
-        con.execute("create or replace table raw.effect_estimates as "
-                    "select * from effect_estimates_df")
+        con.execute(
+            "create or replace table raw.effect_estimates as select * from effect_estimates_df"
+        )
         con.unregister("effect_estimates_df")
-    return MaterializeResult(metadata={
-        "panel_source": diagnostics.get("panel_source", ""),
-        "panel": MetadataValue.path(str(folder)),
-        "rows": len(table), "withheld": int(table["suppressed"].sum()),
-        "participants_matched": diagnostics.get("matched", 0),
-        "participants_not_matched": diagnostics.get("not_matched", 0),
-        "reused_previous_estimates": reused,
-        "seconds": round(time.perf_counter() - started, 1),
-        "outputs": MetadataValue.path(str(out)),
-    })
+    return MaterializeResult(
+        metadata={
+            "panel_source": diagnostics.get("panel_source", ""),
+            "panel": MetadataValue.path(str(folder)),
+            "rows": len(table),
+            "withheld": int(table["suppressed"].sum()),
+            "participants_matched": diagnostics.get("matched", 0),
+            "participants_not_matched": diagnostics.get("not_matched", 0),
+            "reused_previous_estimates": reused,
+            "seconds": round(time.perf_counter() - started, 1),
+            "outputs": MetadataValue.path(str(out)),
+        }
+    )
 
 
 class EvaluationTranslator(KlyngeDbtTranslator):
@@ -119,14 +129,20 @@ class EvaluationTranslator(KlyngeDbtTranslator):
 def build_evaluation_assets(project: DbtProject) -> list[AssetsDefinition]:
     """The estimator's asset and the dbt build of its mart."""
 
-    @dbt_assets(manifest=project.manifest_path, project=project, select="effect_estimates",
-                dagster_dbt_translator=EvaluationTranslator())
-    def effect_estimates_mart(context: AssetExecutionContext, dbt: LocalDbtCliResource,
-                              settings: SettingsResource) -> Iterator[Any]:
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        select="effect_estimates",
+        dagster_dbt_translator=EvaluationTranslator(),
+    )
+    def effect_estimates_mart(
+        context: AssetExecutionContext, dbt: LocalDbtCliResource, settings: SettingsResource
+    ) -> Iterator[Any]:
         """``dbt build`` of effect_estimates (contract and tests) from what the estimator
         wrote."""
         target = settings.get().data_dir / "dbt_target"
-        yield from dbt.cli(["build", *PRODUCTION_BUILD], context=context,
-                           target_path=target).stream()
+        yield from dbt.cli(
+            ["build", *PRODUCTION_BUILD], context=context, target_path=target
+        ).stream()
 
     return [effect_estimates_raw, effect_estimates_mart]

@@ -40,11 +40,12 @@ def passed_checks(marts: tuple[Mart, ...], quality_dir: Path) -> dict[str, dict]
         if not result or not result["success"]:
             missing.append(mart.name)
             continue
-        checks[mart.name] = {"success": True, "evaluated": len(result["expectations"]),
-                             "failed": 0}
+        checks[mart.name] = {"success": True, "evaluated": len(result["expectations"]), "failed": 0}
     if missing:
-        raise PublishError(f"no passing quality check in this run for: {', '.join(missing)}; "
-                           "run the refresh job (its checks gate publishing)")
+        raise PublishError(
+            f"no passing quality check in this run for: {', '.join(missing)}; "
+            "run the refresh job (its checks gate publishing)"
+        )
     return checks
 
 
@@ -55,15 +56,18 @@ def _with_fallback_reasons(context: AssetExecutionContext, provenance: Provenanc
         entry = provenance.dst_tables.get(spec.id)
         if entry is None:
             continue
-        event = context.instance.get_latest_materialization_event(
-            AssetKey(["raw", spec.raw_table]))
-        meta = event.asset_materialization.metadata if event and event.asset_materialization \
-            else {}
+        event = context.instance.get_latest_materialization_event(AssetKey(["raw", spec.raw_table]))
+        meta = event.asset_materialization.metadata if event and event.asset_materialization else {}
         reason = meta.get("fallback_reason")
-        same_load = (meta.get("dst_updated") is not None
-                     and meta["dst_updated"].value == entry.get("updated"))
-        tables[spec.id] = {**entry, "fallback_reason": reason.value if reason and same_load
-                           and entry.get("source_mode") == "snapshot" else None}
+        same_load = meta.get("dst_updated") is not None and meta["dst_updated"].value == entry.get(
+            "updated"
+        )
+        tables[spec.id] = {
+            **entry,
+            "fallback_reason": reason.value
+            if reason and same_load and entry.get("source_mode") == "snapshot"
+            else None,
+        }
     return replace(provenance, dst_tables={**provenance.dst_tables, **tables})
 
 
@@ -77,22 +81,28 @@ def build_publish(marts: tuple[Mart, ...]) -> AssetsDefinition:
         kinds={"duckdb", "parquet", "csv", "xlsx"},
         owners=["team:klynge-data"],
         description="Writes a release (DuckDB copy, Parquet, CSV, XLSX, figures, data dictionary, "
-                    "quality results, manifest) to `data/published/releases/<time>/` and switches "
-                    "`data/published/` to it atomically. Runs only after every mart's blocking "
-                    "quality check passed.",
+        "quality results, manifest) to `data/published/releases/<time>/` and switches "
+        "`data/published/` to it atomically. Runs only after every mart's blocking "
+        "quality check passed.",
     )
-    def publish(context: AssetExecutionContext, warehouse: WarehouseResource,
-                settings: SettingsResource) -> MaterializeResult:
+    def publish(
+        context: AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
+    ) -> MaterializeResult:
         config = settings.get()
         quality_dir = run_dir(config.data_dir, context.run.run_id)
         checks = passed_checks(marts, quality_dir)
         build_data_docs(quality_dir)
         provenance = _with_fallback_reasons(
-            context, read_provenance(config.warehouse_path, context.run.run_id, checks))
-        outcome = publish_release(published=config.published_dir,
-                                  warehouse=config.warehouse_path, marts=marts,
-                                  provenance=provenance, quality_dir=quality_dir,
-                                  keep=config.keep_releases)
+            context, read_provenance(config.warehouse_path, context.run.run_id, checks)
+        )
+        outcome = publish_release(
+            published=config.published_dir,
+            warehouse=config.warehouse_path,
+            marts=marts,
+            provenance=provenance,
+            quality_dir=quality_dir,
+            keep=config.keep_releases,
+        )
         if outcome.switched:
             context.log.info(f"published {outcome.release}")
         else:
@@ -100,16 +110,18 @@ def build_publish(marts: tuple[Mart, ...]) -> AssetsDefinition:
         with warehouse.get_connection() as con:
             # The gate passed and publishing ended as it should: this build is the new baseline.
             mark_build(con, context.run.run_id, "passed")
-        return MaterializeResult(metadata={
-            "switched": outcome.switched,
-            "reason": outcome.reason,
-            "release": MetadataValue.path(str(outcome.release)),
-            "published_dir": MetadataValue.path(str(config.published_dir)),
-            "synthetic": provenance.synthetic,
-            "sample": provenance.sample,
-            "dst_source_mode": provenance.source_mode,
-            "price_base_year": outcome.manifest.get("price_base_year"),
-            "files": len(outcome.manifest.get("files", [])),
-        })
+        return MaterializeResult(
+            metadata={
+                "switched": outcome.switched,
+                "reason": outcome.reason,
+                "release": MetadataValue.path(str(outcome.release)),
+                "published_dir": MetadataValue.path(str(config.published_dir)),
+                "synthetic": provenance.synthetic,
+                "sample": provenance.sample,
+                "dst_source_mode": provenance.source_mode,
+                "price_base_year": outcome.manifest.get("price_base_year"),
+                "files": len(outcome.manifest.get("files", [])),
+            }
+        )
 
     return publish

@@ -103,8 +103,9 @@ class DstClient:
         self._session = session or requests.Session()
         self._sleep = sleep
 
-    def tableinfo(self, table: str, lang: str = "da",
-                  retry: RetryPolicy | None = None) -> dict[str, Any]:
+    def tableinfo(
+        self, table: str, lang: str = "da", retry: RetryPolicy | None = None
+    ) -> dict[str, Any]:
         """Metadata of a table: variables with their value codes and labels, and ``updated``.
 
         ``retry`` overrides the client's policy (a quick probe in ``auto`` mode).
@@ -115,8 +116,9 @@ class DstClient:
             try:
                 return response.json()
             except ValueError as exc:
-                raise DstApiError(table, response.status_code, None,
-                                  f"tableinfo answer is not JSON: {exc}") from exc
+                raise DstApiError(
+                    table, response.status_code, None, f"tableinfo answer is not JSON: {exc}"
+                ) from exc
 
         return self._call(table, "tableinfo", body, read, retry=retry)
 
@@ -148,7 +150,7 @@ class DstClient:
                 first = True
                 for chunk in response.iter_content(chunk_size=_CHUNK_BYTES):
                     if first and chunk.startswith(UTF8_BOM):
-                        chunk = chunk[len(UTF8_BOM):]
+                        chunk = chunk[len(UTF8_BOM) :]
                     first = False
                     out.write(chunk)
                     digest.update(chunk)
@@ -173,22 +175,37 @@ class DstClient:
         for attempt in range(1, policy.max_attempts + 1):
             final = attempt == policy.max_attempts
             try:
-                with self._session.post(url, json=body, timeout=self.timeout,
-                                        stream=stream) as response:
+                with self._session.post(
+                    url, json=body, timeout=self.timeout, stream=stream
+                ) as response:
                     if response.ok:
                         return read(response)
                     if not _is_retryable_status(response.status_code) or final:
                         raise _api_error(table, response)
                     wait = policy.delay(attempt, _retry_after_seconds(response))
-                    log.warning("DST %s %s: HTTP %s, retry %d/%d in %.1fs", function, table,
-                                response.status_code, attempt, policy.max_attempts - 1, wait)
+                    log.warning(
+                        "DST %s %s: HTTP %s, retry %d/%d in %.1fs",
+                        function,
+                        table,
+                        response.status_code,
+                        attempt,
+                        policy.max_attempts - 1,
+                        wait,
+                    )
             except _TRANSPORT_ERRORS as exc:
                 last_transport_error = exc
                 if final:
                     break
                 wait = policy.delay(attempt)
-                log.warning("DST %s %s: %s, retry %d/%d in %.1fs", function, table,
-                            type(exc).__name__, attempt, policy.max_attempts - 1, wait)
+                log.warning(
+                    "DST %s %s: %s, retry %d/%d in %.1fs",
+                    function,
+                    table,
+                    type(exc).__name__,
+                    attempt,
+                    policy.max_attempts - 1,
+                    wait,
+                )
             self._sleep(wait)
         raise DstUnavailableError(
             table,

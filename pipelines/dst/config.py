@@ -64,8 +64,10 @@ def load_table_specs(path: Path = DST_TABLES_CONFIG) -> list[TableSpec]:
         seen.add(table_id)
         raw_vars = entry.get("variables")
         if not isinstance(raw_vars, dict) or not raw_vars:
-            raise DstConfigError(f"{where} ({table_id}): 'variables' must map each variable id "
-                                 "to a list of value codes or '*'")
+            raise DstConfigError(
+                f"{where} ({table_id}): 'variables' must map each variable id "
+                "to a list of value codes or '*'"
+            )
         variables: dict[str, tuple[str, ...] | str] = {}
         for var_id, values in raw_vars.items():
             if values == ALL_VALUES:

@@ -31,9 +31,24 @@ NOTE = (
 
 # Published totals of business own R&D, mio. kr., current prices (DST); 2007-2013 illustrative.
 RD_TOTALS = {
-    2007: 32_100, 2008: 35_600, 2009: 35_900, 2010: 34_400, 2011: 35_200, 2012: 35_700,
-    2013: 36_100, 2014: 36_815, 2015: 39_487, 2016: 42_418, 2017: 40_757, 2018: 42_187,
-    2019: 41_571, 2020: 42_494, 2021: 44_602, 2022: 49_286, 2023: 53_417, 2024: 59_213,
+    2007: 32_100,
+    2008: 35_600,
+    2009: 35_900,
+    2010: 34_400,
+    2011: 35_200,
+    2012: 35_700,
+    2013: 36_100,
+    2014: 36_815,
+    2015: 39_487,
+    2016: 42_418,
+    2017: 40_757,
+    2018: 42_187,
+    2019: 41_571,
+    2020: 42_494,
+    2021: 44_602,
+    2022: 49_286,
+    2023: 53_417,
+    2024: 59_213,
 }
 SIZE_GROUPS = {
     "3000": "Alle virksomheder",
@@ -43,21 +58,34 @@ SIZE_GROUPS = {
     "3040": "250 årsværk og derover",
 }
 INDUSTRIES = {
-    "1000": "Industri i alt", "1010": "Føde-, drikke- og tobaksvareindustri",
-    "1020": "Kemisk og farmaceutisk industri", "1030": "Metal- og maskinindustri",
-    "1040": "Elektronikindustri", "1050": "Anden industri", "1060": "Bygge og anlæg",
-    "1070": "Handel og transport", "1080": "Information og kommunikation",
+    "1000": "Industri i alt",
+    "1010": "Føde-, drikke- og tobaksvareindustri",
+    "1020": "Kemisk og farmaceutisk industri",
+    "1030": "Metal- og maskinindustri",
+    "1040": "Elektronikindustri",
+    "1050": "Anden industri",
+    "1060": "Bygge og anlæg",
+    "1070": "Handel og transport",
+    "1080": "Information og kommunikation",
     "1090": "Videnservice og finansiering",
 }
 REGIONS = {
-    "0": "Hele landet", "81": "Region Nordjylland", "82": "Region Midtjylland",
-    "83": "Region Syddanmark", "84": "Region Hovedstaden", "85": "Region Sjælland",
+    "0": "Hele landet",
+    "81": "Region Nordjylland",
+    "82": "Region Midtjylland",
+    "83": "Region Syddanmark",
+    "84": "Region Hovedstaden",
+    "85": "Region Sjælland",
 }
 EXPENDITURE = {"10": "Egne FoU-udgifter i alt", "20": "Driftsudgifter", "50": "Investeringer"}
 
 
-def _tableinfo(table: str, text: str, unit: str, variables: list[tuple[str, str, dict]],
-               ) -> dict[str, Any]:
+def _tableinfo(
+    table: str,
+    text: str,
+    unit: str,
+    variables: list[tuple[str, str, dict]],
+) -> dict[str, Any]:
     return {
         "id": table,
         "text": text,
@@ -66,8 +94,13 @@ def _tableinfo(table: str, text: str, unit: str, variables: list[tuple[str, str,
         "updated": UPDATED,
         "active": True,
         "variables": [
-            {"id": vid, "text": vtext, "elimination": vid != "Tid", "time": vid == "Tid",
-             "values": [{"id": k, "text": v} for k, v in values.items()]}
+            {
+                "id": vid,
+                "text": vtext,
+                "elimination": vid != "Tid",
+                "time": vid == "Tid",
+                "values": [{"id": k, "text": v} for k, v in values.items()],
+            }
             for vid, vtext, values in variables
         ],
     }
@@ -84,10 +117,14 @@ def _da(x: float, decimals: int = 0) -> str:
 
 def _forsk01(rng: random.Random) -> tuple[dict, Iterable[list[str]]]:
     info = _tableinfo(
-        "FORSK01", "Erhvervslivets egne FoU-udgifter efter branche, størrelse, region og "
-        "udgiftstype", "mio. kr.",
-        [("FUI01", "branche, størrelse og region", {**SIZE_GROUPS, **INDUSTRIES, **REGIONS}),
-         ("FUI08", "udgiftstype", EXPENDITURE), ("Tid", "tid", _years(2007, 2024))],
+        "FORSK01",
+        "Erhvervslivets egne FoU-udgifter efter branche, størrelse, region og udgiftstype",
+        "mio. kr.",
+        [
+            ("FUI01", "branche, størrelse og region", {**SIZE_GROUPS, **INDUSTRIES, **REGIONS}),
+            ("FUI08", "udgiftstype", EXPENDITURE),
+            ("Tid", "tid", _years(2007, 2024)),
+        ],
     )
     rows: list[list[str]] = []
     for year, total in RD_TOTALS.items():
@@ -98,8 +135,10 @@ def _forsk01(rng: random.Random) -> tuple[dict, Iterable[list[str]]]:
         by_group["3040"] = total - sum(by_group.values())
         by_group["3000"] = total
         ind_weights = [rng.uniform(0.5, 1.5) for _ in INDUSTRIES]
-        by_industry = {c: round(total * w / sum(ind_weights))
-                       for c, w in zip(INDUSTRIES, ind_weights, strict=True)}
+        by_industry = {
+            c: round(total * w / sum(ind_weights))
+            for c, w in zip(INDUSTRIES, ind_weights, strict=True)
+        }
         reg_weights = {"81": 0.07, "82": 0.22, "83": 0.15, "84": 0.50, "85": 0.06}
         by_region = {c: round(total * w) for c, w in reg_weights.items()}
         by_region["0"] = total
@@ -108,20 +147,37 @@ def _forsk01(rng: random.Random) -> tuple[dict, Iterable[list[str]]]:
             cells = {"10": value, "20": operating, "50": value - operating}
             for exp, cell in cells.items():
                 suppressed = (code == "1080" and exp == "50") or (
-                    code == "81" and exp == "50" and year == 2009)
+                    code == "81" and exp == "50" and year == 2009
+                )
                 rows.append([code, exp, str(year), ".." if suppressed else _da(cell)])
     return info, rows
 
 
 def _nan1(rng: random.Random) -> tuple[dict, Iterable[list[str]]]:
     info = _tableinfo(
-        "NAN1", "Forsyningsbalance, BNP, indkomster, forbrug og investeringer", "mio. kr.",
-        [("TRANSAKT", "transaktion", {"B1GQK": "B.1*g Bruttonationalprodukt, BNP",
-                                      "P7K": "P.7 Import af varer og tjenester"}),
-         ("PRISENHED", "prisenhed", {"V_M": "Løbende priser, (mia. kr.)",
-                                     "LAN_M": "2020-priser, kædede værdier, (mia. kr.)",
-                                     "L_V": "Pct. realvækst"}),
-         ("Tid", "tid", _years(2000, 2025))],
+        "NAN1",
+        "Forsyningsbalance, BNP, indkomster, forbrug og investeringer",
+        "mio. kr.",
+        [
+            (
+                "TRANSAKT",
+                "transaktion",
+                {
+                    "B1GQK": "B.1*g Bruttonationalprodukt, BNP",
+                    "P7K": "P.7 Import af varer og tjenester",
+                },
+            ),
+            (
+                "PRISENHED",
+                "prisenhed",
+                {
+                    "V_M": "Løbende priser, (mia. kr.)",
+                    "LAN_M": "2020-priser, kædede værdier, (mia. kr.)",
+                    "L_V": "Pct. realvækst",
+                },
+            ),
+            ("Tid", "tid", _years(2000, 2025)),
+        ],
     )
     real_growth = {2009: -0.049, 2020: -0.024, 2021: 0.068, 2022: 0.027}
     inflation = {2022: 0.065, 2023: 0.021, 2009: 0.005}
@@ -141,20 +197,38 @@ def _nan1(rng: random.Random) -> tuple[dict, Iterable[list[str]]]:
 
 
 def _gf13(rng: random.Random) -> tuple[dict, Iterable[list[str]]]:
-    classes = {"TOT": "I alt", "0000": "Ingen ansatte", "010": "1-9 ansatte",
-               "101": "10-49 ansatte", "102": "50-249 ansatte", "103": "250 ansatte og derover"}
+    classes = {
+        "TOT": "I alt",
+        "0000": "Ingen ansatte",
+        "010": "1-9 ansatte",
+        "101": "10-49 ansatte",
+        "102": "50-249 ansatte",
+        "103": "250 ansatte og derover",
+    }
     info = _tableinfo(
-        "GF13", "Firmaer, fuldtidsansatte og omsætning efter firmastørrelse og branche",
+        "GF13",
+        "Firmaer, fuldtidsansatte og omsætning efter firmastørrelse og branche",
         "antal / mio. kr.",
-        [("ENHED", "enhed", {"AFI": "Firmaer (antal)", "AFU": "Fuldtidsansatte (antal)",
-                             "OMS": "Omsætning (mio. kr.)"}),
-         ("FIRMSTR", "firmastørrelse", classes),
-         ("BRANCHEDB0738", "branche (DB07 38-grp)", {"TOT": "Alle brancher"}),
-         ("Tid", "tid", _years(2019, 2024))],
+        [
+            (
+                "ENHED",
+                "enhed",
+                {
+                    "AFI": "Firmaer (antal)",
+                    "AFU": "Fuldtidsansatte (antal)",
+                    "OMS": "Omsætning (mio. kr.)",
+                },
+            ),
+            ("FIRMSTR", "firmastørrelse", classes),
+            ("BRANCHEDB0738", "branche (DB07 38-grp)", {"TOT": "Alle brancher"}),
+            ("Tid", "tid", _years(2019, 2024)),
+        ],
     )
     base = {  # firms, full-time employees, turnover in mio. kr. (illustrative)
-        "0000": (190_000, 0, 150_000), "010": (110_000, 300_000, 600_000),
-        "101": (21_000, 420_000, 900_000), "102": (4_200, 400_000, 950_000),
+        "0000": (190_000, 0, 150_000),
+        "010": (110_000, 300_000, 600_000),
+        "101": (21_000, 420_000, 900_000),
+        "102": (4_200, 400_000, 950_000),
         "103": (900, 820_000, 1_400_000),
     }
     rows = []
@@ -174,14 +248,23 @@ def _gf13(rng: random.Random) -> tuple[dict, Iterable[list[str]]]:
 
 def _forsk02(rng: random.Random) -> tuple[dict, Iterable[list[str]]]:
     suppliers = {
-        "80": "Køb af FoU i alt", "90": "Andre virksomheder i Danmark",
-        "100": "Virksomheder i udlandet", "110": "Offentlige forskningsinstitutioner i øvrigt",
-        "120": "GTS-institutter", "130": "Universiteter i Danmark", "140": "Andre leverandører",
+        "80": "Køb af FoU i alt",
+        "90": "Andre virksomheder i Danmark",
+        "100": "Virksomheder i udlandet",
+        "110": "Offentlige forskningsinstitutioner i øvrigt",
+        "120": "GTS-institutter",
+        "130": "Universiteter i Danmark",
+        "140": "Andre leverandører",
     }
     info = _tableinfo(
-        "FORSK02", "Erhvervslivets køb af FoU efter størrelse og leverandørtype", "mio. kr.",
-        [("FUI01", "størrelse", SIZE_GROUPS), ("LEVRTYP", "leverandørtype", suppliers),
-         ("Tid", "tid", _years(2017, 2023))],
+        "FORSK02",
+        "Erhvervslivets køb af FoU efter størrelse og leverandørtype",
+        "mio. kr.",
+        [
+            ("FUI01", "størrelse", SIZE_GROUPS),
+            ("LEVRTYP", "leverandørtype", suppliers),
+            ("Tid", "tid", _years(2017, 2023)),
+        ],
     )
     weights = {"90": 0.42, "100": 0.33, "110": 0.04, "120": 0.07, "130": 0.09, "140": 0.05}
     group_share = {"3010": 0.07, "3020": 0.12, "3030": 0.16, "3040": 0.65}
@@ -190,7 +273,8 @@ def _forsk02(rng: random.Random) -> tuple[dict, Iterable[list[str]]]:
         total_purchases = 9_000 + 400 * (year - 2017)
         cells = {
             (group, supplier): round(total_purchases * share * w * rng.uniform(0.8, 1.2))
-            for group, share in group_share.items() for supplier, w in weights.items()
+            for group, share in group_share.items()
+            for supplier, w in weights.items()
         }
         for supplier in weights:
             cells["3000", supplier] = sum(cells[g, supplier] for g in group_share)
@@ -212,11 +296,17 @@ def write_demo_snapshot(out: Path) -> None:
             info, rows = build(rng)
             body = Path(tmp) / f"{table}.csv"
             header = [v["id"] for v in info["variables"]] + ["INDHOLD"]
-            body.write_text("\n".join(";".join(r) for r in [header, *rows]) + "\n",
-                            encoding="utf-8")
+            body.write_text(
+                "\n".join(";".join(r) for r in [header, *rows]) + "\n", encoding="utf-8"
+            )
             entries[table] = {**store.write_table(table, info, body), "lang": "da"}
-    store.write_manifest(synthetic=True, origin="pipelines/dst/demo_snapshot.py", note=NOTE,
-                         tables=entries, recorded_at=UPDATED)
+    store.write_manifest(
+        synthetic=True,
+        origin="pipelines/dst/demo_snapshot.py",
+        note=NOTE,
+        tables=entries,
+        recorded_at=UPDATED,
+    )
 
 
 def main() -> None:

@@ -32,8 +32,9 @@ def _stage(con: duckdb.DuckDBPyConnection, staged: str, body: CheckedBody) -> No
             body.read_args(),
         )
     except duckdb.Error as exc:
-        raise DstDataError(body.table_id,
-                           f"body does not parse as ';'-separated CSV: {exc}") from exc
+        raise DstDataError(
+            body.table_id, f"body does not parse as ';'-separated CSV: {exc}"
+        ) from exc
 
 
 def _examples(rows: list[tuple]) -> str:
@@ -71,9 +72,12 @@ def _check(con: duckdb.DuckDBPyConnection, staged: str, body: CheckedBody) -> No
     ).fetchall()
     if dupes:
         cells = "; ".join(
-            "lines " + ", ".join(map(str, lines)) + ": "
+            "lines "
+            + ", ".join(map(str, lines))
+            + ": "
             + ", ".join(f"{var}={code}" for var, code in zip(variables, codes, strict=True))
-            for lines, *codes in dupes)
+            for lines, *codes in dupes
+        )
         raise DstDataError(table_id, f"body repeats cells for the same variable values: {cells}")
     if con.execute(f"select count(*) from {table}").fetchone()[0] == 0:
         raise DstDataError(table_id, "body has a header but no rows")

@@ -48,8 +48,9 @@ class IngestResult:
         return f"{self.dst_updated}|{self.selection_hash}|{self.source_mode}"
 
 
-def ingest_table(spec: TableSpec, source: DstSource, connect: Connect,
-                 force: bool = False) -> IngestResult:
+def ingest_table(
+    spec: TableSpec, source: DstSource, connect: Connect, force: bool = False
+) -> IngestResult:
     """Load ``spec`` unless the warehouse already holds the same DST version of it.
 
     The warehouse connection is held only for the short check and the final load, not while
@@ -68,9 +69,17 @@ def ingest_table(spec: TableSpec, source: DstSource, connect: Connect,
         with connect() as con:
             preview = _preview(con, spec.raw_table, list(selection))
         return IngestResult(
-            spec.id, spec.raw_table, False, info.mode.value, info.updated,
-            bool(previous.synthetic), spec.selection_hash, int(previous.row_count),
-            int(previous.suppressed_count or 0), info.fallback_reason, preview,
+            spec.id,
+            spec.raw_table,
+            False,
+            info.mode.value,
+            info.updated,
+            bool(previous.synthetic),
+            spec.selection_hash,
+            int(previous.row_count),
+            int(previous.suppressed_count or 0),
+            info.fallback_reason,
+            preview,
         )
     with tempfile.TemporaryDirectory(prefix=f"dst_{spec.id}_") as tmp:
         body, body_sha256 = source.body(spec, info, selection, Path(tmp))
@@ -82,31 +91,54 @@ def ingest_table(spec: TableSpec, source: DstSource, connect: Connect,
             selection_hash=spec.selection_hash,
         )
         with connect() as con:
-            counts = load_body(con, BodyLoad(
-                table_id=spec.id, raw_table=spec.raw_table, body=body, selection=selection,
-                labels=value_labels(info.info), lang=spec.lang, provenance=provenance,
-                body_sha256=body_sha256,
-            ))
+            counts = load_body(
+                con,
+                BodyLoad(
+                    table_id=spec.id,
+                    raw_table=spec.raw_table,
+                    body=body,
+                    selection=selection,
+                    labels=value_labels(info.info),
+                    lang=spec.lang,
+                    provenance=provenance,
+                    body_sha256=body_sha256,
+                ),
+            )
             preview = _preview(con, spec.raw_table, list(selection))
     return IngestResult(
-        spec.id, spec.raw_table, True, info.mode.value, info.updated, info.synthetic,
-        spec.selection_hash, counts["rows"], counts["suppressed"], info.fallback_reason, preview,
+        spec.id,
+        spec.raw_table,
+        True,
+        info.mode.value,
+        info.updated,
+        info.synthetic,
+        spec.selection_hash,
+        counts["rows"],
+        counts["suppressed"],
+        info.fallback_reason,
+        preview,
     )
 
 
-def _preview(con: duckdb.DuckDBPyConnection, raw_table: str,
-             variables: list[str]) -> list[dict[str, Any]]:
+def _preview(
+    con: duckdb.DuckDBPyConnection, raw_table: str, variables: list[str]
+) -> list[dict[str, Any]]:
     """The first rows as an analyst reads them: each code beside its label, then the value."""
     columns, joins = [], []
     for i, var in enumerate(variables):
         col = '"' + column_name(var).replace('"', '""') + '"'
         label = '"' + column_name(var).replace('"', '""') + '_label"'
         columns += [f"s.{col}", f"l{i}.label as {label}"]
-        joins.append(f"left join raw.\"{labels_table(raw_table)}\" l{i} "
-                     f"on l{i}.variable = ${i + 1} and l{i}.code = s.{col}::varchar")
+        joins.append(
+            f'left join raw."{labels_table(raw_table)}" l{i} '
+            f"on l{i}.variable = ${i + 1} and l{i}.code = s.{col}::varchar"
+        )
     # the first rows first, then their labels: never a join over the whole table
-    cur = con.execute(f"""select {", ".join(columns)}, s.value, s.is_suppressed
+    cur = con.execute(
+        f"""select {", ".join(columns)}, s.value, s.is_suppressed
                           from (select * from raw."{raw_table}" limit {PREVIEW_ROWS}) s
-                          {" ".join(joins)}""", variables)
+                          {" ".join(joins)}""",
+        variables,
+    )
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

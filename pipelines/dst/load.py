@@ -96,10 +96,12 @@ def load_body(con: duckdb.DuckDBPyConnection, load: BodyLoad) -> dict[str, int]:
     On any error nothing is replaced: the previous tables stay as they were.
     Returns row and suppressed-cell counts.
     """
-    header = check_header(read_header(load.body, load.table_id), list(load.selection),
-                          load.table_id)
-    body = CheckedBody(load.table_id, load.raw_table, load.body, header, load.selection,
-                       ValueSql(load.lang))
+    header = check_header(
+        read_header(load.body, load.table_id), list(load.selection), load.table_id
+    )
+    body = CheckedBody(
+        load.table_id, load.raw_table, load.body, header, load.selection, ValueSql(load.lang)
+    )
     ensure_dst_loads(con)
     failure: duckdb.Error | None = None
     try:
@@ -135,8 +137,10 @@ def _write(con: duckdb.DuckDBPyConnection, body: CheckedBody) -> dict[str, int] 
     cells = math.prod(len(c) for c in codes.values())
     if cells == 0:
         return None
-    select_cols = [f"try_cast(s.{quote(var)} as {_enum(codes[var])}) as {quote(column_name(var))}"
-                   for var in codes]
+    select_cols = [
+        f"try_cast(s.{quote(var)} as {_enum(codes[var])}) as {quote(column_name(var))}"
+        for var in codes
+    ]
     key_terms: list[str] = []
     stride = 1
     for var in reversed(list(codes)):
@@ -169,26 +173,43 @@ def _write(con: duckdb.DuckDBPyConnection, body: CheckedBody) -> dict[str, int] 
     return {"rows": rows, "suppressed": suppressed}
 
 
-def _finish(con: duckdb.DuckDBPyConnection, load: BodyLoad, codes: dict[str, list[str]],
-            counts: dict[str, int]) -> None:
+def _finish(
+    con: duckdb.DuckDBPyConnection,
+    load: BodyLoad,
+    codes: dict[str, list[str]],
+    counts: dict[str, int],
+) -> None:
     """Replace the label lookup, record the load and commit the open transaction.
 
     The provenance view holds no data of its own: it shows the table's latest load record, so
     that dbt (and Dagster's lineage) reads it as one more table written by this table's asset.
     """
     raw_table, provenance = load.raw_table, load.provenance
-    lookup = [(var, code, load.labels.get(var, {}).get(code))
-              for var in codes for code in codes[var]]
+    lookup = [
+        (var, code, load.labels.get(var, {}).get(code)) for var in codes for code in codes[var]
+    ]
     con.execute(
         f"""create or replace table raw.{quote(labels_table(raw_table))} as
             select unnest(?::varchar[]) as variable, unnest(?::varchar[]) as code,
                    unnest(?::varchar[]) as label""",
         [[r[0] for r in lookup], [r[1] for r in lookup], [r[2] for r in lookup]],
     )
-    record_dst_load(con, DstLoad(
-        load.table_id, raw_table, provenance.dst_updated, provenance.selection_hash,
-        provenance.source_mode, provenance.synthetic, counts["rows"], counts["suppressed"],
-        load.body_sha256, provenance.loaded_at), provenance_view(raw_table))
+    record_dst_load(
+        con,
+        DstLoad(
+            load.table_id,
+            raw_table,
+            provenance.dst_updated,
+            provenance.selection_hash,
+            provenance.source_mode,
+            provenance.synthetic,
+            counts["rows"],
+            counts["suppressed"],
+            load.body_sha256,
+            provenance.loaded_at,
+        ),
+        provenance_view(raw_table),
+    )
     con.execute("commit")
 
 

@@ -35,11 +35,18 @@ def record(out: Path, base_url: str, tables: list[str] | None = None) -> dict[st
             selection = resolve_selection(spec, info)
             body = staging / f"{spec.id}.download"
             client.download(spec.id, selection, body, spec.lang)
-            entries[spec.id] = {**store.write_table(spec.id, info, body), "lang": spec.lang,
-                                "selection_hash": spec.selection_hash}
+            entries[spec.id] = {
+                **store.write_table(spec.id, info, body),
+                "lang": spec.lang,
+                "selection_hash": spec.selection_hash,
+            }
             body.unlink()
-        store.write_manifest(synthetic=False, origin=base_url,
-                             note="Recorded from the live DST StatBank API.", tables=entries)
+        store.write_manifest(
+            synthetic=False,
+            origin=base_url,
+            note="Recorded from the live DST StatBank API.",
+            tables=entries,
+        )
         old = out.with_name(out.name + ".previous")
         if out.exists():
             shutil.rmtree(old, ignore_errors=True)

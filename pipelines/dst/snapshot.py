@@ -65,8 +65,9 @@ class SnapshotStore:
         """Store one table's responses; returns its manifest entry."""
         folder = self.root / table_id
         folder.mkdir(parents=True, exist_ok=True)
-        _write_atomically(folder / TABLEINFO,
-                          json.dumps(tableinfo, ensure_ascii=False, indent=2) + "\n")
+        _write_atomically(
+            folder / TABLEINFO, json.dumps(tableinfo, ensure_ascii=False, indent=2) + "\n"
+        )
         tmp = folder / f".{BODY}.tmp"
         shutil.copyfile(body, tmp)
         os.replace(tmp, folder / BODY)
@@ -79,8 +80,15 @@ class SnapshotStore:
             "bytes": (folder / BODY).stat().st_size,
         }
 
-    def write_manifest(self, *, synthetic: bool, origin: str, note: str,
-                       tables: dict[str, dict[str, Any]], recorded_at: str | None = None) -> None:
+    def write_manifest(
+        self,
+        *,
+        synthetic: bool,
+        origin: str,
+        note: str,
+        tables: dict[str, dict[str, Any]],
+        recorded_at: str | None = None,
+    ) -> None:
         doc = {
             "synthetic": synthetic,
             "origin": origin,
@@ -88,5 +96,6 @@ class SnapshotStore:
             "recorded_at": recorded_at or datetime.now(UTC).isoformat(timespec="seconds"),
             "tables": tables,
         }
-        _write_atomically(self.root / MANIFEST, json.dumps(doc, ensure_ascii=False, indent=2)
-                          + "\n")
+        _write_atomically(
+            self.root / MANIFEST, json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+        )

@@ -65,8 +65,9 @@ class DstSource:
         _unreachable_since.pop(base, None)
         return TableInfo(info, SourceMode.LIVE, False)
 
-    def body(self, spec: TableSpec, info: TableInfo, selection: dict[str, list[str]],
-             workdir: Path) -> tuple[Path, str]:
+    def body(
+        self, spec: TableSpec, info: TableInfo, selection: dict[str, list[str]], workdir: Path
+    ) -> tuple[Path, str]:
         """The data body for ``selection``, from the same source as ``info``, and its SHA-256.
 
         Live bodies are streamed (and hashed on the way) into ``workdir``; snapshot bodies are
@@ -79,5 +80,9 @@ class DstSource:
         return path, sha256_file(path)
 
     def _from_snapshot(self, spec: TableSpec, reason: str | None = None) -> TableInfo:
-        return TableInfo(self.snapshot.tableinfo(spec.id), SourceMode.SNAPSHOT,
-                         self.snapshot.synthetic, fallback_reason=reason)
+        return TableInfo(
+            self.snapshot.tableinfo(spec.id),
+            SourceMode.SNAPSHOT,
+            self.snapshot.synthetic,
+            fallback_reason=reason,
+        )

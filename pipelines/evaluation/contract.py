@@ -51,8 +51,9 @@ def _cvr_ok(text: pd.Series) -> pd.Series:
     digits = np.zeros((len(text), 8), dtype=np.int64)
     good = text[ok]
     if len(good):
-        digits[ok.to_numpy()] = np.frombuffer("".join(good).encode("ascii"),
-                                              dtype=np.uint8).reshape(-1, 8) - 48
+        digits[ok.to_numpy()] = (
+            np.frombuffer("".join(good).encode("ascii"), dtype=np.uint8).reshape(-1, 8) - 48
+        )
     return ok & pd.Series((digits @ CVR_WEIGHTS) % 11 == 0, index=text.index)
 
 
@@ -72,8 +73,11 @@ def _check(kind: str, raw: pd.Series, decimal_comma: bool) -> tuple[pd.Series, p
         return text, ~_cvr_ok(text), "8 digits passing the CVR modulus-11 check"
     if kind == "industry":
         text = raw.astype("string").str.strip().str.zfill(2)
-        return text, ~text.str.fullmatch(r"\d{2}").fillna(False).astype(bool), (
-            "a 2-digit DB07 code")
+        return (
+            text,
+            ~text.str.fullmatch(r"\d{2}").fillna(False).astype(bool),
+            ("a 2-digit DB07 code"),
+        )
     values = _numeric(raw, decimal_comma)
     bad = values.isna() | ~np.isfinite(values.fillna(0))
     if kind == "year":
@@ -103,28 +107,37 @@ def _read(path: Path) -> tuple[pd.DataFrame, int, bool]:
     with path.open(encoding="utf-8-sig") as fh:
         header = fh.readline()
     sep = ";" if header.count(";") > header.count(",") else ","
-    return pd.read_csv(path, sep=sep, dtype=str, encoding="utf-8-sig",
-                       keep_default_na=False), 2, sep == ";"
+    return (
+        pd.read_csv(path, sep=sep, dtype=str, encoding="utf-8-sig", keep_default_na=False),
+        2,
+        sep == ";",
+    )
 
 
-def _problems(path: Path, df: pd.DataFrame, first_row: int, rows_label: str,
-              decimal_comma: bool) -> tuple[pd.DataFrame, list[str]]:
+def _problems(
+    path: Path, df: pd.DataFrame, first_row: int, rows_label: str, decimal_comma: bool
+) -> tuple[pd.DataFrame, list[str]]:
     problems: list[str] = []
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
-        return df, [f"{path.name}, {rows_label} 1 (header), column {c}: required column missing"
-                    for c in missing]
+        return df, [
+            f"{path.name}, {rows_label} 1 (header), column {c}: required column missing"
+            for c in missing
+        ]
     out = pd.DataFrame(index=df.index)
     for field in FIELDS:
         values, bad, expected = _check(field.kind, df[field.name], decimal_comma)
         out[field.name] = values
         for idx in np.flatnonzero(bad.to_numpy())[:MAX_PROBLEMS]:
             shown = _shown(df[field.name].iloc[idx])
-            problems.append(f"{path.name}, {rows_label} {idx + first_row}, column "
-                            f"{field.name}: {shown} is not {expected}")
+            problems.append(
+                f"{path.name}, {rows_label} {idx + first_row}, column "
+                f"{field.name}: {shown} is not {expected}"
+            )
     synthetic = df["is_synthetic"] if "is_synthetic" in df.columns else False
-    out["is_synthetic"] = pd.Series(synthetic, index=df.index).astype(str).str.lower().isin(
-        ["true", "1"])
+    out["is_synthetic"] = (
+        pd.Series(synthetic, index=df.index).astype(str).str.lower().isin(["true", "1"])
+    )
     out["_file"], out["_row"] = path.name, np.arange(len(df)) + first_row
     return out, problems
 
@@ -133,8 +146,11 @@ def panel_files(folder: Path) -> list[Path]:
     """Parquet and CSV files of a panel folder (or the one file given), sorted by name."""
     if folder.is_file():
         return [folder]
-    return sorted(p for p in folder.iterdir()
-                  if p.suffix.lower() in (".parquet", ".csv") and not p.name.startswith("."))
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.suffix.lower() in (".parquet", ".csv") and not p.name.startswith(".")
+    )
 
 
 def read_panel(source: Path) -> pd.DataFrame:
@@ -159,10 +175,12 @@ def read_panel(source: Path) -> pd.DataFrame:
     if repeated.any():
         again = panel[repeated].iloc[0]
         first = panel[(panel["cvr"] == again["cvr"]) & (panel["year"] == again["year"])].iloc[0]
-        raise PanelError(f"{again['_file']}, row {again['_row']}, columns cvr+year: the same "
-                         f"firm and year as {first['_file']}, row {first['_row']} "
-                         f"({int(repeated.sum())} repeated row(s) in all); a firm has one row "
-                         "per year")
+        raise PanelError(
+            f"{again['_file']}, row {again['_row']}, columns cvr+year: the same "
+            f"firm and year as {first['_file']}, row {first['_row']} "
+            f"({int(repeated.sum())} repeated row(s) in all); a firm has one row "
+            "per year"
+        )
     panel["year"] = panel["year"].astype("int64")
     panel["region"] = panel["region"].astype("int64")
     return panel.drop(columns=["_file", "_row"])
@@ -171,5 +189,4 @@ def read_panel(source: Path) -> pd.DataFrame:
 def _summary(problems: list[str]) -> str:
     shown = problems[:MAX_PROBLEMS]
     more = f"\n  ... and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
-    return (f"firm panel rejected ({len(problems)} problem(s)):\n  " + "\n  ".join(shown)
-            + more)
+    return f"firm panel rejected ({len(problems)} problem(s)):\n  " + "\n  ".join(shown) + more

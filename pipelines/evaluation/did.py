@@ -21,9 +21,11 @@ import numpy as np
 import pandas as pd
 
 EVENT_WINDOW = (-3, 3)
-METHOD = ("Callaway-Sant'Anna ATT(g,t), never-treated matched controls (exact cells + "
-          "{k} nearest neighbours on pre-period outcomes), universal base year g-1, "
-          "firm-clustered influence-function SEs")
+METHOD = (
+    "Callaway-Sant'Anna ATT(g,t), never-treated matched controls (exact cells + "
+    "{k} nearest neighbours on pre-period outcomes), universal base year g-1, "
+    "firm-clustered influence-function SEs"
+)
 
 
 class NotEstimableError(ValueError):
@@ -73,7 +75,8 @@ def cell_effects(sample: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
             mean_t = (w_t @ dy) / w_t.sum()
             mean_c = (w_c @ np.where(control, dy, 0.0)) / w_c.sum()
             influence = np.where(treated, w_t * (dy - mean_t) / w_t.sum(), 0.0) - np.where(
-                control, w_c * (dy - mean_c) / w_c.sum(), 0.0)
+                control, w_c * (dy - mean_c) / w_c.sum(), 0.0
+            )
             rows.append((g, t, mean_t - mean_c, w_t.sum()))
             psi.append(influence)
     cells = pd.DataFrame(rows, columns=["cohort", "year", "estimate", "treated"])
@@ -94,8 +97,9 @@ def event_study(data: pd.DataFrame, last_year: int) -> EventStudy:
     if table.empty:
         raise NotEstimableError("no cohort observed in its base year")
     att, cov = table["estimate"].to_numpy(), psi.T @ psi
-    table = table.assign(event_time=table["year"] - table["cohort"],
-                         std_error=np.sqrt(np.diag(cov)))
+    table = table.assign(
+        event_time=table["year"] - table["cohort"], std_error=np.sqrt(np.diag(cov))
+    )
     events, post = [], np.zeros(len(table))
     reached = [e for e in range(0, EVENT_WINDOW[1] + 1) if (table["event_time"] == e).any()]
     for e in range(EVENT_WINDOW[0], EVENT_WINDOW[1] + 1):
@@ -107,8 +111,9 @@ def event_study(data: pd.DataFrame, last_year: int) -> EventStudy:
             events.append((e, *_combine(att, cov, w)))
             post += w / len(reached) if e >= 0 else 0.0
     events_df = pd.DataFrame(events, columns=["event_time", "estimate", "std_error"])
-    return EventStudy(table, events_df, _combine(att, cov, post), _pretrend(table, att, cov),
-                      sample)
+    return EventStudy(
+        table, events_df, _combine(att, cov, post), _pretrend(table, att, cov), sample
+    )
 
 
 def _pretrend(table: pd.DataFrame, att: np.ndarray, cov: np.ndarray) -> float | None:

@@ -27,8 +27,10 @@ class DisclosureRule:
             raise ValueError("disclosure rule: min_firms >= 1 and 0 < max_share <= 1")
 
 
-def cell_verdict(values: np.ndarray, rule: DisclosureRule = DisclosureRule(),
-                 ) -> tuple[int, float, str]:
+def cell_verdict(
+    values: np.ndarray,
+    rule: DisclosureRule = DisclosureRule(),
+) -> tuple[int, float, str]:
     """One cell from its firms' values (one per firm): (firms, top share, reason or "")."""
     amounts = np.abs(np.nan_to_num(np.asarray(values, dtype=float)))
     total = amounts.sum()
@@ -44,20 +46,30 @@ def _reason(firms: int, top_share: float, rule: DisclosureRule) -> str:
     return ""
 
 
-def disclosure_control(contributions: pd.DataFrame, cell: list[str], firm: str, value: str,
-                       rule: DisclosureRule = DisclosureRule()) -> pd.DataFrame:
+def disclosure_control(
+    contributions: pd.DataFrame,
+    cell: list[str],
+    firm: str,
+    value: str,
+    rule: DisclosureRule = DisclosureRule(),
+) -> pd.DataFrame:
     """One row per cell: ``firms``, ``top_share``, ``suppressed`` and ``suppression_reason``.
 
     ``contributions`` has one row per firm and cell (a firm listed twice in a cell is summed);
     ``value`` is what the cell adds up (turnover, FTE, funding); its absolute value is used, so
     a firm with a large loss dominates a cell as much as one with a large profit.
     """
-    per_firm = (contributions.assign(_v=contributions[value].abs().fillna(0))
-                .groupby([*cell, firm], dropna=False, sort=False)["_v"].sum().reset_index())
+    per_firm = (
+        contributions.assign(_v=contributions[value].abs().fillna(0))
+        .groupby([*cell, firm], dropna=False, sort=False)["_v"]
+        .sum()
+        .reset_index()
+    )
     grouped = per_firm.groupby(cell, dropna=False, sort=False)["_v"]
     out = pd.DataFrame({"firms": grouped.size(), "total": grouped.sum(), "top": grouped.max()})
     out["top_share"] = (out["top"] / out["total"].where(out["total"] > 0)).fillna(0.0)
-    out["suppression_reason"] = [_reason(int(f), float(t), rule)
-                                 for f, t in zip(out["firms"], out["top_share"], strict=True)]
+    out["suppression_reason"] = [
+        _reason(int(f), float(t), rule) for f, t in zip(out["firms"], out["top_share"], strict=True)
+    ]
     out["suppressed"] = out["suppression_reason"] != ""
     return out.drop(columns=["total", "top"]).reset_index()

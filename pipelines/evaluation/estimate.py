@@ -27,10 +27,26 @@ from pipelines.evaluation.outcomes import OUTCOMES, SIZE_GROUPS, add_outcomes
 
 Z95 = 1.959964
 GROUP_TYPES = ("overall", "size_group", "cluster")
-COLUMNS = ("outcome", "group_type", "group_value", "period", "event_time", "estimate",
-           "std_error", "ci_lower", "ci_upper", "firms_treated", "firms_compared",
-           "pretrend_p_value", "suppressed", "suppression_reason", "method", "panel_source",
-           "is_synthetic", "is_sample")
+COLUMNS = (
+    "outcome",
+    "group_type",
+    "group_value",
+    "period",
+    "event_time",
+    "estimate",
+    "std_error",
+    "ci_lower",
+    "ci_upper",
+    "firms_treated",
+    "firms_compared",
+    "pretrend_p_value",
+    "suppressed",
+    "suppression_reason",
+    "method",
+    "panel_source",
+    "is_synthetic",
+    "is_sample",
+)
 
 
 def period_label(event_time: int | None) -> str:
@@ -55,8 +71,11 @@ class Estimates:
     diagnostics: dict
 
 
-def _groups(register: pd.DataFrame, firms: pd.DataFrame, types: tuple[str, ...],
-            ) -> list[tuple[str, str, set[int]]]:
+def _groups(
+    register: pd.DataFrame,
+    firms: pd.DataFrame,
+    types: tuple[str, ...],
+) -> list[tuple[str, str, set[int]]]:
     groups: list[tuple[str, str, set[int]]] = []
     if "overall" in types:
         groups.append(("overall", "all", set(register["cvr"])))
@@ -70,8 +89,9 @@ def _groups(register: pd.DataFrame, firms: pd.DataFrame, types: tuple[str, ...],
     return groups
 
 
-def _controls(matches: Matches, treated: set[int], participants: set[int],
-              matched: bool) -> pd.Series:
+def _controls(
+    matches: Matches, treated: set[int], participants: set[int], matched: bool
+) -> pd.Series:
     """Control firm -> weight (the number of participants it stands in for, each 1/k)."""
     if not matched:
         others = matches.firms.loc[~matches.firms["cvr"].isin(participants), "cvr"]
@@ -80,8 +100,9 @@ def _controls(matches: Matches, treated: set[int], participants: set[int],
     return pairs.groupby("control_cvr")["weight"].sum()
 
 
-def _sample(panel: pd.DataFrame, outcome: str, cohorts: pd.Series, controls: pd.Series,
-            treated: set[int]) -> pd.DataFrame:
+def _sample(
+    panel: pd.DataFrame, outcome: str, cohorts: pd.Series, controls: pd.Series, treated: set[int]
+) -> pd.DataFrame:
     keep = panel["cvr"].isin(treated) | panel["cvr"].isin(controls.index)
     rows = panel.loc[keep, ["cvr", "year", outcome]].rename(columns={outcome: "y"})
     rows["cohort"] = rows["cvr"].map(cohorts.loc[cohorts.index.isin(treated)])
@@ -89,8 +110,9 @@ def _sample(panel: pd.DataFrame, outcome: str, cohorts: pd.Series, controls: pd.
     return rows
 
 
-def _disclosed(sample: pd.DataFrame, magnitude: pd.Series, rule: DisclosureRule,
-               periods: list[int | None]) -> dict[str, dict]:
+def _disclosed(
+    sample: pd.DataFrame, magnitude: pd.Series, rule: DisclosureRule, periods: list[int | None]
+) -> dict[str, dict]:
     """Per period: firms on each side and why disclosure control withholds it ("" = shown).
 
     Both sides are cells of their own: the participants behind an estimate and the firms they
@@ -104,13 +126,19 @@ def _disclosed(sample: pd.DataFrame, magnitude: pd.Series, rule: DisclosureRule,
     verdicts = {}
     for period in periods:
         with np.errstate(invalid="ignore"):
-            reach = cohort <= last if period is None else (
-                (cohort + period >= first) & (cohort + period <= last))
+            reach = (
+                cohort <= last
+                if period is None
+                else ((cohort + period >= first) & (cohort + period <= last))
+            )
         n_t, _, why_t = cell_verdict(values[treated & reach], rule)
         n_c, _, why_c = cell_verdict(values[~treated], rule)
         reasons = sorted({why_t, why_c} - {""})
         verdicts[period_label(period)] = {
-            "firms_treated": n_t, "firms_compared": n_c, "suppression_reason": "; ".join(reasons)}
+            "firms_treated": n_t,
+            "firms_compared": n_c,
+            "suppression_reason": "; ".join(reasons),
+        }
     return verdicts
 
 
@@ -130,15 +158,21 @@ def _rows(study: EventStudy | None, verdicts: dict[str, dict]) -> list[dict]:
             reason = "not estimable: no cohort observed at this event time"
         shown = not reason
         p_value = study.pretrend_p_value if study is not None else None
-        rows.append({
-            "period": key, "event_time": period,
-            "estimate": est if shown else np.nan, "std_error": se if shown else np.nan,
-            "ci_lower": est - Z95 * se if shown else np.nan,
-            "ci_upper": est + Z95 * se if shown else np.nan,
-            "firms_treated": verdict["firms_treated"] if shown else np.nan,
-            "firms_compared": verdict["firms_compared"] if shown else np.nan,
-            "pretrend_p_value": p_value if shown and p_value is not None else np.nan,
-            "suppressed": not shown, "suppression_reason": reason})
+        rows.append(
+            {
+                "period": key,
+                "event_time": period,
+                "estimate": est if shown else np.nan,
+                "std_error": se if shown else np.nan,
+                "ci_lower": est - Z95 * se if shown else np.nan,
+                "ci_upper": est + Z95 * se if shown else np.nan,
+                "firms_treated": verdict["firms_treated"] if shown else np.nan,
+                "firms_compared": verdict["firms_compared"] if shown else np.nan,
+                "pretrend_p_value": p_value if shown and p_value is not None else np.nan,
+                "suppressed": not shown,
+                "suppression_reason": reason,
+            }
+        )
     return rows
 
 
@@ -146,8 +180,13 @@ def _withheld(reason: str, periods: list[int | None]) -> list[dict]:
     return _rows(None, {period_label(p): {"suppression_reason": reason} for p in periods})
 
 
-def _estimate(sample: pd.DataFrame, treated: set[int], magnitude: pd.Series, last_year: int,
-              config: EstimatorConfig) -> list[dict]:
+def _estimate(
+    sample: pd.DataFrame,
+    treated: set[int],
+    magnitude: pd.Series,
+    last_year: int,
+    config: EstimatorConfig,
+) -> list[dict]:
     """The rows of one outcome and group; too few participants: all withheld, nothing fitted."""
     periods = [*range(EVENT_WINDOW[0], EVENT_WINDOW[1] + 1), None]
     if len(treated) < config.rule.min_firms:
@@ -159,8 +198,11 @@ def _estimate(sample: pd.DataFrame, treated: set[int], magnitude: pd.Series, las
     return _rows(study, _disclosed(study.sample, magnitude, config.rule, periods))
 
 
-def estimate_effects(panel: pd.DataFrame, register: pd.DataFrame, config: EstimatorConfig,
-                     ) -> Estimates:
+def estimate_effects(
+    panel: pd.DataFrame,
+    register: pd.DataFrame,
+    config: EstimatorConfig,
+) -> Estimates:
     """``effect_estimates`` rows for every outcome x group x period, disclosure-controlled."""
     # CVRs as integers inside the estimator: membership tests on numbers are fast, and no CVR
     # leaves it (the output holds counts only)
@@ -168,11 +210,11 @@ def estimate_effects(panel: pd.DataFrame, register: pd.DataFrame, config: Estima
     register = register.assign(cvr=register["cvr"].astype("int64"))
     cohorts = register.groupby("cvr")["treatment_year"].min().astype(float)
     participants = set(cohorts.index)
-    matches = match(panel, participants, config.base_year, config.neighbours,
-                    config.growth_years)
+    matches = match(panel, participants, config.base_year, config.neighbours, config.growth_years)
     linked = participants & set(panel["cvr"])
-    analysed = set(matches.pairs["treated_cvr"]) if config.matched else (
-        linked - set(matches.unmatched))
+    analysed = (
+        set(matches.pairs["treated_cvr"]) if config.matched else (linked - set(matches.unmatched))
+    )
     last_year = int(panel["year"].max())
     base = panel[panel["year"] == config.base_year].set_index("cvr")
     if config.matched:  # only participants and their matches are ever estimated on
@@ -184,19 +226,27 @@ def estimate_effects(panel: pd.DataFrame, register: pd.DataFrame, config: Estima
         for outcome in config.outcomes:
             sample = _sample(panel, outcome, cohorts, controls, treated)
             rows = _estimate(sample, treated, base[OUTCOMES[outcome][1]], last_year, config)
-            records += [{"outcome": outcome, "group_type": group_type, "group_value": value,
-                         **row} for row in rows]
+            records += [
+                {"outcome": outcome, "group_type": group_type, "group_value": value, **row}
+                for row in rows
+            ]
     table = pd.DataFrame.from_records(records)
-    table["method"] = (METHOD.format(k=config.neighbours) if config.matched else
-                       METHOD.split(",")[0] + ", all never-participants as controls (naive)")
+    table["method"] = (
+        METHOD.format(k=config.neighbours)
+        if config.matched
+        else METHOD.split(",")[0] + ", all never-participants as controls (naive)"
+    )
     diagnostics = {
-        "participants": len(participants), "linked_to_panel": len(linked),
+        "participants": len(participants),
+        "linked_to_panel": len(linked),
         "matched": int(matches.pairs["treated_cvr"].nunique()),
         "not_matched": len(linked - set(matches.pairs["treated_cvr"])),
         "not_in_panel": len(participants - linked),
         "distinct_controls": int(matches.pairs["control_cvr"].nunique()),
-        "base_year": config.base_year, "neighbours": config.neighbours,
+        "base_year": config.base_year,
+        "neighbours": config.neighbours,
         "balance": balance(matches.firms, matches.pairs, participants).round(4).to_dict()
-        if len(matches.pairs) else {},
+        if len(matches.pairs)
+        else {},
     }
     return Estimates(table, diagnostics)

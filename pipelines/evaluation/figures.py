@@ -11,40 +11,54 @@ from pipelines.evaluation.outcomes import OUTCOMES
 SYNTHETIC_BANNER = "SYNTHETIC PANEL WITH A PLANTED EFFECT - not an estimate of the programme"
 
 
-def event_study_figure(table: pd.DataFrame, outcome: str, target: Path,
-                       banner: str | None) -> None:
+def event_study_figure(table: pd.DataFrame, outcome: str, target: Path, banner: str | None) -> None:
     """Estimates by event time with their CIs; withheld cells are left out and said so."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = table[(table["outcome"] == outcome) & (table["group_type"] == "overall")
-                 & table["event_time"].notna()].sort_values("event_time")
+    rows = table[
+        (table["outcome"] == outcome)
+        & (table["group_type"] == "overall")
+        & table["event_time"].notna()
+    ].sort_values("event_time")
     shown = rows[~rows["suppressed"].astype(bool)]
     fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
     ax.axhline(0, color="grey", linewidth=0.8)
     ax.axvline(-0.5, color="grey", linewidth=0.8, linestyle=":")
-    err = [shown["estimate"] - shown["ci_lower"].fillna(shown["estimate"]),
-           shown["ci_upper"].fillna(shown["estimate"]) - shown["estimate"]]
-    ax.errorbar(shown["event_time"], shown["estimate"], yerr=err, fmt="o-", capsize=4,
-                color="#1f5f8b")
+    err = [
+        shown["estimate"] - shown["ci_lower"].fillna(shown["estimate"]),
+        shown["ci_upper"].fillna(shown["estimate"]) - shown["estimate"],
+    ]
+    ax.errorbar(
+        shown["event_time"], shown["estimate"], yerr=err, fmt="o-", capsize=4, color="#1f5f8b"
+    )
     ax.set_xticks(range(-3, 4))
     ax.set_xlabel("years since entry (-1 = reference year)")
     ax.set_ylabel("effect on participants (ATT)")
     ax.set_title(f"Effect on {OUTCOMES[outcome][0]}", fontsize=11)
     notes = []
     if len(shown) < len(rows):
-        notes.append(f"{len(rows) - len(shown)} event time(s) withheld (disclosure control "
-                     "or not estimable)")
+        notes.append(
+            f"{len(rows) - len(shown)} event time(s) withheld (disclosure control or not estimable)"
+        )
     if len(rows):
         p = rows["pretrend_p_value"].dropna()
         if len(p):
             notes.append(f"pre-trend test p = {p.iloc[0]:.3f}")
     ax.annotate("; ".join(notes), (0.01, 0.02), xycoords="axes fraction", fontsize=8)
     if banner:
-        fig.text(0.5, 0.97, banner, ha="center", va="top", fontsize=9, color="white",
-                 bbox={"facecolor": "#b22222", "edgecolor": "none", "pad": 4})
+        fig.text(
+            0.5,
+            0.97,
+            banner,
+            ha="center",
+            va="top",
+            fontsize=9,
+            color="white",
+            bbox={"facecolor": "#b22222", "edgecolor": "none", "pad": 4},
+        )
         fig.subplots_adjust(top=0.82)
     fig.savefig(target)
     plt.close(fig)

@@ -36,8 +36,9 @@ class Matches:
     firms: pd.DataFrame  # one row per firm: cvr, cell, size_group and the matching features
 
 
-def _slopes(panel: pd.DataFrame, first: int, last: int, column: str,
-            min_years: int = MIN_SLOPE_YEARS) -> pd.Series:
+def _slopes(
+    panel: pd.DataFrame, first: int, last: int, column: str, min_years: int = MIN_SLOPE_YEARS
+) -> pd.Series:
     """Per firm OLS slope of ``column`` on year over the years it has in ``first..last``."""
     rows = panel.loc[panel["year"].between(first, last), ["cvr", "year", column]].dropna()
     by = rows.groupby("cvr")
@@ -52,28 +53,41 @@ def baseline(panel: pd.DataFrame, base_year: int, growth_years: int) -> pd.DataF
     """One row per firm with its base-year cell and the pre-period features (NaN if missing)."""
     base = panel[panel["year"] == base_year].set_index("cvr")
     first = base_year - growth_years
-    firms = pd.DataFrame({
-        "industry": base["industry"], "region": base["region"],
-        "size_group": size_group(base["fte"]),
-        "lp_base": base["log_value_added_per_fte"], "lt_base": base["log_turnover"],
-        "lp_slope": _slopes(panel, first, base_year, "log_value_added_per_fte"),
-        "lf_slope": _slopes(panel, first, base_year, "log_fte"),
-    })
+    firms = pd.DataFrame(
+        {
+            "industry": base["industry"],
+            "region": base["region"],
+            "size_group": size_group(base["fte"]),
+            "lp_base": base["log_value_added_per_fte"],
+            "lt_base": base["log_turnover"],
+            "lp_slope": _slopes(panel, first, base_year, "log_value_added_per_fte"),
+            "lf_slope": _slopes(panel, first, base_year, "log_fte"),
+        }
+    )
     firms.index.name = "cvr"
     return firms.reset_index()
 
 
-def _nearest(treated: np.ndarray, t_cvr: np.ndarray, controls: np.ndarray, c_cvr: np.ndarray,
-             k: int) -> list[tuple[int, int, float]]:
+def _nearest(
+    treated: np.ndarray, t_cvr: np.ndarray, controls: np.ndarray, c_cvr: np.ndarray, k: int
+) -> list[tuple[int, int, float]]:
     dist = ((treated[:, None, :] - controls[None, :, :]) ** 2).sum(axis=2)
     take = min(k, len(controls))
     nearest = np.argsort(dist, axis=1, kind="stable")[:, :take]
-    return [(int(tc), int(c_cvr[j]), 1.0 / take) for tc, row in zip(t_cvr, nearest, strict=True)
-            for j in row]
+    return [
+        (int(tc), int(c_cvr[j]), 1.0 / take)
+        for tc, row in zip(t_cvr, nearest, strict=True)
+        for j in row
+    ]
 
 
-def match(panel: pd.DataFrame, treated_cvrs: set[int], base_year: int, neighbours: int = 3,
-          growth_years: int = 9) -> Matches:
+def match(
+    panel: pd.DataFrame,
+    treated_cvrs: set[int],
+    base_year: int,
+    neighbours: int = 3,
+    growth_years: int = 9,
+) -> Matches:
     """Match each participant to its nearest never-participants within its exact cell."""
     firms = baseline(panel, base_year, growth_years)
     complete = firms.dropna(subset=[*CELL, *FEATURES])
@@ -102,6 +116,10 @@ def balance(firms: pd.DataFrame, pairs: pd.DataFrame, participants: set[int]) ->
     controls = indexed.loc[pairs["control_cvr"]]
     w = pairs["weight"].to_numpy()
     sd = np.sqrt((treated.var() + others.var()) / 2).replace(0, 1)
-    matched_mean = (controls.mul(w, axis=0).sum() / w.sum())
-    return pd.DataFrame({"smd_all_firms": (treated.mean() - others.mean()) / sd,
-                         "smd_matched": (treated.mean() - matched_mean) / sd})
+    matched_mean = controls.mul(w, axis=0).sum() / w.sum()
+    return pd.DataFrame(
+        {
+            "smd_all_firms": (treated.mean() - others.mean()) / sd,
+            "smd_matched": (treated.mean() - matched_mean) / sd,
+        }
+    )

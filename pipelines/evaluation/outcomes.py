@@ -21,7 +21,8 @@ def size_group(fte: pd.Series) -> pd.Series:
     """DST's size groups by full-time equivalents: < 10, 10-49, 50-249, 250+."""
     codes = np.searchsorted(SIZE_EDGES, fte.to_numpy(dtype=float), side="right")
     return pd.Series(np.asarray(SIZE_GROUPS, dtype=object)[codes], index=fte.index).where(
-        fte.notna())
+        fte.notna()
+    )
 
 
 def add_outcomes(panel: pd.DataFrame) -> pd.DataFrame:

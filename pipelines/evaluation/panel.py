@@ -26,8 +26,28 @@ from pipelines.constants import programme
 from pipelines.evaluation.contract import CVR_WEIGHTS
 from pipelines.evaluation.register import read_register
 
-INDUSTRIES = ("10", "16", "20", "22", "25", "26", "27", "28", "32", "33", "41", "43", "46",
-              "47", "49", "58", "62", "69", "71", "72")
+INDUSTRIES = (
+    "10",
+    "16",
+    "20",
+    "22",
+    "25",
+    "26",
+    "27",
+    "28",
+    "32",
+    "33",
+    "41",
+    "43",
+    "46",
+    "47",
+    "49",
+    "58",
+    "62",
+    "69",
+    "71",
+    "72",
+)
 REGIONS = (81, 82, 83, 84, 85)
 REGION_WEIGHTS = (0.11, 0.23, 0.22, 0.14, 0.30)
 PANEL_FILE = "firm_panel.parquet"
@@ -55,23 +75,27 @@ def _cvrs(count: int, exclude: set[str], start: int = 20_000_000) -> np.ndarray:
 
 
 def _firms(register: pd.DataFrame, spec: PanelSpec, rng: np.random.Generator) -> pd.DataFrame:
-    entry = register.groupby("cvr").agg(cohort=("treatment_year", "min"),
-                                        large=("size_group_at_entry",
-                                               lambda s: (s == "large_enterprise").any()))
+    entry = register.groupby("cvr").agg(
+        cohort=("treatment_year", "min"),
+        large=("size_group_at_entry", lambda s: (s == "large_enterprise").any()),
+    )
     others = _cvrs(max(spec.firms - len(entry), 0), set(entry.index))
     firms = pd.DataFrame({"cvr": np.concatenate([entry.index.to_numpy(str), others])})
     n, n_part = len(firms), len(entry)
     firms["participant"] = np.arange(n) < n_part
-    firms["cohort"] = np.concatenate([entry["cohort"].to_numpy(float), np.full(n - n_part,
-                                                                               np.nan)])
+    firms["cohort"] = np.concatenate([entry["cohort"].to_numpy(float), np.full(n - n_part, np.nan)])
     large = np.concatenate([entry["large"].to_numpy(bool), np.zeros(n - n_part, bool)])
-    log_fte = np.where(rng.random(n) < 0.015, rng.uniform(np.log(250), np.log(5000), n),
-                       rng.normal(1.3, 1.3, n))
+    log_fte = np.where(
+        rng.random(n) < 0.015, rng.uniform(np.log(250), np.log(5000), n), rng.normal(1.3, 1.3, n)
+    )
     log_fte[firms["participant"]] = rng.normal(2.6, 1.1, n_part)
-    log_fte = np.where(large, rng.uniform(np.log(260), np.log(3000), n),
-                       np.where(firms["participant"], np.minimum(log_fte, np.log(240)), log_fte))
+    log_fte = np.where(
+        large,
+        rng.uniform(np.log(260), np.log(3000), n),
+        np.where(firms["participant"], np.minimum(log_fte, np.log(240)), log_fte),
+    )
     firms["log_fte0"] = np.clip(log_fte, np.log(0.5), None)
-    firms["industry"] = rng.choice(INDUSTRIES[:spec.industries], n)
+    firms["industry"] = rng.choice(INDUSTRIES[: spec.industries], n)
     firms["region"] = rng.choice(REGIONS, n, p=REGION_WEIGHTS)
     firms["prod0"] = rng.normal(np.log(650_000), 0.35, n)
     firms["prod_trend"] = rng.normal(0.015, 0.015, n) + spec.selection * firms["participant"]
@@ -90,32 +114,40 @@ def generate_panel(register: pd.DataFrame, spec: PanelSpec = PanelSpec()) -> pd.
     n, t = len(firms), len(years)
     since = years[None, :] - spec.first_year
     event = years[None, :] - firms["cohort"].to_numpy()[:, None]  # NaN for other firms
-    lp = (firms["prod0"].to_numpy()[:, None] + firms["prod_trend"].to_numpy()[:, None] * since
-          + rng.normal(0, 0.03, (n, t)))
+    lp = (
+        firms["prod0"].to_numpy()[:, None]
+        + firms["prod_trend"].to_numpy()[:, None] * since
+        + rng.normal(0, 0.03, (n, t))
+    )
     lp += np.where(event >= 1, np.log1p(spec.effect_pct / 100), 0.0)
     lp += np.where((event == -3) | (event == -2), spec.pretrend, 0.0)
-    lf = (firms["log_fte0"].to_numpy()[:, None] + firms["fte_trend"].to_numpy()[:, None]
-          * since + rng.normal(0, 0.04, (n, t)))
+    lf = (
+        firms["log_fte0"].to_numpy()[:, None]
+        + firms["fte_trend"].to_numpy()[:, None] * since
+        + rng.normal(0, 0.04, (n, t))
+    )
     fte = np.round(np.exp(lf), 1).clip(0.1, None)
     value_added = np.exp(lp) * fte
     turnover = value_added / firms["va_share"].to_numpy()[:, None]
-    exports = turnover * firms["export_share"].to_numpy()[:, None] * np.exp(
-        rng.normal(0, 0.05, (n, t)))
-    rd_prob = np.clip(firms["rd_prob"].to_numpy()[:, None] + np.where(event >= 1, 0.1, 0.0),
-                      0, 1)
+    exports = (
+        turnover * firms["export_share"].to_numpy()[:, None] * np.exp(rng.normal(0, 0.05, (n, t)))
+    )
+    rd_prob = np.clip(firms["rd_prob"].to_numpy()[:, None] + np.where(event >= 1, 0.1, 0.0), 0, 1)
     rd = np.where(rng.random((n, t)) < rd_prob, turnover * 0.03, 0.0)
-    return pd.DataFrame({
-        "cvr": np.repeat(firms["cvr"].to_numpy(), t),
-        "year": np.tile(years, n),
-        "fte": fte.ravel(),
-        "turnover_dkk": np.round(turnover).ravel(),
-        "value_added_dkk": np.round(value_added).ravel(),
-        "export_dkk": np.round(np.minimum(exports, turnover)).ravel(),
-        "rd_expenditure_dkk": np.round(rd).ravel(),
-        "industry": np.repeat(firms["industry"].to_numpy(), t),
-        "region": np.repeat(firms["region"].to_numpy(), t),
-        "is_synthetic": True,
-    })
+    return pd.DataFrame(
+        {
+            "cvr": np.repeat(firms["cvr"].to_numpy(), t),
+            "year": np.tile(years, n),
+            "fte": fte.ravel(),
+            "turnover_dkk": np.round(turnover).ravel(),
+            "value_added_dkk": np.round(value_added).ravel(),
+            "export_dkk": np.round(np.minimum(exports, turnover)).ravel(),
+            "rd_expenditure_dkk": np.round(rd).ravel(),
+            "industry": np.repeat(firms["industry"].to_numpy(), t),
+            "region": np.repeat(firms["region"].to_numpy(), t),
+            "is_synthetic": True,
+        }
+    )
 
 
 def register_fingerprint(register: pd.DataFrame) -> str:
@@ -124,17 +156,24 @@ def register_fingerprint(register: pd.DataFrame) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def write_panel(register: pd.DataFrame, out: Path, spec: PanelSpec = PanelSpec(),
-                ) -> pd.DataFrame:
+def write_panel(
+    register: pd.DataFrame,
+    out: Path,
+    spec: PanelSpec = PanelSpec(),
+) -> pd.DataFrame:
     """Write the panel and its marker to ``out`` (replacing an earlier one); return the panel."""
     out.mkdir(parents=True, exist_ok=True)
     panel = generate_panel(register, spec)
     tmp = out / f".{PANEL_FILE}.partial"
     panel.to_parquet(tmp, index=False)
     tmp.replace(out / PANEL_FILE)
-    marker = {"synthetic": True, "spec": asdict(spec), "rows": len(panel),
-              "register_sha256": register_fingerprint(register),
-              "notice": "SYNTHETIC firm panel with a planted effect; not Statistics Denmark data"}
+    marker = {
+        "synthetic": True,
+        "spec": asdict(spec),
+        "rows": len(panel),
+        "register_sha256": register_fingerprint(register),
+        "notice": "SYNTHETIC firm panel with a planted effect; not Statistics Denmark data",
+    }
     (out / MARKER_FILE).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
     return panel
 
@@ -145,15 +184,23 @@ def is_current(out: Path, register: pd.DataFrame, spec: PanelSpec = PanelSpec())
         marker = json.loads((out / MARKER_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return ((out / PANEL_FILE).exists() and marker.get("spec") == asdict(spec)
-            and marker.get("register_sha256") == register_fingerprint(register))
+    return (
+        (out / PANEL_FILE).exists()
+        and marker.get("spec") == asdict(spec)
+        and marker.get("register_sha256") == register_fingerprint(register)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.evaluation.panel",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("--register", type=Path, required=True,
-                        help="participant register (the DST submission CSV or a Parquet file)")
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines.evaluation.panel", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--register",
+        type=Path,
+        required=True,
+        help="participant register (the DST submission CSV or a Parquet file)",
+    )
     parser.add_argument("--out", type=Path, required=True, help="folder to write the panel to")
     defaults = PanelSpec()
     for name in asdict(defaults):
@@ -162,8 +209,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     spec = PanelSpec(**{k: getattr(args, k) for k in asdict(defaults)})
     write_panel(read_register(args.register), args.out, spec)
-    print(f"synthetic firm panel: {args.out / PANEL_FILE} ({spec.firms:,} firms x "
-          f"{spec.first_year}-{spec.last_year})")
+    print(
+        f"synthetic firm panel: {args.out / PANEL_FILE} ({spec.firms:,} firms x "
+        f"{spec.first_year}-{spec.last_year})"
+    )
     return 0
 
 

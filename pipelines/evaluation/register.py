@@ -35,7 +35,8 @@ def check_register(df: pd.DataFrame, name: str = "participant_register") -> pd.D
     for column, mask in (("cvr", bad), ("treatment_year", years.isna())):
         if mask.any():
             row = int(mask.to_numpy().argmax()) + 2
-            raise RegisterError(f"{name}, row {row}, column {column}: "
-                                f"{int(mask.sum())} value(s) not valid")
+            raise RegisterError(
+                f"{name}, row {row}, column {column}: {int(mask.sum())} value(s) not valid"
+            )
     out["treatment_year"] = years.astype("int64")
     return out

@@ -13,8 +13,10 @@ import pandas as pd
 from pipelines.evaluation.figures import SYNTHETIC_BANNER, event_study_figures
 from pipelines.evaluation.submission import write_submission
 
-SAMPLE_NOTICE = ("SAMPLE: built from the generated programme sample, not from the cluster "
-                 "organisations' reports. Do not submit to Statistics Denmark.")
+SAMPLE_NOTICE = (
+    "SAMPLE: built from the generated programme sample, not from the cluster "
+    "organisations' reports. Do not submit to Statistics Denmark."
+)
 
 
 def write_evaluation_files(tables: dict[str, pd.DataFrame], folder: Path) -> None:
@@ -25,5 +27,4 @@ def write_evaluation_files(tables: dict[str, pd.DataFrame], folder: Path) -> Non
     estimates = tables.get("effect_estimates")
     if estimates is not None and len(estimates):
         synthetic = estimates["is_synthetic"].astype(bool).any()
-        event_study_figures(estimates, folder / "figures",
-                            SYNTHETIC_BANNER if synthetic else None)
+        event_study_figures(estimates, folder / "figures", SYNTHETIC_BANNER if synthetic else None)

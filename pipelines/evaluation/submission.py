@@ -24,13 +24,25 @@ VARIABLES = (
     ("projects", "integer", "", "Projects in the cluster the firm took part in"),
     ("funding_received_dkk", "integer", "", "Cluster funding received, whole kroner"),
     ("own_contribution_dkk", "integer", "", "The firm's own contribution, whole kroner"),
-    ("participation_kind", "text",
-     "innovation_project = at least one innovation or R&D project; other_activity = "
-     "feasibility, network or internationalisation only", "Kind of participation"),
-    ("new_to_rd", "integer", "1 = no R&D in the three years before joining; 0 = had R&D",
-     "New to R&D at entry"),
-    ("size_group_at_entry", "text", "smv = under 250 FTE; large_enterprise = 250 FTE or more",
-     "Size group reported at entry"),
+    (
+        "participation_kind",
+        "text",
+        "innovation_project = at least one innovation or R&D project; other_activity = "
+        "feasibility, network or internationalisation only",
+        "Kind of participation",
+    ),
+    (
+        "new_to_rd",
+        "integer",
+        "1 = no R&D in the three years before joining; 0 = had R&D",
+        "New to R&D at entry",
+    ),
+    (
+        "size_group_at_entry",
+        "text",
+        "smv = under 250 FTE; large_enterprise = 250 FTE or more",
+        "Size group reported at entry",
+    ),
 )
 
 
@@ -40,19 +52,25 @@ def _neutral(text: str) -> str:
 
 
 def submission_frame(register: pd.DataFrame) -> pd.DataFrame:
-    out = pd.DataFrame({
-        "cvr": register["cvr"].astype(str),
-        "cluster_id": register["cluster_id"].astype(str).map(_neutral),
-        "treatment_year": register["treatment_year"].astype("int64"),
-        "projects": register["projects"].astype("int64"),
-        "funding_received_dkk": register["funding_received_dkk"].astype(float).round()
-        .astype("int64"),
-        "own_contribution_dkk": register["own_contribution_dkk"].astype(float).round()
-        .astype("int64"),
-        "participation_kind": register["participation_kind"].astype(str),
-        "new_to_rd": register["new_to_rd"].astype(bool).astype("int64"),
-        "size_group_at_entry": register["size_group_at_entry"].astype(str),
-    })
+    out = pd.DataFrame(
+        {
+            "cvr": register["cvr"].astype(str),
+            "cluster_id": register["cluster_id"].astype(str).map(_neutral),
+            "treatment_year": register["treatment_year"].astype("int64"),
+            "projects": register["projects"].astype("int64"),
+            "funding_received_dkk": register["funding_received_dkk"]
+            .astype(float)
+            .round()
+            .astype("int64"),
+            "own_contribution_dkk": register["own_contribution_dkk"]
+            .astype(float)
+            .round()
+            .astype("int64"),
+            "participation_kind": register["participation_kind"].astype(str),
+            "new_to_rd": register["new_to_rd"].astype(bool).astype("int64"),
+            "size_group_at_entry": register["size_group_at_entry"].astype(str),
+        }
+    )
     return out.sort_values(["cvr", "cluster_id"]).reset_index(drop=True)
 
 
@@ -82,12 +100,14 @@ def write_submission(register: pd.DataFrame, folder: Path, notice: str | None = 
     """Write the package into ``folder`` (which must not be read by anyone until complete)."""
     folder.mkdir(parents=True, exist_ok=True)
     frame = submission_frame(register)
-    frame.to_csv(folder / DATA_FILE, sep=";", index=False, encoding="utf-8",
-                 lineterminator="\r\n")
+    frame.to_csv(folder / DATA_FILE, sep=";", index=False, encoding="utf-8", lineterminator="\r\n")
     pd.DataFrame(VARIABLES, columns=["name", "type", "codes", "description"]).to_csv(
-        folder / VARIABLES_FILE, sep=";", index=False, encoding="utf-8", lineterminator="\r\n")
-    sums = [f"{hashlib.sha256((folder / f).read_bytes()).hexdigest()}  {f}"
-            for f in (DATA_FILE, VARIABLES_FILE)]
+        folder / VARIABLES_FILE, sep=";", index=False, encoding="utf-8", lineterminator="\r\n"
+    )
+    sums = [
+        f"{hashlib.sha256((folder / f).read_bytes()).hexdigest()}  {f}"
+        for f in (DATA_FILE, VARIABLES_FILE)
+    ]
     (folder / CHECKSUM_FILE).write_text("\n".join(sums) + "\n", encoding="utf-8")
     first = int(register["programme_first_year"].min()) if len(register) else 0
     last = int(register["programme_last_year"].max()) if len(register) else 0

@@ -81,22 +81,33 @@ class FileChecker:
                     ignored.append(cell)
                 continue
             if name in self.index:
-                self.problems.add(self.table.header_row, name, "duplicate_column",
-                                  f"column {name} appears twice (columns "
-                                  f"{self.index[name] + 1} and {i + 1})")
+                self.problems.add(
+                    self.table.header_row,
+                    name,
+                    "duplicate_column",
+                    f"column {name} appears twice (columns {self.index[name] + 1} and {i + 1})",
+                )
                 continue
             self.index[name] = i
         for spec in self.schema.fields:
             if spec.name not in self.index and spec.required:
-                self.problems.add(self.table.header_row, spec.name, "missing_column",
-                                  f"required column {spec.name} is missing from the header")
+                self.problems.add(
+                    self.table.header_row,
+                    spec.name,
+                    "missing_column",
+                    f"required column {spec.name} is missing from the header",
+                )
         if ignored:
-            self.out.notes.append(f"columns not in the contract are checked for personal data "
-                                  f"and Excel errors, then not loaded: {', '.join(ignored)}")
+            self.out.notes.append(
+                f"columns not in the contract are checked for personal data "
+                f"and Excel errors, then not loaded: {', '.join(ignored)}"
+            )
         self.out.columns = set(self.index)
-        self.amount_columns = {self.index[f.name] for f in self.schema.fields
-                               if f.name in self.index
-                               and f.type in (FieldType.DECIMAL, FieldType.INTEGER)}
+        self.amount_columns = {
+            self.index[f.name]
+            for f in self.schema.fields
+            if f.name in self.index and f.type in (FieldType.DECIMAL, FieldType.INTEGER)
+        }
 
     def scan_cells(self, row_no: int, cells: list[object]) -> frozenset[int]:
         """Every cell of the row, in the contract or not: CPR-like numbers (reported masked)
@@ -115,16 +126,26 @@ class FileChecker:
             column = self.column_name(i)
             if text.upper() in EXCEL_ERRORS:
                 flagged.add(i)
-                self.problems.add(row_no, column, "excel_error",
-                                  f"cell {_cell_ref(i, row_no)} holds the Excel error {text}: "
-                                  "a formula failed (e.g. a VLOOKUP that found nothing); "
-                                  "fix it in the workbook and send the file again", text)
+                self.problems.add(
+                    row_no,
+                    column,
+                    "excel_error",
+                    f"cell {_cell_ref(i, row_no)} holds the Excel error {text}: "
+                    "a formula failed (e.g. a VLOOKUP that found nothing); "
+                    "fix it in the workbook and send the file again",
+                    text,
+                )
             elif find_cpr(text, lost_zero=i not in self.amount_columns):
                 flagged.add(i)
-                self.problems.add(row_no, column, "personal_data",
-                                  f"personal data: CPR-like number in column {column} row "
-                                  f"{row_no}; participants are firms and institutions, never "
-                                  "persons", CPR_MASK)
+                self.problems.add(
+                    row_no,
+                    column,
+                    "personal_data",
+                    f"personal data: CPR-like number in column {column} row "
+                    f"{row_no}; participants are firms and institutions, never "
+                    "persons",
+                    CPR_MASK,
+                )
         return frozenset(flagged)
 
     def note_formula_like(self, row_no: int, column: str, text: str) -> None:
@@ -155,21 +176,29 @@ class FileChecker:
             self.out.notes.append(
                 f"{self.formula_like} text cell(s) start like a spreadsheet formula (=, +, -, @, "
                 f"tab or CR; first: {self.first_formula_like}); they are loaded as text and "
-                "published as text, never as formulas")
+                "published as text, never as formulas"
+            )
 
     def _plan(self) -> _RowPlan:
         fields = self.schema.fields
         position = {spec.name: k for k, spec in enumerate(fields)}
-        cells = [(k, spec, self.index[spec.name], converter(spec))
-                 for k, spec in enumerate(fields) if spec.name in self.index]
+        cells = [
+            (k, spec, self.index[spec.name], converter(spec))
+            for k, spec in enumerate(fields)
+            if spec.name in self.index
+        ]
         return _RowPlan(
-            cells=cells, position=position,
-            order_rules=[(position[s.name], position[s.not_before], s) for s in fields
-                         if s.not_before],
-            free_text=frozenset(k for k, spec, _, _ in cells if spec.type is FieldType.STRING))
+            cells=cells,
+            position=position,
+            order_rules=[
+                (position[s.name], position[s.not_before], s) for s in fields if s.not_before
+            ],
+            free_text=frozenset(k for k, spec, _, _ in cells if spec.type is FieldType.STRING),
+        )
 
-    def _convert(self, row_no: int, cells: list[object], flagged: frozenset[int],
-                 plan: _RowPlan) -> tuple[list[object], list[int]]:
+    def _convert(
+        self, row_no: int, cells: list[object], flagged: frozenset[int], plan: _RowPlan
+    ) -> tuple[list[object], list[int]]:
         """The row's converted values (None where empty or wrong) and the fields left empty
         that the contract allows empty only for some rows."""
         problems = self.problems
@@ -194,57 +223,75 @@ class FileChecker:
                 self.note_formula_like(row_no, spec.name, values[k])  # type: ignore
         return values, empty
 
-    def _check_row_rules(self, row_no: int, values: list[object], empty: list[int],
-                         plan: _RowPlan) -> None:
+    def _check_row_rules(
+        self, row_no: int, values: list[object], empty: list[int], plan: _RowPlan
+    ) -> None:
         """Rules across the row's cells: date order, and cells empty only for some rows."""
         for k, before_k, spec in plan.order_rules:
-            if values[k] is not None and values[before_k] is not None \
-                    and values[k] < values[before_k]:  # type: ignore[operator]
-                self.problems.add(row_no, spec.name, "date_order",
-                                  f"{spec.name} {values[k]} is before {spec.not_before} "
-                                  f"{values[before_k]}", values[k])
+            if (
+                values[k] is not None
+                and values[before_k] is not None
+                and values[k] < values[before_k]
+            ):  # type: ignore[operator]
+                self.problems.add(
+                    row_no,
+                    spec.name,
+                    "date_order",
+                    f"{spec.name} {values[k]} is before {spec.not_before} {values[before_k]}",
+                    values[k],
+                )
         for k in empty:
             self._check_empty(row_no, self.schema.fields[k], values, plan.position)
 
     def check_columns(self, columns: Columns) -> None:
         """CSV, the fast path: rows valid in every respect are staged column-wise; the others
         go through :meth:`check_rows`, for exactly the messages and staging of the row path."""
-        result = sort_rows(self.schema, self.index, self.amount_columns, columns.cells,
-                           columns.row_numbers)
+        result = sort_rows(
+            self.schema, self.index, self.amount_columns, columns.cells, columns.row_numbers
+        )
         self.out.batches += result.staged.to_batches()
         self.out.rows += result.staged.num_rows
         self.check_rows(rows_at(columns, result.slow))
 
     def _bad_shape(self, row_no: int, cells: list[object]) -> bool:
         """Values beyond the header, or too few cells (CSV): the row cannot be trusted."""
-        if any(c is not None and as_text(c) for c in cells[self.width:]):
-            message = (f"the row has values beyond the header's {self.width} columns "
-                       "(a stray separator?)")
+        if any(c is not None and as_text(c) for c in cells[self.width :]):
+            message = (
+                f"the row has values beyond the header's {self.width} columns (a stray separator?)"
+            )
         elif self.table.text_cells and len(cells) < self.width:
-            message = (f"the row has {len(cells)} cells but the header has {self.width} "
-                       "(wrong delimiter?)")
+            message = (
+                f"the row has {len(cells)} cells but the header has {self.width} (wrong delimiter?)"
+            )
         else:
             return False
         self.problems.add(row_no, None, "row_shape", message)
         return True
 
-    def _check_empty(self, row_no: int, spec: FieldSpec, values: list[object],
-                     position: dict[str, int]) -> None:
+    def _check_empty(
+        self, row_no: int, spec: FieldSpec, values: list[object], position: dict[str, int]
+    ) -> None:
         """A required cell left empty where the contract allows it only for some rows."""
         for other, allowed in spec.empty_allowed_when.items():
             value = values[position[other]]
             if value is not None and value not in allowed:
-                self.problems.add(row_no, spec.name, "required",
-                                  f"{spec.name} may be empty only when {other} is "
-                                  f"{' or '.join(allowed)} (here: {value})")
+                self.problems.add(
+                    row_no,
+                    spec.name,
+                    "required",
+                    f"{spec.name} may be empty only when {other} is "
+                    f"{' or '.join(allowed)} (here: {value})",
+                )
                 return
 
     def flush(self) -> None:
         if not self.staged:
             return
         columns = zip(*self.staged, strict=True)
-        arrays = [pa.array(values, type=f.type)
-                  for values, f in zip(columns, self.arrow_schema, strict=True)]
+        arrays = [
+            pa.array(values, type=f.type)
+            for values, f in zip(columns, self.arrow_schema, strict=True)
+        ]
         self.out.batches.append(pa.RecordBatch.from_arrays(arrays, schema=self.arrow_schema))
         self.out.rows += len(self.staged)
         self.staged.clear()

@@ -29,8 +29,10 @@ from pipelines.programme.rules import FORMULA_STARTS, converter, staged_schema
 from pipelines.programme.values import CellError
 
 # What Python's str.strip() removes (str.isspace), as an RE2 class.
-_SPACE = (r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}"
-          r"\x{202f}\x{205f}\x{3000}]")
+_SPACE = (
+    r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}"
+    r"\x{202f}\x{205f}\x{3000}]"
+)
 _BLANK = f"^{_SPACE}*$"
 # Six digits that could be ddmmyy and four more (dash or space between allowed), or nine
 # digits (a CPR that lost its leading zero), not inside a longer run of digits; or a '#'.
@@ -72,8 +74,7 @@ def _matches(column: Column, pattern: str, where: np.ndarray | None = None) -> n
         return _mask(pc.match_substring_regex(column, pattern))
     found = np.zeros(len(column), dtype=bool)
     if where.any():
-        found[where] = _mask(pc.match_substring_regex(pc.filter(column, pa.array(where)),
-                                                      pattern))
+        found[where] = _mask(pc.match_substring_regex(pc.filter(column, pa.array(where)), pattern))
     return found
 
 
@@ -91,8 +92,9 @@ def _cvr_valid(column: Column) -> np.ndarray:
     return valid
 
 
-def _fast_form(spec: FieldSpec, column: Column, suspect_pattern: str
-               ) -> tuple[np.ndarray, Column, np.ndarray] | None:
+def _fast_form(
+    spec: FieldSpec, column: Column, suspect_pattern: str
+) -> tuple[np.ndarray, Column, np.ndarray] | None:
     """Cells decided valid by an expression alone, their staged values, and which of them
     may still be suspect (the rest cannot be: e.g. eight digits are never CPR-like)."""
     if spec.type is FieldType.STRING and not spec.pattern:
@@ -105,18 +107,26 @@ def _fast_form(spec: FieldSpec, column: Column, suspect_pattern: str
     if spec.type is FieldType.CVR:
         ok = _cvr_valid(column)
         return ok, column, np.zeros(len(column), dtype=bool)
-    if (spec.type is FieldType.DECIMAL and spec.scale >= 2 and spec.max is None
-            and spec.min in (None, 0)):
+    if (
+        spec.type is FieldType.DECIMAL
+        and spec.scale >= 2
+        and spec.max is None
+        and spec.min in (None, 0)
+    ):
         length = pc.utf8_length(column).to_numpy(zero_copy_only=False)
         ok = _matches(column, _DECIMAL) & (length <= DECIMAL_PRECISION - spec.scale)
         long = ok & (length >= 9)  # digits only: shorter cannot hold a CPR-like run
-        return ok, pc.replace_substring(column, ",", "."), _matches(column, suspect_pattern,
-                                                                    long)
+        return ok, pc.replace_substring(column, ",", "."), _matches(column, suspect_pattern, long)
     return None
 
 
-def _by_value(spec: FieldSpec, column: Column, todo: np.ndarray, staged_type: pa.DataType,
-              suspect_pattern: str) -> _Cells:
+def _by_value(
+    spec: FieldSpec,
+    column: Column,
+    todo: np.ndarray,
+    staged_type: pa.DataType,
+    suspect_pattern: str,
+) -> _Cells:
     """The field's converter on each distinct value of the cells in ``todo``."""
     distinct = pc.unique(pc.filter(column, pa.array(todo)))
     convert = converter(spec)
@@ -133,12 +143,16 @@ def _by_value(spec: FieldSpec, column: Column, todo: np.ndarray, staged_type: pa
     position = pc.index_in(column, value_set=distinct)
     staged = pa.array(values, staged_type)
     suspect = pc.match_substring_regex(distinct, suspect_pattern)
-    return _Cells(todo & _mask(pc.take(pc.is_valid(staged), position)),
-                  pc.take(staged, position), todo & _mask(pc.take(suspect, position)))
+    return _Cells(
+        todo & _mask(pc.take(pc.is_valid(staged), position)),
+        pc.take(staged, position),
+        todo & _mask(pc.take(suspect, position)),
+    )
 
 
-def _field(spec: FieldSpec, column: Column, staged_type: pa.DataType,
-           suspect_pattern: str) -> tuple[_Cells, np.ndarray]:
+def _field(
+    spec: FieldSpec, column: Column, staged_type: pa.DataType, suspect_pattern: str
+) -> tuple[_Cells, np.ndarray]:
     """The verdict on one contract column, and which of its cells are empty."""
     empty = _mask(pc.equal(column, ""))
     rows = len(column)
@@ -150,16 +164,20 @@ def _field(spec: FieldSpec, column: Column, staged_type: pa.DataType,
     todo = ~cells.ok & ~empty
     if todo.any():
         other = _by_value(spec, column, todo, staged_type, suspect_pattern)
-        values = (pc.if_else(pa.array(cells.ok), cells.values, other.values) if cells.ok.any()
-                  else other.values)
+        values = (
+            pc.if_else(pa.array(cells.ok), cells.values, other.values)
+            if cells.ok.any()
+            else other.values
+        )
         cells = _Cells(cells.ok | other.ok, values, cells.suspect | other.suspect)
     cells.values = pc.if_else(pa.array(cells.ok), cells.values, nulls)
     cells.ok |= empty & (not spec.required or bool(spec.empty_allowed_when))
     return cells, empty
 
 
-def _row_rules(schema: EntitySchema, values: Mapping[str, Column],
-               empty: Mapping[str, np.ndarray]) -> np.ndarray:
+def _row_rules(
+    schema: EntitySchema, values: Mapping[str, Column], empty: Mapping[str, np.ndarray]
+) -> np.ndarray:
     """Rows breaking a rule between cells: end before start; empty only for some rows."""
     broken = np.zeros(len(next(iter(values.values()))), dtype=bool)
     for spec in schema.fields:
@@ -167,8 +185,11 @@ def _row_rules(schema: EntitySchema, values: Mapping[str, Column],
             broken |= _mask(pc.less(values[spec.name], values[spec.not_before]))
         for other, allowed in spec.empty_allowed_when.items():
             if spec.name in empty:
-                other_ok = _mask(pc.or_kleene(pc.is_null(values[other]),
-                                              pc.is_in(values[other], pa.array(allowed))))
+                other_ok = _mask(
+                    pc.or_kleene(
+                        pc.is_null(values[other]), pc.is_in(values[other], pa.array(allowed))
+                    )
+                )
                 broken |= empty[spec.name] & ~other_ok
     return broken
 
@@ -184,8 +205,13 @@ def _blank_rows(cells: pa.Table) -> np.ndarray:
     return blank
 
 
-def sort_rows(schema: EntitySchema, index: Mapping[str, int], amount_columns: Collection[int],
-              cells: pa.Table, row_numbers: np.ndarray) -> Sorted:
+def sort_rows(
+    schema: EntitySchema,
+    index: Mapping[str, int],
+    amount_columns: Collection[int],
+    cells: pa.Table,
+    row_numbers: np.ndarray,
+) -> Sorted:
     """Stage the rows valid in every respect; name the others for the row-by-row checker.
 
     ``index`` maps contract fields to columns of ``cells``; ``amount_columns`` are the
@@ -203,8 +229,7 @@ def sort_rows(schema: EntitySchema, index: Mapping[str, int], amount_columns: Co
             continue
         i = index[spec.name]
         pattern = _SUSPECT_AMOUNT if i in amount_columns else _SUSPECT
-        verdict, empty[spec.name] = _field(spec, cells.column(i), staged_type,
-                                           pattern)
+        verdict, empty[spec.name] = _field(spec, cells.column(i), staged_type, pattern)
         values[spec.name] = verdict.values
         valid &= verdict.ok & ~verdict.suspect
     for i, column in enumerate(cells.columns):

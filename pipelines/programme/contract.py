@@ -113,11 +113,23 @@ class EntitySchema:
         return next(f for f in self.fields if f.name == name)
 
 
-_ENTITY_KEYS = {"entity", "version", "file_prefix", "description", "unique", "references",
-                "fields"}
-_FIELD_KEYS = {"name", "type", "required", "description", "example", "enum",
-               "enum_descriptions", "min", "max", "pattern", "not_before", "empty_allowed_when",
-               "scale", "window"}
+_ENTITY_KEYS = {"entity", "version", "file_prefix", "description", "unique", "references", "fields"}
+_FIELD_KEYS = {
+    "name",
+    "type",
+    "required",
+    "description",
+    "example",
+    "enum",
+    "enum_descriptions",
+    "min",
+    "max",
+    "pattern",
+    "not_before",
+    "empty_allowed_when",
+    "scale",
+    "window",
+}
 
 
 def _fail(path: Path, detail: str) -> ContractError:
@@ -126,21 +138,29 @@ def _fail(path: Path, detail: str) -> ContractError:
 
 def load_date_windows() -> dict[str, DateWindow]:
     """The windows of ``config/programme.yaml``, spanning the programme period."""
-    return {w.name: DateWindow(w.name, w.earliest, w.latest, w.description)
-            for w in programme().windows}
+    return {
+        w.name: DateWindow(w.name, w.earliest, w.latest, w.description) for w in programme().windows
+    }
 
 
-def _window(path: Path, raw: dict[str, Any], ftype: FieldType,
-            windows: dict[str, DateWindow]) -> DateWindow | None:
+def _window(
+    path: Path, raw: dict[str, Any], ftype: FieldType, windows: dict[str, DateWindow]
+) -> DateWindow | None:
     name = raw.get("window")
     if name is None:
         return None
     if ftype not in (FieldType.DATE, FieldType.INTEGER):
-        raise _fail(path, f"field {raw.get('name')!r}: 'window' goes with type date (dates "
-                          "within it) or integer (years within it) only")
+        raise _fail(
+            path,
+            f"field {raw.get('name')!r}: 'window' goes with type date (dates "
+            "within it) or integer (years within it) only",
+        )
     if name not in windows:
-        raise _fail(path, f"field {raw.get('name')!r}: window {name!r} is not one of "
-                          f"{sorted(windows)} in {PROGRAMME_CONFIG.name}")
+        raise _fail(
+            path,
+            f"field {raw.get('name')!r}: window {name!r} is not one of "
+            f"{sorted(windows)} in {PROGRAMME_CONFIG.name}",
+        )
     return windows[name]
 
 
@@ -156,8 +176,9 @@ def _field(path: Path, raw: dict[str, Any], windows: dict[str, DateWindow]) -> F
     try:
         ftype = FieldType(raw["type"])
     except ValueError:
-        raise _fail(path, f"{where}: type {raw['type']!r} is not one of "
-                          f"{[t.value for t in FieldType]}") from None
+        raise _fail(
+            path, f"{where}: type {raw['type']!r} is not one of {[t.value for t in FieldType]}"
+        ) from None
     enum = tuple(str(v) for v in raw.get("enum") or ())
     if (ftype is FieldType.ENUM) != bool(enum):
         raise _fail(path, f"{where}: 'enum' values go with type enum, and only with it")
@@ -178,8 +199,10 @@ def _field(path: Path, raw: dict[str, Any], windows: dict[str, DateWindow]) -> F
         enum_descriptions={str(k): str(v) for k, v in (raw.get("enum_descriptions") or {}).items()},
         pattern=raw.get("pattern"),
         not_before=raw.get("not_before"),
-        empty_allowed_when={str(k): tuple(str(x) for x in v)
-                            for k, v in (raw.get("empty_allowed_when") or {}).items()},
+        empty_allowed_when={
+            str(k): tuple(str(x) for x in v)
+            for k, v in (raw.get("empty_allowed_when") or {}).items()
+        },
         scale=int(raw.get("scale", DEFAULT_SCALE)),
         window=window,
         **limits,
@@ -208,8 +231,9 @@ def load_entity(path: Path, windows: dict[str, DateWindow] | None = None) -> Ent
         description=" ".join(str(raw["description"]).split()),
         fields=fields,
         unique=tuple(tuple(k) for k in raw.get("unique") or ()),
-        references=tuple(Reference(tuple(r["columns"]), str(r["entity"]))
-                         for r in raw.get("references") or ()),
+        references=tuple(
+            Reference(tuple(r["columns"]), str(r["entity"])) for r in raw.get("references") or ()
+        ),
         source=path,
     )
     _check_names(path, schema)
@@ -240,7 +264,8 @@ def load_contract(directory: Path = CONTRACT_DIR) -> dict[str, EntitySchema]:
             if ref.entity not in schemas:
                 raise _fail(path, f"refers to {ref.entity!r}, which is not loaded before it")
             if ref.columns not in schemas[ref.entity].unique:
-                raise _fail(path, f"reference {list(ref.columns)} is not a unique key of "
-                                  f"{ref.entity}")
+                raise _fail(
+                    path, f"reference {list(ref.columns)} is not a unique key of {ref.entity}"
+                )
         schemas[entity] = schema
     return schemas

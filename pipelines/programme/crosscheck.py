@@ -23,8 +23,9 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _union(con: duckdb.DuckDBPyConnection, files: Sequence[tuple[int, CheckedFile]],
-           columns: Sequence[str]) -> str:
+def _union(
+    con: duckdb.DuckDBPyConnection, files: Sequence[tuple[int, CheckedFile]], columns: Sequence[str]
+) -> str:
     """SQL over the staged rows of ``files`` (by position): _file, _source_row, columns."""
     parts = []
     for i, checked in files:
@@ -44,18 +45,19 @@ def _key_text(values: Sequence[object]) -> str:
     return ", ".join(str(v) for v in values)
 
 
-def check_unique(con: duckdb.DuckDBPyConnection, checked: list[CheckedFile],
-                 schema: EntitySchema, cap: int) -> None:
+def check_unique(
+    con: duckdb.DuckDBPyConnection, checked: list[CheckedFile], schema: EntitySchema, cap: int
+) -> None:
     for key in schema.unique:
-        files = [(i, c) for i, c in enumerate(checked)
-                 if c.schema is schema and _usable(c, key)]
+        files = [(i, c) for i, c in enumerate(checked) if c.schema is schema and _usable(c, key)]
         if not files:
             continue
         cols = ", ".join(_quote(c) for c in key)
         union = _union(con, files, key)
         # Nearly always every key is distinct: a count settles that far faster than ranking.
         [(distinct,)] = con.execute(
-            f"select count(*) = count(distinct ({cols})) from ({union})").fetchall()
+            f"select count(*) = count(distinct ({cols})) from ({union})"
+        ).fetchall()
         if distinct:
             continue
         rows = con.execute(
@@ -70,7 +72,9 @@ def check_unique(con: duckdb.DuckDBPyConnection, checked: list[CheckedFile],
                        count(*) over (partition by _file) as _total, {cols}
                 from ranked where _n > 1
                 qualify row_number() over (partition by _file order by {SOURCE_ROW}) <= ?
-                order by _file, {SOURCE_ROW}""", [cap]).fetchall()
+                order by _file, {SOURCE_ROW}""",
+            [cap],
+        ).fetchall()
         counted: set[int] = set()
         column = ", ".join(key)
         for file_i, row, first_file, first_row, total, *values in rows:
@@ -78,28 +82,42 @@ def check_unique(con: duckdb.DuckDBPyConnection, checked: list[CheckedFile],
             if file_i not in counted:
                 counted.add(file_i)
                 target.count_more(total - min(total, cap))
-            where = (f"row {first_row}" if first_file == file_i
-                     else f"{checked[first_file].file.relative} row {first_row}")
-            target.add(row, column, "unique",
-                       f"{column} {_key_text(values)} appears more than once (first in "
-                       f"{where})", _key_text(values))
+            where = (
+                f"row {first_row}"
+                if first_file == file_i
+                else f"{checked[first_file].file.relative} row {first_row}"
+            )
+            target.add(
+                row,
+                column,
+                "unique",
+                f"{column} {_key_text(values)} appears more than once (first in {where})",
+                _key_text(values),
+            )
 
 
-def check_references(con: duckdb.DuckDBPyConnection, checked: list[CheckedFile],
-                     schema: EntitySchema, schemas: Mapping[str, EntitySchema],
-                     cap: int) -> list[str]:
+def check_references(
+    con: duckdb.DuckDBPyConnection,
+    checked: list[CheckedFile],
+    schema: EntitySchema,
+    schemas: Mapping[str, EntitySchema],
+    cap: int,
+) -> list[str]:
     """Returns notes on references that could not be checked."""
     notes = []
     for ref in schema.references:
         parent = schemas[ref.entity]
         parents = [(i, c) for i, c in enumerate(checked) if c.schema is parent]
-        children = [(i, c) for i, c in enumerate(checked)
-                    if c.schema is schema and _usable(c, ref.columns)]
+        children = [
+            (i, c) for i, c in enumerate(checked) if c.schema is schema and _usable(c, ref.columns)
+        ]
         if not children:
             continue
         if not parents or not all(_usable(c, ref.columns) for _, c in parents):
-            notes.append(f"{schema.entity} -> {parent.entity} not checked: a "
-                         f"{parent.entity} file could not be read")
+            notes.append(
+                f"{schema.entity} -> {parent.entity} not checked: a "
+                f"{parent.entity} file could not be read"
+            )
             continue
         on = " and ".join(f"c.{_quote(col)} = p.{_quote(col)}" for col in ref.columns)
         cols = ", ".join(f"c.{_quote(col)}" for col in ref.columns)
@@ -108,7 +126,9 @@ def check_references(con: duckdb.DuckDBPyConnection, checked: list[CheckedFile],
                 from ({_union(con, children, ref.columns)}) c
                 anti join ({_union(con, parents, ref.columns)}) p on {on}
                 qualify row_number() over (partition by c._file order by c.{SOURCE_ROW}) <= ?
-                order by c._file, c.{SOURCE_ROW}""", [cap]).fetchall()
+                order by c._file, c.{SOURCE_ROW}""",
+            [cap],
+        ).fetchall()
         counted: set[int] = set()
         column = ", ".join(ref.columns)
         for file_i, row, total, *values in rows:
@@ -116,14 +136,19 @@ def check_references(con: duckdb.DuckDBPyConnection, checked: list[CheckedFile],
             if file_i not in counted:
                 counted.add(file_i)
                 target.count_more(total - min(total, cap))
-            target.add(row, column, "reference",
-                       f"{column} {_key_text(values)} is not in any {parent.entity} file",
-                       _key_text(values))
+            target.add(
+                row,
+                column,
+                "reference",
+                f"{column} {_key_text(values)} is not in any {parent.entity} file",
+                _key_text(values),
+            )
     return notes
 
 
-def cross_check(checked: list[CheckedFile], schemas: Mapping[str, EntitySchema],
-                cap: int) -> list[str]:
+def cross_check(
+    checked: list[CheckedFile], schemas: Mapping[str, EntitySchema], cap: int
+) -> list[str]:
     """Add unique-key and reference problems to ``checked``; notes for the log."""
     notes: list[str] = []
     with duckdb.connect() as con:

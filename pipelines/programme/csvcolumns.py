@@ -62,11 +62,13 @@ def _parse(body: bytes | memoryview, table: Table) -> pa.Table | None:
         return pacsv.read_csv(
             pa.py_buffer(body),
             read_options=pacsv.ReadOptions(column_names=names, block_size=_BLOCK_BYTES),
-            parse_options=pacsv.ParseOptions(delimiter=table.delimiter,
-                                             newlines_in_values=True),
+            parse_options=pacsv.ParseOptions(delimiter=table.delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
-                quoted_strings_can_be_null=False))
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None  # e.g. a row narrower or wider than the header: row by row
 
@@ -119,11 +121,12 @@ def read_columns(data: bytes, table: Table) -> Columns | None:
     return Columns(cells, numbers)
 
 
-def rows_at(columns: Columns, positions: np.ndarray, chunk: int = 65_536
-            ) -> Iterator[tuple[int, list[object]]]:
+def rows_at(
+    columns: Columns, positions: np.ndarray, chunk: int = 65_536
+) -> Iterator[tuple[int, list[object]]]:
     """The rows at ``positions`` as the row-by-row checker reads them: (row number, cells)."""
     for start in range(0, len(positions), chunk):
-        part = positions[start:start + chunk]
+        part = positions[start : start + chunk]
         taken = columns.cells.take(pa.array(part))
         cells = zip(*(c.to_pylist() for c in taken.columns), strict=True)
         yield from zip(columns.row_numbers[part].tolist(), map(list, cells), strict=True)

@@ -69,15 +69,18 @@ def report_paths(directory: Path) -> list[Path]:
     and links or special files, which are rejected without being opened."""
     if not directory.is_dir():
         return []
-    return sorted((p for p in directory.iterdir() if not _is_folder(p) and not is_ignored(p)),
-                  key=lambda p: p.name.casefold())
+    return sorted(
+        (p for p in directory.iterdir() if not _is_folder(p) and not is_ignored(p)),
+        key=lambda p: p.name.casefold(),
+    )
 
 
 def entity_for(name: str, prefixes: dict[str, str]) -> str | None:
     """The entity whose prefix starts ``name`` (the longest prefix wins)."""
     lower = name.lower()
-    matches = [(len(prefix), entity) for entity, prefix in prefixes.items()
-               if lower.startswith(prefix)]
+    matches = [
+        (len(prefix), entity) for entity, prefix in prefixes.items() if lower.startswith(prefix)
+    ]
     return max(matches)[1] if matches else None
 
 
@@ -86,29 +89,38 @@ def sample_dir_for(inbound_dir: Path) -> Path:
     return local if local.is_dir() else BUNDLED_SAMPLE_DIR
 
 
-def discover(inbound_dir: Path, prefixes: dict[str, str],
-             entity_order: Iterable[str]) -> InboundBatch:
+def discover(
+    inbound_dir: Path, prefixes: dict[str, str], entity_order: Iterable[str]
+) -> InboundBatch:
     """The files of the next load, ordered by entity (load order), then name."""
     order = {e: i for i, e in enumerate(entity_order)}
     notes: list[str] = []
     real = report_paths(inbound_dir)
     if inbound_dir.is_dir():
-        others = sorted(p.name for p in inbound_dir.iterdir()
-                        if _is_folder(p) and p.name != SAMPLE_DIRNAME and not is_ignored(p))
+        others = sorted(
+            p.name
+            for p in inbound_dir.iterdir()
+            if _is_folder(p) and p.name != SAMPLE_DIRNAME and not is_ignored(p)
+        )
         if others:
             notes.append(f"sub-folders of {inbound_dir} are not read: {', '.join(others)}")
     if real:
         if (inbound_dir / SAMPLE_DIRNAME).is_dir():
-            notes.append(f"{len(real)} report file(s) in {inbound_dir}: the sample in "
-                         f"{SAMPLE_DIRNAME}/ is ignored")
+            notes.append(
+                f"{len(real)} report file(s) in {inbound_dir}: the sample in "
+                f"{SAMPLE_DIRNAME}/ is ignored"
+            )
         paths, is_sample, base = real, False, ""
     else:
         sample = sample_dir_for(inbound_dir)
         paths, is_sample, base = report_paths(sample), True, f"{SAMPLE_DIRNAME}/"
-        notes.append(f"no report files in {inbound_dir}: loading the synthetic sample from "
-                     f"{sample} (rows marked _is_sample)")
-    files = [InboundFile(p, base + p.name, entity_for(p.name, prefixes), is_sample,
-                         is_regular_file(p))
-             for p in paths]
+        notes.append(
+            f"no report files in {inbound_dir}: loading the synthetic sample from "
+            f"{sample} (rows marked _is_sample)"
+        )
+    files = [
+        InboundFile(p, base + p.name, entity_for(p.name, prefixes), is_sample, is_regular_file(p))
+        for p in paths
+    ]
     files.sort(key=lambda f: (order.get(f.entity or "", len(order)), f.relative.casefold()))
     return InboundBatch(files, is_sample, notes)

@@ -56,8 +56,9 @@ def _limits(spec: FieldSpec) -> str:
     parts = []
     if spec.enum:
         if spec.enum_descriptions:
-            parts.append("<br>".join(f"`{v}`: {spec.enum_descriptions.get(v, '')}"
-                                     for v in spec.enum))
+            parts.append(
+                "<br>".join(f"`{v}`: {spec.enum_descriptions.get(v, '')}" for v in spec.enum)
+            )
         else:
             parts.append(", ".join(f"`{v}`" for v in spec.enum))
     if spec.min is not None:
@@ -80,8 +81,9 @@ def _required(spec: FieldSpec) -> str:
     if not spec.required:
         return "no"
     if spec.empty_allowed_when:
-        cond = " / ".join(f"{col} is {' or '.join(vals)}"
-                          for col, vals in spec.empty_allowed_when.items())
+        cond = " / ".join(
+            f"{col} is {' or '.join(vals)}" for col, vals in spec.empty_allowed_when.items()
+        )
         return f"yes (may be empty when {cond})"
     return "yes"
 
@@ -94,34 +96,61 @@ def _entity(schema: EntitySchema) -> dict[str, object]:
     """What the template shows for one entity: its constraints and one table row per field."""
     constraints = []
     for key in schema.unique:
-        note = " (rows with an empty key cell are not compared)" if any(
-            schema.spec(c).empty_allowed_when for c in key) else ""
+        note = (
+            " (rows with an empty key cell are not compared)"
+            if any(schema.spec(c).empty_allowed_when for c in key)
+            else ""
+        )
         constraints.append(f"Unique: {', '.join(f'`{c}`' for c in key)}{note}.")
     for ref in schema.references:
         cols = ", ".join(f"`{c}`" for c in ref.columns)
         constraints.append(f"{cols} must exist in a `{ref.entity}` file.")
-    rows = [[_cell(x) for x in (f"`{f.name}`", TYPE_TEXT[f.type], _required(f), _limits(f),
-                                f.description, f"`{f.example}`")]
-            for f in schema.fields]
-    return {"entity": schema.entity, "version": schema.version,
-            "description": schema.description, "file_prefix": schema.file_prefix,
-            "raw_table": schema.raw_table, "constraints": constraints, "rows": rows}
+    rows = [
+        [
+            _cell(x)
+            for x in (
+                f"`{f.name}`",
+                TYPE_TEXT[f.type],
+                _required(f),
+                _limits(f),
+                f.description,
+                f"`{f.example}`",
+            )
+        ]
+        for f in schema.fields
+    ]
+    return {
+        "entity": schema.entity,
+        "version": schema.version,
+        "description": schema.description,
+        "file_prefix": schema.file_prefix,
+        "raw_table": schema.raw_table,
+        "constraints": constraints,
+        "rows": rows,
+    }
 
 
 def render_markdown(schemas: Mapping[str, EntitySchema]) -> str:
     """The contract page: prose in ``templates/programme_contract.md.j2``, facts from code."""
-    env = Environment(loader=PackageLoader("pipelines.programme", "templates"),
-                      autoescape=False, undefined=StrictUndefined, trim_blocks=True,
-                      lstrip_blocks=True, keep_trailing_newline=True)
+    env = Environment(
+        loader=PackageLoader("pipelines.programme", "templates"),
+        autoescape=False,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     return env.get_template("programme_contract.md.j2").render(
         versions=", ".join(f"{s.entity} v{s.version}" for s in schemas.values()),
         period=programme().period_label,
         prefixes=", ".join(f"`{s.file_prefix}`" for s in schemas.values()),
         header_scan_rows=HEADER_SCAN_ROWS,
-        true_words="/".join(sorted(TRUE_WORDS)), false_words="/".join(sorted(FALSE_WORDS)),
+        true_words="/".join(sorted(TRUE_WORDS)),
+        false_words="/".join(sorted(FALSE_WORDS)),
         entities=[_entity(s) for s in schemas.values()],
         lineage=[(name, sql, LINEAGE_MEANING[name]) for name, sql in LINEAGE_COLUMNS],
-        loads_table=LOADS_TABLE)
+        loads_table=LOADS_TABLE,
+    )
 
 
 def render_template(schema: EntitySchema) -> bytes:
@@ -132,8 +161,7 @@ def render_template(schema: EntitySchema) -> bytes:
     return buf.getvalue().encode("utf-8-sig")
 
 
-def rendered(schemas: Mapping[str, EntitySchema], docs_dir: Path = DOCS_DIR
-             ) -> dict[Path, bytes]:
+def rendered(schemas: Mapping[str, EntitySchema], docs_dir: Path = DOCS_DIR) -> dict[Path, bytes]:
     """Every generated file and its exact bytes."""
     files = {docs_dir / DOC_PATH.name: render_markdown(schemas).encode("utf-8")}
     for schema in schemas.values():
@@ -143,14 +171,18 @@ def rendered(schemas: Mapping[str, EntitySchema], docs_dir: Path = DOCS_DIR
 
 def stale(schemas: Mapping[str, EntitySchema], docs_dir: Path = DOCS_DIR) -> list[Path]:
     """Generated files whose committed bytes differ from what the schemas give."""
-    return [p for p, data in rendered(schemas, docs_dir).items()
-            if not p.exists() or p.read_bytes() != data]
+    return [
+        p
+        for p, data in rendered(schemas, docs_dir).items()
+        if not p.exists() or p.read_bytes() != data
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.programme.docs")
-    parser.add_argument("--check", action="store_true",
-                        help="only check that the committed files are up to date")
+    parser.add_argument(
+        "--check", action="store_true", help="only check that the committed files are up to date"
+    )
     args = parser.parse_args(argv)
     schemas = load_contract()
     if args.check:

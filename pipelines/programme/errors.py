@@ -50,14 +50,22 @@ class ProblemList:
     items: list[Problem] = field(default_factory=list)
     total: int = 0
 
-    def add(self, row: int | None, column: str | None, rule: str, message: str,
-            value: object = None) -> None:
+    def add(
+        self, row: int | None, column: str | None, rule: str, message: str, value: object = None
+    ) -> None:
         self.total += 1
         if len(self.items) < self.cap:
             shown = None if value is None else redact(str(value))
-            self.items.append(Problem(redact(self.file), row,
-                                      None if column is None else redact(column), rule,
-                                      redact(message), shown))
+            self.items.append(
+                Problem(
+                    redact(self.file),
+                    row,
+                    None if column is None else redact(column),
+                    rule,
+                    redact(message),
+                    shown,
+                )
+            )
 
     def replace(self, old: Problem, new: Problem) -> None:
         """Swap a listed problem for a better-explained one (same place, same count)."""
@@ -117,13 +125,18 @@ class ProgrammeRejectedError(ProgrammeInboundError):
 
     def _message(self) -> str:
         n = len(self.rejections)
-        lines = [f"{n} inbound programme file{'s' if n != 1 else ''} rejected; nothing was "
-                 "loaded and the previous load stays in use."]
+        lines = [
+            f"{n} inbound programme file{'s' if n != 1 else ''} rejected; nothing was "
+            "loaded and the previous load stays in use."
+        ]
         for rej in self.rejections:
-            where = (f"moved to {rej.quarantined_to}" if rej.quarantined_to
-                     else "sample file, not moved")
-            lines.append(f"{redact(rej.file)} ({where}; {rej.problems.total} problem"
-                         f"{'s' if rej.problems.total != 1 else ''}):")
+            where = (
+                f"moved to {rej.quarantined_to}" if rej.quarantined_to else "sample file, not moved"
+            )
+            lines.append(
+                f"{redact(rej.file)} ({where}; {rej.problems.total} problem"
+                f"{'s' if rej.problems.total != 1 else ''}):"
+            )
             lines += [f"  {p.describe()}" for p in rej.problems.items[:MAX_PROBLEMS_IN_MESSAGE]]
             hidden = rej.problems.total - min(len(rej.problems.items), MAX_PROBLEMS_IN_MESSAGE)
             if hidden:

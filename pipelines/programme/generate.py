@@ -40,8 +40,12 @@ from pipelines.programme.sample_plan import (
 
 DEFAULT_PARTICIPANTS = 3_000
 DEFAULT_SEED = 20250101
-ENTITY_FILES = {"clusters": "clusters.xlsx", "projects": "projects.csv",
-                "participants": "participants.csv", "cluster_finances": "cluster_finances.csv"}
+ENTITY_FILES = {
+    "clusters": "clusters.xlsx",
+    "projects": "projects.csv",
+    "participants": "participants.csv",
+    "cluster_finances": "cluster_finances.csv",
+}
 
 
 @dataclass(frozen=True)
@@ -51,8 +55,9 @@ class GeneratedSet:
     seconds: float
 
 
-def generate(out: Path, participants: int = DEFAULT_PARTICIPANTS,
-             seed: int = DEFAULT_SEED) -> GeneratedSet:
+def generate(
+    out: Path, participants: int = DEFAULT_PARTICIPANTS, seed: int = DEFAULT_SEED
+) -> GeneratedSet:
     """Write the four files into ``out`` (created if missing); returns paths and row counts."""
     spec = GenerationSpec(participants, seed, programme())
     if participants < 2 * len(CLUSTERS):
@@ -73,19 +78,26 @@ def generate(out: Path, participants: int = DEFAULT_PARTICIPANTS,
     files.write_clusters(paths["clusters"], clusters, spec.programme.period_label)
     files.write_projects(paths["projects"], ids, clusters.ids, projects, money, spec.first_day)
     files.write_participants(paths["participants"], ids, people, cvrs)
-    files.write_finances(paths["cluster_finances"], clusters.ids, spec.programme.years,
-                         finances)
-    rows = {"clusters": len(CLUSTERS), "projects": len(projects),
-            "participants": len(people.project),
-            "cluster_finances": len(CLUSTERS) * len(spec.programme.years)}
+    files.write_finances(paths["cluster_finances"], clusters.ids, spec.programme.years, finances)
+    rows = {
+        "clusters": len(CLUSTERS),
+        "projects": len(projects),
+        "participants": len(people.project),
+        "cluster_finances": len(CLUSTERS) * len(spec.programme.years),
+    }
     return GeneratedSet(paths, rows, time.perf_counter() - started)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.programme.generate",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=BUNDLED_SAMPLE_DIR,
-                        help=f"folder to write into (default: {BUNDLED_SAMPLE_DIR})")
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines.programme.generate", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=BUNDLED_SAMPLE_DIR,
+        help=f"folder to write into (default: {BUNDLED_SAMPLE_DIR})",
+    )
     parser.add_argument("--participants", type=int, default=DEFAULT_PARTICIPANTS)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = parser.parse_args(argv)

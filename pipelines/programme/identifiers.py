@@ -34,8 +34,17 @@ def is_valid_cvr(value: str) -> bool:
     if not (len(value) == 8 and value.isascii() and value.isdigit() and value[0] != "0"):
         return False
     d = value.encode()  # unrolled: this runs once per participant row
-    total = (2 * d[0] + 7 * d[1] + 6 * d[2] + 5 * d[3] + 4 * d[4] + 3 * d[5] + 2 * d[6] + d[7]
-             - 48 * sum(CVR_WEIGHTS))
+    total = (
+        2 * d[0]
+        + 7 * d[1]
+        + 6 * d[2]
+        + 5 * d[3]
+        + 4 * d[4]
+        + 3 * d[5]
+        + 2 * d[6]
+        + d[7]
+        - 48 * sum(CVR_WEIGHTS)
+    )
     return total % 11 == 0
 
 
@@ -60,8 +69,11 @@ def _valid_ddmmyy(dd: str, mm: str, yy: str) -> bool:
 def _cpr_spans(text: str, lost_zero: bool) -> list[tuple[int, int]]:
     spans = [m.span() for m in _CPR_CANDIDATE.finditer(text) if _valid_ddmmyy(*m.groups())]
     if lost_zero:
-        spans += [m.span() for m in _CPR_LOST_ZERO.finditer(text)
-                  if _valid_ddmmyy("0" + m.group(1), m.group(2), m.group(3))]
+        spans += [
+            m.span()
+            for m in _CPR_LOST_ZERO.finditer(text)
+            if _valid_ddmmyy("0" + m.group(1), m.group(2), m.group(3))
+        ]
     return spans
 
 
@@ -72,7 +84,8 @@ def find_cpr(text: str, *, lost_zero: bool = True) -> bool:
     ``110500000`` (110.5 mio. kr.) is a plausible value and a CPR without its zero is not.
     """
     if _CPR_CANDIDATE.search(text) is None and (
-            not lost_zero or _CPR_LOST_ZERO.search(text) is None):
+        not lost_zero or _CPR_LOST_ZERO.search(text) is None
+    ):
         return False  # nearly always: a regex pass or two, no Python loop
     return bool(_cpr_spans(text, lost_zero))
 

@@ -74,36 +74,48 @@ class ProgrammeLoad:
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
 
 
-def _check_complete(counts: Mapping[str, int], unknown: list[str],
-                    schemas: Mapping[str, EntitySchema], inbound_dir: Path) -> None:
+def _check_complete(
+    counts: Mapping[str, int],
+    unknown: list[str],
+    schemas: Mapping[str, EntitySchema],
+    inbound_dir: Path,
+) -> None:
     missing = [e for e in schemas if not counts.get(e)]
     if not missing:
         return
     expected = ", ".join(f"{schemas[e].file_prefix}*.csv|xlsx" for e in missing)
-    detail = (f"; files whose names match no entity: {', '.join(unknown)}" if unknown else "")
+    detail = f"; files whose names match no entity: {', '.join(unknown)}" if unknown else ""
     raise ProgrammeIncompleteError(
         f"no file for {', '.join(missing)} in {inbound_dir} (expected {expected}){detail}. "
         "The four entities are loaded together, so nothing was loaded and the previous load "
-        "stays in use.")
+        "stays in use."
+    )
 
 
-def last_load_of(con: duckdb.DuckDBPyConnection,
-                 schemas: Mapping[str, EntitySchema]) -> ProgrammeLoad | None:
+def last_load_of(
+    con: duckdb.DuckDBPyConnection, schemas: Mapping[str, EntitySchema]
+) -> ProgrammeLoad | None:
     """The last good load as it stands in the warehouse, or None before the first (reads
     only, so that a read-only connection can ask)."""
-    present = {r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_schema = 'raw'"
-    ).fetchall()}
+    present = {
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw'"
+        ).fetchall()
+    }
     rows = latest_programme_load(con)
     if not rows or not all(s.raw_table in present for s in schemas.values()):
         return None
     first = rows[0]
-    files = [FileLoad(r.entity, r.file, r.sha256, r.row_count,
-                      Path(r.file).suffix.lstrip(".").lower()) for r in rows]
+    files = [
+        FileLoad(r.entity, r.file, r.sha256, r.row_count, Path(r.file).suffix.lstrip(".").lower())
+        for r in rows
+    ]
     counts = {e: sum(f.rows for f in files if f.entity == e) for e in schemas}
     versions = {r.entity: r.contract_version for r in rows}
-    return ProgrammeLoad(LoadStamp(first.load_id, first.loaded_at, bool(first.is_sample)),
-                         files, counts, versions)
+    return ProgrammeLoad(
+        LoadStamp(first.load_id, first.loaded_at, bool(first.is_sample)), files, counts, versions
+    )
 
 
 def _last_load(connect: Connect, schemas: Mapping[str, EntitySchema]) -> ProgrammeLoad | None:
@@ -111,44 +123,53 @@ def _last_load(connect: Connect, schemas: Mapping[str, EntitySchema]) -> Program
         return last_load_of(con, schemas)
 
 
-def files_unchanged(batch: InboundBatch, last: ProgrammeLoad | None,
-                    schemas: Mapping[str, EntitySchema]) -> bool:
+def files_unchanged(
+    batch: InboundBatch, last: ProgrammeLoad | None, schemas: Mapping[str, EntitySchema]
+) -> bool:
     """The inbound set is exactly the last good load's files (names and checksums), checked
     under the same contract versions: checking and loading it again would change nothing."""
     if last is None or any(not f.is_regular for f in batch.files):
         return False
     current = {f.relative: sha256_file(f.path) for f in batch.files}
-    return ({f.file: f.sha256 for f in last.files} == current
-            and all(last.versions.get(e) == s.version for e, s in schemas.items()))
+    return {f.file: f.sha256 for f in last.files} == current and all(
+        last.versions.get(e) == s.version for e, s in schemas.items()
+    )
 
 
-def _unchanged(batch: InboundBatch, last: ProgrammeLoad | None,
-               schemas: Mapping[str, EntitySchema]) -> ProgrammeLoad | None:
+def _unchanged(
+    batch: InboundBatch, last: ProgrammeLoad | None, schemas: Mapping[str, EntitySchema]
+) -> ProgrammeLoad | None:
     if last is None or not files_unchanged(batch, last, schemas):
         return None
-    note = (f"inbound files unchanged since load {last.stamp.load_id} at "
-            f"{last.stamp.loaded_at:%Y-%m-%d %H:%M} UTC: not checked or loaded again")
-    return ProgrammeLoad(last.stamp, last.files, last.rows, last.versions,
-                         [*batch.notes, note])
+    note = (
+        f"inbound files unchanged since load {last.stamp.load_id} at "
+        f"{last.stamp.loaded_at:%Y-%m-%d %H:%M} UTC: not checked or loaded again"
+    )
+    return ProgrammeLoad(last.stamp, last.files, last.rows, last.versions, [*batch.notes, note])
 
 
-def _skip_unsettled(waiting: dict[Path, str], last: ProgrammeLoad | None,
-                    inbound_dir: Path, log: logging.Logger) -> ProgrammeLoad:
+def _skip_unsettled(
+    waiting: dict[Path, str], last: ProgrammeLoad | None, inbound_dir: Path, log: logging.Logger
+) -> ProgrammeLoad:
     """Keep the previous load while files are still being written; never quarantine them."""
     named = {redact(str(p.relative_to(inbound_dir))): why for p, why in waiting.items()}
     listed = "; ".join(f"{name}: {why}" for name, why in sorted(named.items()))
     if last is None:
         raise ProgrammeUnsettledError(
             f"inbound files are still being written ({listed}) and nothing has been loaded "
-            "yet; the refresh will load them once they have settled")
-    note = (f"skipped: inbound files are still being written ({listed}); the previous load "
-            f"{last.stamp.load_id} stays in use and these files are loaded once settled")
+            "yet; the refresh will load them once they have settled"
+        )
+    note = (
+        f"skipped: inbound files are still being written ({listed}); the previous load "
+        f"{last.stamp.load_id} stays in use and these files are loaded once settled"
+    )
     log.warning(note)
     return ProgrammeLoad(last.stamp, last.files, last.rows, last.versions, [note], named)
 
 
-def _check_all(batch: InboundBatch, schemas: Mapping[str, EntitySchema],
-               log: logging.Logger, notes: list[str]) -> list[CheckedFile]:
+def _check_all(
+    batch: InboundBatch, schemas: Mapping[str, EntitySchema], log: logging.Logger, notes: list[str]
+) -> list[CheckedFile]:
     checked: list[CheckedFile] = []
     for inbound in batch.files:
         schema = schemas.get(inbound.entity) if inbound.entity else None
@@ -164,21 +185,26 @@ def _check_all(batch: InboundBatch, schemas: Mapping[str, EntitySchema],
     return checked
 
 
-def _reject(checked: list[CheckedFile], batch: InboundBatch, quarantine_dir: Path,
-            at: datetime) -> None:
+def _reject(
+    checked: list[CheckedFile], batch: InboundBatch, quarantine_dir: Path, at: datetime
+) -> None:
     rejected = [c for c in checked if c.problems]
     if not rejected:
         return
     rejections = []
     for c in rejected:
         moved = None if c.file.is_sample else quarantine_file(c, quarantine_dir, at)
-        rejections.append(Rejection(c.file.relative, c.sha256, c.problems,
-                                    None if moved is None else redact(str(moved))))
+        rejections.append(
+            Rejection(
+                c.file.relative, c.sha256, c.problems, None if moved is None else redact(str(moved))
+            )
+        )
     raise ProgrammeRejectedError(rejections, batch.is_sample)
 
 
-def _guard_dropped_files(con: duckdb.DuckDBPyConnection, checked: list[CheckedFile],
-                         quarantine_dir: Path) -> list[str]:
+def _guard_dropped_files(
+    con: duckdb.DuckDBPyConnection, checked: list[CheckedFile], quarantine_dir: Path
+) -> list[str]:
     """Files of the last load missing now; raises when one was rejected since."""
     before = latest_programme_load(con)
     last_load = before[0].loaded_at if before else None
@@ -188,17 +214,21 @@ def _guard_dropped_files(con: duckdb.DuckDBPyConnection, checked: list[CheckedFi
     if unresolved:
         raise ProgrammeIncompleteError(
             "the last good load included "
-            + ", ".join(f"{f} (rejected since, see quarantine/{r})"
-                        for f, r in unresolved.items())
+            + ", ".join(f"{f} (rejected since, see quarantine/{r})" for f, r in unresolved.items())
             + ". Loading without it would drop its rows from the marts, so nothing was "
             "loaded and the previous load stays in use. Send a corrected file; to drop the "
-            "file on purpose, delete its report from the quarantine folder.")
+            "file on purpose, delete its report from the quarantine folder."
+        )
     return gone
 
 
-def _guard_shrink(last: ProgrammeLoad | None, checked: list[CheckedFile],
-                  schemas: Mapping[str, EntitySchema], inbound_dir: Path,
-                  max_share: float) -> bool:
+def _guard_shrink(
+    last: ProgrammeLoad | None,
+    checked: list[CheckedFile],
+    schemas: Mapping[str, EntitySchema],
+    inbound_dir: Path,
+    max_share: float,
+) -> bool:
     """Raises when the load shrinks an entity too far without an acknowledgement; returns
     whether an acknowledgement was used (to be consumed once the load is in)."""
     if last is None or last.stamp.is_sample:
@@ -207,18 +237,24 @@ def _guard_shrink(last: ProgrammeLoad | None, checked: list[CheckedFile],
     shrinks = shrink.shrinkage(last.rows, new, max_share)
     if not shrinks:
         return False
-    if shrink.acknowledged(inbound_dir,
-                           shrink.fingerprint((c.file.relative, c.sha256) for c in checked)):
+    if shrink.acknowledged(
+        inbound_dir, shrink.fingerprint((c.file.relative, c.sha256) for c in checked)
+    ):
         return True
     raise ProgrammeHeldError(shrink.held_message(shrinks, max_share, inbound_dir))
 
 
-def ingest_programme(inbound_dir: Path, quarantine_dir: Path, connect: Connect, *,
-                     schemas: Mapping[str, EntitySchema] | None = None,
-                     log: logging.Logger | None = None,
-                     now: datetime | None = None,
-                     settle_seconds: float,
-                     max_shrink_share: float) -> ProgrammeLoad:
+def ingest_programme(
+    inbound_dir: Path,
+    quarantine_dir: Path,
+    connect: Connect,
+    *,
+    schemas: Mapping[str, EntitySchema] | None = None,
+    log: logging.Logger | None = None,
+    now: datetime | None = None,
+    settle_seconds: float,
+    max_shrink_share: float,
+) -> ProgrammeLoad:
     """Check every inbound file and load the set, or reject and raise.
 
     ``settle_seconds`` and ``max_shrink_share`` come from the settings
@@ -231,8 +267,12 @@ def ingest_programme(inbound_dir: Path, quarantine_dir: Path, connect: Connect, 
     notes = [redact(n) for n in batch.notes]
     for note in notes:
         log.info(note)
-    _check_complete({e: len(batch.by_entity(e)) for e in schemas},
-                    [f.relative for f in batch.files if f.entity is None], schemas, inbound_dir)
+    _check_complete(
+        {e: len(batch.by_entity(e)) for e in schemas},
+        [f.relative for f in batch.files if f.entity is None],
+        schemas,
+        inbound_dir,
+    )
     last = _last_load(connect, schemas)
     uploads = settle.states(f.path for f in batch.files if not f.is_sample)
     if waiting := settle.unsettled(uploads, time.time(), settle_seconds):
@@ -246,8 +286,7 @@ def ingest_programme(inbound_dir: Path, quarantine_dir: Path, connect: Connect, 
         return _skip_unsettled(moving, last, inbound_dir, log)
     _reject(checked, batch, quarantine_dir, at)
     use_ack = _guard_shrink(last, checked, schemas, inbound_dir, max_shrink_share)
-    stamp = LoadStamp(uuid.uuid4().hex, at.astimezone(UTC).replace(tzinfo=None),
-                      batch.is_sample)
+    stamp = LoadStamp(uuid.uuid4().hex, at.astimezone(UTC).replace(tzinfo=None), batch.is_sample)
     with connect() as con:
         gone = _guard_dropped_files(con, checked, quarantine_dir)
         rows = replace_tables(con, checked, schemas, stamp)
@@ -255,13 +294,16 @@ def ingest_programme(inbound_dir: Path, quarantine_dir: Path, connect: Connect, 
         shrink.consume(inbound_dir)
         notes.append("the shrinking load was applied as acknowledged")
     if gone:
-        note = redact(f"files in the previous load are not in this one: {', '.join(gone)} "
-                      "(removed or renamed)")
+        note = redact(
+            f"files in the previous load are not in this one: {', '.join(gone)} "
+            "(removed or renamed)"
+        )
         log.warning(note)
         notes.append(note)
-    files = [FileLoad(c.file.entity or "", c.file.relative, c.sha256, c.rows, c.format or "")
-             for c in checked]
+    files = [
+        FileLoad(c.file.entity or "", c.file.relative, c.sha256, c.rows, c.format or "")
+        for c in checked
+    ]
     for f in files:
-        log.info(redact(f"loaded {f.file} ({f.format}): {f.rows} rows, "
-                        f"sha256 {f.sha256[:12]}..."))
+        log.info(redact(f"loaded {f.file} ({f.format}): {f.rows} rows, sha256 {f.sha256[:12]}..."))
     return ProgrammeLoad(stamp, files, rows, {e: s.version for e, s in schemas.items()}, notes)

@@ -51,20 +51,23 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _select(schema: EntitySchema, files: list[tuple[int, CheckedFile]],
-            stamp: LoadStamp) -> str:
-    cols = ", ".join(f"cast({_quote(f.name)} as {f.sql_type}) as {_quote(f.name)}"
-                     for f in schema.fields)
-    parts = [f"""select {cols}, {_literal(c.file.relative)} as _source_file,
+def _select(schema: EntitySchema, files: list[tuple[int, CheckedFile]], stamp: LoadStamp) -> str:
+    cols = ", ".join(
+        f"cast({_quote(f.name)} as {f.sql_type}) as {_quote(f.name)}" for f in schema.fields
+    )
+    parts = [
+        f"""select {cols}, {_literal(c.file.relative)} as _source_file,
                         {_literal(c.sha256)} as _source_sha256,
                         cast({SOURCE_ROW} as integer) as _source_row, {i} as _file
-                 from _load_{i}""" for i, c in files]
+                 from _load_{i}"""
+        for i, c in files
+    ]
     return f"""select * exclude (_file),
-                      cast({_literal(stamp.loaded_at.isoformat(sep=' '))} as timestamp)
+                      cast({_literal(stamp.loaded_at.isoformat(sep=" "))} as timestamp)
                           as _loaded_at,
                       {str(stamp.is_sample).lower()} as _is_sample,
                       cast({schema.version} as integer) as _contract_version
-               from ({' union all '.join(parts)}){_order(files)}"""
+               from ({" union all ".join(parts)}){_order(files)}"""
 
 
 def _order(files: list[tuple[int, CheckedFile]]) -> str:
@@ -84,8 +87,12 @@ def _empty(schema: EntitySchema) -> str:
     return f"({', '.join(cols)})"
 
 
-def replace_tables(con: duckdb.DuckDBPyConnection, checked: list[CheckedFile],
-                   schemas: Mapping[str, EntitySchema], stamp: LoadStamp) -> dict[str, int]:
+def replace_tables(
+    con: duckdb.DuckDBPyConnection,
+    checked: list[CheckedFile],
+    schemas: Mapping[str, EntitySchema],
+    stamp: LoadStamp,
+) -> dict[str, int]:
     """Replace every ``raw.programme_<entity>`` and record the load in one transaction.
 
     Returns rows per entity. On any error nothing changes.
@@ -104,9 +111,22 @@ def replace_tables(con: duckdb.DuckDBPyConnection, checked: list[CheckedFile],
             else:
                 con.execute(f"create or replace table {target} {_empty(schema)}")
             counts[entity] = con.execute(f"select count(*) from {target}").fetchone()[0]
-        record_programme_load(con, [ProgrammeFileLoad(
-            stamp.load_id, c.file.entity, c.file.relative, c.sha256, c.rows, stamp.loaded_at,
-            stamp.is_sample, c.schema.version if c.schema else None) for c in checked])
+        record_programme_load(
+            con,
+            [
+                ProgrammeFileLoad(
+                    stamp.load_id,
+                    c.file.entity,
+                    c.file.relative,
+                    c.sha256,
+                    c.rows,
+                    stamp.loaded_at,
+                    stamp.is_sample,
+                    c.schema.version if c.schema else None,
+                )
+                for c in checked
+            ],
+        )
         con.execute("commit")
     except Exception:
         con.execute("rollback")

@@ -21,8 +21,10 @@ from pathlib import Path
 from pipelines.programme.identifiers import redact
 from pipelines.programme.validate import CheckedFile
 
-PERSONAL_DATA_NOTE = ("The file holds what looks like CPR numbers (personal data). Ask the "
-                      "sender for a corrected file and delete this copy once handled.")
+PERSONAL_DATA_NOTE = (
+    "The file holds what looks like CPR numbers (personal data). Ask the "
+    "sender for a corrected file and delete this copy once handled."
+)
 
 
 def _free_name(directory: Path, name: str) -> Path:
@@ -50,9 +52,7 @@ def report(checked: CheckedFile, moved_to: Path | None, at: datetime) -> dict[st
         "problem_count": problems.total,
         "problems_listed": len(problems.items),
         "note": PERSONAL_DATA_NOTE if personal else None,
-        "problems": [
-            {k: v for k, v in p.as_dict().items() if k != "file"} for p in problems
-        ],
+        "problems": [{k: v for k, v in p.as_dict().items() if k != "file"} for p in problems],
     }
 
 
@@ -66,8 +66,11 @@ def report_text(data: dict[str, object]) -> str:
         f"  size           : {data['size_bytes']} bytes",
         f"  rejected at    : {data['rejected_at']}",
         f"  problems       : {data['problem_count']}"
-        + ("" if data["problem_count"] == data["problems_listed"]
-           else f" (the first {data['problems_listed']} listed)"),
+        + (
+            ""
+            if data["problem_count"] == data["problems_listed"]
+            else f" (the first {data['problems_listed']} listed)"
+        ),
         "",
         "The whole file was rejected; nothing from it was loaded and the previous load stays",
         "in use. Fix the problems below and send the whole file again.",
@@ -76,9 +79,17 @@ def report_text(data: dict[str, object]) -> str:
         lines += ["", str(data["note"])]
     lines.append("")
     for p in data["problems"]:  # type: ignore[union-attr]
-        where = ", ".join(x for x in (
-            f"row {p['row']}" if p["row"] is not None else "",
-            f"column {p['column']}" if p["column"] is not None else "") if x) or "file"
+        where = (
+            ", ".join(
+                x
+                for x in (
+                    f"row {p['row']}" if p["row"] is not None else "",
+                    f"column {p['column']}" if p["column"] is not None else "",
+                )
+                if x
+            )
+            or "file"
+        )
         value = "" if p["value"] is None else f"  value: {p['value']!r}"
         lines.append(f"- {where}: [{p['rule']}] {p['message']}{value}")
     return "\n".join(lines) + "\n"
@@ -91,7 +102,8 @@ def quarantine_file(checked: CheckedFile, quarantine_dir: Path, at: datetime) ->
     shutil.move(str(checked.file.path), target)
     data = report(checked, target, at)
     Path(f"{target}.report.json").write_text(
-        json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     Path(f"{target}.report.txt").write_text(report_text(data), encoding="utf-8")
     return target
 

@@ -82,8 +82,11 @@ def _find_header(first: list[Row], expected: set[str]) -> tuple[int, int]:
 
 
 def _no_header(expected: set[str]) -> FileError:
-    return FileError("header", f"none of the first {HEADER_SCAN_ROWS} rows holds the column "
-                               f"names; expected a header with {', '.join(sorted(expected))}")
+    return FileError(
+        "header",
+        f"none of the first {HEADER_SCAN_ROWS} rows holds the column "
+        f"names; expected a header with {', '.join(sorted(expected))}",
+    )
 
 
 def _needed_score(expected: set[str]) -> int:
@@ -95,38 +98,51 @@ def open_table(path: Path, data: bytes, expected: Sequence[str]) -> Table:
     suffix = path.suffix.lower()
     names = {n.casefold() for n in expected}
     if not data:
-        raise FileError("empty_file", "the file is empty (0 bytes): it was probably not "
-                                      "saved or not copied completely; send it again")
+        raise FileError(
+            "empty_file",
+            "the file is empty (0 bytes): it was probably not "
+            "saved or not copied completely; send it again",
+        )
     if suffix in CSV_SUFFIXES:
         return _open_csv(data, names)
     if suffix in XLSX_SUFFIXES:
         return _open_xlsx(data, names)
-    raise FileError("file_format", f"{suffix or 'no extension'} files are not read; send "
-                                   f"{' or '.join(SUPPORTED_SUFFIXES)}")
+    raise FileError(
+        "file_format",
+        f"{suffix or 'no extension'} files are not read; send {' or '.join(SUPPORTED_SUFFIXES)}",
+    )
 
 
 def detect_encoding(data: bytes) -> tuple[str, str]:
     """The codec of a CSV file and a label for it: UTF-8 (BOM or not), else Windows-1252."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileError("encoding", "the file is UTF-16 text; save it as CSV UTF-8 or CSV "
-                                    "(semikolonsepareret)")
+        raise FileError(
+            "encoding", "the file is UTF-16 text; save it as CSV UTF-8 or CSV (semikolonsepareret)"
+        )
     if b"\x00" in data:
         raise FileError("encoding", "the file holds NUL bytes: it is not a CSV text file")
     try:
         data.decode("utf-8")  # validates; the text is read again, streamed, below
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
+        line = data[: exc.start].count(b"\n") + 1
         if data.startswith(_UTF8_BOM) or _UTF8_SEQUENCE.search(data):
-            raise FileError("encoding", f"the file mixes UTF-8 with another encoding (byte "
-                                        f"0x{data[exc.start]:02x} on line {line} is not UTF-8); "
-                                        "save it again as CSV UTF-8", row=line) from None
+            raise FileError(
+                "encoding",
+                f"the file mixes UTF-8 with another encoding (byte "
+                f"0x{data[exc.start]:02x} on line {line} is not UTF-8); "
+                "save it again as CSV UTF-8",
+                row=line,
+            ) from None
         try:
             data.decode("cp1252")
         except UnicodeDecodeError as exc2:
-            line = data[:exc2.start].count(b"\n") + 1
-            raise FileError("encoding", f"the file is neither UTF-8 nor Windows-1252 (byte "
-                                        f"0x{data[exc2.start]:02x} on line {line})",
-                            row=line) from None
+            line = data[: exc2.start].count(b"\n") + 1
+            raise FileError(
+                "encoding",
+                f"the file is neither UTF-8 nor Windows-1252 (byte "
+                f"0x{data[exc2.start]:02x} on line {line})",
+                row=line,
+            ) from None
         return "cp1252", "Windows-1252"
     if data.startswith(_UTF8_BOM):
         return "utf-8-sig", "UTF-8 with BOM"
@@ -143,8 +159,7 @@ def _csv_rows(data: bytes, codec: str, delimiter: str) -> Iterator[Row]:
             row_no += 1
             yield row_no, cells
     except csv.Error as exc:
-        raise FileError("csv", f"the file does not parse as CSV: {exc}", row=row_no + 1
-                        ) from None
+        raise FileError("csv", f"the file does not parse as CSV: {exc}", row=row_no + 1) from None
 
 
 def _open_csv(data: bytes, expected: set[str]) -> Table:
@@ -163,9 +178,15 @@ def _open_csv(data: bytes, expected: set[str]) -> Table:
     leading = [next(rows) for _ in range(index)]
     header_row, header = next(rows)
     shown = {"\t": "tab"}.get(delimiter, repr(delimiter))
-    return Table(format=f"CSV {shown} {label}", header_row=header_row,
-                 header=[as_text(c) for c in header], rows=rows, leading_rows=leading,
-                 codec=codec, delimiter=delimiter)
+    return Table(
+        format=f"CSV {shown} {label}",
+        header_row=header_row,
+        header=[as_text(c) for c in header],
+        rows=rows,
+        leading_rows=leading,
+        codec=codec,
+        delimiter=delimiter,
+    )
 
 
 def _xlsx_rows(sheet) -> Iterator[Row]:
@@ -174,8 +195,11 @@ def _xlsx_rows(sheet) -> Iterator[Row]:
         for row_no, cells in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
             yield row_no, list(cells)
     except (KeyError, ValueError, TypeError, SyntaxError, zipfile.BadZipFile) as exc:
-        raise FileError("file_format", f"the XLSX sheet cannot be read after row {row_no}: "
-                                       f"{exc}", row=row_no + 1) from None
+        raise FileError(
+            "file_format",
+            f"the XLSX sheet cannot be read after row {row_no}: {exc}",
+            row=row_no + 1,
+        ) from None
 
 
 def _open_xlsx(data: bytes, expected: set[str]) -> Table:
@@ -187,8 +211,15 @@ def _open_xlsx(data: bytes, expected: set[str]) -> Table:
             warnings.simplefilter("ignore")  # style warnings say nothing about the data
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = book.worksheets[0]
-    except (zipfile.BadZipFile, InvalidFileException, IndexError, KeyError, OSError,
-            ValueError, SyntaxError) as exc:  # SyntaxError: broken XML inside the zip
+    except (
+        zipfile.BadZipFile,
+        InvalidFileException,
+        IndexError,
+        KeyError,
+        OSError,
+        ValueError,
+        SyntaxError,
+    ) as exc:  # SyntaxError: broken XML inside the zip
         raise FileError("file_format", f"not a readable XLSX workbook: {exc}") from None
     sheet.reset_dimensions()  # some writers store wrong dimensions; read what is there
     rows = _xlsx_rows(sheet)
@@ -198,25 +229,37 @@ def _open_xlsx(data: bytes, expected: set[str]) -> Table:
         other = _sheet_with_header(book, expected)
         book.close()
         if not any(any(c is not None for c in cells) for _, cells in first) and other is None:
-            raise FileError("empty_file", f"the workbook's first sheet {sheet.title!r} is "
-                                          "empty and no sheet holds the column names")
+            raise FileError(
+                "empty_file",
+                f"the workbook's first sheet {sheet.title!r} is "
+                "empty and no sheet holds the column names",
+            )
         if other is not None:
-            raise FileError("header", f"the column names are on sheet {other!r}, but only the "
-                                      f"first sheet ({sheet.title!r}) is read: move sheet "
-                                      f"{other!r} to the front or delete the other sheets")
+            raise FileError(
+                "header",
+                f"the column names are on sheet {other!r}, but only the "
+                f"first sheet ({sheet.title!r}) is read: move sheet "
+                f"{other!r} to the front or delete the other sheets",
+            )
         raise _no_header(expected)
     header_row, header = first[index]
 
     def remaining() -> Iterator[Row]:
         try:
-            yield from first[index + 1:]
+            yield from first[index + 1 :]
             yield from rows
         finally:
             book.close()
 
-    return Table(format=f"XLSX sheet {sheet.title!r}", header_row=header_row,
-                 header=["" if c is None else as_text(c) for c in header], rows=remaining(),
-                 leading_rows=first[:index], text_cells=False, sheet=sheet.title)
+    return Table(
+        format=f"XLSX sheet {sheet.title!r}",
+        header_row=header_row,
+        header=["" if c is None else as_text(c) for c in header],
+        rows=remaining(),
+        leading_rows=first[:index],
+        text_cells=False,
+        sheet=sheet.title,
+    )
 
 
 def _sheet_with_header(book, expected: set[str]) -> str | None:
@@ -231,16 +274,20 @@ def _sheet_with_header(book, expected: set[str]) -> str | None:
     return None
 
 
-def explain_uncalculated_formulas(problems, data: bytes, sheet: str,
-                                  columns: dict[str, int]) -> None:
+def explain_uncalculated_formulas(
+    problems, data: bytes, sheet: str, columns: dict[str, int]
+) -> None:
     """Re-word "must not be empty" for cells that hold a formula Excel never calculated.
 
     Files written by scripts or converters can carry formulas without a cached result, which
     read as empty. Only the rows already reported are looked at again (a second, slower pass
     that reads formulas instead of values).
     """
-    empty = {(p.row, columns[p.column]): p for p in problems
-             if p.rule == "required" and p.row is not None and p.column in columns}
+    empty = {
+        (p.row, columns[p.column]): p
+        for p in problems
+        if p.rule == "required" and p.row is not None and p.column in columns
+    }
     if not empty:
         return
     import openpyxl
@@ -252,15 +299,21 @@ def explain_uncalculated_formulas(problems, data: bytes, sheet: str,
         worksheet = book[sheet]
         worksheet.reset_dimensions()
         last = max(row for row, _ in empty)
-        for row_no, cells in enumerate(worksheet.iter_rows(max_row=last, values_only=True),
-                                       start=1):
+        for row_no, cells in enumerate(
+            worksheet.iter_rows(max_row=last, values_only=True), start=1
+        ):
             for (row, col), problem in empty.items():
                 formula = cells[col] if row == row_no and col < len(cells) else None
                 if isinstance(formula, str) and formula.startswith("="):
-                    problems.replace(problem, replace(
-                        problem, rule="uncalculated_formula",
-                        message=f"{problem.column} holds a formula that was never calculated "
-                                "(no saved result): open the file in Excel, save it, and send "
-                                "it again"))
+                    problems.replace(
+                        problem,
+                        replace(
+                            problem,
+                            rule="uncalculated_formula",
+                            message=f"{problem.column} holds a formula that was never calculated "
+                            "(no saved result): open the file in Excel, save it, and send "
+                            "it again",
+                        ),
+                    )
     finally:
         book.close()

@@ -27,9 +27,25 @@ from pipelines.programme.values import (
 )
 
 # What Excel shows (and caches in the file) for a formula that failed, e.g. a VLOOKUP.
-EXCEL_ERRORS = frozenset({"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!",
-                          "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!",
-                          "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
+EXCEL_ERRORS = frozenset(
+    {
+        "#N/A",
+        "#REF!",
+        "#VALUE!",
+        "#DIV/0!",
+        "#NAME?",
+        "#NUM!",
+        "#NULL!",
+        "#SPILL!",
+        "#CALC!",
+        "#GETTING_DATA",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+    }
+)
 # A text cell starting with one of these is a formula to a spreadsheet (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 INTEGER_LIMIT = 2**31  # INTEGER columns
@@ -45,8 +61,7 @@ def staged_type(spec: FieldSpec) -> pa.DataType:
 
 
 def staged_schema(schema: EntitySchema) -> pa.Schema:
-    return pa.schema([(f.name, staged_type(f)) for f in schema.fields]
-                     + [(SOURCE_ROW, pa.int64())])
+    return pa.schema([(f.name, staged_type(f)) for f in schema.fields] + [(SOURCE_ROW, pa.int64())])
 
 
 def converter(spec: FieldSpec) -> Callable[[object], object]:
@@ -63,8 +78,12 @@ def converter(spec: FieldSpec) -> Callable[[object], object]:
         return _pattern_converter(spec)
     if spec.type is FieldType.DATE and spec.window is not None:
         return _date_converter(spec)
-    return {FieldType.DATE: parse_date, FieldType.BOOLEAN: parse_boolean,
-            FieldType.CVR: parse_cvr, FieldType.STRING: as_text}[spec.type]
+    return {
+        FieldType.DATE: parse_date,
+        FieldType.BOOLEAN: parse_boolean,
+        FieldType.CVR: parse_cvr,
+        FieldType.STRING: as_text,
+    }[spec.type]
 
 
 def _decimal_converter(spec: FieldSpec) -> Callable[[object], object]:
@@ -74,8 +93,10 @@ def _decimal_converter(spec: FieldSpec) -> Callable[[object], object]:
     def convert_decimal(raw: object) -> object:
         value = parse_decimal(raw, scale)
         if len(value) > max_digits and len(value.lstrip("-").split(".")[0]) > max_digits:
-            raise CellError("type", f"{value} is too large (at most {max_digits} digits "
-                                    "before the decimal separator)")
+            raise CellError(
+                "type",
+                f"{value} is too large (at most {max_digits} digits before the decimal separator)",
+            )
         if low is not None and (value[0] == "-" or low != 0) and decimal_below(value, low):
             raise CellError("min", f"must be at least {low}")
         if high is not None and decimal_above(value, high):
@@ -107,8 +128,9 @@ def _pattern_converter(spec: FieldSpec) -> Callable[[object], object]:
     def convert_pattern(raw: object) -> object:
         text = as_text(raw)
         if not pattern.fullmatch(text):
-            raise CellError("pattern", f"{text!r} does not have the form {spec.pattern} "
-                                       f"(e.g. {spec.example})")
+            raise CellError(
+                "pattern", f"{text!r} does not have the form {spec.pattern} (e.g. {spec.example})"
+            )
         return text
 
     return convert_pattern
@@ -120,8 +142,10 @@ def _date_converter(spec: FieldSpec) -> Callable[[object], object]:
     def convert_date(raw: object) -> object:
         value = parse_date(raw)
         if value not in window:
-            raise CellError("date_range", f"{value} is outside {window.earliest} to "
-                                          f"{window.latest} ({window.description})")
+            raise CellError(
+                "date_range",
+                f"{value} is outside {window.earliest} to {window.latest} ({window.description})",
+            )
         return value
 
     return convert_date

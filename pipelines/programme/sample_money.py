@@ -33,10 +33,12 @@ class Finances:
     attracted: np.ndarray
 
 
-def plan_participants(rng: np.random.Generator, spec: GenerationSpec, projects: Projects,
-                      grants: np.ndarray) -> Participants:
-    project, kind, org = assign_participants(rng, spec.participants, len(projects),
-                                             pool_sizes(spec.participants))
+def plan_participants(
+    rng: np.random.Generator, spec: GenerationSpec, projects: Projects, grants: np.ndarray
+) -> Participants:
+    project, kind, org = assign_participants(
+        rng, spec.participants, len(projects), pool_sizes(spec.participants)
+    )
     n = len(project)
     cost = np.array([MEAN_COST[t] for t in TYPES], dtype=float)[kind]
     cost = cost * rng.lognormal(-0.18, 0.6, n)  # mean of the lognormal factor ~1
@@ -64,8 +66,9 @@ def project_money(projects: Projects, people: Participants) -> ProjectMoney:
     private_sum = np.bincount(people.project, np.where(private, people.own, 0), n)
     overhead = np.round(funding * projects.overhead_rate).astype(np.int64)
     cluster_funding = funding + overhead
-    return ProjectMoney(cluster_funding + own, cluster_funding, overhead,
-                        private_sum.astype(np.int64))
+    return ProjectMoney(
+        cluster_funding + own, cluster_funding, overhead, private_sum.astype(np.int64)
+    )
 
 
 def _year_shares(spec: GenerationSpec, projects: Projects) -> np.ndarray:
@@ -75,13 +78,19 @@ def _year_shares(spec: GenerationSpec, projects: Projects) -> np.ndarray:
     for j, year in enumerate(years):
         y0 = (date(year, 1, 1) - spec.first_day).days
         y1 = (date(year, 12, 31) - spec.first_day).days
-        shares[:, j] = np.clip(np.minimum(projects.end, y1) - np.maximum(projects.start, y0)
-                               + 1, 0, None)
+        shares[:, j] = np.clip(
+            np.minimum(projects.end, y1) - np.maximum(projects.start, y0) + 1, 0, None
+        )
     return shares / shares.sum(axis=1, keepdims=True)
 
 
-def plan_finances(rng: np.random.Generator, spec: GenerationSpec, grants: np.ndarray,
-                  projects: Projects, money: ProjectMoney) -> Finances:
+def plan_finances(
+    rng: np.random.Generator,
+    spec: GenerationSpec,
+    grants: np.ndarray,
+    projects: Projects,
+    money: ProjectMoney,
+) -> Finances:
     shares = _year_shares(spec, projects)
     shape = (len(grants), len(spec.programme.years))
     funded, private = np.zeros(shape), np.zeros(shape)

@@ -124,11 +124,13 @@ def valid_cvrs(rng: np.random.Generator, n: int) -> np.ndarray:
 def pool_sizes(n_participants: int) -> dict[str, int]:
     """How many distinct organisations of each type take part."""
     sizes = dict(FIXED_POOLS)
-    sizes.update(smv=min(max(200, n_participants // 3), 500_000),
-                 large_enterprise=min(max(40, n_participants // 40), 60_000),
-                 other_public=min(max(30, n_participants // 200), 5_000),
-                 investor=min(max(20, n_participants // 300), 5_000),
-                 foreign=max(50, n_participants // 50))
+    sizes.update(
+        smv=min(max(200, n_participants // 3), 500_000),
+        large_enterprise=min(max(40, n_participants // 40), 60_000),
+        other_public=min(max(30, n_participants // 200), 5_000),
+        investor=min(max(20, n_participants // 300), 5_000),
+        foreign=max(50, n_participants // 50),
+    )
     return sizes
 
 
@@ -139,7 +141,7 @@ def type_cvrs(rng: np.random.Generator, pools: dict[str, int]) -> tuple[np.ndarr
     by_type, offset = {}, n_clusters
     for name in TYPES:
         if name != "foreign":
-            by_type[name] = pool[offset:offset + pools[name]]
+            by_type[name] = pool[offset : offset + pools[name]]
             offset += pools[name]
     return pool[:n_clusters], by_type
 
@@ -160,8 +162,9 @@ def _breach_share(rng: np.random.Generator, limit_pct: float, n: int) -> np.ndar
 def plan_projects(rng: np.random.Generator, spec: GenerationSpec, grants: np.ndarray) -> Projects:
     n_clusters = len(CLUSTERS)
     n = max(n_clusters, min(round(spec.participants / 10), spec.participants // 2))
-    cluster = np.r_[np.arange(n_clusters),
-                    rng.choice(n_clusters, size=n - n_clusters, p=grants / grants.sum())]
+    cluster = np.r_[
+        np.arange(n_clusters), rng.choice(n_clusters, size=n - n_clusters, p=grants / grants.sum())
+    ]
     cluster.sort(kind="stable")
     kind = rng.choice(len(PROJECT_TYPES), size=n, p=PROJECT_TYPE_P)
     # projects start by the end of the period's second-last year, and end within the period
@@ -169,14 +172,22 @@ def plan_projects(rng: np.random.Generator, spec: GenerationSpec, grants: np.nda
     start = rng.integers(0, (last_start - spec.first_day).days + 1, n)
     lo, hi = (np.array([PROJECT_MONTHS[PROJECT_TYPES[t]][i] for t in kind]) for i in (0, 1))
     months = rng.integers(lo, hi + 1)
-    end = np.minimum(start + np.round(months * 30.44).astype(np.int64) - 1,
-                     (spec.last_day - spec.first_day).days)
+    end = np.minimum(
+        start + np.round(months * 30.44).astype(np.int64) - 1, (spec.last_day - spec.first_day).days
+    )
     # overhead as a share of the project's cluster funding; rate = share / (1 - share)
     share = rng.uniform(0.03, 0.09, n)
     above = _planted(rng, np.ones(n, dtype=bool), OVERHEAD_ABOVE_NORM_SHARE)
     share = np.where(above, _breach_share(rng, spec.programme.overhead_norm_pct, n), share)
-    return Projects(cluster, kind, start, end, share / (1 - share),
-                    rng.integers(0, len(TITLE_WHAT), n), rng.integers(0, len(TITLE_FOR), n))
+    return Projects(
+        cluster,
+        kind,
+        start,
+        end,
+        share / (1 - share),
+        rng.integers(0, len(TITLE_WHAT), n),
+        rng.integers(0, len(TITLE_FOR), n),
+    )
 
 
 def group_rank(keys: np.ndarray) -> np.ndarray:
@@ -190,8 +201,9 @@ def group_rank(keys: np.ndarray) -> np.ndarray:
     return rank
 
 
-def assign_participants(rng: np.random.Generator, n_participants: int, n_projects: int,
-                        pools: dict[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def assign_participants(
+    rng: np.random.Generator, n_participants: int, n_projects: int, pools: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each participation's project, type and organisation (no organisation twice a project)."""
     weights = rng.gamma(2.0, 1.0, n_projects)  # n_projects <= participants / 2
     per_project = 2 + rng.multinomial(n_participants - 2 * n_projects, weights / weights.sum())

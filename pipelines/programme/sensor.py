@@ -47,8 +47,9 @@ def _read_cursor(cursor: str | None) -> Fingerprints:
     return data if isinstance(data, dict) else {}
 
 
-def scan(inbound_dir: Path, previous: Fingerprints, settle_seconds: float,
-         now: float) -> tuple[Fingerprints, list[str], list[str]]:
+def scan(
+    inbound_dir: Path, previous: Fingerprints, settle_seconds: float, now: float
+) -> tuple[Fingerprints, list[str], list[str]]:
     """Fingerprints of the settled files, the names new or changed since ``previous``, and
     the names still settling."""
     current: Fingerprints = {}
@@ -69,8 +70,7 @@ def scan(inbound_dir: Path, previous: Fingerprints, settle_seconds: float,
         else:
             content = sha256_file(path) if is_regular_file(path) else "not a regular file"
             current[name] = [state.size, state.mtime_ns, content]
-    changed = sorted(n for n, fp in current.items()
-                     if n not in previous or previous[n][2] != fp[2])
+    changed = sorted(n for n, fp in current.items() if n not in previous or previous[n][2] != fp[2])
     return current, changed, settling
 
 
@@ -83,27 +83,33 @@ def build_programme_sensor(job, *, name: str = SENSOR_NAME) -> SensorDefinition:
         minimum_interval_seconds=MINIMUM_INTERVAL_SECONDS,
         default_status=DefaultSensorStatus.RUNNING,
         description="Starts a run when cluster programme report files arrive or change in "
-                    "the inbound folder.",
+        "the inbound folder.",
     )
     def _programme_inbound(context: SensorEvaluationContext, settings: SettingsResource):
         previous = _read_cursor(context.cursor)
-        current, changed, settling = scan(settings.get().programme_inbound_dir, previous,
-                                          settings.inbound_settle_seconds,
-                                          time.time())
+        current, changed, settling = scan(
+            settings.get().programme_inbound_dir,
+            previous,
+            settings.inbound_settle_seconds,
+            time.time(),
+        )
         cursor = json.dumps(current, sort_keys=True)
         if not changed:
-            wait = (f"; still being copied in: {redact(', '.join(settling))}" if settling
-                    else "")
-            return SensorResult(skip_reason=SkipReason(f"no new or changed files{wait}"),
-                                cursor=cursor)
+            wait = f"; still being copied in: {redact(', '.join(settling))}" if settling else ""
+            return SensorResult(
+                skip_reason=SkipReason(f"no new or changed files{wait}"), cursor=cursor
+            )
         # Unique per change: the same file set coming back later starts a run again.
         run_key = hashlib.sha256(f"{context.cursor or ''}->{cursor}".encode()).hexdigest()[:32]
         listed = redact(", ".join(changed))
         context.log.info(f"new or changed programme files: {listed}")
         return SensorResult(
-            run_requests=[RunRequest(run_key=run_key, tags={
-                "klynge/trigger": name,
-                "klynge/files": listed[:200]})],
-            cursor=cursor)
+            run_requests=[
+                RunRequest(
+                    run_key=run_key, tags={"klynge/trigger": name, "klynge/files": listed[:200]}
+                )
+            ],
+            cursor=cursor,
+        )
 
     return _programme_inbound

@@ -50,8 +50,9 @@ def too_young(state: FileState | None, now: float, settle_seconds: float) -> boo
     return state is None or now - state.changed_at(now) < settle_seconds
 
 
-def unsettled(before: dict[Path, FileState | None], now: float,
-              settle_seconds: float) -> dict[Path, str]:
+def unsettled(
+    before: dict[Path, FileState | None], now: float, settle_seconds: float
+) -> dict[Path, str]:
     """Files that are still being written, each with the reason in words."""
     found: dict[Path, str] = {}
     for path, state in before.items():
@@ -59,8 +60,9 @@ def unsettled(before: dict[Path, FileState | None], now: float,
             found[path] = "disappeared while the load looked at it"
         elif too_young(state, now, settle_seconds):
             age = max(0.0, now - state.changed_at(now))
-            found[path] = (f"modified {age:.0f} s ago (a file is loaded once it is "
-                           f"{settle_seconds:g} s old)")
+            found[path] = (
+                f"modified {age:.0f} s ago (a file is loaded once it is {settle_seconds:g} s old)"
+            )
     return found
 
 

@@ -33,15 +33,15 @@ def fingerprint(files: Iterable[tuple[str, str]]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def shrinkage(previous: Mapping[str, int], new: Mapping[str, int],
-              max_share: float) -> list[str]:
+def shrinkage(previous: Mapping[str, int], new: Mapping[str, int], max_share: float) -> list[str]:
     """Each entity that shrinks by more than ``max_share``, described with its counts."""
     found = []
     for entity, before in previous.items():
         after = new.get(entity, 0)
         if before > 0 and (before - after) / before > max_share:
-            found.append(f"{entity} from {before:,} to {after:,} rows "
-                         f"(-{(before - after) / before:.0%})")
+            found.append(
+                f"{entity} from {before:,} to {after:,} rows (-{(before - after) / before:.0%})"
+            )
     return found
 
 
@@ -61,11 +61,13 @@ def consume(inbound_dir: Path) -> None:
 
 
 def held_message(shrinks: list[str], max_share: float, inbound_dir: Path) -> str:
-    return (f"load held: it would shrink {'; '.join(shrinks)}, more than the "
-            f"{max_share:.0%} allowed (KLYNGE_MAX_SHRINK_SHARE). Nothing was loaded and the "
-            "previous load stays in use. If the files are right, acknowledge this exact set "
-            f"with `make acknowledge-shrink` (writes {inbound_dir / MARKER_NAME}) and refresh "
-            "again; otherwise send the complete files.")
+    return (
+        f"load held: it would shrink {'; '.join(shrinks)}, more than the "
+        f"{max_share:.0%} allowed (KLYNGE_MAX_SHRINK_SHARE). Nothing was loaded and the "
+        "previous load stays in use. If the files are right, acknowledge this exact set "
+        f"with `make acknowledge-shrink` (writes {inbound_dir / MARKER_NAME}) and refresh "
+        "again; otherwise send the complete files."
+    )
 
 
 def write_acknowledgement(inbound_dir: Path) -> Path:
@@ -77,11 +79,18 @@ def write_acknowledgement(inbound_dir: Path) -> Path:
     if not files:
         raise SystemExit(f"no report files in {inbound_dir}: nothing to acknowledge")
     marker = inbound_dir / MARKER_NAME
-    marker.write_text(json.dumps({
-        "fingerprint": fingerprint(files),
-        "files": [name for name, _ in sorted(files)],
-        "acknowledged_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }, indent=2) + "\n", encoding="utf-8")
+    marker.write_text(
+        json.dumps(
+            {
+                "fingerprint": fingerprint(files),
+                "files": [name for name, _ in sorted(files)],
+                "acknowledged_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     return marker
 
 
@@ -90,12 +99,15 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(
         prog="python -m pipelines.programme.shrink",
-        description="Acknowledge that the inbound file set may shrink the loaded data.")
+        description="Acknowledge that the inbound file set may shrink the loaded data.",
+    )
     parser.parse_args(argv)
     inbound = load_settings().programme_inbound_dir
     marker = write_acknowledgement(inbound)
-    print(f"acknowledged the {len(json.loads(marker.read_text())['files'])} report file(s) "
-          f"in {inbound}; the next refresh loads them ({marker})")
+    print(
+        f"acknowledged the {len(json.loads(marker.read_text())['files'])} report file(s) "
+        f"in {inbound}; the next refresh loads them ({marker})"
+    )
     return 0
 
 

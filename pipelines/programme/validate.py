@@ -51,24 +51,34 @@ class CheckedFile:
         return pa.Table.from_batches(self.batches, schema=staged_schema(self.schema))
 
 
-def check_file(inbound: InboundFile, schema: EntitySchema | None,
-               data: bytes | None) -> CheckedFile:
+def check_file(
+    inbound: InboundFile, schema: EntitySchema | None, data: bytes | None
+) -> CheckedFile:
     """All single-file checks of ``data`` (the bytes of ``inbound.path``; None for a link or
     special file, which is rejected without being opened)."""
     if data is None or not inbound.is_regular:
         checked = CheckedFile(inbound, "", 0, schema, ProblemList(inbound.relative))
-        checked.problems.add(None, None, "not_a_regular_file",
-                             f"{inbound.path.name!r} is a link or special file, not a regular "
-                             "file; links are never followed: copy the file itself into the "
-                             "folder")
+        checked.problems.add(
+            None,
+            None,
+            "not_a_regular_file",
+            f"{inbound.path.name!r} is a link or special file, not a regular "
+            "file; links are never followed: copy the file itself into the "
+            "folder",
+        )
         return checked
-    checked = CheckedFile(inbound, hashlib.sha256(data).hexdigest(), len(data), schema,
-                          ProblemList(inbound.relative))
+    checked = CheckedFile(
+        inbound, hashlib.sha256(data).hexdigest(), len(data), schema, ProblemList(inbound.relative)
+    )
     if schema is None:
-        checked.problems.add(None, None, "file_name",
-                             f"the file name {inbound.path.name!r} does not start with an "
-                             "entity prefix (clusters, projects, participants, "
-                             "cluster_finances)")
+        checked.problems.add(
+            None,
+            None,
+            "file_name",
+            f"the file name {inbound.path.name!r} does not start with an "
+            "entity prefix (clusters, projects, participants, "
+            "cluster_finances)",
+        )
         return checked
     try:
         table = open_table(inbound.path, data, schema.field_names)
@@ -89,4 +99,3 @@ def check_file(inbound: InboundFile, schema: EntitySchema | None,
     except FileError as exc:
         checked.problems.add(exc.row, None, exc.rule, exc.message)
     return checked
-

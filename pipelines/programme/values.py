@@ -68,8 +68,11 @@ def as_text(raw: object) -> str:
 def _group_ok(int_part: str, sep: str) -> bool:
     """``1.234.567``: a first group of 1-3 digits, then groups of exactly three."""
     groups = int_part.split(sep)
-    return (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
-            and all(g.isdigit() for g in groups))
+    return (
+        1 <= len(groups[0]) <= 3
+        and all(len(g) == 3 for g in groups[1:])
+        and all(g.isdigit() for g in groups)
+    )
 
 
 def _split_number(body: str) -> tuple[str, str]:
@@ -82,8 +85,11 @@ def _split_number(body: str) -> tuple[str, str]:
             raise CellError("type", f"{body!r} is not a number (more than one {dec!r})")
         int_part, frac = body.split(dec)
         if not _group_ok(int_part, thousands):
-            raise CellError("type", f"{body!r} is not a number (thousands separators "
-                                    f"{thousands!r} must group three digits)")
+            raise CellError(
+                "type",
+                f"{body!r} is not a number (thousands separators "
+                f"{thousands!r} must group three digits)",
+            )
         return int_part.replace(thousands, ""), frac
     sep = "." if dots else ","
     n = dots or commas
@@ -91,14 +97,19 @@ def _split_number(body: str) -> tuple[str, str]:
         return body, ""
     if n > 1:
         if not _group_ok(body, sep):
-            raise CellError("type", f"{body!r} is not a number (thousands separators {sep!r} "
-                                    "must group three digits)")
+            raise CellError(
+                "type",
+                f"{body!r} is not a number (thousands separators {sep!r} must group three digits)",
+            )
         return body.replace(sep, ""), ""
     int_part, frac = body.split(sep)
     if len(frac) == 3 and 1 <= len(int_part) <= 3 and int_part[0] != "0":
-        raise CellError("type", f"{body!r} is ambiguous: {sep!r} could separate thousands "
-                                f"or decimals; write {int_part}{frac} for the whole number, "
-                                "or use at most 2 decimals")
+        raise CellError(
+            "type",
+            f"{body!r} is ambiguous: {sep!r} could separate thousands "
+            f"or decimals; write {int_part}{frac} for the whole number, "
+            "or use at most 2 decimals",
+        )
     return int_part, frac
 
 
@@ -201,8 +212,7 @@ def parse_boolean(raw: object) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise CellError("type", f"{as_text(raw)!r} is not true/false (write true/false, "
-                            "ja/nej or 1/0)")
+    raise CellError("type", f"{as_text(raw)!r} is not true/false (write true/false, ja/nej or 1/0)")
 
 
 def parse_cvr(raw: object) -> str:
@@ -225,6 +235,4 @@ def parse_enum(raw: object, allowed: dict[str, str]) -> str:
     try:
         return allowed[text.casefold()]
     except KeyError:
-        raise CellError("enum", f"{text!r} is not one of: {', '.join(allowed.values())}"
-                        ) from None
-
+        raise CellError("enum", f"{text!r} is not one of: {', '.join(allowed.values())}") from None

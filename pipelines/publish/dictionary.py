@@ -11,11 +11,19 @@ def _cell(text: str) -> str:
 
 
 def _release_info() -> list[str]:
-    out = ["## release_info", "", RELEASE_INFO_COMMENT, "",
-           "Key: key. Query: `select * from release_info`.", "",
-           "| column | type | description |", "|---|---|---|"]
-    out += [f"| `{name}` | varchar | {_cell(text)} |"
-            for name, text in RELEASE_INFO_COLUMNS.items()]
+    out = [
+        "## release_info",
+        "",
+        RELEASE_INFO_COMMENT,
+        "",
+        "Key: key. Query: `select * from release_info`.",
+        "",
+        "| column | type | description |",
+        "|---|---|---|",
+    ]
+    out += [
+        f"| `{name}` | varchar | {_cell(text)} |" for name, text in RELEASE_INFO_COLUMNS.items()
+    ]
     out += ["", "| key | meaning |", "|---|---|"]
     out += [f"| `{key}` | {_cell(text)} |" for key, text in RELEASE_INFO_KEYS.items()]
     return [*out, ""]
@@ -25,20 +33,28 @@ def data_dictionary(marts: tuple[Mart, ...], rows: dict[str, int], notice: str |
     out = ["# Data dictionary", ""]
     if notice:
         out += [f"> **{notice}**", ""]
-    out += ["Every table is in `klynge.duckdb` (unqualified: `select * from smv_rd_share`), in "
-            "`parquet/<table>.parquet`, in `csv/<table>.csv` (UTF-8 with BOM, `;`, decimal "
-            "comma, booleans SAND/FALSK, doubles rounded for reading; full precision in DuckDB "
-            "and Parquet) and as a sheet of `klynge.xlsx`.", "",
-            "Columns marked *Additive.* can be summed over rows (over clusters or years); "
-            "*Not additive.* columns (distinct counts, rates, shares) cannot: summing "
-            "`smv_funded` over years counts an SME once per year.", ""]
+    out += [
+        "Every table is in `klynge.duckdb` (unqualified: `select * from smv_rd_share`), in "
+        "`parquet/<table>.parquet`, in `csv/<table>.csv` (UTF-8 with BOM, `;`, decimal "
+        "comma, booleans SAND/FALSK, doubles rounded for reading; full precision in DuckDB "
+        "and Parquet) and as a sheet of `klynge.xlsx`.",
+        "",
+        "Columns marked *Additive.* can be summed over rows (over clusters or years); "
+        "*Not additive.* columns (distinct counts, rates, shares) cannot: summing "
+        "`smv_funded` over years counts an SME once per year.",
+        "",
+    ]
     for mart in marts:
         out += [f"## {mart.name}", "", mart.description, ""]
         if mart.answers:
             out += [f"Answers: {mart.answers}", ""]
-        out += [f"Rows: {rows.get(mart.name, 0)}. One row per {mart.grain or 'row'}. "
-                f"Key: {', '.join(mart.keys)}.", "",
-                "| column | type | description |", "|---|---|---|"]
+        out += [
+            f"Rows: {rows.get(mart.name, 0)}. One row per {mart.grain or 'row'}. "
+            f"Key: {', '.join(mart.keys)}.",
+            "",
+            "| column | type | description |",
+            "|---|---|---|",
+        ]
         out += [f"| `{c.name}` | {c.data_type} | {_cell(c.description)} |" for c in mart.columns]
         out.append("")
     out += _release_info()

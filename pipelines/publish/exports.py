@@ -29,21 +29,26 @@ def table_comment(mart: Mart, notice: str | None) -> str:
     return f"{notice} {mart.description}" if notice else mart.description
 
 
-def write_duckdb(target: Path, warehouse: Path, marts: tuple[Mart, ...],
-                 notice: str | None = None) -> dict[str, int]:
+def write_duckdb(
+    target: Path, warehouse: Path, marts: tuple[Mart, ...], notice: str | None = None
+) -> dict[str, int]:
     """Copy each mart into ``target`` unqualified, with table and column comments."""
     rows: dict[str, int] = {}
     with duckdb.connect(str(target)) as con:
         con.execute(f"attach {_sql_string(str(warehouse))} as warehouse (read_only)")
         try:
             for mart in marts:
-                con.execute(f'create table "{mart.name}" as '
-                            f'select * from warehouse.{mart.relation}')
-                con.execute(f'comment on table "{mart.name}" is '
-                            f'{_sql_string(table_comment(mart, notice))}')
+                con.execute(
+                    f'create table "{mart.name}" as select * from warehouse.{mart.relation}'
+                )
+                con.execute(
+                    f'comment on table "{mart.name}" is {_sql_string(table_comment(mart, notice))}'
+                )
                 for column in mart.columns:
-                    con.execute(f'comment on column "{mart.name}"."{column.name}" is '
-                                f'{_sql_string(column.description)}')
+                    con.execute(
+                        f'comment on column "{mart.name}"."{column.name}" is '
+                        f"{_sql_string(column.description)}"
+                    )
                 rows[mart.name] = con.execute(f'select count(*) from "{mart.name}"').fetchone()[0]
         finally:
             con.execute("detach warehouse")
@@ -65,18 +70,26 @@ def read_tables(duckdb_file: Path, marts: tuple[Mart, ...]) -> dict[str, pd.Data
         return {m.name: con.execute(f'select * from "{m.name}"').df() for m in marts}
 
 
-def write_parquet(duckdb_file: Path, folder: Path, marts: tuple[Mart, ...],
-                  metadata: dict[str, str]) -> None:
+def write_parquet(
+    duckdb_file: Path, folder: Path, marts: tuple[Mart, ...], metadata: dict[str, str]
+) -> None:
     """One file per table; ``metadata`` (provenance, notice) in each file's key-value metadata."""
     folder.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(duckdb_file), read_only=True) as con:
         for mart in marts:
             target = folder / f"{mart.name}.parquet"
-            kv = ", ".join(f'"{k}": {_sql_string(v)}' for k, v in
-                           {**metadata, "table": mart.name,
-                            "description": mart.description}.items())
-            con.execute(f'copy "{mart.name}" to {_sql_string(str(target))} '
-                        f"(format parquet, kv_metadata {{{kv}}})")
+            kv = ", ".join(
+                f'"{k}": {_sql_string(v)}'
+                for k, v in {
+                    **metadata,
+                    "table": mart.name,
+                    "description": mart.description,
+                }.items()
+            )
+            con.execute(
+                f'copy "{mart.name}" to {_sql_string(str(target))} '
+                f"(format parquet, kv_metadata {{{kv}}})"
+            )
 
 
 def csv_frame(df: pd.DataFrame, mart: Mart) -> pd.DataFrame:
@@ -89,11 +102,13 @@ def csv_frame(df: pd.DataFrame, mart: Mart) -> pd.DataFrame:
         fmt = column_format(name, types.get(name, ""))
         column = out[name]
         if fmt.kind in ("text", "timestamp_text"):
-            out[name] = column.map(lambda v: v if pd.isna(v) else neutralise(str(v)),
-                                   na_action="ignore").astype(object)
+            out[name] = column.map(
+                lambda v: v if pd.isna(v) else neutralise(str(v)), na_action="ignore"
+            ).astype(object)
         elif fmt.kind == "boolean":
-            out[name] = column.map(lambda v: "" if pd.isna(v) else (CSV_TRUE if v else CSV_FALSE),
-                                   na_action=None).astype(object)
+            out[name] = column.map(
+                lambda v: "" if pd.isna(v) else (CSV_TRUE if v else CSV_FALSE), na_action=None
+            ).astype(object)
         elif fmt.kind == "integer" and column.dtype.kind == "f":
             out[name] = column.astype("Int64")  # NULLs made it float: 2025, not 2025,0
         elif fmt.csv_decimals is not None and column.dtype.kind == "f":
@@ -107,5 +122,10 @@ def write_csv(tables: dict[str, pd.DataFrame], marts: tuple[Mart, ...], folder: 
     by_name = {m.name: m for m in marts}
     for name, df in tables.items():
         csv_frame(df, by_name[name]).to_csv(
-            folder / f"{name}.csv", sep=";", decimal=",", index=False, encoding="utf-8-sig",
-            lineterminator="\r\n")
+            folder / f"{name}.csv",
+            sep=";",
+            decimal=",",
+            index=False,
+            encoding="utf-8-sig",
+            lineterminator="\r\n",
+        )

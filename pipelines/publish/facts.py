@@ -22,21 +22,25 @@ RELEASE_INFO_KEYS: dict[str, str] = {
     "price_base_year": "Base year of every fixed-price column (see table price_index).",
     "dst_source_mode": "Where the DST tables came from: live, snapshot or mixed.",
     "dst_fallback_reason": "Why the DST snapshot was used instead of the live API "
-                           "(empty when it was not a fallback).",
+    "(empty when it was not a fallback).",
     "dst_versions": "Each DST table with its 'updated' timestamp (its data version).",
     "programme_files": "The programme input files loaded, with the first 12 hex digits "
-                       "of their sha256.",
+    "of their sha256.",
     "synthetic": "True when the DST data is the synthetic demo snapshot, not DST statistics.",
     "sample": "True when the programme data is the generated sample, not reported data.",
     "notice": "The warning every output carries when synthetic or sample data is in it; "
-              "empty for real data.",
+    "empty for real data.",
 }
-RELEASE_INFO_COMMENT = ("Provenance of this release, one row per key (see the data dictionary): "
-                        "run, time, code version, base year, DST source and versions, programme "
-                        "files, and whether the data is synthetic or sample.")
-RELEASE_INFO_COLUMNS = {"key": "Name of the provenance item (release, run_id, price_base_year, "
-                               "dst_versions, notice, ...).",
-                        "value": "Its value, as text."}
+RELEASE_INFO_COMMENT = (
+    "Provenance of this release, one row per key (see the data dictionary): "
+    "run, time, code version, base year, DST source and versions, programme "
+    "files, and whether the data is synthetic or sample."
+)
+RELEASE_INFO_COLUMNS = {
+    "key": "Name of the provenance item (release, run_id, price_base_year, "
+    "dst_versions, notice, ...).",
+    "value": "Its value, as text.",
+}
 
 
 @dataclass(frozen=True)
@@ -60,28 +64,43 @@ class ReleaseFacts:
     @property
     def fallback_reason(self) -> str | None:
         """Why DST data came from the snapshot although the live API was asked for."""
-        reasons = sorted({t["fallback_reason"] for t in self.dst_tables.values()
-                          if t.get("fallback_reason")})
+        reasons = sorted(
+            {t["fallback_reason"] for t in self.dst_tables.values() if t.get("fallback_reason")}
+        )
         return "; ".join(reasons) or None
 
     def dst_versions(self) -> str:
-        return ", ".join(f"{tid} {t.get('updated')} ({t.get('source_mode')})"
-                         for tid, t in sorted(self.dst_tables.items())) or "none"
+        return (
+            ", ".join(
+                f"{tid} {t.get('updated')} ({t.get('source_mode')})"
+                for tid, t in sorted(self.dst_tables.items())
+            )
+            or "none"
+        )
 
     def programme_files(self) -> str:
-        return ", ".join(f"{f.get('file')} (sha256 {str(f.get('sha256', ''))[:12]})"
-                         for f in self.programme_inputs) or "none"
+        return (
+            ", ".join(
+                f"{f.get('file')} (sha256 {str(f.get('sha256', ''))[:12]})"
+                for f in self.programme_inputs
+            )
+            or "none"
+        )
 
     def release_info(self) -> dict[str, str]:
         """The rows of the ``release_info`` table (and the Parquet key-value metadata)."""
         values = {
-            "release": self.release, "run_id": self.run_id, "created_at": self.created_at,
+            "release": self.release,
+            "run_id": self.run_id,
+            "created_at": self.created_at,
             "git_commit": self.git_commit,
             "price_base_year": "" if self.price_base_year is None else str(self.price_base_year),
             "dst_source_mode": self.dst_source_mode,
             "dst_fallback_reason": self.fallback_reason or "",
-            "dst_versions": self.dst_versions(), "programme_files": self.programme_files(),
-            "synthetic": str(self.synthetic), "sample": str(self.sample),
+            "dst_versions": self.dst_versions(),
+            "programme_files": self.programme_files(),
+            "synthetic": str(self.synthetic),
+            "sample": str(self.sample),
             "notice": self.notice or "",
         }
         return {key: values[key] for key in RELEASE_INFO_KEYS}

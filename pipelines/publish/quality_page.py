@@ -65,7 +65,7 @@ def _e(value: Any) -> str:
 
 def _short(value: Any, limit: int = 160) -> str:
     text = value if isinstance(value, str) else json.dumps(value, default=str)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _result(ok: bool | None) -> str:
@@ -79,40 +79,57 @@ def _section(name: str, result: dict[str, Any] | None) -> str:
         return f'<h2 id="{_e(name)}">{_e(name)}</h2>\n<p>No gate result in this release.</p>'
     rows = []
     for o in sorted(result["expectations"], key=lambda o: bool(o["success"])):
-        found = (f"{o['unexpected_count']} unexpected, e.g. {_short(o['unexpected_examples'])}"
-                 if o.get("unexpected_count") else _short(o.get("observed")))
+        found = (
+            f"{o['unexpected_count']} unexpected, e.g. {_short(o['unexpected_examples'])}"
+            if o.get("unexpected_count")
+            else _short(o.get("observed"))
+        )
         column = _short((o.get("column") or "").replace(",", ", "))
-        rows.append(f"<tr><td>{_result(bool(o['success']))}</td><td>{_e(o['expectation'])}</td>"
-                    f"<td>{_e(column)}</td><td>{_e(o.get('rule', ''))}</td>"
-                    f"<td>{_e(found)}</td></tr>")
-    return (f'<h2 id="{_e(name)}">{_e(name)}: {_result(bool(result["success"]))}</h2>\n'
-            "<table><tr><th>result</th><th>expectation</th><th>column</th><th>rule</th>"
-            "<th>observed / unexpected</th></tr>\n" + "\n".join(rows) + "\n</table>")
+        rows.append(
+            f"<tr><td>{_result(bool(o['success']))}</td><td>{_e(o['expectation'])}</td>"
+            f"<td>{_e(column)}</td><td>{_e(o.get('rule', ''))}</td>"
+            f"<td>{_e(found)}</td></tr>"
+        )
+    return (
+        f'<h2 id="{_e(name)}">{_e(name)}: {_result(bool(result["success"]))}</h2>\n'
+        "<table><tr><th>result</th><th>expectation</th><th>column</th><th>rule</th>"
+        "<th>observed / unexpected</th></tr>\n" + "\n".join(rows) + "\n</table>"
+    )
 
 
 def _findings(counts: dict[str, int] | None) -> str:
     if counts is None:
         return ""
     rows = "\n".join(f"<tr><td>{_e(rule)}</td><td>{n}</td></tr>" for rule, n in counts.items())
-    return ("<h2>Programme rule findings (table quality_findings)</h2>\n<p>Breaches that do not "
-            "stop publication but stay visible, one row each in <code>quality_findings</code>."
-            "</p>\n<table><tr><th>rule</th><th>findings</th></tr>\n"
-            + (rows or "<tr><td colspan=2>none</td></tr>") + "\n</table>")
+    return (
+        "<h2>Programme rule findings (table quality_findings)</h2>\n<p>Breaches that do not "
+        "stop publication but stay visible, one row each in <code>quality_findings</code>."
+        "</p>\n<table><tr><th>rule</th><th>findings</th></tr>\n"
+        + (rows or "<tr><td colspan=2>none</td></tr>")
+        + "\n</table>"
+    )
 
 
-def render(results: dict[str, dict[str, Any] | None], facts: ReleaseFacts,
-           findings_by_rule: dict[str, int] | None) -> str:
+def render(
+    results: dict[str, dict[str, Any] | None],
+    facts: ReleaseFacts,
+    findings_by_rule: dict[str, int] | None,
+) -> str:
     summary = "\n".join(
         f'<tr><td><a href="#{_e(name)}">{_e(name)}</a></td>'
         f"<td>{_result(None if r is None else bool(r['success']))}</td>"
         f"<td>{'' if r is None else len(r['expectations'])}</td>"
         f"<td>{'' if r is None else sum(not o['success'] for o in r['expectations'])}</td></tr>"
-        for name, r in results.items())
+        for name, r in results.items()
+    )
     return PAGE.substitute(
-        release=_e(facts.release), run_id=_e(facts.run_id),
+        release=_e(facts.release),
+        run_id=_e(facts.run_id),
         notice=f'<p class="notice">{_e(facts.notice)}</p>' if facts.notice else "",
-        summary=summary, findings=_findings(findings_by_rule),
-        sections="\n".join(_section(name, r) for name, r in results.items()))
+        summary=summary,
+        findings=_findings(findings_by_rule),
+        sections="\n".join(_section(name, r) for name, r in results.items()),
+    )
 
 
 def count_findings(findings: pd.DataFrame | None) -> dict[str, int] | None:
@@ -122,8 +139,13 @@ def count_findings(findings: pd.DataFrame | None) -> dict[str, int] | None:
     return {str(k): int(v) for k, v in findings["rule"].value_counts().sort_index().items()}
 
 
-def write_quality(quality_dir: Path, target: Path, marts: tuple[Mart, ...], facts: ReleaseFacts,
-                  findings: pd.DataFrame | None) -> None:
+def write_quality(
+    quality_dir: Path,
+    target: Path,
+    marts: tuple[Mart, ...],
+    facts: ReleaseFacts,
+    findings: pd.DataFrame | None,
+) -> None:
     """Copy each mart's results into ``target`` (re-pointed) and render ``index.html``.
 
     The results link to the release's copy of the GX Data Docs (``gx_data_docs/`` beside
@@ -140,8 +162,10 @@ def write_quality(quality_dir: Path, target: Path, marts: tuple[Mart, ...], fact
         result = json.loads(source.read_text(encoding="utf-8"))
         result["data_docs"] = f"quality/index.html#{mart.name}"
         result["gx_data_docs"] = f"{GX_DOCS_DIR}/index.html" if has_gx_docs else None
-        (target / source.name).write_text(json.dumps(result, indent=2, default=str),
-                                          encoding="utf-8")
+        (target / source.name).write_text(
+            json.dumps(result, indent=2, default=str), encoding="utf-8"
+        )
         results[mart.name] = result
-    (target / "index.html").write_text(render(results, facts, count_findings(findings)),
-                                       encoding="utf-8")
+    (target / "index.html").write_text(
+        render(results, facts, count_findings(findings)), encoding="utf-8"
+    )

@@ -10,8 +10,7 @@ from pipelines.publish.facts import ReleaseFacts
 def dst_source_sentence(facts: ReleaseFacts) -> str:
     """Where the DST data came from, and why, in one sentence."""
     if facts.fallback_reason:
-        return (f"the bundled snapshot, because DST could not be reached "
-                f"({facts.fallback_reason})")
+        return f"the bundled snapshot, because DST could not be reached ({facts.fallback_reason})"
     if facts.dst_source_mode == "snapshot":
         return "the bundled snapshot, as configured (KLYNGE_DST_SOURCE=snapshot): not a fallback"
     return f"{facts.dst_source_mode} (StatBank API)"
@@ -33,8 +32,11 @@ def release_readme(facts: ReleaseFacts, marts: tuple[Mart, ...], rows: dict[str,
         "| table | one row per | answers | rows |",
         "|---|---|---|---|",
     ]
-    lines += [f"| `{m.name}` | {_cell(m.grain)} | {_cell(m.answers or m.description)} | "
-              f"{rows.get(m.name, 0)} |" for m in marts]
+    lines += [
+        f"| `{m.name}` | {_cell(m.grain)} | {_cell(m.answers or m.description)} | "
+        f"{rows.get(m.name, 0)} |"
+        for m in marts
+    ]
     base = facts.price_base_year if facts.price_base_year is not None else "unknown"
     lines += [
         "",
@@ -44,9 +46,15 @@ def release_readme(facts: ReleaseFacts, marts: tuple[Mart, ...], rows: dict[str,
         "deflator in `price_index` (fixed = current x base_year_deflator / deflator).",
         f"- DST data: {dst_source_sentence(facts)}.",
         f"- DST versions (`updated`): {facts.dst_versions()}.",
-        "- Programme data: " + ("the generated **sample**, not reported data" if facts.sample
-                                else "the cluster organisations' reported files") + ": "
-        + facts.programme_files() + ".",
+        "- Programme data: "
+        + (
+            "the generated **sample**, not reported data"
+            if facts.sample
+            else "the cluster organisations' reported files"
+        )
+        + ": "
+        + facts.programme_files()
+        + ".",
         "",
         "## Files",
         "",
@@ -57,8 +65,7 @@ def release_readme(facts: ReleaseFacts, marts: tuple[Mart, ...], rows: dict[str,
         "  `csv/` (Danish Excel: UTF-8 with BOM, `;`, decimal comma, booleans SAND/FALSK),",
         "  `klynge.xlsx` (READ_ME sheet first).",
         "- `figures/`, `data_dictionary.md` (every column; which columns are additive).",
-        "- `evaluation/`: the DST submission package (`dst_submission/`) and event-study "
-        "figures.",
+        "- `evaluation/`: the DST submission package (`dst_submission/`) and event-study figures.",
         "- `report/index.html`: the evaluation report (Danish; English in `report/en/`), opens",
         "  offline; every number in it is read from `klynge.duckdb`.",
         "- `quality/index.html`: the quality gate's results for every table (opens offline);",

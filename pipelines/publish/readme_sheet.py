@@ -33,13 +33,22 @@ def write_readme(workbook, facts: ReleaseFacts, sheets: list[tuple[Mart, int]]) 
 
     row = _line(sheet, 0, [f"klynge-pipeline release {facts.release}"], fmt["title"])
     period = programme().period_label
-    row = _line(sheet, row, [f"Evaluation datasets of the Danish cluster programme {period} "
-                             "(Klyngeprogrammet)."]) + 1
+    row = (
+        _line(
+            sheet,
+            row,
+            [f"Evaluation datasets of the Danish cluster programme {period} (Klyngeprogrammet)."],
+        )
+        + 1
+    )
     for notice in facts.notices:
         row = _line(sheet, row, ["NOTICE", notice], fmt["alert"])
     if not facts.notices:
-        row = _line(sheet, row, ["Data", "Built from Statistics Denmark and the cluster "
-                                         "organisations' reported data."])
+        row = _line(
+            sheet,
+            row,
+            ["Data", "Built from Statistics Denmark and the cluster organisations' reported data."],
+        )
     row = _provenance(sheet, row + 1, facts, fmt)
     row = _line(sheet, row + 1, ["Sheet", "What it answers", "One row per", "Rows"], fmt["head"])
     for mart, rows in sheets:
@@ -51,8 +60,15 @@ def write_readme(workbook, facts: ReleaseFacts, sheets: list[tuple[Mart, int]]) 
     row = _line(sheet, row + 1, ["Column names", "Unit"], fmt["head"])
     for pattern, unit in UNITS:
         row = _line(sheet, row, [pattern, unit])
-    _line(sheet, row + 1, ["More", "Every column is described in data_dictionary.md and in the "
-                                   "DuckDB file's column comments; provenance in manifest.json."])
+    _line(
+        sheet,
+        row + 1,
+        [
+            "More",
+            "Every column is described in data_dictionary.md and in the "
+            "DuckDB file's column comments; provenance in manifest.json.",
+        ],
+    )
 
 
 def _formats(workbook) -> dict[str, object]:
@@ -70,8 +86,10 @@ def _provenance(sheet, row: int, facts: ReleaseFacts, fmt: dict[str, object]) ->
     """One row per provenance item (a date as a date cell); returns the next free row."""
     created = _parse(facts.created_at)
     for key, value in [
-        ("Release id", facts.release), ("Run id", facts.run_id),
-        ("Created (UTC)", created or facts.created_at), ("Git commit", facts.git_commit),
+        ("Release id", facts.release),
+        ("Run id", facts.run_id),
+        ("Created (UTC)", created or facts.created_at),
+        ("Git commit", facts.git_commit),
         ("Price base year", facts.price_base_year),
         ("DST source mode", facts.dst_source_mode),
         ("DST fallback reason", facts.fallback_reason or "none (not a fallback)"),

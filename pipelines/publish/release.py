@@ -37,10 +37,14 @@ from pipelines.publish.switch import CURRENT, RELEASES
 from pipelines.report import build_report
 from pipelines.settings import REPO_ROOT
 
-SYNTHETIC_NOTICE = ("SYNTHETIC DEMO DATA: built from the bundled synthetic DST snapshot, not "
-                    "from Statistics Denmark. Illustrative only; do not cite.")
-SAMPLE_NOTICE = ("SAMPLE PROGRAMME DATA: cluster figures come from the generated sample, not "
-                 "from the cluster organisations' reports. Illustrative only; do not cite.")
+SYNTHETIC_NOTICE = (
+    "SYNTHETIC DEMO DATA: built from the bundled synthetic DST snapshot, not "
+    "from Statistics Denmark. Illustrative only; do not cite."
+)
+SAMPLE_NOTICE = (
+    "SAMPLE PROGRAMME DATA: cluster figures come from the generated sample, not "
+    "from the cluster organisations' reports. Illustrative only; do not cite."
+)
 
 
 class PublishError(RuntimeError):
@@ -80,31 +84,54 @@ class PublishOutcome:
 
 def _git_commit() -> dict[str, Any]:
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
-                                text=True, timeout=10, check=True).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                                    cwd=REPO_ROOT, capture_output=True, text=True,
-                                    timeout=10).stdout.strip())
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = bool(
+            subprocess.run(
+                ["git", "status", "--porcelain", "--untracked-files=no"],
+                cwd=REPO_ROOT,
+                capture_output=True,
+                text=True,
+                timeout=10,
+            ).stdout.strip()
+        )
         return {"git_commit": commit, "git_dirty": dirty}
     except (OSError, subprocess.SubprocessError):
         return {"git_commit": "unknown", "git_dirty": None}
 
 
-def read_provenance(warehouse: Path, run_id: str, checks: dict[str, dict[str, Any]],
-                    ) -> Provenance:
+def read_provenance(
+    warehouse: Path,
+    run_id: str,
+    checks: dict[str, dict[str, Any]],
+) -> Provenance:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        dst = {load.table_id: {"updated": load.dst_updated, "source_mode": load.source_mode,
-                               "synthetic": load.synthetic, "rows": load.row_count,
-                               "loaded_at": str(load.loaded_at)}
-               for load in latest_dst_loads(con).values()}
+        dst = {
+            load.table_id: {
+                "updated": load.dst_updated,
+                "source_mode": load.source_mode,
+                "synthetic": load.synthetic,
+                "rows": load.row_count,
+                "loaded_at": str(load.loaded_at),
+            }
+            for load in latest_dst_loads(con).values()
+        }
         programme = [_programme_entry(f) for f in latest_programme_load(con)]
     return Provenance(run_id, dst, programme, checks)
 
 
 def _programme_entry(load: ProgrammeFileLoad) -> dict[str, Any]:
     """A loaded file as the manifest lists it (times as text)."""
-    entry = {k: (v if isinstance(v, (bool, int, float)) or v is None else str(v))
-             for k, v in asdict(load).items()}
+    entry = {
+        k: (v if isinstance(v, (bool, int, float)) or v is None else str(v))
+        for k, v in asdict(load).items()
+    }
     return {**entry, "sample": load.is_sample}
 
 
@@ -122,15 +149,21 @@ def _guard(published: Path, provenance: Provenance) -> str | None:
     if current is None:
         return None
     current_has_live_dst = bool(current.get("dst", {}).get("tables")) and (
-        current.get("synthetic") is False)
+        current.get("synthetic") is False
+    )
     current_has_reported = bool(current.get("programme", {}).get("inputs")) and (
-        current.get("sample") is False)
+        current.get("sample") is False
+    )
     if provenance.synthetic and current_has_live_dst:
-        return ("the current release is built from live DST data; a release from the synthetic "
-                "snapshot never replaces it")
+        return (
+            "the current release is built from live DST data; a release from the synthetic "
+            "snapshot never replaces it"
+        )
     if provenance.sample and current_has_reported:
-        return ("the current release is built from the cluster organisations' reported data; "
-                "a release from the programme sample never replaces it")
+        return (
+            "the current release is built from the cluster organisations' reported data; "
+            "a release from the programme sample never replaces it"
+        )
     return None
 
 
@@ -138,8 +171,12 @@ def _files(release: Path, rows: dict[str, int]) -> list[dict[str, Any]]:
     files = []
     for path in sorted(p for p in release.rglob("*") if p.is_file()):
         rel = path.relative_to(release).as_posix()
-        entry: dict[str, Any] = {"path": rel, "sha256": sha256_file(path),
-                                 "bytes": path.stat().st_size, "rows": None}
+        entry: dict[str, Any] = {
+            "path": rel,
+            "sha256": sha256_file(path),
+            "bytes": path.stat().st_size,
+            "rows": None,
+        }
         table = path.stem
         if path.parent.name in ("parquet", "csv") and table in rows:
             entry["rows"] = rows[table]
@@ -147,8 +184,13 @@ def _files(release: Path, rows: dict[str, int]) -> list[dict[str, Any]]:
     return files
 
 
-def _manifest(facts: ReleaseFacts, provenance: Provenance, commit: dict[str, Any],
-              marts: tuple[Mart, ...], rows: dict[str, int]) -> dict[str, Any]:
+def _manifest(
+    facts: ReleaseFacts,
+    provenance: Provenance,
+    commit: dict[str, Any],
+    marts: tuple[Mart, ...],
+    rows: dict[str, int],
+) -> dict[str, Any]:
     """Everything but ``files``, which is listed once every file of the release is written."""
     return {
         "release": facts.release,
@@ -159,12 +201,16 @@ def _manifest(facts: ReleaseFacts, provenance: Provenance, commit: dict[str, Any
         "sample": provenance.sample,
         "notice": facts.notice,
         "price_base_year": facts.price_base_year,
-        "dst": {"source_mode": provenance.source_mode,
-                "fallback_reason": facts.fallback_reason, "tables": provenance.dst_tables},
+        "dst": {
+            "source_mode": provenance.source_mode,
+            "fallback_reason": facts.fallback_reason,
+            "tables": provenance.dst_tables,
+        },
         "programme": {"inputs": provenance.programme_inputs},
         "checks": provenance.checks,
-        "tables": {m.name: {"rows": rows[m.name], "columns": [c.name for c in m.columns]}
-                   for m in marts},
+        "tables": {
+            m.name: {"rows": rows[m.name], "columns": [c.name for c in m.columns]} for m in marts
+        },
     }
 
 
@@ -173,17 +219,25 @@ def _build_report(release: Path, manifest: dict[str, Any]) -> None:
     try:
         build_report(release, manifest)
     except Exception as exc:
-        raise PublishError(f"the evaluation report could not be built in {release / 'report'}: "
-                           f"{type(exc).__name__}: {exc}") from exc
+        raise PublishError(
+            f"the evaluation report could not be built in {release / 'report'}: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
 
 
 def _notices(provenance: Provenance) -> list[str]:
     return ([SYNTHETIC_NOTICE] if provenance.synthetic else []) + (
-        [SAMPLE_NOTICE] if provenance.sample else [])
+        [SAMPLE_NOTICE] if provenance.sample else []
+    )
 
 
-def _write_data(building: Path, warehouse: Path, marts: tuple[Mart, ...], facts: ReleaseFacts,
-                provenance: Provenance) -> tuple[dict[str, int], dict[str, Any], ReleaseFacts]:
+def _write_data(
+    building: Path,
+    warehouse: Path,
+    marts: tuple[Mart, ...],
+    facts: ReleaseFacts,
+    provenance: Provenance,
+) -> tuple[dict[str, int], dict[str, Any], ReleaseFacts]:
     """The marts in every format, the figures and the evaluation files. Returns rows per mart,
     the tables as read back from the release's own DuckDB file, and the facts completed with
     the price base year found in them."""
@@ -195,9 +249,12 @@ def _write_data(building: Path, warehouse: Path, marts: tuple[Mart, ...], facts:
     exports.write_parquet(db_file, building / "parquet", marts, facts.release_info())
     exports.write_csv(tables, marts, building / "csv")
     xlsx.write_xlsx(tables, marts, building / "klynge.xlsx", facts)
-    figures.write_figures(tables, building / "figures",
-                          dst_notice=SYNTHETIC_NOTICE if provenance.synthetic else None,
-                          programme_notice=SAMPLE_NOTICE if provenance.sample else None)
+    figures.write_figures(
+        tables,
+        building / "figures",
+        dst_notice=SYNTHETIC_NOTICE if provenance.synthetic else None,
+        programme_notice=SAMPLE_NOTICE if provenance.sample else None,
+    )
     # DST submission package and event-study figures (listed in the manifest like every file)
     from pipelines.evaluation.release_files import write_evaluation_files
 
@@ -205,11 +262,18 @@ def _write_data(building: Path, warehouse: Path, marts: tuple[Mart, ...], facts:
     return rows, tables, facts
 
 
-def _write_docs(building: Path, marts: tuple[Mart, ...], facts: ReleaseFacts,
-                rows: dict[str, int], tables: dict[str, Any], quality_dir: Path) -> None:
+def _write_docs(
+    building: Path,
+    marts: tuple[Mart, ...],
+    facts: ReleaseFacts,
+    rows: dict[str, int],
+    tables: dict[str, Any],
+    quality_dir: Path,
+) -> None:
     """Data dictionary, gate results (and GX Data Docs when this run has them), README."""
-    (building / "data_dictionary.md").write_text(data_dictionary(marts, rows, facts.notice),
-                                                 encoding="utf-8")
+    (building / "data_dictionary.md").write_text(
+        data_dictionary(marts, rows, facts.notice), encoding="utf-8"
+    )
     docs = quality_dir / "gx" / "uncommitted" / "data_docs" / "local_site"
     if docs.exists():
         shutil.copytree(docs, building / GX_DOCS_DIR)
@@ -217,9 +281,16 @@ def _write_docs(building: Path, marts: tuple[Mart, ...], facts: ReleaseFacts,
     (building / "README.md").write_text(release_readme(facts, marts, rows), encoding="utf-8")
 
 
-def publish_release(*, published: Path, warehouse: Path, marts: tuple[Mart, ...],
-                    provenance: Provenance, quality_dir: Path, keep: int = 10,
-                    now: datetime | None = None) -> PublishOutcome:
+def publish_release(
+    *,
+    published: Path,
+    warehouse: Path,
+    marts: tuple[Mart, ...],
+    provenance: Provenance,
+    quality_dir: Path,
+    keep: int = 10,
+    now: datetime | None = None,
+) -> PublishOutcome:
     """Write a complete release, then switch ``current`` to it; on any failure the current
     release stays as it was."""
     now = now or datetime.now(UTC)
@@ -234,18 +305,26 @@ def publish_release(*, published: Path, warehouse: Path, marts: tuple[Mart, ...]
     building.mkdir()
     commit = _git_commit()
     facts = ReleaseFacts(
-        release=name, run_id=provenance.run_id, created_at=now.isoformat(timespec="seconds"),
-        git_commit=commit["git_commit"], price_base_year=None,
-        dst_source_mode=provenance.source_mode, dst_tables=provenance.dst_tables,
-        programme_inputs=provenance.programme_inputs, synthetic=provenance.synthetic,
-        sample=provenance.sample, notices=_notices(provenance))
+        release=name,
+        run_id=provenance.run_id,
+        created_at=now.isoformat(timespec="seconds"),
+        git_commit=commit["git_commit"],
+        price_base_year=None,
+        dst_source_mode=provenance.source_mode,
+        dst_tables=provenance.dst_tables,
+        programme_inputs=provenance.programme_inputs,
+        synthetic=provenance.synthetic,
+        sample=provenance.sample,
+        notices=_notices(provenance),
+    )
     rows, tables, facts = _write_data(building, warehouse, marts, facts, provenance)
     _write_docs(building, marts, facts, rows, tables, quality_dir)
     manifest = _manifest(facts, provenance, commit, marts, rows)
     _build_report(building, manifest)
     manifest["files"] = _files(building, rows)  # the report's files too
-    (building / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n",
-                                            encoding="utf-8")
+    (building / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8"
+    )
     switch.fsync_tree(building)
     release = releases / name
     os.rename(building, release)

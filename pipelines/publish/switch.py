@@ -16,9 +16,20 @@ from pathlib import Path
 CURRENT = "current"
 RELEASES = "releases"
 # What data/published/ shows at its top level, each a link into the current release.
-ENTRIES = ("klynge.duckdb", "klynge.xlsx", "parquet", "csv", "figures", "data_dictionary.md",
-           "gx_data_docs", "quality", "report", "evaluation", "manifest.json",
-           "README.md")
+ENTRIES = (
+    "klynge.duckdb",
+    "klynge.xlsx",
+    "parquet",
+    "csv",
+    "figures",
+    "data_dictionary.md",
+    "gx_data_docs",
+    "quality",
+    "report",
+    "evaluation",
+    "manifest.json",
+    "README.md",
+)
 
 
 class EntryInTheWayError(RuntimeError):
@@ -44,8 +55,9 @@ def ensure_entry_links(published: Path) -> None:
         link = published / entry
         if not link.is_symlink():
             if link.exists():
-                raise EntryInTheWayError(f"{link} exists and is not a link into the current "
-                                         "release; move it away")
+                raise EntryInTheWayError(
+                    f"{link} exists and is not a link into the current release; move it away"
+                )
             link.symlink_to(Path(CURRENT) / entry)
 
 

@@ -28,13 +28,18 @@ MIN_WIDTH, MAX_WIDTH = 8, 60
 WIDTH_SAMPLE = 500  # rows looked at to size a column
 
 
-def write_xlsx(tables: dict[str, pd.DataFrame], marts: tuple[Mart, ...], target: Path,
-               facts: ReleaseFacts) -> None:
+def write_xlsx(
+    tables: dict[str, pd.DataFrame], marts: tuple[Mart, ...], target: Path, facts: ReleaseFacts
+) -> None:
     import xlsxwriter
 
-    options = {"strings_to_formulas": False, "strings_to_urls": False,
-               "strings_to_numbers": False, "constant_memory": True,
-               "default_date_format": "yyyy-mm-dd"}
+    options = {
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+        "constant_memory": True,
+        "default_date_format": "yyyy-mm-dd",
+    }
     workbook = xlsxwriter.Workbook(str(target), options)
     try:
         by_name = {m.name: m for m in marts}
@@ -47,8 +52,9 @@ def write_xlsx(tables: dict[str, pd.DataFrame], marts: tuple[Mart, ...], target:
 
 def _write_table(workbook, mart: Mart, df: pd.DataFrame) -> None:
     sheet = workbook.add_worksheet(mart.name[:31])
-    header = workbook.add_format({"bold": True, "bottom": 1, "bg_color": "#DDEBF7",
-                                  "text_wrap": True, "valign": "top"})
+    header = workbook.add_format(
+        {"bold": True, "bottom": 1, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "top"}
+    )
     types = {c.name: c.data_type for c in mart.columns}
     columns = list(df.columns)
     formats = [column_format(c, types.get(c, "")) for c in columns]

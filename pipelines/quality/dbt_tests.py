@@ -16,14 +16,16 @@ _GENERIC: dict[str, Describe] = {
     "not_null": lambda col, kw: f"{col} is never NULL.",
     "unique": lambda col, kw: f"{col} is unique: no two rows share a value.",
     "accepted_values": lambda col, kw: (
-        f"{col} is one of: {', '.join(str(v) for v in kw.get('values', []))}."),
+        f"{col} is one of: {', '.join(str(v) for v in kw.get('values', []))}."
+    ),
     "relationships": lambda col, kw: (
-        f"Every {col} exists in {_ref_name(kw.get('to', ''))}.{kw.get('field', '')}."),
-    "unique_combination": lambda col, kw: (
-        f"One row per {' x '.join(kw.get('columns', []))}."),
+        f"Every {col} exists in {_ref_name(kw.get('to', ''))}.{kw.get('field', '')}."
+    ),
+    "unique_combination": lambda col, kw: f"One row per {' x '.join(kw.get('columns', []))}.",
     "no_year_gaps": lambda col, kw: (
         f"{col} has no missing years between the first and the last"
-        + (f" within each {kw['group_by']}." if kw.get("group_by") else ".")),
+        + (f" within each {kw['group_by']}." if kw.get("group_by") else ".")
+    ),
 }
 
 

@@ -58,20 +58,27 @@ class SuiteResult:
     def summary(self) -> str:
         if self.success:
             return f"{self.mart}: all {len(self.outcomes)} expectations passed"
-        names = "; ".join(f"{o.expectation}({o.column or ''}) [{o.rule}]: {_finding(o)}"
-                          for o in self.failures)
+        names = "; ".join(
+            f"{o.expectation}({o.column or ''}) [{o.rule}]: {_finding(o)}" for o in self.failures
+        )
         return f"{self.mart}: {len(self.failures)} of {len(self.outcomes)} failed: {names}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"mart": self.mart, "success": self.success, "data_docs": self.data_docs,
-                "expectations": [asdict(o) for o in self.outcomes]}
+        return {
+            "mart": self.mart,
+            "success": self.success,
+            "data_docs": self.data_docs,
+            "expectations": [asdict(o) for o in self.outcomes],
+        }
 
 
 def _finding(outcome: Outcome) -> str:
     expected = f", expected {outcome.expected}" if outcome.expected else ""
     if outcome.unexpected_count:
-        return (f"{outcome.unexpected_count} unexpected, e.g. "
-                f"{_short(outcome.unexpected_examples[:3])}{expected}")
+        return (
+            f"{outcome.unexpected_count} unexpected, e.g. "
+            f"{_short(outcome.unexpected_examples[:3])}{expected}"
+        )
     return f"observed {_short(outcome.observed)}{expected}"
 
 
@@ -153,8 +160,9 @@ def build_data_docs(out_dir: Path) -> Path | None:
     return docs if docs.exists() else None
 
 
-def validate_mart(mart: Mart, df: pd.DataFrame, out_dir: Path,
-                  today: date | None = None) -> SuiteResult:
+def validate_mart(
+    mart: Mart, df: pd.DataFrame, out_dir: Path, today: date | None = None
+) -> SuiteResult:
     """Run the mart's suite on ``df``; write ``<out_dir>/<mart>.json`` (and Data Docs when it
     fails)."""
     from pipelines.quality.suites import build_suite  # pandas and GX: only when validating
@@ -164,39 +172,53 @@ def validate_mart(mart: Mart, df: pd.DataFrame, out_dir: Path,
     frame, expectations = build_suite(mart, df, gx, today)
     source = context.data_sources.add_or_update_pandas("marts")
     asset = next((a for a in source.assets if a.name == mart.name), None) or (
-        source.add_dataframe_asset(mart.name))
+        source.add_dataframe_asset(mart.name)
+    )
     batch = next((b for b in asset.batch_definitions if b.name == "whole"), None) or (
-        asset.add_batch_definition_whole_dataframe("whole"))
-    suite = _store(gx, context.suites,
-                   gx.ExpectationSuite(name=f"{mart.name}_suite", expectations=expectations))
-    definition = _store(gx, context.validation_definitions, gx.ValidationDefinition(
-        name=f"{mart.name}_validation", data=batch, suite=suite))
+        asset.add_batch_definition_whole_dataframe("whole")
+    )
+    suite = _store(
+        gx,
+        context.suites,
+        gx.ExpectationSuite(name=f"{mart.name}_suite", expectations=expectations),
+    )
+    definition = _store(
+        gx,
+        context.validation_definitions,
+        gx.ValidationDefinition(name=f"{mart.name}_validation", data=batch, suite=suite),
+    )
     # No checkpoint: its only use would be the Data Docs action, and it costs a store write
     # and a second freshness check per mart. Results go to the project's results store.
     validation = definition.run(
         batch_parameters={"dataframe": frame},
-        result_format={"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES})
+        result_format={"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES},
+    )
     if not validation.success:  # its Data Docs now; a passing gate builds them once, in publish
         context.build_data_docs()
     outcomes = []
     for r in validation.results:
         cfg = r.expectation_config
         result = r.result or {}
-        outcomes.append(Outcome(
-            expectation=cfg.type,
-            column=cfg.kwargs.get("column") or (",".join(cfg.kwargs["column_list"])
-                                                if cfg.kwargs.get("column_list") else None),
-            rule=(cfg.meta or {}).get("rule", ""),
-            success=bool(r.success),
-            observed=_jsonable(result.get("observed_value")),
-            unexpected_count=result.get("unexpected_count"),
-            unexpected_examples=_jsonable(result.get("partial_unexpected_list") or [])[
-                :MAX_EXAMPLES],
-            expected=_expected(cfg.kwargs),
-        ))
+        outcomes.append(
+            Outcome(
+                expectation=cfg.type,
+                column=cfg.kwargs.get("column")
+                or (",".join(cfg.kwargs["column_list"]) if cfg.kwargs.get("column_list") else None),
+                rule=(cfg.meta or {}).get("rule", ""),
+                success=bool(r.success),
+                observed=_jsonable(result.get("observed_value")),
+                unexpected_count=result.get("unexpected_count"),
+                unexpected_examples=_jsonable(result.get("partial_unexpected_list") or [])[
+                    :MAX_EXAMPLES
+                ],
+                expected=_expected(cfg.kwargs),
+            )
+        )
     docs = out_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
-    outcome = SuiteResult(mart.name, bool(validation.success), outcomes,
-                          str(docs) if docs.exists() else None)
+    outcome = SuiteResult(
+        mart.name, bool(validation.success), outcomes, str(docs) if docs.exists() else None
+    )
     (out_dir / f"{mart.name}.json").write_text(
-        json.dumps(outcome.to_json(), indent=2, default=str), encoding="utf-8")
+        json.dumps(outcome.to_json(), indent=2, default=str), encoding="utf-8"
+    )
     return outcome

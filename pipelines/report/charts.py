@@ -85,12 +85,14 @@ def _frame(kind: str, values: list[float], lang: str) -> tuple[Chart, Any]:
 def _legend(chart: Chart, series: list[Series]) -> None:
     """The legend is drawn in HTML under the chart, where long labels can wrap."""
     for i, s in enumerate(series):
-        chart.legend.append({"label": s.label, "color": PALETTE[i % len(PALETTE)],
-                             "dash": DASHES[i % len(DASHES)]})
+        chart.legend.append(
+            {"label": s.label, "color": PALETTE[i % len(PALETTE)], "dash": DASHES[i % len(DASHES)]}
+        )
 
 
-def line_chart(series: list[Series], lang: str, break_after: Any = None,
-               break_label: str = "") -> Chart:
+def line_chart(
+    series: list[Series], lang: str, break_after: Any = None, break_label: str = ""
+) -> Chart:
     """Lines over ordered x values (years); a gap where a value is missing.
 
     ``break_after``: draw a dashed marker between this x and the next one (a series break).
@@ -116,9 +118,15 @@ def line_chart(series: list[Series], lang: str, break_after: Any = None,
             path.append(f"{'L' if pen_down else 'M'}{x_of(x)},{y_of(v)}")
             points.append({"x": x_of(x), "y": y_of(v)})
             pen_down = True
-        chart.lines.append({"label": s.label, "path": " ".join(path), "points": points,
-                            "color": PALETTE[i % len(PALETTE)],
-                            "dash": DASHES[i % len(DASHES)]})
+        chart.lines.append(
+            {
+                "label": s.label,
+                "path": " ".join(path),
+                "points": points,
+                "color": PALETTE[i % len(PALETTE)],
+                "dash": DASHES[i % len(DASHES)],
+            }
+        )
     if break_after is not None and break_after in xs and xs.index(break_after) + 1 < len(xs):
         nxt = xs[xs.index(break_after) + 1]
         chart.marker = {"x": round((x_of(break_after) + x_of(nxt)) / 2, 1), "label": break_label}
@@ -126,8 +134,13 @@ def line_chart(series: list[Series], lang: str, break_after: Any = None,
     return chart
 
 
-def bar_chart(series: list[Series], categories: list[tuple[Any, str]], lang: str,
-              decimals: int = 1, reference: tuple[Any, str] | None = None) -> Chart:
+def bar_chart(
+    series: list[Series],
+    categories: list[tuple[Any, str]],
+    lang: str,
+    decimals: int = 1,
+    reference: tuple[Any, str] | None = None,
+) -> Chart:
     """Grouped bars: one group per category, one bar per series, each labelled with its value.
 
     ``reference``: (value, label) of a horizontal limit line, e.g. the funding-rate cap.
@@ -146,11 +159,17 @@ def bar_chart(series: list[Series], categories: list[tuple[Any, str]], lang: str
             if v is None:
                 continue
             top, base = y_of(max(v, 0.0)), y_of(min(v, 0.0))
-            chart.bars.append({"x": round(left + i * bar, 1), "y": top,
-                               "w": round(bar - 2, 1), "h": round(base - top, 1),
-                               "color": PALETTE[i % len(PALETTE)],
-                               "label": numbers.number(s.values.get(key), decimals, lang),
-                               "title": f"{label}, {s.label}"})
+            chart.bars.append(
+                {
+                    "x": round(left + i * bar, 1),
+                    "y": top,
+                    "w": round(bar - 2, 1),
+                    "h": round(base - top, 1),
+                    "color": PALETTE[i % len(PALETTE)],
+                    "label": numbers.number(s.values.get(key), decimals, lang),
+                    "title": f"{label}, {s.label}",
+                }
+            )
     if reference and limit is not None:
         chart.reference = {"y": y_of(limit), "label": reference[1]}
     _legend(chart, series)

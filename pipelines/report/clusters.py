@@ -20,11 +20,12 @@ from pipelines.report.i18n import Text
 
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 RATES = ("smv_funding_rate_pct", "smv_funding_rate_median_pct", "smv_funding_rate_max_pct")
-INSTITUTIONS = (("universities", "projects_with_university", "ki_university"),
-                ("gts_institutes", "projects_with_gts", "ki_gts"),
-                ("erhvervsakademier", "projects_with_erhvervsakademi", "ki_erhvervsakademi"),
-                ("professionshoejskoler", "projects_with_professionshoejskole",
-                 "ki_professionshoejskole"))
+INSTITUTIONS = (
+    ("universities", "projects_with_university", "ki_university"),
+    ("gts_institutes", "projects_with_gts", "ki_gts"),
+    ("erhvervsakademier", "projects_with_erhvervsakademi", "ki_erhvervsakademi"),
+    ("professionshoejskoler", "projects_with_professionshoejskole", "ki_professionshoejskole"),
+)
 
 
 def page_name(cluster_id: str) -> str:
@@ -49,27 +50,47 @@ def limits(db: ReleaseData) -> dict[str, Any]:
 
 def _charts(c: dict[str, Any], text: Text, rule_limits: dict[str, Any]) -> dict[str, Any]:
     grant = charts.bar_chart(
-        [Series("mio", text("mio_dkk"), {"grant": c["grant_mio_dkk"],
-                                         "drawn": c["drawn_mio_dkk"]})],
-        [("grant", text("h_grant")), ("drawn", text("h_drawn"))], text.lang)
+        [
+            Series(
+                "mio", text("mio_dkk"), {"grant": c["grant_mio_dkk"], "drawn": c["drawn_mio_dkk"]}
+            )
+        ],
+        [("grant", text("h_grant")), ("drawn", text("h_drawn"))],
+        text.lang,
+    )
     cap = rule_limits.get("smv_funding_rate_above_max")
     rates = charts.bar_chart(
         [Series("pct", "%", {k: c[k] for k in RATES})],
-        [(k, text(k)) for k in RATES], text.lang,
-        reference=(cap, text("cap_label", cap=text.pct(cap, 0))) if cap is not None else None)
+        [(k, text(k)) for k in RATES],
+        text.lang,
+        reference=(cap, text("cap_label", cap=text.pct(cap, 0))) if cap is not None else None,
+    )
     institutions = charts.bar_chart(
-        [Series("distinct", text("ki_distinct"), {key: c[key] for key, _, _ in INSTITUTIONS}),
-         Series("projects", text("ki_projects"),
-                {key: c[projects] for key, projects, _ in INSTITUTIONS})],
-        [(key, text(label)) for key, _, label in INSTITUTIONS], text.lang, decimals=0)
+        [
+            Series("distinct", text("ki_distinct"), {key: c[key] for key, _, _ in INSTITUTIONS}),
+            Series(
+                "projects",
+                text("ki_projects"),
+                {key: c[projects] for key, projects, _ in INSTITUTIONS},
+            ),
+        ],
+        [(key, text(label)) for key, _, label in INSTITUTIONS],
+        text.lang,
+        decimals=0,
+    )
     return {"grant": grant, "rates": rates, "institutions": institutions}
 
 
-def scorecard(db: ReleaseData, cluster: dict[str, Any], text: Text,
-              rule_limits: dict[str, Any]) -> dict[str, Any]:
+def scorecard(
+    db: ReleaseData, cluster: dict[str, Any], text: Text, rule_limits: dict[str, Any]
+) -> dict[str, Any]:
     """What one cluster's page shows, read from the release for that cluster id."""
     cid = cluster["cluster_id"]
-    return {"cluster": cluster, "years": db.rows("cluster_years", cluster_id=cid),
-            "findings": db.rows("cluster_findings", cluster_id=cid),
-            "charts": _charts(cluster, text, rule_limits), "limits": rule_limits,
-            "institutions": INSTITUTIONS}
+    return {
+        "cluster": cluster,
+        "years": db.rows("cluster_years", cluster_id=cid),
+        "findings": db.rows("cluster_findings", cluster_id=cid),
+        "charts": _charts(cluster, text, rule_limits),
+        "limits": rule_limits,
+        "institutions": INSTITUTIONS,
+    }

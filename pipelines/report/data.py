@@ -48,8 +48,12 @@ class ReleaseData:
         self.close()
 
     def tables(self) -> set[str]:
-        return {r[0] for r in self._con.execute(
-            "select table_name from information_schema.tables").fetchall()}
+        return {
+            r[0]
+            for r in self._con.execute(
+                "select table_name from information_schema.tables"
+            ).fetchall()
+        }
 
     def rows(self, name: str, **params: Any) -> list[dict[str, Any]]:
         """The rows of query ``name`` as dicts (column name -> value)."""

@@ -11,9 +11,13 @@ from pathlib import Path
 from typing import Any
 
 # Files of the release the provenance page links to (text key, path in the release folder).
-DATA_FILES = (("file_duckdb", "klynge.duckdb"), ("file_xlsx", "klynge.xlsx"),
-              ("file_dictionary", "data_dictionary.md"), ("file_manifest", "manifest.json"),
-              ("file_readme", "README.md"))
+DATA_FILES = (
+    ("file_duckdb", "klynge.duckdb"),
+    ("file_xlsx", "klynge.xlsx"),
+    ("file_dictionary", "data_dictionary.md"),
+    ("file_manifest", "manifest.json"),
+    ("file_readme", "README.md"),
+)
 
 
 class ReportInputError(RuntimeError):
@@ -34,12 +38,22 @@ def gate_results(release: Path, tables: list[str]) -> list[dict[str, Any]]:
         path = release / "quality" / f"{table}.json"
         result = _json(path) if path.exists() else None
         expectations = [
-            {**e, "column_text": ", ".join(str(e.get("column") or "").split(",")),
-             "observed_text": _compact(e.get("observed")),
-             "examples_text": _compact(e.get("unexpected_examples") or None)}
-            for e in (result or {}).get("expectations", [])]
-        results.append({"table": table, "result": result, "expectations": expectations,
-                        "failed": sum(1 for e in expectations if not e.get("success"))})
+            {
+                **e,
+                "column_text": ", ".join(str(e.get("column") or "").split(",")),
+                "observed_text": _compact(e.get("observed")),
+                "examples_text": _compact(e.get("unexpected_examples") or None),
+            }
+            for e in (result or {}).get("expectations", [])
+        ]
+        results.append(
+            {
+                "table": table,
+                "result": result,
+                "expectations": expectations,
+                "failed": sum(1 for e in expectations if not e.get("success")),
+            }
+        )
     return results
 
 
@@ -47,24 +61,27 @@ def _compact(value: Any, limit: int = 160) -> str:
     """A GX observed value as short text (it can be a number, a list or a dict)."""
     if value is None:
         return ""
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
-                                                           default=str)
-    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def grouped_checksum(digest: str | None) -> str:
     """A hex digest in groups of four, readable and never a long run of digits."""
     text = digest or ""
-    return " ".join(text[i:i + 4] for i in range(0, len(text), 4))
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
 def data_files(release: Path, tables: list[str]) -> list[dict[str, str]]:
     """Links to the release's data files that exist, per table and for the whole release."""
-    files = [{"key": key, "table": None, "path": path} for key, path in DATA_FILES
-             if (release / path).exists() or path == "manifest.json"]
+    files = [
+        {"key": key, "table": None, "path": path}
+        for key, path in DATA_FILES
+        if (release / path).exists() or path == "manifest.json"
+    ]
     for table in tables:
         for folder in ("csv", "parquet"):
             if (release / folder / f"{table}.{folder}").exists():
-                files.append({"key": f"file_{folder}", "table": table,
-                              "path": f"{folder}/{table}.{folder}"})
+                files.append(
+                    {"key": f"file_{folder}", "table": table, "path": f"{folder}/{table}.{folder}"}
+                )
     return files

@@ -38,15 +38,21 @@ class Paths:
     provenance: str
 
 
-PATHS = {"da": Paths("", "klynger", "datakvalitet.html", "datagrundlag.html"),
-         "en": Paths("en/", "clusters", "quality.html", "provenance.html")}
+PATHS = {
+    "da": Paths("", "klynger", "datakvalitet.html", "datagrundlag.html"),
+    "en": Paths("en/", "clusters", "quality.html", "provenance.html"),
+}
 
 
 def environment() -> Environment:
-    env = Environment(loader=PackageLoader("pipelines.report", "templates"),
-                      autoescape=select_autoescape(("html", "svg"), default=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
+    env = Environment(
+        loader=PackageLoader("pipelines.report", "templates"),
+        autoescape=select_autoescape(("html", "svg"), default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.globals["checksum"] = provenance.grouped_checksum
     return env
 
@@ -57,11 +63,20 @@ def _links(lang: str, page: str, cluster_page: str = "") -> dict[str, str]:
     paths, other = PATHS[lang], PATHS["en" if lang == "da" else "da"]
     up = "../" if page == "cluster" else ""
     to_report = up + ("../" if paths.prefix else "")
-    same = {"front": "index.html", "cluster": f"{other.clusters}/{cluster_page}",
-            "quality": other.quality, "provenance": other.provenance}[page]
-    return {"home": f"{up}index.html", "quality": f"{up}{paths.quality}",
-            "provenance": f"{up}{paths.provenance}", "clusters": f"{up}{paths.clusters}/",
-            "data": f"{to_report}../", "other_lang": f"{to_report}{other.prefix}{same}"}
+    same = {
+        "front": "index.html",
+        "cluster": f"{other.clusters}/{cluster_page}",
+        "quality": other.quality,
+        "provenance": other.provenance,
+    }[page]
+    return {
+        "home": f"{up}index.html",
+        "quality": f"{up}{paths.quality}",
+        "provenance": f"{up}{paths.provenance}",
+        "clusters": f"{up}{paths.clusters}/",
+        "data": f"{to_report}../",
+        "other_lang": f"{to_report}{other.prefix}{same}",
+    }
 
 
 def _write(env: Environment, template: str, target: Path, **context: Any) -> Path:
@@ -73,12 +88,17 @@ def _write(env: Environment, template: str, target: Path, **context: Any) -> Pat
 
 def _common(db: ReleaseData, manifest: dict[str, Any]) -> dict[str, Any]:
     info = db.release_info()
-    return {"info": info, "manifest": manifest,
-            "synthetic": info.get("synthetic") == "True", "sample": info.get("sample") == "True"}
+    return {
+        "info": info,
+        "manifest": manifest,
+        "synthetic": info.get("synthetic") == "True",
+        "sample": info.get("sample") == "True",
+    }
 
 
-def render_language(env: Environment, out: Path, lang: str, db: ReleaseData,
-                    release: Path, manifest: dict[str, Any]) -> list[Path]:
+def render_language(
+    env: Environment, out: Path, lang: str, db: ReleaseData, release: Path, manifest: dict[str, Any]
+) -> list[Path]:
     years = [r["year"] for r in db.rows("programme_years") if r["year"] is not None]
     period = f"{min(years)}–{max(years)}" if years else ""
     text, paths = Text(lang, {"period": period}), PATHS[lang]
@@ -87,23 +107,56 @@ def render_language(env: Environment, out: Path, lang: str, db: ReleaseData,
     overview = clusters.overview(db)
     rule_limits = clusters.limits(db)
     tables = list(manifest.get("tables", {}))
-    written = [_write(env, "index.html", root / "index.html", **common, page="front",
-                      link=_links(lang, "front"), headline=front.headline(db, text),
-                      sections=front.sections(db, text), clusters=overview,
-                      programme=db.rows("programme_years"))]
+    written = [
+        _write(
+            env,
+            "index.html",
+            root / "index.html",
+            **common,
+            page="front",
+            link=_links(lang, "front"),
+            headline=front.headline(db, text),
+            sections=front.sections(db, text),
+            clusters=overview,
+            programme=db.rows("programme_years"),
+        )
+    ]
     for cluster in overview:
-        written.append(_write(env, "cluster.html", root / paths.clusters / cluster["page"],
-                              **common, page="cluster",
-                              link=_links(lang, "cluster", cluster["page"]),
-                              card=clusters.scorecard(db, cluster, text, rule_limits)))
-    written.append(_write(env, "quality.html", root / paths.quality, **common, page="quality",
-                          link=_links(lang, "quality"),
-                          gates=provenance.gate_results(release, tables),
-                          findings=db.rows("findings_by_rule")))
-    written.append(_write(env, "provenance.html", root / paths.provenance, **common,
-                          page="provenance", link=_links(lang, "provenance"),
-                          price_base=db.row("price_base"),
-                          files=provenance.data_files(release, tables)))
+        written.append(
+            _write(
+                env,
+                "cluster.html",
+                root / paths.clusters / cluster["page"],
+                **common,
+                page="cluster",
+                link=_links(lang, "cluster", cluster["page"]),
+                card=clusters.scorecard(db, cluster, text, rule_limits),
+            )
+        )
+    written.append(
+        _write(
+            env,
+            "quality.html",
+            root / paths.quality,
+            **common,
+            page="quality",
+            link=_links(lang, "quality"),
+            gates=provenance.gate_results(release, tables),
+            findings=db.rows("findings_by_rule"),
+        )
+    )
+    written.append(
+        _write(
+            env,
+            "provenance.html",
+            root / paths.provenance,
+            **common,
+            page="provenance",
+            link=_links(lang, "provenance"),
+            price_base=db.row("price_base"),
+            files=provenance.data_files(release, tables),
+        )
+    )
     return written
 
 

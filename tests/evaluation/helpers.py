@@ -15,13 +15,22 @@ def register(participants: int = 400, clusters: int = 3, seed: int = 7) -> pd.Da
     """Participants with entry years 2025-2027, spread over clusters, all SMEs."""
     rng = np.random.default_rng(seed)
     cvrs = _cvrs(participants, set(), start=90_000_000)
-    return pd.DataFrame({
-        "cvr": cvrs, "cluster_id": [f"K{i % clusters + 1:02d}" for i in range(participants)],
-        "treatment_year": rng.choice([2025, 2026, 2027], participants),
-        "size_group_at_entry": "smv", "programme_first_year": 2025,
-        "programme_last_year": 2028, "projects": 1, "funding_received_dkk": 100000.0,
-        "own_contribution_dkk": 50000.0, "participation_kind": "innovation_project",
-        "new_to_rd": False, "is_sample": True})
+    return pd.DataFrame(
+        {
+            "cvr": cvrs,
+            "cluster_id": [f"K{i % clusters + 1:02d}" for i in range(participants)],
+            "treatment_year": rng.choice([2025, 2026, 2027], participants),
+            "size_group_at_entry": "smv",
+            "programme_first_year": 2025,
+            "programme_last_year": 2028,
+            "projects": 1,
+            "funding_received_dkk": 100000.0,
+            "own_contribution_dkk": 50000.0,
+            "participation_kind": "innovation_project",
+            "new_to_rd": False,
+            "is_sample": True,
+        }
+    )
 
 
 def panel(reg: pd.DataFrame, **spec) -> pd.DataFrame:
@@ -31,6 +40,10 @@ def panel(reg: pd.DataFrame, **spec) -> pd.DataFrame:
 
 def productivity(reg: pd.DataFrame, data: pd.DataFrame, matched: bool = True) -> pd.DataFrame:
     """The overall productivity rows, indexed by period."""
-    config = EstimatorConfig(base_year=2024, outcomes=("log_value_added_per_fte",),
-                             group_types=("overall",), matched=matched)
+    config = EstimatorConfig(
+        base_year=2024,
+        outcomes=("log_value_added_per_fte",),
+        group_types=("overall",),
+        matched=matched,
+    )
     return estimate_effects(data, reg, config).table.set_index("period")

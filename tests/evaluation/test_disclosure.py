@@ -8,16 +8,19 @@ from pipelines.evaluation.disclosure import DisclosureRule, disclosure_control
 from pipelines.evaluation.estimate import EstimatorConfig, estimate_effects
 from tests.evaluation.helpers import panel, register
 
-CELLS = pd.DataFrame({
-    "cell": ["two", "two", "dominated", "dominated", "dominated", "fine", "fine", "fine"],
-    "cvr": [1, 2, 3, 4, 5, 6, 7, 8],
-    "turnover": [10.0, 12.0, 900.0, 50.0, 50.0, 40.0, 30.0, 30.0],
-})
+CELLS = pd.DataFrame(
+    {
+        "cell": ["two", "two", "dominated", "dominated", "dominated", "fine", "fine", "fine"],
+        "cvr": [1, 2, 3, 4, 5, 6, 7, 8],
+        "turnover": [10.0, 12.0, 900.0, 50.0, 50.0, 40.0, 30.0, 30.0],
+    }
+)
 
 
 def _verdict(rule: DisclosureRule | None = None) -> pd.DataFrame:
-    return disclosure_control(CELLS, ["cell"], "cvr", "turnover",
-                              rule or DisclosureRule()).set_index("cell")
+    return disclosure_control(
+        CELLS, ["cell"], "cvr", "turnover", rule or DisclosureRule()
+    ).set_index("cell")
 
 
 def test_two_firm_cell_is_suppressed():
@@ -41,8 +44,9 @@ def test_thresholds_are_configurable():
 
 
 def test_firm_listed_twice_counts_once_and_losses_count():
-    cells = pd.DataFrame({"cell": ["a"] * 4, "cvr": [1, 1, 2, 3],
-                          "value": [30.0, 30.0, -50.0, 10.0]})
+    cells = pd.DataFrame(
+        {"cell": ["a"] * 4, "cvr": [1, 1, 2, 3], "value": [30.0, 30.0, -50.0, 10.0]}
+    )
     verdict = disclosure_control(cells, ["cell"], "cvr", "value").set_index("cell")
     assert verdict.loc["a", "firms"] == 3
     assert verdict.loc["a", "top_share"] == 0.5  # 60 of 120: not above half
@@ -51,8 +55,9 @@ def test_firm_listed_twice_counts_once_and_losses_count():
 def test_estimator_withholds_a_two_firm_cluster():
     reg = register(participants=200, clusters=2)
     reg.loc[reg.index[:2], "cluster_id"] = "K09"  # a cluster with two participating firms
-    config = EstimatorConfig(base_year=2024, outcomes=("log_fte",),
-                             group_types=("overall", "cluster"))
+    config = EstimatorConfig(
+        base_year=2024, outcomes=("log_fte",), group_types=("overall", "cluster")
+    )
     table = estimate_effects(panel(reg, firms=2500), reg, config).table
     small = table[table["group_value"] == "K09"]
     assert len(small) == 8 and small["suppressed"].all()

@@ -52,9 +52,13 @@ def test_every_outcome_and_group_gets_rows(reg):
 
     result = estimate_effects(panel(reg, firms=3000), reg, EstimatorConfig(base_year=2024))
     table = result.table
-    assert set(table["outcome"]) == {"log_value_added_per_fte", "log_fte", "log_turnover",
-                                     "export_share", "rd_active"}
-    assert set(table.loc[table["group_type"] == "cluster", "group_value"]) == {"K01", "K02",
-                                                                               "K03"}
+    assert set(table["outcome"]) == {
+        "log_value_added_per_fte",
+        "log_fte",
+        "log_turnover",
+        "export_share",
+        "rd_active",
+    }
+    assert set(table.loc[table["group_type"] == "cluster", "group_value"]) == {"K01", "K02", "K03"}
     assert table.groupby(["outcome", "group_type", "group_value"]).size().eq(8).all()
     assert result.diagnostics["linked_to_panel"] == len(reg)

@@ -14,12 +14,19 @@ from tests.evaluation.helpers import panel, register
 
 def _sample(cohorts: list[int], firms: int = 1500, seed: int = 3) -> pd.DataFrame:
     reg = register(participants=300, seed=seed).assign(
-        treatment_year=lambda d: np.resize(cohorts, len(d)))
+        treatment_year=lambda d: np.resize(cohorts, len(d))
+    )
     data = add_outcomes(panel(reg, firms=firms, effect_pct=5.0, seed=seed))
     cohort = reg.set_index("cvr")["treatment_year"]
-    return pd.DataFrame({"cvr": data["cvr"], "year": data["year"],
-                         "cohort": data["cvr"].map(cohort).astype(float), "weight": 1.0,
-                         "y": data["log_value_added_per_fte"]})
+    return pd.DataFrame(
+        {
+            "cvr": data["cvr"],
+            "year": data["year"],
+            "cohort": data["cvr"].map(cohort).astype(float),
+            "weight": 1.0,
+            "y": data["log_value_added_per_fte"],
+        }
+    )
 
 
 def test_single_cohort_equals_hand_computed_2x2():
@@ -61,9 +68,11 @@ def test_staggered_cells_and_errors_match_the_differences_library():
     theirs = att.results().droplevel("base_period")
     theirs.columns = [c[-1] for c in theirs.columns]
     theirs.index = pd.MultiIndex.from_arrays(
-        [theirs.index.get_level_values(i).astype(int) for i in (0, 1)], names=["cohort", "year"])
+        [theirs.index.get_level_values(i).astype(int) for i in (0, 1)], names=["cohort", "year"]
+    )
     ours.index = pd.MultiIndex.from_arrays(
-        [ours.index.get_level_values(i).astype(int) for i in (0, 1)], names=["cohort", "year"])
+        [ours.index.get_level_values(i).astype(int) for i in (0, 1)], names=["cohort", "year"]
+    )
     joined = ours.join(theirs[["ATT", "std_error"]], how="inner", rsuffix="_lib")
     assert len(joined) == len(ours) == len(theirs[theirs["std_error"] > 0])
     np.testing.assert_allclose(joined["estimate"], joined["ATT"], atol=1e-10)

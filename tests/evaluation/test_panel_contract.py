@@ -9,8 +9,10 @@ from pipelines.evaluation.contract import PanelError, read_panel
 from pipelines.evaluation.panel import PanelSpec, generate_panel, is_current, write_panel
 from tests.evaluation.helpers import panel, register
 
-GOOD = ("cvr;year;fte;turnover_dkk;value_added_dkk;export_dkk;rd_expenditure_dkk;industry;region\n"
-        "90000020;2024;12,5;10.000.000,00;4000000;0;250000;62;84\n")
+GOOD = (
+    "cvr;year;fte;turnover_dkk;value_added_dkk;export_dkk;rd_expenditure_dkk;industry;region\n"
+    "90000020;2024;12,5;10.000.000,00;4000000;0;250000;62;84\n"
+)
 
 
 def _write(folder, name, text):
@@ -25,13 +27,16 @@ def test_good_csv_with_danish_numbers_is_read(tmp_path):
     assert df.loc[0, "industry"] == "62" and not df.loc[0, "is_synthetic"]
 
 
-@pytest.mark.parametrize("row, expected", [
-    ("90000021;2024;1;1;1;0;0;62;84", "panel.csv, row 3, column cvr"),
-    ("90000020;2025;1;1;1;0;0;62;86", "panel.csv, row 3, column region"),
-    ("90000020;2025;-1;1;1;0;0;62;84", "panel.csv, row 3, column fte"),
-    ("90000020;20x5;1;1;1;0;0;62;84", "panel.csv, row 3, column year"),
-    ("90000020;2025;1;1;1;0;0;6A;84", "panel.csv, row 3, column industry"),
-])
+@pytest.mark.parametrize(
+    "row, expected",
+    [
+        ("90000021;2024;1;1;1;0;0;62;84", "panel.csv, row 3, column cvr"),
+        ("90000020;2025;1;1;1;0;0;62;86", "panel.csv, row 3, column region"),
+        ("90000020;2025;-1;1;1;0;0;62;84", "panel.csv, row 3, column fte"),
+        ("90000020;20x5;1;1;1;0;0;62;84", "panel.csv, row 3, column year"),
+        ("90000020;2025;1;1;1;0;0;6A;84", "panel.csv, row 3, column industry"),
+    ],
+)
 def test_bad_value_names_file_row_and_column(tmp_path, row, expected):
     folder = _write(tmp_path / "p", "panel.csv", GOOD + row + "\n")
     with pytest.raises(PanelError, match=expected):

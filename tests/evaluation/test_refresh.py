@@ -18,15 +18,21 @@ def test_refresh_publishes_register_estimates_and_submission_package(refreshed):
     assert manifest["checks"]["participant_register"]["success"]
     assert manifest["checks"]["effect_estimates"]["success"]
     with duckdb.connect(str(published / "klynge.duckdb"), read_only=True) as con:
-        firms, clusters = con.execute("select count(distinct cvr), count(distinct cluster_id) "
-                                      "from participant_register").fetchone()
-        sources = con.execute("select distinct panel_source, is_synthetic, is_sample "
-                              "from effect_estimates").fetchall()
-        small = con.execute("select count(*) from effect_estimates where not suppressed and "
-                            "(firms_treated < 3 or firms_compared < 3)").fetchone()[0]
-        overall = con.execute("select estimate, ci_lower from effect_estimates where outcome = "
-                              "'log_value_added_per_fte' and group_type = 'overall' "
-                              "and period = 't+1'").fetchone()
+        firms, clusters = con.execute(
+            "select count(distinct cvr), count(distinct cluster_id) from participant_register"
+        ).fetchone()
+        sources = con.execute(
+            "select distinct panel_source, is_synthetic, is_sample from effect_estimates"
+        ).fetchall()
+        small = con.execute(
+            "select count(*) from effect_estimates where not suppressed and "
+            "(firms_treated < 3 or firms_compared < 3)"
+        ).fetchone()[0]
+        overall = con.execute(
+            "select estimate, ci_lower from effect_estimates where outcome = "
+            "'log_value_added_per_fte' and group_type = 'overall' "
+            "and period = 't+1'"
+        ).fetchone()
         rows = con.execute("select count(*) from participant_register").fetchone()[0]
     assert firms > 100 and clusters == 11
     assert sources == [("synthetic", True, True)] and small == 0
@@ -34,4 +40,3 @@ def test_refresh_publishes_register_estimates_and_submission_package(refreshed):
     package = (published / "evaluation" / "dst_submission" / "participants.csv").read_text()
     assert len(package.splitlines()) - 1 == rows
     assert (root / "data" / "evaluation" / "synthetic_firm_panel" / "SYNTHETIC.json").exists()
-

@@ -24,9 +24,17 @@ def test_submission_package(tmp_path):
     reg.loc[0, "cluster_id"] = "=HYPERLINK(1)"
     write_submission(reg, tmp_path, notice="SAMPLE")
     data = pd.read_csv(tmp_path / "participants.csv", sep=";", dtype=str)
-    assert list(data.columns) == ["cvr", "cluster_id", "treatment_year", "projects",
-                                  "funding_received_dkk", "own_contribution_dkk",
-                                  "participation_kind", "new_to_rd", "size_group_at_entry"]
+    assert list(data.columns) == [
+        "cvr",
+        "cluster_id",
+        "treatment_year",
+        "projects",
+        "funding_received_dkk",
+        "own_contribution_dkk",
+        "participation_kind",
+        "new_to_rd",
+        "size_group_at_entry",
+    ]
     assert len(data) == 12 and data["cvr"].str.fullmatch(r"\d{8}").all()
     assert data["cluster_id"].str.startswith("'=").sum() == 1  # formula neutralised
     assert set(data["new_to_rd"]) == {"0"} and data["funding_received_dkk"].eq("100000").all()
@@ -41,13 +49,24 @@ def test_submission_package(tmp_path):
 
 @pytest.mark.slow  # event-study figures
 def test_release_files(tmp_path):
-    estimates = pd.DataFrame({
-        "outcome": "log_fte", "group_type": "overall", "group_value": "all",
-        "period": ["t-1", "t+0", "t+1"], "event_time": [-1, 0, 1], "estimate": [0.0, 0.01, 0.02],
-        "ci_lower": [None, 0.0, 0.01], "ci_upper": [None, 0.02, 0.03], "suppressed": False,
-        "pretrend_p_value": 0.4, "is_synthetic": True})
-    write_evaluation_files({"participant_register": register(participants=5),
-                            "effect_estimates": estimates}, tmp_path)
+    estimates = pd.DataFrame(
+        {
+            "outcome": "log_fte",
+            "group_type": "overall",
+            "group_value": "all",
+            "period": ["t-1", "t+0", "t+1"],
+            "event_time": [-1, 0, 1],
+            "estimate": [0.0, 0.01, 0.02],
+            "ci_lower": [None, 0.0, 0.01],
+            "ci_upper": [None, 0.02, 0.03],
+            "suppressed": False,
+            "pretrend_p_value": 0.4,
+            "is_synthetic": True,
+        }
+    )
+    write_evaluation_files(
+        {"participant_register": register(participants=5), "effect_estimates": estimates}, tmp_path
+    )
     assert (tmp_path / "dst_submission" / "participants.csv").exists()
     assert (tmp_path / "figures" / "event_study_log_fte.png").stat().st_size > 1000
 
@@ -71,10 +90,27 @@ def test_estimator_runs_without_the_pipeline(tmp_path):
     reg.to_csv(tmp_path / "register.csv", sep=";", index=False)
     write_panel(reg, tmp_path / "panel", PanelSpec(firms=900, industries=2))
     out = tmp_path / "out"
-    done = subprocess.run([sys.executable, "-c", BLOCKER, "--panel", str(tmp_path / "panel"),
-                           "--register", str(tmp_path / "register.csv"), "--out", str(out),
-                           "--outcomes", "log_fte", "--groups", "overall"],
-                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            BLOCKER,
+            "--panel",
+            str(tmp_path / "panel"),
+            "--register",
+            str(tmp_path / "register.csv"),
+            "--out",
+            str(out),
+            "--outcomes",
+            "log_fte",
+            "--groups",
+            "overall",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     table = pd.read_parquet(out / "effect_estimates.parquet")
     assert len(table) == 8 and (table["panel_source"] == "synthetic").all()
@@ -89,10 +125,23 @@ def test_estimator_reports_a_bad_panel(tmp_path):
     (tmp_path / "panel").mkdir()
     (tmp_path / "panel" / "p.csv").write_text("cvr;year\n1;2\n", encoding="utf-8")
     register(participants=3).to_csv(tmp_path / "r.csv", sep=";", index=False)
-    done = subprocess.run([sys.executable, "-m", "pipelines.evaluation.effects", "--panel",
-                           str(tmp_path / "panel"), "--register", str(tmp_path / "r.csv"),
-                           "--out", str(tmp_path / "out")], cwd=REPO, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipelines.evaluation.effects",
+            "--panel",
+            str(tmp_path / "panel"),
+            "--register",
+            str(tmp_path / "r.csv"),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 2
     assert "p.csv, row 1 (header), column fte: required column missing" in done.stderr
     assert not (tmp_path / "out").exists()

@@ -12,8 +12,13 @@ from pipelines.programme.identifiers import cvr_check_digit
 from pipelines.programme.ingest import ProgrammeLoad, ingest_programme
 from pipelines.warehouse import WarehouseResource
 
-TABLES = ("programme_clusters", "programme_projects", "programme_participants",
-          "programme_cluster_finances", "_programme_loads")
+TABLES = (
+    "programme_clusters",
+    "programme_projects",
+    "programme_participants",
+    "programme_cluster_finances",
+    "_programme_loads",
+)
 
 
 def cvr(first_seven: str) -> str:
@@ -33,50 +38,99 @@ CLUSTERS = [
     ["K02", "Testklynge To (SAMPLE)", "Fødevarer", CVR_K02, "Midtjylland", "42000000"],
 ]
 PROJECTS = [
-    ["project_id", "cluster_id", "title", "start_date", "end_date", "budget_dkk",
-     "cluster_funding_dkk", "overhead_dkk", "private_cofinancing_dkk", "project_type"],
-    ["K01-P0001", "K01", "Varmepumper", "2025-03-01", "2026-08-31", "2500000,00",
-     "1400000,00", "100000,00", "950000,00", "innovation"],
-    ["K01-P0002", "K01", "Forprojekt", "01-06-2025", "31-12-2025", "400000", "300000",
-     "0", "100000", "feasibility"],
-    ["K02-P0001", "K02", "Fødevaresporbarhed", "2026-01-01", "2027-12-31", "1.234.567,50",
-     "800000,5", "70000", "434567", "rd"],
+    [
+        "project_id",
+        "cluster_id",
+        "title",
+        "start_date",
+        "end_date",
+        "budget_dkk",
+        "cluster_funding_dkk",
+        "overhead_dkk",
+        "private_cofinancing_dkk",
+        "project_type",
+    ],
+    [
+        "K01-P0001",
+        "K01",
+        "Varmepumper",
+        "2025-03-01",
+        "2026-08-31",
+        "2500000,00",
+        "1400000,00",
+        "100000,00",
+        "950000,00",
+        "innovation",
+    ],
+    [
+        "K01-P0002",
+        "K01",
+        "Forprojekt",
+        "01-06-2025",
+        "31-12-2025",
+        "400000",
+        "300000",
+        "0",
+        "100000",
+        "feasibility",
+    ],
+    [
+        "K02-P0001",
+        "K02",
+        "Fødevaresporbarhed",
+        "2026-01-01",
+        "2027-12-31",
+        "1.234.567,50",
+        "800000,5",
+        "70000",
+        "434567",
+        "rd",
+    ],
 ]
 PARTICIPANTS = [
-    ["project_id", "cvr", "participant_name", "participant_type", "fte",
-     "funding_received_dkk", "own_contribution_dkk", "new_to_rd"],
+    [
+        "project_id",
+        "cvr",
+        "participant_name",
+        "participant_type",
+        "fte",
+        "funding_received_dkk",
+        "own_contribution_dkk",
+        "new_to_rd",
+    ],
     ["K01-P0001", CVR_A, "Alfa ApS (SAMPLE)", "smv", "1,25", "450000,00", "300000,00", "ja"],
-    ["K01-P0001", CVR_B, "Beta A/S (SAMPLE)", "large_enterprise", "0,5", "200000", "400000",
-     "nej"],
+    ["K01-P0001", CVR_B, "Beta A/S (SAMPLE)", "large_enterprise", "0,5", "200000", "400000", "nej"],
     ["K01-P0001", "", "Gamma GmbH (SAMPLE)", "foreign", "0", "0", "50000", "false"],
     ["K01-P0002", CVR_A, "Alfa ApS (SAMPLE)", "SMV", "0.75", "150000", "100000", "1"],
-    ["K02-P0001", CVR_C, "Eksempeluniversitet (SAMPLE)", "university", "2", "600000", "0",
-     "0"],
+    ["K02-P0001", CVR_C, "Eksempeluniversitet (SAMPLE)", "university", "2", "600000", "0", "0"],
 ]
 FINANCES = [
-    ["cluster_id", "year", "public_funding_drawn_dkk", "private_financing_attracted_dkk",
-     "note"],
+    ["cluster_id", "year", "public_funding_drawn_dkk", "private_financing_attracted_dkk", "note"],
     ["K01", "2025", "14.250.000,00", "6.100.000,00", "Foreløbige tal"],
     ["K01", "2026", "15000000", "7000000", ""],
     ["K02", "2025", "9.000.000,00", "2.500.000,00", "Årsregnskab – godkendt"],
 ]
-BASE = {"clusters": CLUSTERS, "projects": PROJECTS, "participants": PARTICIPANTS,
-        "cluster_finances": FINANCES}
+BASE = {
+    "clusters": CLUSTERS,
+    "projects": PROJECTS,
+    "participants": PARTICIPANTS,
+    "cluster_finances": FINANCES,
+}
 
 
 def copy_rows(rows: list[list[str]]) -> list[list[str]]:
     return [list(r) for r in rows]
 
 
-def csv_bytes(rows: list[list[object]], delimiter: str = ";", encoding: str = "utf-8-sig"
-              ) -> bytes:
+def csv_bytes(rows: list[list[object]], delimiter: str = ";", encoding: str = "utf-8-sig") -> bytes:
     buf = io.StringIO()
     csv.writer(buf, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
     return buf.getvalue().encode(encoding)
 
 
-def write_csv(path: Path, rows: list[list[object]], delimiter: str = ";",
-              encoding: str = "utf-8-sig") -> Path:
+def write_csv(
+    path: Path, rows: list[list[object]], delimiter: str = ";", encoding: str = "utf-8-sig"
+) -> Path:
     path.write_bytes(csv_bytes(rows, delimiter, encoding))
     return path
 
@@ -100,22 +154,25 @@ def write_base(inbound: Path, skip: str | None = None) -> dict[str, Path]:
     return {e: write_csv(inbound / f"{e}.csv", rows) for e, rows in BASE.items() if e != skip}
 
 
-def run_ingest(data_dir: Path, *, settle_seconds: float = 0.0,
-               max_shrink_share: float = 0.5) -> ProgrammeLoad:
+def run_ingest(
+    data_dir: Path, *, settle_seconds: float = 0.0, max_shrink_share: float = 0.5
+) -> ProgrammeLoad:
     """Ingest as a refresh does; files written by a test count as settled unless a test asks
     for the settle rule."""
     inbound = data_dir / "inbound" / "programme"
-    return ingest_programme(inbound, data_dir / "inbound" / "quarantine",
-                            WarehouseResource(database=str(data_dir / "warehouse.duckdb")
-                                              ).get_connection,
-                            settle_seconds=settle_seconds, max_shrink_share=max_shrink_share)
+    return ingest_programme(
+        inbound,
+        data_dir / "inbound" / "quarantine",
+        WarehouseResource(database=str(data_dir / "warehouse.duckdb")).get_connection,
+        settle_seconds=settle_seconds,
+        max_shrink_share=max_shrink_share,
+    )
 
 
 def snapshot(data_dir: Path) -> dict[str, list[tuple]]:
     """Every programme raw table's full contents, for byte-equal comparisons."""
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
-        return {t: con.execute(f"select * from raw.{t} order by all").fetchall()
-                for t in TABLES}
+        return {t: con.execute(f"select * from raw.{t} order by all").fetchall() for t in TABLES}
 
 
 def query(data_dir: Path, sql: str) -> list[tuple]:

@@ -25,31 +25,47 @@ from pipelines.settings import load_settings
 from pipelines.warehouse import WarehouseResource
 from tests.programme.helpers import CLUSTERS, INVALID_CVR, write_base, write_csv
 
-KEYS = ["programme_clusters", "programme_projects", "programme_participants",
-        "programme_cluster_finances"]
+KEYS = [
+    "programme_clusters",
+    "programme_projects",
+    "programme_participants",
+    "programme_cluster_finances",
+]
 
 
 def _settings(data_dir, settle_seconds: float = 0) -> SettingsResource:
     """The test's own settings (files a test has just written count as settled unless
     ``settle_seconds`` says otherwise)."""
-    return SettingsResource.of(load_settings({
-        "KLYNGE_DATA_DIR": str(data_dir), "KLYNGE_INBOUND_SETTLE_SECONDS": str(settle_seconds)}))
+    return SettingsResource.of(
+        load_settings(
+            {"KLYNGE_DATA_DIR": str(data_dir), "KLYNGE_INBOUND_SETTLE_SECONDS": str(settle_seconds)}
+        )
+    )
 
 
 def _materialize(data_dir, settle_seconds: float = 0, **kwargs):
     warehouse = WarehouseResource(database=str(data_dir / "w.duckdb"))
-    return materialize(programme_assets, resources={
-        "warehouse": warehouse, "settings": _settings(data_dir, settle_seconds)}, **kwargs)
+    return materialize(
+        programme_assets,
+        resources={"warehouse": warehouse, "settings": _settings(data_dir, settle_seconds)},
+        **kwargs,
+    )
 
 
 @pytest.mark.slow  # a Dagster materialisation
 def test_sample_loads_end_to_end_through_dagster(data_dir):
     result = _materialize(data_dir)
     assert result.success
-    metadata = {m.asset_key: {k: v.value for k, v in m.metadata.items()}
-                for m in result.asset_materializations_for_node("programme_inbound")}
-    expected = {"programme_clusters": 11, "programme_projects": 300,
-                "programme_participants": 3000, "programme_cluster_finances": 44}
+    metadata = {
+        m.asset_key: {k: v.value for k, v in m.metadata.items()}
+        for m in result.asset_materializations_for_node("programme_inbound")
+    }
+    expected = {
+        "programme_clusters": 11,
+        "programme_projects": 300,
+        "programme_participants": 3000,
+        "programme_cluster_finances": 44,
+    }
     for table, rows in expected.items():
         meta = metadata[AssetKey(["raw", table])]
         assert meta["dagster/row_count"] == rows
@@ -59,10 +75,13 @@ def test_sample_loads_end_to_end_through_dagster(data_dir):
         assert source["file"].startswith("sample/") and len(source["sha256"]) == 64
     with duckdb.connect(str(data_dir / "w.duckdb"), read_only=True) as con:
         for table, rows in expected.items():
-            assert con.execute(f"select count(*), bool_and(_is_sample) from raw.{table}"
-                               ).fetchone() == (rows, True)
-        assert con.execute("select sum(grant_2025_2028_dkk) from raw.programme_clusters"
-                           ).fetchone()[0] == programme().allocation_dkk
+            assert con.execute(
+                f"select count(*), bool_and(_is_sample) from raw.{table}"
+            ).fetchone() == (rows, True)
+        assert (
+            con.execute("select sum(grant_2025_2028_dkk) from raw.programme_clusters").fetchone()[0]
+            == programme().allocation_dkk
+        )
 
 
 def test_asset_keys_and_group():
@@ -83,7 +102,8 @@ def test_rejection_fails_the_step_with_file_row_column_rule(data_dir):
     assert not result.success
     [failure] = [e for e in result.all_events if e.is_step_failure]
     text = failure.step_failure_data.error.to_string() + json.dumps(
-        {k: str(v.value) for k, v in failure.step_failure_data.user_failure_data.metadata.items()})
+        {k: str(v.value) for k, v in failure.step_failure_data.user_failure_data.metadata.items()}
+    )
     assert "clusters.csv, row 3, column cvr: cvr:" in text
     assert "quarantine" in text
 
@@ -93,8 +113,9 @@ def _job():
 
 
 def _tick(sensor_def, instance, cursor, settings: SettingsResource):
-    data = sensor_def.evaluate_tick(build_sensor_context(instance=instance, cursor=cursor,
-                                                         resources={"settings": settings}))
+    data = sensor_def.evaluate_tick(
+        build_sensor_context(instance=instance, cursor=cursor, resources={"settings": settings})
+    )
     return data.run_requests, data.cursor
 
 

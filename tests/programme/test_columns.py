@@ -29,30 +29,98 @@ from tests.programme.helpers import (
 )
 
 SCHEMAS = load_contract()
-BASE = {"clusters": CLUSTERS, "projects": PROJECTS, "participants": PARTICIPANTS,
-        "cluster_finances": FINANCES}
+BASE = {
+    "clusters": CLUSTERS,
+    "projects": PROJECTS,
+    "participants": PARTICIPANTS,
+    "cluster_finances": FINANCES,
+}
 
 # Values a sender might put in each column besides the good ones: other valid spellings,
 # everything each rule rejects, CPR-like numbers in every form, Excel errors, formula-like
 # text, stray spaces (also non-breaking), text that is not NFC, letters outside Latin-1.
 ODD = {
-    "any": ["", "  ", "\u00a0", "#N/A", "#REF!", "Firma #1", "0101901234", "010190-1234",
-            "010190 1234", "101901234", "3112851234", "=SUM(A1)", "+45", "@x", "-x",
-            "\x1c", "a\x1cb", "\u200b", " lead", "trail ", "a\u00a0b", "tab\tin"],
+    "any": [
+        "",
+        "  ",
+        "\u00a0",
+        "#N/A",
+        "#REF!",
+        "Firma #1",
+        "0101901234",
+        "010190-1234",
+        "010190 1234",
+        "101901234",
+        "3112851234",
+        "=SUM(A1)",
+        "+45",
+        "@x",
+        "-x",
+        "\x1c",
+        "a\x1cb",
+        "\u200b",
+        " lead",
+        "trail ",
+        "a\u00a0b",
+        "tab\tin",
+    ],
     "project_id": ["K01-P0001 ", "K01\u2013P0001", "K09-P0001"],
     "cluster_id": ["K1", " K02", "k01", "K01 "],
-    "cvr": [INVALID_CVR, "1234567", f"{CVR_C[:4]} {CVR_C[4:]}", f"DK{CVR_D}",
-            "\uff19" + CVR_A[1:], f" {CVR_B} ", "123456789"],
-    "participant_name": ["Cafe\u0301 ApS", "Łódź Sp. z o.o.", "Ærø \u2013 Øst", "Ünï 𝔘",
-                         "Zürich GmbH", "v/ 010190-1234", "kontakt 311285432"],
+    "cvr": [
+        INVALID_CVR,
+        "1234567",
+        f"{CVR_C[:4]} {CVR_C[4:]}",
+        f"DK{CVR_D}",
+        "\uff19" + CVR_A[1:],
+        f" {CVR_B} ",
+        "123456789",
+    ],
+    "participant_name": [
+        "Cafe\u0301 ApS",
+        "Łódź Sp. z o.o.",
+        "Ærø \u2013 Øst",
+        "Ünï 𝔘",
+        "Zürich GmbH",
+        "v/ 010190-1234",
+        "kontakt 311285432",
+    ],
     "participant_type": ["SMV", " smv", "Foreign", "large", "foreign"],
     "project_type": ["Innovation", "rd ", "andet"],
     "region": ["syddanmark", "Nord"],
-    "decimal": ["1,25", "0.5", "1.234", "1.500", "0,125", "-1", "1 000", "1.000,5",
-                "12345678901234567,00", "110500000", "1.234.567,50", "1,234,567.50",
-                "\u22125", "+5", "5e3", "1,2,3", "0,10", "99999999999999,99", ".5", "5."],
-    "date": ["2025-03-01", "01-06-2025", "2025-2-3", "2025-02-30", "1900-01-01",
-             "2099-12-31", "31-12-2025", "2028-12-31", "2031-12-31", "i går"],
+    "decimal": [
+        "1,25",
+        "0.5",
+        "1.234",
+        "1.500",
+        "0,125",
+        "-1",
+        "1 000",
+        "1.000,5",
+        "12345678901234567,00",
+        "110500000",
+        "1.234.567,50",
+        "1,234,567.50",
+        "\u22125",
+        "+5",
+        "5e3",
+        "1,2,3",
+        "0,10",
+        "99999999999999,99",
+        ".5",
+        "5.",
+    ],
+    "date": [
+        "2025-03-01",
+        "01-06-2025",
+        "2025-2-3",
+        "2025-02-30",
+        "1900-01-01",
+        "2099-12-31",
+        "31-12-2025",
+        "2028-12-31",
+        "2031-12-31",
+        "i går",
+    ],
     "boolean": ["Ja", "true", "1", "0", "x", "SAND", "falsk", "NEJ"],
     "integer": ["2029", "2,025", " 2026", "2025.0", "+2025", "2024", "99999999999"],
 }
@@ -60,13 +128,13 @@ ODD = {
 
 def _odd_values(entity: str, column: str) -> list[str]:
     spec = SCHEMAS[entity].spec(column)
-    kind = {"decimal": "decimal", "date": "date", "boolean": "boolean",
-            "integer": "integer"}.get(spec.type.value, column)
+    kind = {"decimal": "decimal", "date": "date", "boolean": "boolean", "integer": "integer"}.get(
+        spec.type.value, column
+    )
     return ODD["any"] + ODD.get(kind, [])
 
 
-def _fuzzed(entity: str, seed: int, rows: int = 250, odd_share: float = 0.03
-            ) -> list[list[str]]:
+def _fuzzed(entity: str, seed: int, rows: int = 250, odd_share: float = 0.03) -> list[list[str]]:
     """``rows`` rows drawn from the entity's good rows, each cell replaced by an odd value
     with probability ``odd_share``; a column outside the contract; blank rows."""
     rng = random.Random(seed)
@@ -77,8 +145,10 @@ def _fuzzed(entity: str, seed: int, rows: int = 250, odd_share: float = 0.03
             out.append([rng.choice(["", " ", "\u00a0"]) for _ in range(len(header) + 1)])
             continue
         row = list(rng.choice(good))
-        row = [rng.choice(_odd_values(entity, c)) if rng.random() < odd_share else v
-               for c, v in zip(header, row, strict=True)]
+        row = [
+            rng.choice(_odd_values(entity, c)) if rng.random() < odd_share else v
+            for c, v in zip(header, row, strict=True)
+        ]
         out.append([*row, rng.choice(ODD["any"]) if rng.random() < odd_share else ""])
     return out
 
@@ -111,9 +181,14 @@ def _check_both(tmp_path, monkeypatch, name: str, data: bytes, *, columnwise: bo
     assert [p.as_dict() for p in fast.problems] == [p.as_dict() for p in slow.problems]
     assert fast.problems.total == slow.problems.total
     assert (fast.notes, fast.format, fast.rows, fast.columns) == (
-        slow.notes, slow.format, slow.rows, slow.columns)
-    assert (fast.table().sort_by(SOURCE_ROW).to_pylist()
-            == slow.table().sort_by(SOURCE_ROW).to_pylist())
+        slow.notes,
+        slow.format,
+        slow.rows,
+        slow.columns,
+    )
+    assert (
+        fast.table().sort_by(SOURCE_ROW).to_pylist() == slow.table().sort_by(SOURCE_ROW).to_pylist()
+    )
     return fast
 
 
@@ -126,8 +201,10 @@ def test_fuzzed_files_give_the_same_problems_and_rows(tmp_path, monkeypatch, ent
     assert checked.problems.total > 0  # and the odd ones are found
 
 
-@pytest.mark.parametrize(("delimiter", "encoding"), [(";", "utf-8-sig"), (",", "utf-8"),
-                                                     ("\t", "utf-8"), (";", "cp1252")])
+@pytest.mark.parametrize(
+    ("delimiter", "encoding"),
+    [(";", "utf-8-sig"), (",", "utf-8"), ("\t", "utf-8"), (";", "cp1252")],
+)
 def test_delimiters_and_encodings(tmp_path, monkeypatch, delimiter, encoding):
     rows = _fuzzed("participants", 7, odd_share=0.02)
     if encoding == "cp1252":
@@ -157,40 +234,56 @@ def test_a_problem_row_after_empty_lines_is_named_by_its_row(tmp_path, monkeypat
     rows = [list(r) for r in PARTICIPANTS]
     rows[4][1] = INVALID_CVR
     body = csv_bytes(rows, encoding="utf-8").split(b"\r\n")
-    checked = _check_both(tmp_path, monkeypatch, "participants.csv",
-                          b"\r\n".join([*body[:2], b"", *body[2:]]))
+    checked = _check_both(
+        tmp_path, monkeypatch, "participants.csv", b"\r\n".join([*body[:2], b"", *body[2:]])
+    )
     assert [(p.row, p.column, p.rule) for p in checked.problems] == [(6, "cvr", "cvr")]
 
 
-@pytest.mark.parametrize(("case", "data"), [
-    ("line break inside quotes",
-     csv_bytes([*PARTICIPANTS[:2], ["K01-P0001", CVR_D, "Delta\r\nApS", "smv", "1", "1", "1",
-                                    "ja"]])),
-    ("row narrower than the header", csv_bytes([*PARTICIPANTS, ["K01-P0001", CVR_D]])),
-    ("row wider than the header", csv_bytes([*PARTICIPANTS, [*PARTICIPANTS[1], "x"]])),
-    ("a lone CR ends a row", csv_bytes(PARTICIPANTS[:3]).replace(b"\r\n", b"\r")),
-    ("header across two lines", csv_bytes([["project_id", "cvr\nnr", *PARTICIPANTS[0][2:]],
-                                           *PARTICIPANTS[1:]])),
-])
+@pytest.mark.parametrize(
+    ("case", "data"),
+    [
+        (
+            "line break inside quotes",
+            csv_bytes(
+                [
+                    *PARTICIPANTS[:2],
+                    ["K01-P0001", CVR_D, "Delta\r\nApS", "smv", "1", "1", "1", "ja"],
+                ]
+            ),
+        ),
+        ("row narrower than the header", csv_bytes([*PARTICIPANTS, ["K01-P0001", CVR_D]])),
+        ("row wider than the header", csv_bytes([*PARTICIPANTS, [*PARTICIPANTS[1], "x"]])),
+        ("a lone CR ends a row", csv_bytes(PARTICIPANTS[:3]).replace(b"\r\n", b"\r")),
+        (
+            "header across two lines",
+            csv_bytes([["project_id", "cvr\nnr", *PARTICIPANTS[0][2:]], *PARTICIPANTS[1:]]),
+        ),
+    ],
+)
 def test_files_that_cannot_be_numbered_by_lines_are_checked_row_by_row(
-        tmp_path, monkeypatch, case, data):
+    tmp_path, monkeypatch, case, data
+):
     _check_both(tmp_path, monkeypatch, "participants.csv", data, columnwise=False)
 
 
-def test_cells_the_expressions_cannot_decide_are_judged_by_the_converters(tmp_path,
-                                                                         monkeypatch):
+def test_cells_the_expressions_cannot_decide_are_judged_by_the_converters(tmp_path, monkeypatch):
     """Valid, but not in a simple form: each goes through the field's own converter."""
     header = PARTICIPANTS[0]
-    rows = [header,
-            ["K01-P0001", f"DK{CVR_A}", "Cafe\u0301 ApS", "SMV", "1.000,5", "1.234.567,50",
-             "0", "Ja"],
-            ["K01-P0001", CVR_K01, "Ærø \u2013 Øst", "foreign", "0", "0", "0", "nej"],
-            ["K01-P0001", "", "Łódź Sp. z o.o.", "foreign", "0", "0", "0", "nej"]]
+    rows = [
+        header,
+        ["K01-P0001", f"DK{CVR_A}", "Cafe\u0301 ApS", "SMV", "1.000,5", "1.234.567,50", "0", "Ja"],
+        ["K01-P0001", CVR_K01, "Ærø \u2013 Øst", "foreign", "0", "0", "0", "nej"],
+        ["K01-P0001", "", "Łódź Sp. z o.o.", "foreign", "0", "0", "0", "nej"],
+    ]
     checked = _check_both(tmp_path, monkeypatch, "participants.csv", csv_bytes(rows))
     assert not checked.problems
     staged = checked.table().sort_by(SOURCE_ROW).to_pylist()
-    assert [r["participant_name"] for r in staged] == ["Café ApS", "Ærø \u2013 Øst",
-                                                      "Łódź Sp. z o.o."]
+    assert [r["participant_name"] for r in staged] == [
+        "Café ApS",
+        "Ærø \u2013 Øst",
+        "Łódź Sp. z o.o.",
+    ]
     assert staged[0]["cvr"] == CVR_A and staged[2]["cvr"] is None
     assert (staged[0]["fte"], staged[0]["funding_received_dkk"]) == ("1000.5", "1234567.5")
 
@@ -203,18 +296,27 @@ def test_rows_are_loaded_in_file_order(data_dir, inbound, slow_row):
 
     write_base(inbound)
     rows = [list(r) for r in PARTICIPANTS]
-    rows += [["K02-P0001", number, f"Firma {i}", "smv", "1", "1", "1", "ja"]
-             for i, number in enumerate(_cvrs(200))]
+    rows += [
+        ["K02-P0001", number, f"Firma {i}", "smv", "1", "1", "1", "ja"]
+        for i, number in enumerate(_cvrs(200))
+    ]
     if slow_row is not None:
         rows[slow_row][2] = "Cafe\u0301 ApS"
     write_csv(inbound / "participants.csv", rows)
     run_ingest(data_dir)
-    loaded = [r[0] for r in query(data_dir, "select _source_row from raw.programme_participants "
-                                            "order by rowid")]
+    loaded = [
+        r[0]
+        for r in query(
+            data_dir, "select _source_row from raw.programme_participants order by rowid"
+        )
+    ]
     assert loaded == list(range(2, len(rows) + 1))
     if slow_row is not None:
-        assert query(data_dir, f"select participant_name from raw.programme_participants "
-                               f"where _source_row = {slow_row + 1}") == [("Café ApS",)]
+        assert query(
+            data_dir,
+            f"select participant_name from raw.programme_participants "
+            f"where _source_row = {slow_row + 1}",
+        ) == [("Café ApS",)]
 
 
 def _cvrs(n: int) -> list[str]:

@@ -17,10 +17,11 @@ from tests.programme.helpers import query, run_ingest
 
 
 def _clusters(path):
-    rows = list(openpyxl.load_workbook(path, read_only=True).worksheets[0]
-                .iter_rows(values_only=True))
+    rows = list(
+        openpyxl.load_workbook(path, read_only=True).worksheets[0].iter_rows(values_only=True)
+    )
     header = rows.index(next(r for r in rows if r[0] == "cluster_id"))
-    return [dict(zip(rows[header], r, strict=True)) for r in rows[header + 1:]]
+    return [dict(zip(rows[header], r, strict=True)) for r in rows[header + 1 :]]
 
 
 def test_same_seed_gives_identical_bytes(tmp_path):
@@ -38,7 +39,8 @@ def test_committed_sample_is_what_the_generator_writes(tmp_path):
     for path in fresh.paths.values():
         committed = BUNDLED_SAMPLE_DIR / path.name
         assert committed.read_bytes() == path.read_bytes(), (
-            f"{committed} is stale: run python -m pipelines.programme.generate")
+            f"{committed} is stale: run python -m pipelines.programme.generate"
+        )
         assert committed.stat().st_size < 1_000_000
 
 
@@ -46,8 +48,9 @@ def test_grants_sum_to_the_allocation_and_names_are_marked(tmp_path):
     clusters = _clusters(BUNDLED_SAMPLE_DIR / "clusters.xlsx")
     assert len(clusters) == 11
     assert sum(c["grant_2025_2028_dkk"] for c in clusters) == programme().allocation_dkk
-    assert all(c["name"].startswith("Eksempelklynge") and c["name"].endswith("(SAMPLE)")
-               for c in clusters)
+    assert all(
+        c["name"].startswith("Eksempelklynge") and c["name"].endswith("(SAMPLE)") for c in clusters
+    )
     assert all(is_valid_cvr(c["cvr"]) for c in clusters)
 
 
@@ -56,14 +59,27 @@ def test_participants_mix_and_funding_rates():
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 3000
     types = {r["participant_type"] for r in rows}
-    assert types == {"smv", "large_enterprise", "university", "gts", "erhvervsakademi",
-                     "professionshoejskole", "other_public", "investor", "foreign"}
+    assert types == {
+        "smv",
+        "large_enterprise",
+        "university",
+        "gts",
+        "erhvervsakademi",
+        "professionshoejskole",
+        "other_public",
+        "investor",
+        "foreign",
+    }
     assert all(is_valid_cvr(r["cvr"]) for r in rows if r["participant_type"] != "foreign")
     assert all(r["participant_name"].endswith("(SAMPLE)") for r in rows)
     smv = [r for r in rows if r["participant_type"] == "smv"]
     cap = programme().smv_funding_cap_pct / 100
-    above = [r for r in smv if int(r["funding_received_dkk"]) > cap * (
-        int(r["funding_received_dkk"]) + int(r["own_contribution_dkk"]))]
+    above = [
+        r
+        for r in smv
+        if int(r["funding_received_dkk"])
+        > cap * (int(r["funding_received_dkk"]) + int(r["own_contribution_dkk"]))
+    ]
     assert 0 < len(above) < 0.1 * len(smv)  # a few breaches for the quality findings
 
 
@@ -93,17 +109,23 @@ def test_generated_set_loads_and_is_internally_consistent(data_dir):
     load = run_ingest(data_dir)
     assert load.rows["participants"] == 2_000 and not load.stamp.is_sample
     # project totals add up from participants; one cluster draws more than its grant
-    assert query(data_dir, """
+    assert query(
+        data_dir,
+        """
         select count(*) from raw.programme_projects p
         join (select project_id, sum(funding_received_dkk) f, sum(own_contribution_dkk) o
               from raw.programme_participants group by all) s using (project_id)
         where p.cluster_funding_dkk <> s.f + p.overhead_dkk
-           or p.budget_dkk <> p.cluster_funding_dkk + s.o""") == [(0,)]
-    assert query(data_dir, """
+           or p.budget_dkk <> p.cluster_funding_dkk + s.o""",
+    ) == [(0,)]
+    assert query(
+        data_dir,
+        """
         select count(*) from raw.programme_clusters c
         join (select cluster_id, sum(public_funding_drawn_dkk) d
               from raw.programme_cluster_finances group by all) f using (cluster_id)
-        where f.d > c.grant_2025_2028_dkk""") == [(1,)]
+        where f.d > c.grant_2025_2028_dkk""",
+    ) == [(1,)]
 
 
 def test_generated_docs_and_templates_are_up_to_date():

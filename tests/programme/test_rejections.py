@@ -53,19 +53,38 @@ def _extra_column(name, entity, column, row, value, rule):
 
 # (name, entity file to replace, rows, expected (row, column, rule))
 CASES = [
-    ("missing_column", "projects", _projects_without_end_date(),
-     (1, "end_date", "missing_column")),
+    ("missing_column", "projects", _projects_without_end_date(), (1, "end_date", "missing_column")),
     _cell("bad_cvr", "clusters", 3, "cvr", INVALID_CVR, "cvr"),
     _cell("cvr_not_8_digits", "participants", 2, "cvr", "1234567", "cvr"),
-    _cell("cpr_number", "participants", 5, "participant_name", "Alfa ApS v/ 010190-1234",
-          "personal_data"),
-    _extra_column("cpr_ten_digits_in_extra_column", "participants", "kontakt", 4, "3112851234",
-                  "personal_data"),
+    _cell(
+        "cpr_number",
+        "participants",
+        5,
+        "participant_name",
+        "Alfa ApS v/ 010190-1234",
+        "personal_data",
+    ),
+    _extra_column(
+        "cpr_ten_digits_in_extra_column",
+        "participants",
+        "kontakt",
+        4,
+        "3112851234",
+        "personal_data",
+    ),
     _cell("negative_amount", "projects", 2, "budget_dkk", "-1.000,00", "min"),
-    ("duplicate_id", "projects", _append(PROJECTS, copy_rows(PROJECTS)[1]),
-     (5, "project_id", "unique")),
-    ("duplicate_participant", "participants", _append(PARTICIPANTS, copy_rows(PARTICIPANTS)[2]),
-     (7, "project_id, cvr", "unique")),
+    (
+        "duplicate_id",
+        "projects",
+        _append(PROJECTS, copy_rows(PROJECTS)[1]),
+        (5, "project_id", "unique"),
+    ),
+    (
+        "duplicate_participant",
+        "participants",
+        _append(PARTICIPANTS, copy_rows(PARTICIPANTS)[2]),
+        (7, "project_id, cvr", "unique"),
+    ),
     _cell("unknown_cluster", "projects", 3, "cluster_id", "K09", "reference"),
     _cell("unknown_project", "participants", 6, "project_id", "K02-P0099", "reference"),
     _cell("end_before_start", "projects", 4, "end_date", "2025-12-31", "date_order"),
@@ -73,15 +92,26 @@ CASES = [
     _cell("bad_date", "projects", 2, "start_date", "2025-02-30", "type"),
     _cell("ambiguous_number", "projects", 3, "overhead_dkk", "1.500", "type"),
     _cell("empty_cvr_not_foreign", "participants", 2, "cvr", "", "required"),
-    ("year_out_of_range", "cluster_finances",
-     [["cluster_id", "year", "public_funding_drawn_dkk", "private_financing_attracted_dkk"],
-      ["K01", "2025", "1", "1"], ["K01", "2029", "1", "1"]],
-     (3, "year", "max")),
-    ("row_shape", "projects", _append(PROJECTS, ["K02-P0002", "K02", "Kort række"]),
-     (5, None, "row_shape")),
+    (
+        "year_out_of_range",
+        "cluster_finances",
+        [
+            ["cluster_id", "year", "public_funding_drawn_dkk", "private_financing_attracted_dkk"],
+            ["K01", "2025", "1", "1"],
+            ["K01", "2029", "1", "1"],
+        ],
+        (3, "year", "max"),
+    ),
+    (
+        "row_shape",
+        "projects",
+        _append(PROJECTS, ["K02-P0002", "K02", "Kort række"]),
+        (5, None, "row_shape"),
+    ),
     _cell("cpr_lost_zero_in_cvr_column", "participants", 2, "cvr", "101901234", "personal_data"),
-    _extra_column("cpr_lost_zero_in_extra_column", "participants", "kontakt", 4, "101901234",
-                  "personal_data"),
+    _extra_column(
+        "cpr_lost_zero_in_extra_column", "participants", "kontakt", 4, "101901234", "personal_data"
+    ),
     _cell("start_before_programme", "projects", 2, "start_date", "1900-01-01", "date_range"),
     _cell("start_after_programme", "projects", 2, "start_date", "2029-01-01", "date_range"),
     _cell("end_implausibly_late", "projects", 2, "end_date", "2099-12-31", "date_range"),
@@ -99,8 +129,9 @@ def _assert_rejected(data_dir, inbound, quarantine, before, file_name, expected)
     found = [(p.file, p.row, p.column, p.rule) for p in rejection.problems]
     assert (file_name, row, column, rule) in found, found
     message = str(info.value)
-    where = ", ".join([file_name] + ([f"row {row}"] if row else [])
-                      + ([f"column {column}"] if column else []))
+    where = ", ".join(
+        [file_name] + ([f"row {row}"] if row else []) + ([f"column {column}"] if column else [])
+    )
     assert f"{where}: {rule}:" in message
     # moved, not copied; the report is next to it, in JSON and text
     assert not (inbound / file_name).exists()
@@ -109,7 +140,8 @@ def _assert_rejected(data_dir, inbound, quarantine, before, file_name, expected)
     report = json.loads((quarantine / f"{moved.name}.report.json").read_text("utf-8"))
     assert report["file"] == file_name and len(report["sha256"]) == 64
     assert {"row": row, "column": column, "rule": rule} in [
-        {k: p[k] for k in ("row", "column", "rule")} for p in report["problems"]]
+        {k: p[k] for k in ("row", "column", "rule")} for p in report["problems"]
+    ]
     text = (quarantine / f"{moved.name}.report.txt").read_text("utf-8")
     assert report["sha256"] in text and f"[{rule}]" in text
     # the previous load is untouched, to the byte
@@ -117,24 +149,35 @@ def _assert_rejected(data_dir, inbound, quarantine, before, file_name, expected)
     return info.value, report, text
 
 
-@pytest.mark.parametrize(("entity", "rows", "expected"),
-                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("entity", "rows", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_bad_file_is_rejected_whole_and_previous_load_stays(
-        data_dir, inbound, quarantine, loaded, entity, rows, expected):
+    data_dir, inbound, quarantine, loaded, entity, rows, expected
+):
     write_csv(inbound / f"{entity}.csv", rows)
     _assert_rejected(data_dir, inbound, quarantine, loaded, f"{entity}.csv", expected)
     # the other files stay where they are
     assert sorted(p.name for p in inbound.iterdir()) == sorted(
-        f"{e}.csv" for e in ("clusters", "projects", "participants", "cluster_finances")
-        if e != entity)
+        f"{e}.csv"
+        for e in ("clusters", "projects", "participants", "cluster_finances")
+        if e != entity
+    )
 
 
 def test_cpr_number_is_never_echoed(data_dir, inbound, quarantine, loaded):
-    write_csv(inbound / "participants.csv",
-              _set(PARTICIPANTS, 5, "participant_name", "Alfa ApS v/ 010190-1234"))
-    error, report, text = _assert_rejected(data_dir, inbound, quarantine, loaded,
-                                           "participants.csv",
-                                           (5, "participant_name", "personal_data"))
+    write_csv(
+        inbound / "participants.csv",
+        _set(PARTICIPANTS, 5, "participant_name", "Alfa ApS v/ 010190-1234"),
+    )
+    error, report, text = _assert_rejected(
+        data_dir,
+        inbound,
+        quarantine,
+        loaded,
+        "participants.csv",
+        (5, "participant_name", "personal_data"),
+    )
     [problem] = [p for p in report["problems"] if p["rule"] == "personal_data"]
     assert problem["value"] == "XXXXXX-XXXX"
     assert "personal data: CPR-like number in column participant_name row 5" in str(error)
@@ -145,29 +188,31 @@ def test_cpr_number_is_never_echoed(data_dir, inbound, quarantine, loaded):
 
 def test_unknown_file_name_is_quarantined(data_dir, inbound, quarantine, loaded):
     write_csv(inbound / "noter.csv", [["a", "b"], ["1", "2"]])
-    error, report, _ = _assert_rejected(data_dir, inbound, quarantine, loaded, "noter.csv",
-                                        (None, None, "file_name"))
+    error, report, _ = _assert_rejected(
+        data_dir, inbound, quarantine, loaded, "noter.csv", (None, None, "file_name")
+    )
     assert report["entity"] is None
 
 
 def test_xlsx_without_header_is_rejected(data_dir, inbound, quarantine, loaded):
     (inbound / "clusters.csv").unlink()
     write_xlsx(inbound / "clusters.xlsx", [["a", "b", "c"], ["K01", "x", "y"]])
-    _assert_rejected(data_dir, inbound, quarantine, loaded, "clusters.xlsx",
-                     (None, None, "header"))
+    _assert_rejected(data_dir, inbound, quarantine, loaded, "clusters.xlsx", (None, None, "header"))
 
 
 def test_xlsx_rows_are_numbered_as_excel_shows_them(data_dir, inbound, quarantine, loaded):
     (inbound / "clusters.csv").unlink()
     write_xlsx(inbound / "clusters.xlsx", _set(CLUSTERS, 3, "cvr", INVALID_CVR), title_rows=2)
-    _assert_rejected(data_dir, inbound, quarantine, loaded, "clusters.xlsx",
-                     (5, "cvr", "cvr"))  # 2 title rows, header row 3, K02 in row 5
+    _assert_rejected(
+        data_dir, inbound, quarantine, loaded, "clusters.xlsx", (5, "cvr", "cvr")
+    )  # 2 title rows, header row 3, K02 in row 5
 
 
 def test_duplicate_across_files_rejects_the_later_file(data_dir, inbound, quarantine, loaded):
     write_csv(inbound / "projects_extra.csv", [PROJECTS[0], PROJECTS[3]])
-    error, report, _ = _assert_rejected(data_dir, inbound, quarantine, loaded,
-                                        "projects_extra.csv", (2, "project_id", "unique"))
+    error, report, _ = _assert_rejected(
+        data_dir, inbound, quarantine, loaded, "projects_extra.csv", (2, "project_id", "unique")
+    )
     assert "first in projects.csv row 4" in report["problems"][0]["message"]
 
 
@@ -175,10 +220,14 @@ def test_all_problems_in_a_file_are_collected(data_dir, inbound, quarantine, loa
     rows = _set(_set(PROJECTS, 2, "budget_dkk", "-5"), 3, "project_type", "andet")
     rows = _set(rows, 4, "start_date", "i går")
     write_csv(inbound / "projects.csv", rows)
-    error, report, _ = _assert_rejected(data_dir, inbound, quarantine, loaded, "projects.csv",
-                                        (2, "budget_dkk", "min"))
+    error, report, _ = _assert_rejected(
+        data_dir, inbound, quarantine, loaded, "projects.csv", (2, "budget_dkk", "min")
+    )
     assert [(p["row"], p["rule"]) for p in report["problems"]] == [
-        (2, "min"), (3, "enum"), (4, "type")]
+        (2, "min"),
+        (3, "enum"),
+        (4, "type"),
+    ]
 
 
 def test_problems_are_capped_but_counted(data_dir, inbound, quarantine, loaded):
@@ -227,23 +276,29 @@ def _mixed_encodings() -> bytes:
 
 
 RAW_CASES = [
-    ("not_any_encoding", "clusters.csv", csv_bytes(CLUSTERS, encoding="utf-8") + b"\x81\r\n",
-     (4, None, "encoding")),
+    (
+        "not_any_encoding",
+        "clusters.csv",
+        csv_bytes(CLUSTERS, encoding="utf-8") + b"\x81\r\n",
+        (4, None, "encoding"),
+    ),
     ("mixed_encodings", "clusters.csv", _mixed_encodings(), (4, None, "encoding")),
     ("utf16", "clusters.csv", "cluster_id;name\r\n".encode("utf-16"), (None, None, "encoding")),
-    ("corrupt_xlsx", "clusters.xlsx", b"PK\x03\x04 not really a zip", (None, None,
-                                                                       "file_format")),
+    ("corrupt_xlsx", "clusters.xlsx", b"PK\x03\x04 not really a zip", (None, None, "file_format")),
     ("old_xls", "clusters.xls", b"\xd0\xcf\x11\xe0", (None, None, "file_format")),
-    ("too_large_amount", "clusters.csv",
-     csv_bytes(_set(CLUSTERS, 2, "grant_2025_2028_dkk", "12345678901234567,00")),
-     (2, "grant_2025_2028_dkk", "type")),
+    (
+        "too_large_amount",
+        "clusters.csv",
+        csv_bytes(_set(CLUSTERS, 2, "grant_2025_2028_dkk", "12345678901234567,00")),
+        (2, "grant_2025_2028_dkk", "type"),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "data", "expected"), [c[1:] for c in RAW_CASES],
-                         ids=[c[0] for c in RAW_CASES])
-def test_unreadable_file_is_rejected(data_dir, inbound, quarantine, loaded, name, data,
-                                     expected):
+@pytest.mark.parametrize(
+    ("name", "data", "expected"), [c[1:] for c in RAW_CASES], ids=[c[0] for c in RAW_CASES]
+)
+def test_unreadable_file_is_rejected(data_dir, inbound, quarantine, loaded, name, data, expected):
     (inbound / "clusters.csv").unlink()
     (inbound / name).write_bytes(data)
     if not name.startswith("clusters."):
@@ -252,14 +307,15 @@ def test_unreadable_file_is_rejected(data_dir, inbound, quarantine, loaded, name
 
 
 @pytest.mark.slow  # six loads
-def test_rejected_file_from_last_load_blocks_until_resent_or_dropped(
-        data_dir, inbound, quarantine):
+def test_rejected_file_from_last_load_blocks_until_resent_or_dropped(data_dir, inbound, quarantine):
     """A file that was loaded and is then rejected must not silently drop out of the marts."""
     from tests.programme.helpers import CVR_D
 
     write_base(inbound)
-    extra = [PARTICIPANTS[0], ["K02-P0001", CVR_D, "Delta ApS (SAMPLE)", "smv", "1", "10000",
-                               "10000", "ja"]]
+    extra = [
+        PARTICIPANTS[0],
+        ["K02-P0001", CVR_D, "Delta ApS (SAMPLE)", "smv", "1", "10000", "10000", "ja"],
+    ]
     write_csv(inbound / "participants_extra.csv", extra)
     run_ingest(data_dir)
     before = snapshot(data_dir)

@@ -49,16 +49,17 @@ def _texts(quarantine) -> str:
 
 # --- the CPR mask ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", [CPR_LOST_ZERO, "kontakt 311285432", "0101901234",
-                                  "010190-1234"])
+
+@pytest.mark.parametrize("text", [CPR_LOST_ZERO, "kontakt 311285432", "0101901234", "010190-1234"])
 def test_cpr_forms_are_found_and_masked(text):
     assert find_cpr(text)
     assert "XXXXXX-XXXX" in redact(text)
     assert not any(run in redact(text) for run in ("101901234", "311285432", "1234"))
 
 
-@pytest.mark.parametrize("text", ["662000000", "90000012", "K01-P0001", "2025-03-01",
-                                  "120000000", "1.234.567,50"])
+@pytest.mark.parametrize(
+    "text", ["662000000", "90000012", "K01-P0001", "2025-03-01", "120000000", "1.234.567,50"]
+)
 def test_amounts_and_ids_are_not_masked(text):
     assert redact(text) == text
 
@@ -68,8 +69,9 @@ def test_nine_digit_amounts_are_not_cpr_in_amount_columns():
 
 
 @pytest.mark.fault
-def test_cpr_without_leading_zero_in_cvr_column_is_never_echoed(data_dir, inbound, quarantine,
-                                                                loaded, caplog, reliability):
+def test_cpr_without_leading_zero_in_cvr_column_is_never_echoed(
+    data_dir, inbound, quarantine, loaded, caplog, reliability
+):
     rows = copy_rows(PARTICIPANTS)
     rows[1][1] = CPR_LOST_ZERO
     write_csv(inbound / "participants.csv", rows)
@@ -77,21 +79,28 @@ def test_cpr_without_leading_zero_in_cvr_column_is_never_echoed(data_dir, inboun
         run_ingest(data_dir)
     [problem] = info.value.rejections[0].problems.items
     assert (problem.row, problem.column, problem.rule) == (2, "cvr", "personal_data")
-    for shown in (str(info.value), _texts(quarantine), caplog.text,
-                  json.dumps([p.as_dict() for p in info.value.rejections[0].problems])):
+    for shown in (
+        str(info.value),
+        _texts(quarantine),
+        caplog.text,
+        json.dumps([p.as_dict() for p in info.value.rejections[0].problems]),
+    ):
         assert CPR_LOST_ZERO not in shown
     assert snapshot(data_dir) == loaded
-    reliability("a CPR number typed into a number cell loses its leading zero (9 digits) in "
-                "the CVR column",
-                "the file is rejected as personal data; no message, report or log repeats it",
-                f"rejected: {problem.describe()}")
+    reliability(
+        "a CPR number typed into a number cell loses its leading zero (9 digits) in the CVR column",
+        "the file is rejected as personal data; no message, report or log repeats it",
+        f"rejected: {problem.describe()}",
+    )
 
 
 def test_cpr_in_a_column_outside_the_contract_is_caught_in_xlsx_number_cells(
-        data_dir, inbound, quarantine, loaded):
+    data_dir, inbound, quarantine, loaded
+):
     (inbound / "participants.csv").unlink()
-    rows = [r + [x] for r, x in zip(PARTICIPANTS, ["kontakt", "", "", 101901234, "", ""],
-                                    strict=True)]
+    rows = [
+        r + [x] for r, x in zip(PARTICIPANTS, ["kontakt", "", "", 101901234, "", ""], strict=True)
+    ]
     write_xlsx(inbound / "participants.xlsx", rows)
     with pytest.raises(ProgrammeRejectedError) as info:
         run_ingest(data_dir)
@@ -100,8 +109,7 @@ def test_cpr_in_a_column_outside_the_contract_is_caught_in_xlsx_number_cells(
     assert CPR_LOST_ZERO not in str(info.value) + _texts(quarantine)
 
 
-def test_a_cpr_in_a_file_name_is_masked_in_every_message(data_dir, inbound, quarantine,
-                                                         loaded):
+def test_a_cpr_in_a_file_name_is_masked_in_every_message(data_dir, inbound, quarantine, loaded):
     rows = copy_rows(PARTICIPANTS)
     rows[2][3] = "stor"  # an enum error: the file name is echoed, never the number in it
     write_csv(inbound / "participants_0101901234.csv", rows)
@@ -114,9 +122,11 @@ def test_a_cpr_in_a_file_name_is_masked_in_every_message(data_dir, inbound, quar
 
 # --- Excel error values, formulas, empty files, sheets -----------------------------------------
 
+
 @pytest.mark.fault
-def test_excel_error_value_in_xlsx_names_the_cell(data_dir, inbound, quarantine, loaded,
-                                                  reliability):
+def test_excel_error_value_in_xlsx_names_the_cell(
+    data_dir, inbound, quarantine, loaded, reliability
+):
     (inbound / "participants.csv").unlink()
     rows = copy_rows(PARTICIPANTS)
     rows[3][2] = "#N/A"  # openpyxl stores it as an error cell, as Excel caches a failed lookup
@@ -127,9 +137,11 @@ def test_excel_error_value_in_xlsx_names_the_cell(data_dir, inbound, quarantine,
     assert (problem.row, problem.column, problem.rule) == (4, "participant_name", "excel_error")
     assert "cell C4 holds the Excel error #N/A" in problem.message
     assert snapshot(data_dir) == loaded
-    reliability("an XLSX cell holds a cached #N/A (a failed VLOOKUP)",
-                "the file is rejected with rule excel_error naming the cell",
-                f"rejected: {problem.describe()}")
+    reliability(
+        "an XLSX cell holds a cached #N/A (a failed VLOOKUP)",
+        "the file is rejected with rule excel_error naming the cell",
+        f"rejected: {problem.describe()}",
+    )
 
 
 def test_formula_without_a_cached_value_is_called_that(data_dir, inbound, quarantine, loaded):
@@ -140,8 +152,11 @@ def test_formula_without_a_cached_value_is_called_that(data_dir, inbound, quaran
     with pytest.raises(ProgrammeRejectedError) as info:
         run_ingest(data_dir)
     [problem] = info.value.rejections[0].problems.items
-    assert (problem.row, problem.column, problem.rule) == (3, "grant_2025_2028_dkk",
-                                                           "uncalculated_formula")
+    assert (problem.row, problem.column, problem.rule) == (
+        3,
+        "grant_2025_2028_dkk",
+        "uncalculated_formula",
+    )
     assert "open the file in Excel, save it" in problem.message
 
 
@@ -187,21 +202,23 @@ def test_text_starting_like_a_formula_loads_as_text_with_a_warning(data_dir, inb
 
 def _query_names(data_dir):
     from tests.programme.helpers import query
+
     return query(data_dir, "select name from raw.programme_clusters")
 
 
 # --- links -------------------------------------------------------------------------------------
 
+
 @pytest.mark.fault
-def test_a_link_is_rejected_and_its_target_never_opened(data_dir, inbound, quarantine, loaded,
-                                                        tmp_path, reliability):
+def test_a_link_is_rejected_and_its_target_never_opened(
+    data_dir, inbound, quarantine, loaded, tmp_path, reliability
+):
     target = tmp_path / "elsewhere.fifo"
     os.mkfifo(target)  # opening it for reading would block: a test that hangs means "opened"
     (inbound / "participants.csv").unlink()
     (inbound / "participants.csv").symlink_to(target)
     outcome: list[BaseException] = []
-    worker = threading.Thread(target=lambda: _capture(outcome, run_ingest, data_dir),
-                              daemon=True)
+    worker = threading.Thread(target=lambda: _capture(outcome, run_ingest, data_dir), daemon=True)
     worker.start()
     worker.join(timeout=60)
     assert not worker.is_alive(), "the link's target was opened"
@@ -214,9 +231,11 @@ def test_a_link_is_rejected_and_its_target_never_opened(data_dir, inbound, quara
     assert report["size_bytes"] == 0 and report["sha256"] == ""
     assert target.exists()  # the link was moved, never what it points to
     assert snapshot(data_dir) == loaded
-    reliability("a symbolic link in the inbound folder points to a file elsewhere",
-                "rejected with rule not_a_regular_file; the target is never opened or hashed",
-                f"rejected: {problem.describe()}; the target (a named pipe) was never opened")
+    reliability(
+        "a symbolic link in the inbound folder points to a file elsewhere",
+        "rejected with rule not_a_regular_file; the target is never opened or hashed",
+        f"rejected: {problem.describe()}; the target (a named pipe) was never opened",
+    )
 
 
 def _capture(outcome, fn, *args):
@@ -227,6 +246,7 @@ def _capture(outcome, fn, *args):
 
 
 # --- the settle rule ---------------------------------------------------------------------------
+
 
 def test_settle_rule_on_its_own(tmp_path):
     path = tmp_path / "participants.csv"
@@ -250,8 +270,9 @@ def test_a_modification_time_from_a_clock_ahead_does_not_hold_a_file_forever(tmp
 
 
 @pytest.mark.fault
-def test_a_file_still_being_copied_is_skipped_never_quarantined(data_dir, inbound, quarantine,
-                                                                 loaded, reliability):
+def test_a_file_still_being_copied_is_skipped_never_quarantined(
+    data_dir, inbound, quarantine, loaded, reliability
+):
     full = csv_bytes(PARTICIPANTS)
     (inbound / "participants.csv").write_bytes(full[: len(full) // 3])  # a third, cut mid-row
     for name in ("clusters", "projects", "cluster_finances"):
@@ -264,15 +285,18 @@ def test_a_file_still_being_copied_is_skipped_never_quarantined(data_dir, inboun
     (inbound / "participants.csv").write_bytes(full)  # the copy finishes
     _age(inbound / "participants.csv", 60)
     assert run_ingest(data_dir, settle_seconds=30).unsettled == {}
-    reliability("participants.csv is still being copied (a third of it, cut mid-row)",
-                "the set is skipped with a warning, the previous load stays, nothing is "
-                "quarantined; the finished file loads on the next refresh",
-                f"{load.notes[0]}; loaded once settled")
+    reliability(
+        "participants.csv is still being copied (a third of it, cut mid-row)",
+        "the set is skipped with a warning, the previous load stays, nothing is "
+        "quarantined; the finished file loads on the next refresh",
+        f"{load.notes[0]}; loaded once settled",
+    )
 
 
 @pytest.mark.fault
-def test_a_file_written_to_while_it_is_read_is_skipped(data_dir, inbound, quarantine, loaded,
-                                                       monkeypatch, reliability):
+def test_a_file_written_to_while_it_is_read_is_skipped(
+    data_dir, inbound, quarantine, loaded, monkeypatch, reliability
+):
     rows = copy_rows(PARTICIPANTS)
     rows[1][3] = "ikke en type"  # would be rejected, were it judged
     write_csv(inbound / "participants.csv", rows)
@@ -288,9 +312,11 @@ def test_a_file_written_to_while_it_is_read_is_skipped(data_dir, inbound, quaran
     load = run_ingest(data_dir)
     assert "participants.csv" in load.unsettled
     assert not quarantine.exists() and snapshot(data_dir) == loaded
-    reliability("a file is appended to while the load reads it",
-                "the set is skipped, not judged and not quarantined; the previous load stays",
-                f"skipped: {load.unsettled['participants.csv']}")
+    reliability(
+        "a file is appended to while the load reads it",
+        "the set is skipped, not judged and not quarantined; the previous load stays",
+        f"skipped: {load.unsettled['participants.csv']}",
+    )
 
 
 def test_unsettled_files_without_any_earlier_load_fail_clearly(data_dir, inbound):
@@ -311,17 +337,21 @@ def test_every_entry_point_applies_the_settle_rule(data_dir, inbound):
     write_csv(inbound / "participants_K02.csv", [PARTICIPANTS[0], PARTICIPANTS[5]])
     result = _materialize(data_dir, settle_seconds=30)
     assert result.success
-    [meta] = [{k: v.value for k, v in m.metadata.items()}
-              for m in result.asset_materializations_for_node("programme_inbound")
-              if m.asset_key == AssetKey(["raw", "programme_participants"])]
+    [meta] = [
+        {k: v.value for k, v in m.metadata.items()}
+        for m in result.asset_materializations_for_node("programme_inbound")
+        if m.asset_key == AssetKey(["raw", "programme_participants"])
+    ]
     assert list(meta["skipped_unsettled"]) == ["participants_K02.csv"]
 
 
 # --- the shrink guard --------------------------------------------------------------------------
 
+
 def test_shrinkage_rule():
     assert shrinkage({"participants": 3000}, {"participants": 0}, 0.5) == [
-        "participants from 3,000 to 0 rows (-100%)"]
+        "participants from 3,000 to 0 rows (-100%)"
+    ]
     assert shrinkage({"participants": 3000}, {"participants": 1500}, 0.5) == []
     assert shrinkage({"participants": 0}, {"participants": 0}, 0.5) == []
 
@@ -341,9 +371,11 @@ def test_a_header_only_file_is_held_until_acknowledged(data_dir, inbound, loaded
     write_acknowledgement(inbound)
     assert run_ingest(data_dir).rows["participants"] == 1
     assert not (inbound / MARKER_NAME).exists()
-    reliability("a participants file holding only its header replaces the loaded one",
-                "the load is held with the numbers until acknowledged for exactly that set",
-                f"held: {str(info.value)[:160]}...; applied after make acknowledge-shrink")
+    reliability(
+        "a participants file holding only its header replaces the loaded one",
+        "the load is held with the numbers until acknowledged for exactly that set",
+        f"held: {str(info.value)[:160]}...; applied after make acknowledge-shrink",
+    )
 
 
 @pytest.mark.slow  # loads the full sample

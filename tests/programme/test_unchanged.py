@@ -34,9 +34,13 @@ def test_a_changed_file_is_loaded(data_dir, inbound):
 def test_a_new_file_is_loaded(data_dir, inbound):
     write_base(inbound)
     first = run_ingest(data_dir)
-    write_csv(inbound / "cluster_finances_extra.csv",
-              [["cluster_id", "year", "public_funding_drawn_dkk",
-                "private_financing_attracted_dkk"], ["K02", "2026", "1000", "0"]])
+    write_csv(
+        inbound / "cluster_finances_extra.csv",
+        [
+            ["cluster_id", "year", "public_funding_drawn_dkk", "private_financing_attracted_dkk"],
+            ["K02", "2026", "1000", "0"],
+        ],
+    )
     second = run_ingest(data_dir)
     assert second.stamp.load_id != first.stamp.load_id
     assert second.rows["cluster_finances"] == first.rows["cluster_finances"] + 1

@@ -60,27 +60,15 @@ def ingest_table(
     selection = resolve_selection(spec, info.info)
     with connect() as con:
         previous = last_load(con, spec.id)
-    unchanged = previous is not None and (
-        previous.dst_updated == info.updated
-        and previous.selection_hash == spec.selection_hash
-        and previous.source_mode == info.mode.value
-    )
-    if unchanged and not force:
+    if (
+        previous is not None
+        and not force
+        and previous.data_version == (f"{info.updated}|{spec.selection_hash}|{info.mode.value}")
+    ):
         with connect() as con:
             preview = _preview(con, spec.raw_table, list(selection))
-        return IngestResult(
-            spec.id,
-            spec.raw_table,
-            False,
-            info.mode.value,
-            info.updated,
-            bool(previous.synthetic),
-            spec.selection_hash,
-            int(previous.row_count),
-            int(previous.suppressed_count or 0),
-            info.fallback_reason,
-            preview,
-        )
+        stats = (False, previous.synthetic, previous.row_count, previous.suppressed_count or 0)
+        return _result(spec, info, stats, preview)
     with tempfile.TemporaryDirectory(prefix=f"dst_{spec.id}_") as tmp:
         body, body_sha256 = source.body(spec, info, selection, Path(tmp))
         provenance = LoadProvenance(
@@ -90,31 +78,41 @@ def ingest_table(
             synthetic=info.synthetic,
             selection_hash=spec.selection_hash,
         )
+        load = BodyLoad(
+            spec.id,
+            spec.raw_table,
+            body,
+            selection,
+            value_labels(info.info),
+            spec.lang,
+            provenance,
+            body_sha256,
+        )
         with connect() as con:
-            counts = load_body(
-                con,
-                BodyLoad(
-                    table_id=spec.id,
-                    raw_table=spec.raw_table,
-                    body=body,
-                    selection=selection,
-                    labels=value_labels(info.info),
-                    lang=spec.lang,
-                    provenance=provenance,
-                    body_sha256=body_sha256,
-                ),
-            )
+            counts = load_body(con, load)
             preview = _preview(con, spec.raw_table, list(selection))
+    stats = (True, info.synthetic, counts["rows"], counts["suppressed"])
+    return _result(spec, info, stats, preview)
+
+
+def _result(
+    spec: TableSpec,
+    info,
+    stats: tuple[bool, bool, int, int],
+    preview: list[dict[str, Any]],
+) -> IngestResult:
+    """``stats``: downloaded, synthetic, rows, suppressed cells."""
+    downloaded, synthetic, rows, suppressed = stats
     return IngestResult(
         spec.id,
         spec.raw_table,
-        True,
+        downloaded,
         info.mode.value,
         info.updated,
-        info.synthetic,
+        bool(synthetic),
         spec.selection_hash,
-        counts["rows"],
-        counts["suppressed"],
+        int(rows),
+        int(suppressed),
         info.fallback_reason,
         preview,
     )

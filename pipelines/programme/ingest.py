@@ -244,6 +244,34 @@ def _guard_shrink(
     raise ProgrammeHeldError(shrink.held_message(shrinks, max_share, inbound_dir))
 
 
+def _after_load(
+    checked: list[CheckedFile],
+    gone: list[str],
+    use_ack: bool,
+    inbound_dir: Path,
+    notes: list[str],
+    log: logging.Logger,
+) -> list[FileLoad]:
+    """Consume the acknowledgement, note files that left, log what was loaded."""
+    if use_ack:
+        shrink.consume(inbound_dir)
+        notes.append("the shrinking load was applied as acknowledged")
+    if gone:
+        note = redact(
+            f"files in the previous load are not in this one: {', '.join(gone)} "
+            "(removed or renamed)"
+        )
+        log.warning(note)
+        notes.append(note)
+    files = [
+        FileLoad(c.file.entity or "", c.file.relative, c.sha256, c.rows, c.format or "")
+        for c in checked
+    ]
+    for f in files:
+        log.info(redact(f"loaded {f.file} ({f.format}): {f.rows} rows, sha256 {f.sha256[:12]}..."))
+    return files
+
+
 def ingest_programme(
     inbound_dir: Path,
     quarantine_dir: Path,
@@ -290,20 +318,5 @@ def ingest_programme(
     with connect() as con:
         gone = _guard_dropped_files(con, checked, quarantine_dir)
         rows = replace_tables(con, checked, schemas, stamp)
-    if use_ack:
-        shrink.consume(inbound_dir)
-        notes.append("the shrinking load was applied as acknowledged")
-    if gone:
-        note = redact(
-            f"files in the previous load are not in this one: {', '.join(gone)} "
-            "(removed or renamed)"
-        )
-        log.warning(note)
-        notes.append(note)
-    files = [
-        FileLoad(c.file.entity or "", c.file.relative, c.sha256, c.rows, c.format or "")
-        for c in checked
-    ]
-    for f in files:
-        log.info(redact(f"loaded {f.file} ({f.format}): {f.rows} rows, sha256 {f.sha256[:12]}..."))
+    files = _after_load(checked, gone, use_ack, inbound_dir, notes, log)
     return ProgrammeLoad(stamp, files, rows, {e: s.version for e, s in schemas.items()}, notes)

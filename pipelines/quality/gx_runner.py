@@ -160,16 +160,25 @@ def build_data_docs(out_dir: Path) -> Path | None:
     return docs if docs.exists() else None
 
 
-def validate_mart(
-    mart: Mart, df: pd.DataFrame, out_dir: Path, today: date | None = None
-) -> SuiteResult:
-    """Run the mart's suite on ``df``; write ``<out_dir>/<mart>.json`` (and Data Docs when it
-    fails)."""
-    from pipelines.quality.suites import build_suite  # pandas and GX: only when validating
+def _outcome(r) -> Outcome:
+    """One expectation's result, as plain data for metadata, the manifest and messages."""
+    cfg = r.expectation_config
+    result = r.result or {}
+    columns = cfg.kwargs.get("column_list")
+    return Outcome(
+        expectation=cfg.type,
+        column=cfg.kwargs.get("column") or (",".join(columns) if columns else None),
+        rule=(cfg.meta or {}).get("rule", ""),
+        success=bool(r.success),
+        observed=_jsonable(result.get("observed_value")),
+        unexpected_count=result.get("unexpected_count"),
+        unexpected_examples=_jsonable(result.get("partial_unexpected_list") or [])[:MAX_EXAMPLES],
+        expected=_expected(cfg.kwargs),
+    )
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    gx, context = _context(str(out_dir))
-    frame, expectations = build_suite(mart, df, gx, today)
+
+def _validation_definition(gx, context, mart: Mart, expectations: list):
+    """The mart's suite and validation definition in the run's GX project."""
     source = context.data_sources.add_or_update_pandas("marts")
     asset = next((a for a in source.assets if a.name == mart.name), None) or (
         source.add_dataframe_asset(mart.name)
@@ -182,11 +191,24 @@ def validate_mart(
         context.suites,
         gx.ExpectationSuite(name=f"{mart.name}_suite", expectations=expectations),
     )
-    definition = _store(
+    return _store(
         gx,
         context.validation_definitions,
         gx.ValidationDefinition(name=f"{mart.name}_validation", data=batch, suite=suite),
     )
+
+
+def validate_mart(
+    mart: Mart, df: pd.DataFrame, out_dir: Path, today: date | None = None
+) -> SuiteResult:
+    """Run the mart's suite on ``df``; write ``<out_dir>/<mart>.json`` (and Data Docs when it
+    fails)."""
+    from pipelines.quality.suites import build_suite  # pandas and GX: only when validating
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    gx, context = _context(str(out_dir))
+    frame, expectations = build_suite(mart, df, gx, today)
+    definition = _validation_definition(gx, context, mart, expectations)
     # No checkpoint: its only use would be the Data Docs action, and it costs a store write
     # and a second freshness check per mart. Results go to the project's results store.
     validation = definition.run(
@@ -195,25 +217,7 @@ def validate_mart(
     )
     if not validation.success:  # its Data Docs now; a passing gate builds them once, in publish
         context.build_data_docs()
-    outcomes = []
-    for r in validation.results:
-        cfg = r.expectation_config
-        result = r.result or {}
-        outcomes.append(
-            Outcome(
-                expectation=cfg.type,
-                column=cfg.kwargs.get("column")
-                or (",".join(cfg.kwargs["column_list"]) if cfg.kwargs.get("column_list") else None),
-                rule=(cfg.meta or {}).get("rule", ""),
-                success=bool(r.success),
-                observed=_jsonable(result.get("observed_value")),
-                unexpected_count=result.get("unexpected_count"),
-                unexpected_examples=_jsonable(result.get("partial_unexpected_list") or [])[
-                    :MAX_EXAMPLES
-                ],
-                expected=_expected(cfg.kwargs),
-            )
-        )
+    outcomes = [_outcome(r) for r in validation.results]
     docs = out_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     outcome = SuiteResult(
         mart.name, bool(validation.success), outcomes, str(docs) if docs.exists() else None

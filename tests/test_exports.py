@@ -171,7 +171,7 @@ def test_fallback_reason_reaches_the_release_from_the_dst_load(tmp_path):
     from dagster import AssetMaterialization, DagsterInstance
 
     from pipelines.assets.publish import _with_fallback_reasons
-    from pipelines.publish.release import Provenance
+    from pipelines.publish.provenance import Provenance
 
     with DagsterInstance.ephemeral() as instance:
         for table, updated in (("dst_nan1", "u1"), ("dst_forsk01", "old")):

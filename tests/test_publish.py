@@ -19,7 +19,8 @@ from dagster import AssetKey, AssetSelection, DagsterInstance, materialize
 from pipelines.assets.publish import build_publish
 from pipelines.assets.quality import build_quality_checks
 from pipelines.catalog import published_marts
-from pipelines.publish.release import publish_release, read_provenance
+from pipelines.publish.provenance import read_provenance
+from pipelines.publish.release import publish_release
 from pipelines.quality.gx_runner import run_dir
 from pipelines.resources import build_resources
 from pipelines.settings import REPO_ROOT, load_settings

@@ -18,7 +18,8 @@ import duckdb
 import pytest
 
 from pipelines.programme.identifiers import find_cpr
-from pipelines.publish.release import PublishError, publish_release, read_provenance
+from pipelines.publish.provenance import read_provenance
+from pipelines.publish.release import PublishError, publish_release
 from pipelines.report import build_report, numbers
 from pipelines.report.clusters import page_name
 from tests.conftest import copy_data_dir

@@ -16,12 +16,8 @@ from dagster import (
 from pipelines.bookkeeping import mark_build
 from pipelines.catalog import Mart
 from pipelines.dst.config import load_table_specs
-from pipelines.publish.release import (
-    Provenance,
-    PublishError,
-    publish_release,
-    read_provenance,
-)
+from pipelines.publish.provenance import Provenance, read_provenance
+from pipelines.publish.release import PublishError, publish_release
 from pipelines.quality.gx_runner import build_data_docs, run_dir
 from pipelines.resources import SettingsResource
 from pipelines.warehouse import WarehouseResource

@@ -17,25 +17,21 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
-from pipelines.bookkeeping import ProgrammeFileLoad, latest_dst_loads, latest_programme_load
 from pipelines.catalog import Mart
 from pipelines.checksums import sha256_file
 from pipelines.publish import exports, figures, switch, xlsx
 from pipelines.publish.dictionary import data_dictionary
 from pipelines.publish.facts import ReleaseFacts, price_base_year
+from pipelines.publish.provenance import Provenance, git_commit
 from pipelines.publish.quality_page import GX_DOCS_DIR, write_quality
 from pipelines.publish.readme import release_readme
 from pipelines.publish.switch import CURRENT, RELEASES
 from pipelines.report import build_report
-from pipelines.settings import REPO_ROOT
 
 SYNTHETIC_NOTICE = (
     "SYNTHETIC DEMO DATA: built from the bundled synthetic DST snapshot, not "
@@ -52,87 +48,11 @@ class PublishError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Provenance:
-    """What the release was built from (read from the warehouse's load records)."""
-
-    run_id: str
-    dst_tables: dict[str, dict[str, Any]]
-    programme_inputs: list[dict[str, Any]]
-    checks: dict[str, dict[str, Any]]
-
-    @property
-    def synthetic(self) -> bool:
-        return any(t.get("synthetic") for t in self.dst_tables.values())
-
-    @property
-    def sample(self) -> bool:
-        return any(f.get("sample") for f in self.programme_inputs)
-
-    @property
-    def source_mode(self) -> str:
-        modes = {t.get("source_mode") for t in self.dst_tables.values()}
-        return modes.pop() if len(modes) == 1 else "mixed"
-
-
-@dataclass(frozen=True)
 class PublishOutcome:
     release: Path
     switched: bool
     reason: str
     manifest: dict[str, Any]
-
-
-def _git_commit() -> dict[str, Any]:
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        dirty = bool(
-            subprocess.run(
-                ["git", "status", "--porcelain", "--untracked-files=no"],
-                cwd=REPO_ROOT,
-                capture_output=True,
-                text=True,
-                timeout=10,
-            ).stdout.strip()
-        )
-        return {"git_commit": commit, "git_dirty": dirty}
-    except (OSError, subprocess.SubprocessError):
-        return {"git_commit": "unknown", "git_dirty": None}
-
-
-def read_provenance(
-    warehouse: Path,
-    run_id: str,
-    checks: dict[str, dict[str, Any]],
-) -> Provenance:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        dst = {
-            load.table_id: {
-                "updated": load.dst_updated,
-                "source_mode": load.source_mode,
-                "synthetic": load.synthetic,
-                "rows": load.row_count,
-                "loaded_at": str(load.loaded_at),
-            }
-            for load in latest_dst_loads(con).values()
-        }
-        programme = [_programme_entry(f) for f in latest_programme_load(con)]
-    return Provenance(run_id, dst, programme, checks)
-
-
-def _programme_entry(load: ProgrammeFileLoad) -> dict[str, Any]:
-    """A loaded file as the manifest lists it (times as text)."""
-    entry = {
-        k: (v if isinstance(v, (bool, int, float)) or v is None else str(v))
-        for k, v in asdict(load).items()
-    }
-    return {**entry, "sample": load.is_sample}
 
 
 def _current_manifest(published: Path) -> dict[str, Any] | None:
@@ -303,7 +223,7 @@ def publish_release(
         return PublishOutcome(releases / name, False, refusal, {})
     building = releases / f".{name}.partial"
     building.mkdir()
-    commit = _git_commit()
+    commit = git_commit()
     facts = ReleaseFacts(
         release=name,
         run_id=provenance.run_id,

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.settings import PACKAGE_DIR, REPO_ROOT
-from tests.browser import ARTIFACTS, CHROMEDRIVER, CHROMIUM, needs_browser
+from tests.browser import ARTIFACTS, chrome, needs_browser
 
 pytestmark = [needs_browser, pytest.mark.slow]  # dagster dev and Chromium
 
@@ -83,26 +83,7 @@ def dagster_ui(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=2200,1100",
-        f"--user-data-dir={tmp_path_factory.mktemp('chrome')}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
+    driver = chrome(tmp_path_factory.mktemp("chrome"), "--window-size=2200,1100")
     yield driver
     driver.quit()
 

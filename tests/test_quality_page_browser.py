@@ -8,12 +8,10 @@ proxy that does not exist and the DevTools network switched off.
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from pipelines.catalog import published_marts
-from tests.browser import CHROMEDRIVER, CHROMIUM, needs_browser
+from tests.browser import chrome, closed_port, needs_browser
 
 pytestmark = [needs_browser, pytest.mark.slow]  # Chromium on a refreshed release
 
@@ -21,33 +19,13 @@ pytestmark = [needs_browser, pytest.mark.slow]  # Chromium on a refreshed releas
 MARTS = published_marts()
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def offline_browser(tmp_path):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
+    driver = chrome(
+        tmp_path / "chrome",
         f"--proxy-server=http://127.0.0.1:{closed_port()}",
         "--proxy-bypass-list=<-loopback>",
-        f"--user-data-dir={tmp_path / 'chrome'}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
+    )
     driver.execute_cdp_cmd("Network.enable", {})
     driver.execute_cdp_cmd(
         "Network.emulateNetworkConditions",

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.browser import ARTIFACTS, CHROMEDRIVER, CHROMIUM, needs_browser
+from tests.browser import ARTIFACTS, chrome, closed_port, needs_browser
 
 pytestmark = [needs_browser, pytest.mark.slow]  # Chromium on a refreshed release
 
@@ -25,45 +25,18 @@ def release(refreshed) -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory, closed_port):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+def browser(tmp_path_factory):
+    driver = chrome(
+        tmp_path_factory.mktemp("chrome"),
         "--disable-extensions",
         "--disable-default-apps",
         "--window-size=1280,1000",
         "--host-resolver-rules=MAP * ~NOTFOUND",
-        f"--proxy-server=http://127.0.0.1:{closed_port}",
-        f"--user-data-dir={tmp_path_factory.mktemp('chrome')}",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
+        f"--proxy-server=http://127.0.0.1:{closed_port()}",
+        capabilities={"goog:loggingPrefs": {"performance": "ALL", "browser": "ALL"}},
+    )
     yield driver
     driver.quit()
-
-
-@pytest.fixture(scope="module")
-def closed_port():
-    import socket
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 def open_page(browser, path: Path) -> None:

@@ -65,9 +65,13 @@ class DstLoad:
 
     @property
     def data_version(self) -> str:
-        """What makes a new load of the table different content: DST's version of it, the
-        selection asked for and where it came from."""
-        return f"{self.dst_updated}|{self.selection_hash}|{self.source_mode}"
+        return dst_data_version(self.dst_updated, self.selection_hash, self.source_mode)
+
+
+def dst_data_version(dst_updated: str, selection_hash: str, source_mode: str) -> str:
+    """What makes a load of a DST table different content: DST's version of the table, the
+    selection asked for and where it came from."""
+    return f"{dst_updated}|{selection_hash}|{source_mode}"
 
 
 _DST_COLUMNS = ", ".join(f.name for f in fields(DstLoad))

@@ -27,7 +27,6 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import bookkeeping
 from pipelines.bookkeeping import (
     dbt_builds,
     latest_dst_loads,
@@ -168,11 +167,6 @@ def build_history(con: duckdb.DuckDBPyConnection) -> BuildHistory:
         return BuildHistory(None)
     good, *since = (BuildInputs(b.code_version, b.sources) for b in builds[good_at:])
     return BuildHistory(good, tuple(since))
-
-
-def record_build_start(con: duckdb.DuckDBPyConnection, inputs: BuildInputs, run_id: str) -> None:
-    """Before dbt runs: from here on the warehouse's marts may differ from the last good."""
-    bookkeeping.record_build_start(con, run_id, inputs.code, inputs.sources)
 
 
 def plan_build(current: BuildInputs, history: BuildHistory) -> BuildPlan:

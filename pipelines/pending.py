@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.bookkeeping import PROGRAMME_LOADS, has_table
+from pipelines.bookkeeping import PROGRAMME_LOADS, dst_data_version, has_table
 from pipelines.settings import DBT_PROJECT_DIR, Settings
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
@@ -104,10 +104,8 @@ def _dst_reasons(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str
         last = last_load(con, spec.id)
         if last is None:
             reasons.append(f"DST {spec.id}: never loaded")
-        elif (last.dst_updated, last.selection_hash, last.source_mode) != (
-            info.updated,
-            spec.selection_hash,
-            info.mode.value,
+        elif last.data_version != dst_data_version(
+            info.updated, spec.selection_hash, info.mode.value
         ):
             reasons.append(
                 f"DST {spec.id}: updated {info.updated} from {info.mode.value} "

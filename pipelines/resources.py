@@ -48,16 +48,14 @@ class SettingsResource(ConfigurableResource):
         return cls(**{k: str(v) if isinstance(v, Path) else v for k, v in values.items()})
 
     def get(self) -> Settings:
+        values = {f.name: getattr(self, f.name) for f in fields(Settings)}
         return Settings(
-            data_dir=Path(self.data_dir),
-            dst_source=SourceMode(self.dst_source),
-            dst_api_base_url=self.dst_api_base_url,
-            dst_snapshot_dir=Path(self.dst_snapshot_dir),
-            keep_releases=self.keep_releases,
-            alert_webhook_url=self.alert_webhook_url,
-            inbound_settle_seconds=self.inbound_settle_seconds,
-            max_shrink_share=self.max_shrink_share,
-            price_base_year=self.price_base_year,
+            **{
+                **values,
+                "data_dir": Path(self.data_dir),
+                "dst_source": SourceMode(self.dst_source),
+                "dst_snapshot_dir": Path(self.dst_snapshot_dir),
+            }
         )
 
 

@@ -80,3 +80,15 @@ def test_unreachable_webhook_does_not_hide_the_log_line(tmp_path, closed_port_ur
         context, run = failed_run_context(instance)
         run_failure_alert(context, settings=settings)
     assert run.run_id in (tmp_path / "logs" / "run_failures.log").read_text()
+
+
+def test_the_settings_resource_hands_back_the_settings_it_was_made_of(tmp_path):
+    settings = load_settings(
+        {
+            "KLYNGE_DATA_DIR": str(tmp_path),
+            "KLYNGE_PRICE_BASE_YEAR": "2020",
+            "KLYNGE_DST_SOURCE": "snapshot",
+            "KLYNGE_ALERT_WEBHOOK_URL": "http://hook.invalid/x",
+        }
+    )
+    assert SettingsResource.of(settings).get() == settings

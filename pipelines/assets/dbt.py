@@ -29,9 +29,9 @@ from dagster_dbt import (
 )
 from dagster_dbt.dbt_project import using_dagster_dev
 
-from pipelines.bookkeeping import mark_build
+from pipelines.bookkeeping import mark_build, record_build_start
 from pipelines.constants import dbt_vars
-from pipelines.incremental import build_history, current_inputs, plan_build, record_build_start
+from pipelines.incremental import build_history, current_inputs, plan_build
 from pipelines.quality.dbt_tests import describe_test
 from pipelines.quality.gx_runner import warm_up
 from pipelines.resources import DBT_EXECUTABLE, LocalDbtCliResource, SettingsResource
@@ -122,7 +122,7 @@ def build_dbt_models(project: DbtProject) -> AssetsDefinition:
             return
         context.log.info(f"dbt build: {plan.reason}")
         with warehouse.get_connection() as con:
-            record_build_start(con, inputs, context.run.run_id)
+            record_build_start(con, context.run.run_id, inputs.code, inputs.sources)
         warm_up()  # the quality gate comes next; dbt runs in a process of its own
         # One artifacts folder, overwritten by each build (runs are serialised), instead of a
         # new folder per invocation piling up in the repo.

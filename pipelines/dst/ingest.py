@@ -12,6 +12,7 @@ from typing import Any
 
 import duckdb
 
+from pipelines.bookkeeping import dst_data_version
 from pipelines.dst.config import TableSpec
 from pipelines.dst.load import (
     BodyLoad,
@@ -45,7 +46,7 @@ class IngestResult:
     @property
     def data_version(self) -> str:
         """Identifies the table's content: DST's `updated`, the selection and the source."""
-        return f"{self.dst_updated}|{self.selection_hash}|{self.source_mode}"
+        return dst_data_version(self.dst_updated, self.selection_hash, self.source_mode)
 
 
 def ingest_table(
@@ -63,7 +64,8 @@ def ingest_table(
     if (
         previous is not None
         and not force
-        and previous.data_version == (f"{info.updated}|{spec.selection_hash}|{info.mode.value}")
+        and previous.data_version
+        == dst_data_version(info.updated, spec.selection_hash, info.mode.value)
     ):
         with connect() as con:
             preview = _preview(con, spec.raw_table, list(selection))

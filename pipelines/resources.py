@@ -20,6 +20,7 @@ from dagster_dbt import DbtCliInvocation, DbtCliResource
 from packaging.version import Version
 
 from pipelines import constants
+from pipelines.dbt_in_process import dbt_in_this_process
 from pipelines.dst.client import DstClient, RetryPolicy
 from pipelines.dst.snapshot import SnapshotStore
 from pipelines.dst.source import DstSource
@@ -118,7 +119,8 @@ class LocalDbtCliResource(DbtCliResource):
     vars_json: str = "{}"
 
     def cli(self, args: Sequence[str], **kwargs: Any) -> DbtCliInvocation:  # type: ignore[override]
-        return super().cli([*args, "--vars", self.vars_json], **kwargs)
+        with dbt_in_this_process():
+            return super().cli([*args, "--vars", self.vars_json], **kwargs)
 
 
 def build_resources(settings: Settings) -> dict[str, object]:

@@ -206,10 +206,7 @@ def _xlsx(path: Path, mask: Callable[[str], str]) -> dict[str, Any]:
     facets: dict[str, Any] = {"sheets": book.sheetnames}
     for sheet in book.worksheets:
         name = sheet.title
-        grid = [
-            tuple(f"{canon(c.value, mask)}|{c.data_type}|{c.number_format}" for c in row)
-            for row in sheet.iter_rows()
-        ]
+        grid = [tuple(_cell(c, mask) for c in row) for row in sheet.iter_rows()]
         facets[f"{name}.layout"] = f"freeze={sheet.freeze_panes} filter={sheet.auto_filter.ref}"
         if sheet.auto_filter.ref and grid:  # a data sheet: header row, then rows in any order
             header = [canon(c.value, mask) for c in sheet[1]]
@@ -218,6 +215,15 @@ def _xlsx(path: Path, mask: Callable[[str], str]) -> dict[str, Any]:
             facets[f"{name}.rows"] = len(grid)
             facets[f"{name}.content"] = digest("\n".join("\x1f".join(r) for r in grid))
     return facets
+
+
+def _cell(cell: Any, mask: Callable[[str], str]) -> str:
+    """Value, kind and number format as Excel shows them: an empty string is a blank cell, and
+    shared or inline strings are both text (how a writer stores them is not content)."""
+    if cell.value is None or cell.value == "":
+        return f"NULL||{cell.number_format}"
+    kind = "s" if cell.data_type in ("s", "str", "inlineStr") else cell.data_type
+    return f"{canon(cell.value, mask)}|{kind}|{cell.number_format}"
 
 
 def _png(path: Path, mask: Callable[[str], str]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -22,6 +23,7 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from tests.release_fingerprint import COMMITTED, diff, fingerprint
+from tests.release_readers import canon
 
 BUILD_A = {
     "release": "20260101T020000000001Z",
@@ -192,6 +194,31 @@ def test_two_builds_of_the_same_content_have_one_fingerprint(tmp_path):
     )
 
 
+def test_numbers_compare_to_nine_digits_and_kroner_to_the_ore():
+    def same(a, b):
+        return canon(a, str) == canon(b, str)
+
+    assert same(1 / 3, 1 / 3 + 1e-15) and same(0.1 + 0.2, 0.3)  # summation noise
+    assert not same(0.5, 0.5000001) and not same(123.45678, 123.45679)
+    assert not same(1234567890.12, 1234567890.13)  # 12 digits: an amount keeps its øre
+    assert same(Decimal("1.50"), Decimal("1.5")) and not same(Decimal("1.50"), Decimal("1.51"))
+    assert canon(10**12 + 1, str) == "1000000000001"  # integers are exact
+    assert canon(None, str) != canon("", str)
+
+
+def test_csv_codes_keep_their_leading_zeros(tmp_path):
+    def fp(body: str) -> dict:
+        release = tmp_path / str(len(list(tmp_path.iterdir())))
+        (release / "csv").mkdir(parents=True)
+        (release / "csv" / "t.csv").write_bytes(f"\ufeffcode;value\r\n{body}\r\n".encode())
+        return fingerprint(release)
+
+    assert diff(fp("010;1,5"), fp("010;1,50")) == []  # the same number
+    changes = diff(fp("010;1,5"), fp("10;1,5"))
+    assert changes and all(c.startswith("csv/t.csv: ") for c in changes)
+    assert any("column code" in c for c in changes), changes
+
+
 def _sql(release: Path, statement: str) -> None:
     with duckdb.connect(str(release / "klynge.duckdb")) as con:
         con.execute(statement)
@@ -240,11 +267,11 @@ MUTATIONS = {
         lambda r: _sql(
             r, "update price_index set amount_dkk = amount_dkk + 0.01 where year = 2023"
         ),
-        "klynge.duckdb: price_index.amount_dkk",
+        "klynge.duckdb: price_index.column amount_dkk",
     ),
     "a label in a DuckDB table": (
         lambda r: _sql(r, "update price_index set source_mode = 'live' where year = 2022"),
-        "klynge.duckdb: price_index.source_mode",
+        "klynge.duckdb: price_index.column source_mode",
     ),
     "a column description in DuckDB": (
         lambda r: _sql(r, "comment on column price_index.source_mode is 'where from'"),
@@ -256,7 +283,7 @@ MUTATIONS = {
     ),
     "a number in a Parquet file": (
         lambda r: _parquet(r, _deflator_plus_a_cent),
-        "parquet/price_index.parquet: deflator",
+        "parquet/price_index.parquet: column deflator",
     ),
     "a provenance column dropped from Parquet": (
         lambda r: _parquet(r, lambda t: t.drop_columns(["dst_updated"])),
@@ -268,15 +295,15 @@ MUTATIONS = {
     ),
     "a number in a CSV file": (
         lambda r: _replace(r / "csv" / "price_index.csv", "0,95;", "0,96;"),
-        "csv/price_index.csv: deflator",
+        "csv/price_index.csv: column deflator",
     ),
     "a label in the XLSX workbook": (
         lambda r: _xlsx(r, lambda b: setattr(b["price_index"]["D3"], "value", "live")),
-        "klynge.xlsx: price_index.source_mode",
+        "klynge.xlsx: price_index.column source_mode",
     ),
     "a number format in the XLSX workbook": (
         lambda r: _xlsx(r, lambda b: setattr(b["price_index"]["B2"], "number_format", "0.0")),
-        "klynge.xlsx: price_index.deflator",
+        "klynge.xlsx: price_index.column deflator",
     ),
     "a figure removed": (
         lambda r: (r / "figures" / "figure1.png").unlink(),

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image, PngImagePlugin
 
+from pipelines.programme.identifiers import find_cpr
 from tests.release_fingerprint import COMMITTED, diff, fingerprint
 from tests.release_readers import canon
 
@@ -343,8 +344,20 @@ def test_a_changed_value_changes_the_fingerprint_and_is_named(tmp_path, mutation
     assert all(line.startswith(path) for line in changes), changes  # nothing else differs
 
 
+def test_a_difference_across_a_new_year_says_the_calendar_may_be_why(tmp_path):
+    before = fingerprint(build_release(tmp_path / "a", BUILD_A))
+    after = {**before, "calendar_year": "2027"}
+    assert diff(before, after) == []  # the year alone is no difference
+    after["files"] = {**before["files"], "README.md": {"lines": 3, "text": "sha256:0"}}
+    changes = diff(before, after)
+    assert changes[0].startswith("(built in 2026 and 2027: checks bounded by the calendar year")
+    assert changes[1].startswith("README.md: text: ")
+
+
 def test_the_committed_fingerprint_covers_every_kind_of_release_file():
-    files = json.loads(COMMITTED.read_text(encoding="utf-8"))["files"]
+    text = COMMITTED.read_text(encoding="utf-8")
+    assert not find_cpr(text)  # short hashes are grouped: no digit run reads as a CPR number
+    files = json.loads(text)["files"]
     kinds = {path.split("/")[0] for path in files}
     assert kinds >= {
         "klynge.duckdb", "klynge.xlsx", "manifest.json", "README.md", "data_dictionary.md",

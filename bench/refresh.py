@@ -28,12 +28,21 @@ from bench.common import (
 )
 
 SNAPSHOT_DIR = REPO_ROOT / "data" / "snapshots" / "dst"
-STAGES = ("dst_ingest", "programme_ingest", "dbt_build", "quality_gate", "publish", "other")
+STAGES = (
+    "dst_ingest",
+    "programme_ingest",
+    "dbt_build",
+    "evaluation",
+    "quality_gate",
+    "publish",
+    "other",
+)
 STAGE_NAMES = {
     "startup": "start-up + overhead",
     "dst_ingest": "DST ingest",
     "programme_ingest": "programme ingest",
     "dbt_build": "dbt build",
+    "evaluation": "effect estimator",
     "quality_gate": "quality gate",
     "publish": "publish",
     "other": "other steps",
@@ -51,8 +60,10 @@ def stage_of(step_key: str) -> str:
         return "dst_ingest"
     if step_key.startswith(("programme", "raw__programme")):
         return "programme_ingest"
-    if step_key == "klynge_dbt_models" or step_key.startswith("klynge_dbt"):
+    if step_key.startswith("klynge_dbt") or step_key == "effect_estimates_mart":
         return "dbt_build"
+    if step_key == "raw__effect_estimates":
+        return "evaluation"
     if step_key.endswith(("_gx_suite", "_built_from_real_data")):
         return "quality_gate"
     if step_key.startswith("published__"):

@@ -96,11 +96,14 @@ class DstSourceResource(ConfigurableResource):
 
 
 class LocalDbtCliResource(DbtCliResource):
-    """dbt as installed beside this Python, given the pipeline's vars, started once.
+    """dbt as installed beside this Python, given the pipeline's vars, run in this process.
 
     Every command gets ``vars_json`` (:func:`dbt_vars`: the programme's constants, the
     warehouse and the price base year) as ``--vars``, so no caller can forget them and dbt
     reads no environment.
+
+    Commands run inside this process (:mod:`pipelines.dbt_in_process`): no second dbt start-up,
+    and builds take the project's kept parse instead of parsing again.
 
     Before each build dagster-dbt asks the executable for its version (``dbt --version``: a
     second dbt start-up, which also tries to reach PyPI) and opens a dbt adapter inside this

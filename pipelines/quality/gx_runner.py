@@ -7,8 +7,9 @@ or at once for a mart that fails), and a plain summary of every expectation that
 metadata and the publish manifest can carry.
 
 GX is imported lazily: it takes seconds to import and only the quality steps need it. When a
-build is about to run, :func:`warm_up` imports it in a background thread while dbt (a process
-of its own) builds the marts, so the gate does not wait for the import afterwards.
+build is about to run, :func:`warm_up` imports it in a background thread while dbt builds the
+marts (much of a build is DuckDB working outside Python's lock), so the gate does not wait for
+the whole import afterwards.
 """
 
 from __future__ import annotations

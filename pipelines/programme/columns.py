@@ -178,7 +178,8 @@ def _field(
             else other.values
         )
         cells = _Cells(cells.ok | other.ok, values, cells.suspect | other.suspect)
-    cells.values = pc.if_else(pa.array(cells.ok), cells.values, nulls)
+    if not cells.ok.all():  # nearly always all are: the values stand as they are
+        cells.values = pc.if_else(pa.array(cells.ok), cells.values, nulls)
     cells.ok |= empty & (not spec.required or bool(spec.empty_allowed_when))
     return cells, empty
 

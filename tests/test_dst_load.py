@@ -7,8 +7,9 @@ from datetime import datetime
 import duckdb
 import pytest
 
+from pipelines.dst.body import CheckedBody, ValueSql
 from pipelines.dst.errors import DstDataError
-from pipelines.dst.load import BodyLoad, LoadProvenance, last_load, load_body
+from pipelines.dst.load import BodyLoad, LoadProvenance, _write, last_load, load_body
 from pipelines.dst.selection import value_labels
 from tests.conftest import REGION_TABLE
 
@@ -193,3 +194,59 @@ def test_bad_body_names_table_and_leaves_previous_table(tmp_path, case):
         for t in ("dst_reg01", "dst_reg01_labels")
     ] == before
     assert last_load(con, "REG01").dst_updated == "2025-01-15T08:00:00"
+
+
+ODD_VALUES = ["12,5", "1234,75", "1300", "-3,25", "+1,5", ",5", "5,", "1e3", " 7,25 ", "0"]
+MARKERS = ["..", "...", "-", "", ":"]
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_the_typed_read_gives_the_table_the_text_read_gives(tmp_path, lang):
+    """Where DuckDB's typed CSV read accepts a body, its table is the tolerant text read's."""
+    values = [v if lang == "da" else v.replace(",", ".") for v in ODD_VALUES] + MARKERS
+    codes = [f"{i:03d}" for i in range(len(values))]
+    selection = {"OMRÅDE": codes, "Tid": ["2022", "2023"]}
+    lines = [f"{c};{t};{v}" for c, v in zip(codes, values, strict=True) for t in ("2023", "2022")]
+    path = write_body(tmp_path / "b.csv", "OMRÅDE;Tid;INDHOLD\n" + "\n".join(lines) + "\n")
+    body = CheckedBody(
+        "REG01", "dst_reg01", path, ["OMRÅDE", "Tid", "INDHOLD"], selection, ValueSql(lang)
+    )
+    tables = []
+    for typed in (True, False):
+        con = duckdb.connect()
+        con.execute("create schema raw")
+        assert _write(con, body, typed) == {"rows": 2 * len(values), "suppressed": 2 * len(MARKERS)}
+        tables.append(con.execute("select * from raw.dst_reg01").fetchall())
+    assert tables[0] == tables[1]
+    assert [type(c) for c in tables[0][0]] == [str, str, float, bool]
+
+
+def test_a_requested_code_that_looks_like_a_marker_is_a_code(tmp_path):
+    con = duckdb.connect()
+    body = write_body(tmp_path / "b.csv", "OMRÅDE;Tid;INDHOLD\n-;2022;1\n000;2022;..\n")
+    load_body(
+        con,
+        BodyLoad(
+            "REG01",
+            "dst_reg01",
+            body,
+            {"OMRÅDE": ["-", "000"], "Tid": ["2022"]},
+            value_labels(REGION_TABLE.info),
+            "da",
+            PROV,
+            "x",
+        ),
+    )
+    assert con.execute(
+        "select område::varchar, value, is_suppressed from raw.dst_reg01 order by all"
+    ).fetchall() == [("-", 1.0, False), ("000", None, True)]
+
+
+def test_a_decimal_point_in_a_danish_body_is_read_as_before(tmp_path):
+    """The typed read (decimal comma) refuses it; the text read takes both separators."""
+    con = duckdb.connect()
+    load(con, write_body(tmp_path / "b.csv", "OMRÅDE;Tid;INDHOLD\n000;2022;1.5\n084;2022;2,5\n"))
+    assert con.execute("select value from raw.dst_reg01 order by all").fetchall() == [
+        (1.5,),
+        (2.5,),
+    ]

@@ -46,13 +46,20 @@ def check_header(header: list[str], variables: Sequence[str], table: str) -> lis
     return [by_lower[h.lower()] for h in header]
 
 
-def read_body_sql() -> str:
-    """``read_csv`` of the body as text columns named as the header says (no sniffing).
+def read_body_sql(typed: bool = False) -> str:
+    """``read_csv`` of the body, columns named as the header says (no sniffing).
 
-    Parameters: the path and a ``{column: 'VARCHAR'}`` struct.
+    Parameters: the path and a ``{column: type}`` struct; a typed read adds the decimal
+    separator, the suppression markers (read as NULL) and the code columns they do not apply to.
     """
-    return """read_csv(?, delim=';', header=false, skip=1, columns=?, quote='"', escape='"',
-                       auto_detect=false, strict_mode=true, null_padding=false)"""
+    typed_options = ", decimal_separator=?, nullstr=?, force_not_null=?" if typed else ""
+    return f"""read_csv(?, delim=';', header=false, skip=1, columns=?, quote='"', escape='"',
+                        auto_detect=false, strict_mode=true, null_padding=false{typed_options})"""
+
+
+def enum_type(codes: Sequence[str]) -> str:
+    """An ENUM of the codes: a code outside it cannot be stored."""
+    return "enum(" + ", ".join("'" + c.replace("'", "''") + "'" for c in codes) + ")"
 
 
 class ValueSql:
@@ -64,6 +71,7 @@ class ValueSql:
         self.is_suppressed = f"(s.{quote(VALUE_COLUMN)} is null or {text} in ({markers}))"
         # Danish number format: decimal comma, no thousands separator in API bodies.
         self.numeric_text = f"replace({text}, ',', '.')" if lang == "da" else text
+        self.decimal_separator = "," if lang == "da" else "."
 
 
 @dataclass(frozen=True)
@@ -87,5 +95,25 @@ class CheckedBody:
         return {var: list(dict.fromkeys(self.selection[var])) for var in self.variables}
 
     def read_args(self) -> list:
-        """The parameters of :func:`read_body_sql` for this body."""
+        """The parameters of :func:`read_body_sql` for this body, every column as text."""
         return [str(self.path), {col: "VARCHAR" for col in self.header}]
+
+    def typed_read_args(self) -> list:
+        """The parameters of ``read_body_sql(typed=True)``: each variable as the ENUM of its
+        requested codes, the value as a number, DST's markers as NULL in the value only.
+
+        A code that was not requested, a number in another format or a padded marker is a
+        conversion error, never a silent NULL (``force_not_null`` reads a marker in a code
+        column as text, which no ENUM holds).
+        """
+        codes = self.codes
+        types = {
+            col: "DOUBLE" if col == VALUE_COLUMN else enum_type(codes[col]) for col in self.header
+        }
+        return [
+            str(self.path),
+            types,
+            self.values.decimal_separator,
+            list(SUPPRESSED_MARKERS),
+            self.variables,
+        ]

@@ -8,12 +8,14 @@ was not requested cannot be stored). The labels of those codes go to ``raw.dst_<
 are replaced in one transaction.
 
 DuckDB's CSV reader parses the body (streaming, parallel, flat memory) straight into the new
-table; every value is read as text so that suppressed markers and decimal commas are handled
-explicitly. The checks are then one aggregate over the loaded table: values that are not
-numbers, codes that were not requested (NULL after the ENUM cast), repeated cells (fewer
-distinct cell numbers than rows), no rows. When a check fails or the body does not parse,
-everything is rolled back and :mod:`pipelines.dst.diagnose` reads the body again to name the
-rule and the lines. A good body is read once.
+table, codes as the ENUM and values as numbers with DST's markers as NULL. A body that this
+strict reading refuses (a padded marker, a decimal point in a Danish body, a code that was not
+requested) is read again with every value as text and the tolerant rules of :class:`ValueSql`.
+The checks are then one aggregate over the loaded table: values that are not numbers, codes
+that were not requested (NULL after the ENUM cast), repeated cells (fewer distinct cell numbers
+than rows), no rows. When a check fails or the body does not parse, everything is rolled back
+and :mod:`pipelines.dst.diagnose` reads the body again to name the rule and the lines. A good
+body is read once.
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ import duckdb
 
 from pipelines.bookkeeping import DstLoad, ensure_dst_loads, latest_dst_loads, record_dst_load
 from pipelines.dst.body import (
+    VALUE_COLUMN,
     CheckedBody,
     ValueSql,
     check_header,
+    enum_type,
     quote,
     read_body_sql,
     read_header,
@@ -105,7 +109,7 @@ def load_body(con: duckdb.DuckDBPyConnection, load: BodyLoad) -> dict[str, int]:
     ensure_dst_loads(con)
     failure: duckdb.Error | None = None
     try:
-        counts = _write(con, body)
+        counts = _write_either(con, body)
         if counts is not None:
             _finish(con, load, body.codes, counts)
             return counts
@@ -118,29 +122,52 @@ def load_body(con: duckdb.DuckDBPyConnection, load: BodyLoad) -> dict[str, int]:
     raise DstDataError(load.table_id, reason) from failure
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def _write_either(con: duckdb.DuckDBPyConnection, body: CheckedBody) -> dict[str, int] | None:
+    """The typed read first; a body it refuses is read again as text with the tolerant rules.
+
+    The typed read parses codes and numbers in DuckDB's CSV reader, which costs far less than
+    casting text afterwards; it refuses anything unusual (a padded marker, a decimal point in
+    a Danish body, a code not requested) rather than guess, and the text read then decides
+    exactly as before. Where the typed read succeeds the two give the same table.
+    """
+    try:
+        return _write(con, body, typed=True)
+    except (duckdb.ConversionException, duckdb.InvalidInputException):
+        _rollback(con)
+    return _write(con, body, typed=False)
 
 
-def _enum(codes: list[str]) -> str:
-    return "enum(" + ", ".join(_literal(c) for c in codes) + ")"
+def _columns(body: CheckedBody, typed: bool) -> tuple[str, list]:
+    """The new table's select list over the body (alias ``s``) and the reader's parameters."""
+    codes, values = body.codes, body.values
+    if typed:
+        cols = [f"s.{quote(var)} as {quote(column_name(var))}" for var in codes]
+        value = f"s.{quote(VALUE_COLUMN)}"
+        cols += [f"{value} as value", f"{value} is null as is_suppressed"]
+        return ", ".join(cols), body.typed_read_args()
+    cols = [
+        f"try_cast(s.{quote(var)} as {enum_type(codes[var])}) as {quote(column_name(var))}"
+        for var in codes
+    ]
+    cols += [
+        f"""case when {values.is_suppressed} then null
+                 else try_cast({values.numeric_text} as double) end as value""",
+        f"{values.is_suppressed} as is_suppressed",
+    ]
+    return ", ".join(cols), body.read_args()
 
 
-def _write(con: duckdb.DuckDBPyConnection, body: CheckedBody) -> dict[str, int] | None:
+def _write(con: duckdb.DuckDBPyConnection, body: CheckedBody, typed: bool) -> dict[str, int] | None:
     """Write the new table in an open transaction and check it; None when a check fails.
 
     A cell's number combines each code's position among the requested codes over the
     variables; it is NULL when a code was not requested. One aggregate then counts rows,
     suppressed cells, values that are not numbers, NULL cell numbers and distinct cell numbers.
     """
-    codes, values = body.codes, body.values
+    codes = body.codes
     cells = math.prod(len(c) for c in codes.values())
     if cells == 0:
         return None
-    select_cols = [
-        f"try_cast(s.{quote(var)} as {_enum(codes[var])}) as {quote(column_name(var))}"
-        for var in codes
-    ]
     key_terms: list[str] = []
     stride = 1
     for var in reversed(list(codes)):
@@ -152,15 +179,11 @@ def _write(con: duckdb.DuckDBPyConnection, body: CheckedBody) -> dict[str, int] 
         distinct = f"bit_count(bitstring_agg({key}, 0, {cells - 1}))"
     else:
         distinct = f"count(distinct {key})"
+    select, args = _columns(body, typed)
     con.execute("begin transaction")
     con.execute(
-        f"""create or replace table {target} as
-            select {", ".join(select_cols)},
-                   case when {values.is_suppressed} then null
-                        else try_cast({values.numeric_text} as double) end as value,
-                   {values.is_suppressed} as is_suppressed
-            from {read_body_sql()} s""",
-        body.read_args(),
+        f"create or replace table {target} as select {select} from {read_body_sql(typed)} s",
+        args,
     )
     rows, suppressed, not_numbers, unrequested, distinct_cells = con.execute(
         f"""select count(*), count(*) filter (where is_suppressed),

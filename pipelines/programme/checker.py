@@ -20,13 +20,19 @@ from pipelines.programme.contract import EntitySchema, FieldSpec, FieldType
 from pipelines.programme.csvcolumns import Columns, rows_at
 from pipelines.programme.identifiers import CPR_MASK, find_cpr
 from pipelines.programme.reader import Row, Table, normalise_name
-from pipelines.programme.rules import EXCEL_ERRORS, FORMULA_STARTS, converter, staged_schema
+from pipelines.programme.rules import (
+    EXCEL_ERRORS,
+    FORMULA_STARTS,
+    ROW_GROUP_ROWS,
+    converter,
+    staged_schema,
+)
 from pipelines.programme.values import CellError, as_text
 
 if TYPE_CHECKING:
     from pipelines.programme.validate import CheckedFile
 
-BATCH_ROWS = 65_536
+BATCH_ROWS = ROW_GROUP_ROWS
 _NONE_FLAGGED: frozenset[int] = frozenset()
 
 

@@ -55,14 +55,16 @@ def _header_end(data: bytes, table: Table) -> int | None:
     return offset
 
 
-def _parse(body: bytes | memoryview, table: Table) -> pa.Table | None:
+def _parse(body: bytes | memoryview, table: Table, quoted: bool) -> pa.Table | None:
+    """The rows of ``body``; ``quoted`` when it holds a quote character, so that a value may
+    hold a line break (without one, pyarrow splits the rows faster)."""
     width = len(table.header)
     names = [f"c{i}" for i in range(width)]
     try:
         return pacsv.read_csv(
             pa.py_buffer(body),
             read_options=pacsv.ReadOptions(column_names=names, block_size=_BLOCK_BYTES),
-            parse_options=pacsv.ParseOptions(delimiter=table.delimiter, newlines_in_values=True),
+            parse_options=pacsv.ParseOptions(delimiter=table.delimiter, newlines_in_values=quoted),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
                 strings_can_be_null=False,
@@ -112,7 +114,7 @@ def read_columns(data: bytes, table: Table) -> Columns | None:
         return None  # pyarrow would drop a BOM that the csv module keeps in the first cell
     if body.count(b"\r", start) != body.count(b"\r\n", start):
         return None  # a lone CR ends a row for both readers, but not a line here
-    cells = _parse(memoryview(body)[start:], table)
+    cells = _parse(memoryview(body)[start:], table, body.find(b'"', start) >= 0)
     if cells is None:
         return None
     numbers = _row_numbers(body, start, cells.num_rows, table.header_row + 1)

@@ -39,7 +39,7 @@ from pipelines.programme.errors import (
 from pipelines.programme.identifiers import redact
 from pipelines.programme.load import LoadStamp, replace_tables
 from pipelines.programme.quarantine import quarantine_file, rejected_since
-from pipelines.programme.validate import CheckedFile, check_file
+from pipelines.programme.validate import CheckedFile, check_files
 
 Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
 _log = logging.getLogger(__name__)
@@ -170,11 +170,7 @@ def _skip_unsettled(
 def _check_all(
     batch: InboundBatch, schemas: Mapping[str, EntitySchema], log: logging.Logger, notes: list[str]
 ) -> list[CheckedFile]:
-    checked: list[CheckedFile] = []
-    for inbound in batch.files:
-        schema = schemas.get(inbound.entity) if inbound.entity else None
-        data = inbound.path.read_bytes() if inbound.is_regular else None  # links: never opened
-        checked.append(check_file(inbound, schema, data))
+    checked = check_files(batch.files, schemas)
     for note in cross_check(checked, schemas, MAX_PROBLEMS_PER_FILE):
         log.warning(redact(note))
     for c in checked:

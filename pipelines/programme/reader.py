@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
 import warnings
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -37,6 +38,9 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF8_SEQUENCE = re.compile(rb"[\xc3\xc2][\x80-\xbf]")
 
 Row = tuple[int, list[object]]
+# warnings.catch_warnings() swaps process-wide state: workbooks opened in parallel (files are
+# checked two at a time) take turns, so that no thread restores another's filters.
+_QUIET = threading.Lock()
 
 
 class FileError(Exception):
@@ -207,7 +211,7 @@ def _open_xlsx(data: bytes, expected: set[str]) -> Table:
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        with warnings.catch_warnings():
+        with _QUIET, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # style warnings say nothing about the data
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = book.worksheets[0]
@@ -292,7 +296,7 @@ def explain_uncalculated_formulas(
         return
     import openpyxl
 
-    with warnings.catch_warnings():
+    with _QUIET, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     try:

@@ -50,6 +50,9 @@ EXCEL_ERRORS = frozenset(
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 INTEGER_LIMIT = 2**31  # INTEGER columns
 SOURCE_ROW = "_source_row"
+# DuckDB writes a table in row groups of this many rows. Staged batches of that size become row
+# groups as they are; smaller ones are merged on insert, which compresses their rows twice.
+ROW_GROUP_ROWS = 122_880
 
 
 def staged_type(spec: FieldSpec) -> pa.DataType:

@@ -331,3 +331,45 @@ def _cvrs(n: int) -> list[str]:
         if len(found) == n:
             break
     return found
+
+
+@pytest.mark.parametrize("slow_row", [None, 5])
+def test_staged_rows_come_in_batches_of_one_row_group(tmp_path, monkeypatch, slow_row):
+    """Every staged batch but the last holds one DuckDB row group, the rows unchanged."""
+    rows = [list(r) for r in PARTICIPANTS]
+    rows += [
+        ["K02-P0001", number, f"Firma {i}", "smv", "1", "1", "1", "ja"]
+        for i, number in enumerate(_cvrs(40))
+    ]
+    if slow_row is not None:
+        rows[slow_row][2] = "Cafe\u0301 ApS"  # checked row by row, staged in a batch of its own
+    data = csv_bytes(rows)
+    whole = _check_both(tmp_path, monkeypatch, "participants.csv", data)
+    monkeypatch.setattr(validate, "ROW_GROUP_ROWS", 7)
+    checked = validate.check_file(
+        _inbound(tmp_path, "participants.csv", data), SCHEMAS["participants"], data
+    )
+    sizes = [b.num_rows for b in checked.batches]
+    staged = len(rows) - 1
+    assert sizes == [7] * (staged // 7) + ([staged % 7] if staged % 7 else [])
+    assert checked.table().to_pylist() == whole.table().to_pylist()
+
+
+def test_cvr_check_digits_read_from_the_arrow_buffer_follow_the_rule():
+    """The vectorised modulus-11 check agrees with the row rule, on sliced and chunked
+    columns too (their values start part-way into Arrow's buffers)."""
+    import numpy as np
+    import pyarrow as pa
+
+    from pipelines.programme.columns import _cvr_valid
+    from pipelines.programme.identifiers import is_valid_cvr
+
+    rng = random.Random(7)
+    values = [str(rng.randint(10_000_000, 99_999_999)) for _ in range(3000)]
+    values += [CVR_A, INVALID_CVR, "0" + CVR_A[1:], CVR_A[:7], CVR_A + "1", "1234567x", "", " "]
+    expected = np.array([is_valid_cvr(v) for v in values])
+    assert 200 < expected.sum() < len(values)
+    assert (_cvr_valid(pa.array(values)) == expected).all()
+    assert (_cvr_valid(pa.array(values)[5:]) == expected[5:]).all()
+    chunked = pa.chunked_array([pa.array(values[:1001]), pa.array(values[1001:])])
+    assert (_cvr_valid(chunked) == expected).all()

@@ -14,7 +14,7 @@ import time
 import pytest
 from dagster import AssetKey
 
-from pipelines.programme import ingest, settle
+from pipelines.programme import settle, validate
 from pipelines.programme.errors import (
     ProgrammeHeldError,
     ProgrammeRejectedError,
@@ -300,7 +300,7 @@ def test_a_file_written_to_while_it_is_read_is_skipped(
     rows = copy_rows(PARTICIPANTS)
     rows[1][3] = "ikke en type"  # would be rejected, were it judged
     write_csv(inbound / "participants.csv", rows)
-    checked_once = ingest.check_file
+    checked_once = validate.check_file
 
     def appending(inbound_file, schema, data):
         if inbound_file.relative == "participants.csv":
@@ -308,7 +308,7 @@ def test_a_file_written_to_while_it_is_read_is_skipped(
                 fh.write(b"K02-P0001;;x;foreign;0;0;0;nej\r\n")
         return checked_once(inbound_file, schema, data)
 
-    monkeypatch.setattr(ingest, "check_file", appending)
+    monkeypatch.setattr(validate, "check_file", appending)
     load = run_ingest(data_dir)
     assert "participants.csv" in load.unsettled
     assert not quarantine.exists() and snapshot(data_dir) == loaded

@@ -7,24 +7,21 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.evaluation.outcomes import OUTCOMES
+from pipelines.publish.figures import new_figure
 
 SYNTHETIC_BANNER = "SYNTHETIC PANEL WITH A PLANTED EFFECT - not an estimate of the programme"
 
 
 def event_study_figure(table: pd.DataFrame, outcome: str, target: Path, banner: str | None) -> None:
     """Estimates by event time with their CIs; withheld cells are left out and said so."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     rows = table[
         (table["outcome"] == outcome)
         & (table["group_type"] == "overall")
         & table["event_time"].notna()
     ].sort_values("event_time")
     shown = rows[~rows["suppressed"].astype(bool)]
-    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
+    fig = new_figure(figsize=(7, 4.2), dpi=110)
+    ax = fig.subplots()
     ax.axhline(0, color="grey", linewidth=0.8)
     ax.axvline(-0.5, color="grey", linewidth=0.8, linestyle=":")
     err = [
@@ -61,7 +58,6 @@ def event_study_figure(table: pd.DataFrame, outcome: str, target: Path, banner: 
         )
         fig.subplots_adjust(top=0.82)
     fig.savefig(target)
-    plt.close(fig)
 
 
 def event_study_figures(table: pd.DataFrame, folder: Path, banner: str | None) -> list[Path]:

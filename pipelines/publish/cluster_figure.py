@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.constants import programme
-from pipelines.publish.figures import banner, caption, pyplot
+from pipelines.publish.figures import banner, caption, new_figure, save
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -157,13 +157,13 @@ def _title(ax, text: str) -> None:
 def cluster_overview(totals: pd.DataFrame, target: Path, notice: str | None) -> None:
     import numpy as np
 
-    plt = pyplot()
     data = totals.sort_values("cluster_id").reset_index(drop=True)
     y = np.arange(len(data))
     labels = [
         short_name(c, n) for c, n in zip(data["cluster_id"], data["cluster_name"], strict=True)
     ]
-    fig, axes = plt.subplots(2, 2, figsize=(14, 10), dpi=110, sharey=True)
+    fig = new_figure(figsize=(14, 10), dpi=110)
+    axes = fig.subplots(2, 2, sharey=True)
     for draw, ax in zip((_funding, _smes, _institutions, _rates), axes.flat, strict=True):
         draw(ax, data, y)
         ax.grid(axis="x", color="#e5e5e5")
@@ -184,6 +184,4 @@ def cluster_overview(totals: pd.DataFrame, target: Path, notice: str | None) -> 
         f"Data: {source}; table cluster_programme_totals. Breaches: SME participations "
         f"funded above {_cap_label()}, each listed in table quality_findings.",
     )
-    fig.tight_layout(rect=(0, 0.03, 1, top - 0.03))
-    fig.savefig(target)
-    plt.close(fig)
+    save(fig, target, rect=(0, 0.03, 1, top - 0.03))

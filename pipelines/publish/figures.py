@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.figure import Figure
 
 FIRST_YEAR = 2007  # FORSK01's first year: the figures start there and label it
 SIZE_GROUPS = [
@@ -26,13 +27,28 @@ SMV_FIGURE = "smv_vs_large_rd_fixed_prices.png"
 CLUSTER_FIGURE = "cluster_outcomes_overview.png"
 
 
-def pyplot():
-    import matplotlib
+def new_figure(**kwargs: Any) -> Figure:
+    """A figure on its own Agg canvas, without pyplot: no display, no global figure registry
+    (nothing to close, nothing shared between figures drawn at the same time)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")  # no display on servers
-    import matplotlib.pyplot as plt
+    fig = Figure(**kwargs)
+    FigureCanvasAgg(fig)
+    return fig
 
-    return plt
+
+def save(fig: Figure, target: Path, rect: tuple[float, float, float, float]) -> None:
+    """Lay ``fig`` out tightly within ``rect`` and write it as PNG.
+
+    The same as ``fig.tight_layout(rect=rect); fig.savefig(target)``, except that no layout
+    engine is left on the figure, so ``savefig`` does not draw the whole figure an extra time
+    to lay it out again (about a third of the time a figure takes).
+    """
+    from matplotlib.layout_engine import TightLayoutEngine
+
+    TightLayoutEngine(rect=rect).execute(fig)
+    fig.savefig(target)
 
 
 def banner(fig, notice: str | None) -> float:
@@ -106,11 +122,11 @@ def year_axis(ax, years) -> None:
 
 def rd_by_size_group(rd: pd.DataFrame, target: Path, notice: str | None) -> None:
     """Figure 1: own R&D by all four size groups, bn. kr. in fixed prices, 2007 onwards."""
-    plt = pyplot()
     data = rd[rd["year"] >= FIRST_YEAR].sort_values("year")
     base_year = int(data["price_base_year"].iloc[0])
     breaks = sorted(data.loc[data["series_break"], "year"].unique())
-    fig, ax = plt.subplots(figsize=(10, 6), dpi=120)
+    fig = new_figure(figsize=(10, 6), dpi=120)
+    ax = fig.subplots()
     for group, label, color in SIZE_GROUPS:
         rows = data[data["size_group"] == group]
         plot_broken(
@@ -132,20 +148,16 @@ def rd_by_size_group(rd: pd.DataFrame, target: Path, notice: str | None) -> None
     ax.set_title("Figure 1. Business expenditure on own R&D by firm size, fixed prices")
     top = banner(fig, notice)
     caption(fig, dst_caption(bool(notice), base_year, "FORSK01 (own R&D) and NAN1 (GDP)"))
-    fig.tight_layout(rect=(0, 0.04, 1, top))
-    fig.savefig(target)
-    plt.close(fig)
+    save(fig, target, rect=(0, 0.04, 1, top))
 
 
 def smv_vs_large_rd(summary: pd.DataFrame, target: Path, notice: str | None) -> None:
     """SMV vs. large-firm R&D in fixed prices (top) and the SMV share on its own panel."""
-    plt = pyplot()
     data = summary[summary["year"] >= FIRST_YEAR].sort_values("year")
     base_year = int(data["price_base_year"].iloc[0])
     breaks = sorted(data.loc[data["series_break"], "year"].unique())
-    fig, (ax, share) = plt.subplots(
-        2, 1, figsize=(10, 7.5), dpi=120, sharex=True, gridspec_kw={"height_ratios": [3, 2]}
-    )
+    fig = new_figure(figsize=(10, 7.5), dpi=120)
+    ax, share = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     plot_broken(
         ax,
         data["year"],
@@ -186,9 +198,7 @@ def smv_vs_large_rd(summary: pd.DataFrame, target: Path, notice: str | None) -> 
     year_axis(share, data["year"])
     top = banner(fig, notice)
     caption(fig, dst_caption(bool(notice), base_year, "FORSK01 (own R&D) and NAN1 (GDP)"))
-    fig.tight_layout(rect=(0, 0.04, 1, top))
-    fig.savefig(target)
-    plt.close(fig)
+    save(fig, target, rect=(0, 0.04, 1, top))
 
 
 def write_figures(

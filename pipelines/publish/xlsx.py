@@ -10,7 +10,7 @@ separators for kr., one decimal for percentages, dates as dates); codes and CVR 
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,42 +64,42 @@ def _write_table(workbook, mart: Mart, df: pd.DataFrame) -> None:
         sheet.write_string(0, i, name, header)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(df), 1), max(len(columns) - 1, 0))
-    for r, values in enumerate(df.itertuples(index=False, name=None), start=1):
+    writers = [_writer(sheet, f) for f in formats]
+    cells = [_cells(df[name], fmt) for name, fmt in zip(columns, formats, strict=True)]
+    for r, values in enumerate(zip(*cells, strict=True), start=1):
         for i, value in enumerate(values):
-            write_cell(sheet, r, i, value, formats[i], cell_formats[i])
+            if value is None:
+                sheet.write_blank(r, i, None, cell_formats[i])
+            else:
+                writers[i](r, i, value, cell_formats[i])
 
 
-def write_cell(sheet, row: int, col: int, value: Any, fmt: ColumnFormat, cell_format) -> None:
-    """One cell by its column's kind: text as text, numbers as numbers, NULL as blank."""
-    if _is_null(value):
-        sheet.write_blank(row, col, None, cell_format)
-    elif fmt.kind == "boolean":
-        sheet.write_boolean(row, col, bool(value), cell_format)
-    elif fmt.kind in ("date", "timestamp"):
-        sheet.write_datetime(row, col, _naive(value), cell_format)
-    elif fmt.kind == "timestamp_text":
-        parsed = _parse_timestamp(str(value))
-        if parsed is None:
-            sheet.write_string(row, col, neutralise(str(value)), cell_format)
-        else:
-            sheet.write_datetime(row, col, parsed, cell_format)
-    elif fmt.kind == "text":
-        sheet.write_string(row, col, neutralise(str(value)), cell_format)
-    else:
-        sheet.write_number(row, col, float(value), cell_format)
+def _cells(column: pd.Series, fmt: ColumnFormat) -> list[Any]:
+    """The column's cells as written, converted once per column; None is a blank (NULL).
+
+    Text is text (neutralised), booleans booleans, dates and ISO timestamps dates, the rest
+    numbers.
+    """
+    convert = _CONVERT.get(fmt.kind, float)
+    return [
+        None if null else convert(value)
+        for value, null in zip(column.tolist(), column.isna().tolist(), strict=True)
+    ]
 
 
-def _is_null(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float):
-        return math.isnan(value)
-    try:
-        import pandas as pd
-
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+def _writer(sheet, fmt: ColumnFormat) -> Callable[..., Any]:
+    """The worksheet method that writes a (converted, non-blank) cell of this column."""
+    if fmt.kind == "boolean":
+        return sheet.write_boolean
+    if fmt.kind in ("date", "timestamp"):
+        return sheet.write_datetime
+    if fmt.kind == "timestamp_text":
+        return lambda r, c, v, f: (
+            sheet.write_datetime if isinstance(v, datetime) else sheet.write_string
+        )(r, c, v, f)
+    if fmt.kind == "text":
+        return sheet.write_string
+    return sheet.write_number
 
 
 def _naive(value: Any) -> datetime | date:
@@ -115,6 +115,20 @@ def _parse_timestamp(text: str) -> datetime | None:
         return _naive(datetime.fromisoformat(text))
     except ValueError:
         return None
+
+
+def _timestamp_text(value: Any) -> datetime | str:
+    """An ISO timestamp held as text, as a date cell; any other text stays text."""
+    return _parse_timestamp(str(value)) or neutralise(str(value))
+
+
+_CONVERT: dict[str, Callable[[Any], Any]] = {
+    "boolean": bool,
+    "date": _naive,
+    "timestamp": _naive,
+    "timestamp_text": _timestamp_text,
+    "text": lambda v: neutralise(str(v)),
+}
 
 
 def _width(name: str, column: pd.Series, fmt: ColumnFormat) -> float:

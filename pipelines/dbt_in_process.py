@@ -65,8 +65,8 @@ def _newest_source(project_dir: Path) -> int:
 
 
 def kept_parse(project_dir: Path) -> Manifest | None:
-    """The project's last parse, or None (dbt then parses) when there is none or a project
-    file has changed since it was made."""
+    """The project's last parse, or None (dbt then parses) when there is none, a project
+    file has changed since it was made, or it was not made from this folder."""
     state = project_dir / PARSE_STATE
     try:
         stamp = state.stat().st_mtime_ns
@@ -80,8 +80,20 @@ def kept_parse(project_dir: Path) -> Manifest | None:
         from dbt.parser.manifest import extended_mashumuro_decoder
 
         manifest = Manifest.from_msgpack(state.read_bytes(), decoder=extended_mashumuro_decoder)
-        cached = _kept_parse[state] = (stamp, manifest)
+        cached = _kept_parse[state] = (
+            stamp,
+            manifest if _parsed_here(manifest, project_dir) else None,
+        )
     return cached[1]
+
+
+def _parsed_here(manifest: Manifest, project_dir: Path) -> bool:
+    """dbt keeps the project folder each seed was parsed from, as the parse was given it, and
+    reads the seed from there: a parse given a relative folder (``--project-dir .``) or made in
+    another checkout would look in the wrong place."""
+    here = {str(project_dir), str(project_dir.resolve())}
+    seeds = [node for node in manifest.nodes.values() if node.resource_type == "seed"]
+    return all(seed.root_path in here for seed in seeds)
 
 
 def dbt_arguments(args: Sequence[str], env: Mapping[str, str]) -> list[str]:

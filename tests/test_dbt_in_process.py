@@ -15,10 +15,12 @@ from dagster import AssetCheckEvaluation, AssetKey, AssetMaterialization
 from dagster_dbt import DbtCliInvocation
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
+from pipelines.constants import with_dbt_vars
 from pipelines.dbt_in_process import InProcessDbtInvocation, dbt_arguments, kept_parse
 from pipelines.resources import local_dbt
 from pipelines.settings import DBT_PROJECT_DIR, load_settings
 from tests.conftest import copy_data_dir
+from tests.warehouse_helpers import DBT
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 
@@ -45,29 +47,49 @@ def test_dagster_dbt_environment_becomes_flags():
     assert args[-2:] == ["--quiet", "--no-send-anonymous-usage-stats"]
 
 
-@pytest.fixture
-def project_copy(tmp_path) -> Path:
-    """The dbt project with the parse ``make install`` keeps, in a folder of its own."""
-    if not (DBT_PROJECT_DIR / "target" / "partial_parse.msgpack").exists():
-        pytest.fail("dbt_project/target/partial_parse.msgpack is missing: run `make install`")
-    copy = tmp_path / "dbt_project"
-    shutil.copytree(DBT_PROJECT_DIR, copy, ignore=shutil.ignore_patterns("logs", "dbt_packages"))
-    newer = time.time_ns()  # the parse must be newer than the files it parsed
-    state = copy / "target" / "partial_parse.msgpack"
-    os.utime(state, ns=(newer, newer))
+@pytest.fixture(scope="module")
+def parsed_copy(tmp_path_factory) -> Path:
+    """The dbt project in a folder of its own, parsed there as ``make install`` parses it."""
+    copy = tmp_path_factory.mktemp("project") / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, copy, ignore=shutil.ignore_patterns("logs", "target"))
+    subprocess.run(
+        with_dbt_vars(
+            [DBT, "parse", "--quiet", "--project-dir", str(copy), "--profiles-dir", str(copy)]
+        ),
+        cwd=copy,
+        check=True,
+        capture_output=True,
+    )
     return copy
 
 
-def test_the_kept_parse_is_used_until_a_project_file_changes(project_copy):
-    manifest = kept_parse(project_copy)
+@pytest.mark.slow
+def test_the_kept_parse_is_used_until_a_project_file_changes(parsed_copy):
+    project = parsed_copy
+    state = project / "target" / "partial_parse.msgpack"
+    newer = time.time_ns()
+    os.utime(state, ns=(newer, newer))
+
+    manifest = kept_parse(project)
     assert manifest is not None
     assert "model.klynge.smv_rd_share" in manifest.nodes
-    assert kept_parse(project_copy) is manifest  # loaded once per process
+    assert kept_parse(project) is manifest  # loaded once per process
 
-    model = project_copy / "models" / "marts" / "smv" / "smv_rd_share.sql"
-    later = (project_copy / "target" / "partial_parse.msgpack").stat().st_mtime_ns + 1_000_000
+    model = project / "models" / "marts" / "smv" / "smv_rd_share.sql"
+    later = newer + 1_000_000
     os.utime(model, ns=(later, later))
-    assert kept_parse(project_copy) is None  # dbt parses the edit itself
+    assert kept_parse(project) is None  # dbt parses the edit itself
+
+
+@pytest.mark.slow
+def test_a_parse_made_in_another_folder_is_not_used(parsed_copy, tmp_path):
+    """dbt reads seeds from the folder the parse was given: a checkout moved since, or a parse
+    given ``--project-dir .``, would look for them in the wrong place."""
+    moved = tmp_path / "moved"
+    shutil.copytree(parsed_copy, moved)
+    newer = time.time_ns()
+    os.utime(moved / "target" / "partial_parse.msgpack", ns=(newer, newer))
+    assert kept_parse(moved) is None
 
 
 def test_no_parse_kept_means_dbt_parses(tmp_path):

@@ -48,29 +48,47 @@ def balanced_sample(data: pd.DataFrame, last_year: int) -> pd.DataFrame:
         return data.iloc[0:0]
     first = int(cohorts.min()) + EVENT_WINDOW[0]
     last = min(int(cohorts.max()) + EVENT_WINDOW[1], last_year)
-    window = data[data["year"].between(first, last) & data["y"].notna()]
-    complete = window.groupby("cvr")["year"].transform("size") == last - first + 1
+    years = data["year"].to_numpy()
+    window = data[(years >= first) & (years <= last) & data["y"].notna().to_numpy()]
+    codes, _ = pd.factorize(window["cvr"].to_numpy())
+    complete = np.bincount(codes)[codes] == last - first + 1  # rows per firm, by hashing
     return window[complete]
+
+
+def _wide(sample: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+    """Firms (ascending CVR) x years (ascending) of y, with each firm's cohort and weight.
+
+    Built with numpy indexing (what ``pivot`` gives, without its reindexing cost); a firm and
+    year twice is an error, as it is for ``pivot``.
+    """
+    firms, first, row_firm = np.unique(
+        sample["cvr"].to_numpy(), return_index=True, return_inverse=True
+    )  # first: each firm's first row
+    years, row_year = np.unique(sample["year"].to_numpy(), return_inverse=True)
+    cell = row_firm * len(years) + row_year
+    if len(cell) and np.bincount(cell).max() > 1:
+        raise ValueError("sample has a firm and year more than once")
+    values = np.full((len(firms), len(years)), np.nan)
+    values[row_firm, row_year] = sample["y"].to_numpy(dtype=float)
+    cohort = sample["cohort"].to_numpy(dtype=float)[first]
+    weight = sample["weight"].to_numpy(dtype=float)[first]
+    return values, cohort, weight, [int(y) for y in years]
 
 
 def cell_effects(sample: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """ATT(g,t) per cell and the firm-level influence functions (firms x cells)."""
-    wide = sample.pivot(index="cvr", columns="year", values="y")
-    info = sample.drop_duplicates("cvr").set_index("cvr").loc[wide.index]
-    cohort = info["cohort"].to_numpy(dtype=float)
-    weight = info["weight"].to_numpy(dtype=float)
+    values, cohort, weight, years = _wide(sample)
+    column = {year: i for i, year in enumerate(years)}
     control = np.isnan(cohort)
-    years = list(wide.columns)
-    values = wide.to_numpy(dtype=float)
     rows, psi = [], []
     for g in sorted(set(cohort[~control].astype(int))):
-        if g - 1 not in years:
+        if g - 1 not in column:
             continue
         treated = cohort == g
         for t in range(g + EVENT_WINDOW[0], g + EVENT_WINDOW[1] + 1):
-            if t not in years or t == g - 1:
+            if t not in column or t == g - 1:
                 continue
-            dy = values[:, years.index(t)] - values[:, years.index(g - 1)]
+            dy = values[:, column[t]] - values[:, column[g - 1]]
             w_t, w_c = weight * treated, weight * control
             mean_t = (w_t @ dy) / w_t.sum()
             mean_c = (w_c @ np.where(control, dy, 0.0)) / w_c.sum()
@@ -80,7 +98,7 @@ def cell_effects(sample: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
             rows.append((g, t, mean_t - mean_c, w_t.sum()))
             psi.append(influence)
     cells = pd.DataFrame(rows, columns=["cohort", "year", "estimate", "treated"])
-    return cells, (np.column_stack(psi) if psi else np.zeros((len(info), 0)))
+    return cells, (np.column_stack(psi) if psi else np.zeros((len(cohort), 0)))
 
 
 def _combine(att: np.ndarray, cov: np.ndarray, weights: np.ndarray) -> tuple[float, float]:

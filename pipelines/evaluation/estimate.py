@@ -100,14 +100,25 @@ def _controls(
     return pairs.groupby("control_cvr")["weight"].sum()
 
 
-def _sample(
-    panel: pd.DataFrame, outcome: str, cohorts: pd.Series, controls: pd.Series, treated: set[int]
+def _group_rows(
+    panel: pd.DataFrame,
+    outcomes: tuple[str, ...],
+    cohorts: pd.Series,
+    controls: pd.Series,
+    treated: set[int],
 ) -> pd.DataFrame:
+    """The group's firms' rows with every outcome, cohort and weight: selected once per group,
+    not once per outcome."""
     keep = panel["cvr"].isin(treated) | panel["cvr"].isin(controls.index)
-    rows = panel.loc[keep, ["cvr", "year", outcome]].rename(columns={outcome: "y"})
+    rows = panel.loc[keep, ["cvr", "year", *outcomes]]
     rows["cohort"] = rows["cvr"].map(cohorts.loc[cohorts.index.isin(treated)])
     rows["weight"] = rows["cvr"].map(controls).fillna(1.0)
     return rows
+
+
+def _sample(rows: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """One outcome's estimation data (cvr, year, y, cohort, weight) from the group's rows."""
+    return rows[["cvr", "year", outcome, "cohort", "weight"]].rename(columns={outcome: "y"})
 
 
 def _disclosed(
@@ -143,15 +154,24 @@ def _disclosed(
 
 
 def _rows(study: EventStudy | None, verdicts: dict[str, dict]) -> list[dict]:
-    by_event = study.events.set_index("event_time") if study is not None else None
+    by_event = {}  # event time -> (estimate, std_error): a dict, not a .loc per period
+    if study is not None:
+        events = study.events
+        by_event = dict(
+            zip(
+                events["event_time"].tolist(),
+                zip(events["estimate"].to_numpy(), events["std_error"].to_numpy(), strict=True),
+                strict=True,
+            )
+        )
     rows = []
     for period in [*range(EVENT_WINDOW[0], EVENT_WINDOW[1] + 1), None]:
         key = period_label(period)
         est, se = (np.nan, np.nan)
         if study is not None and period is None:
             est, se = study.overall
-        elif by_event is not None and period in by_event.index:
-            est, se = by_event.loc[period, ["estimate", "std_error"]]
+        elif period in by_event:
+            est, se = by_event[period]
         verdict = verdicts.get(key, {"suppression_reason": ""})
         reason = verdict["suppression_reason"]
         if np.isnan(est) and not reason:
@@ -223,8 +243,9 @@ def estimate_effects(
     for group_type, value, members in _groups(register, matches.firms, config.group_types):
         treated = members & analysed
         controls = _controls(matches, treated, participants, config.matched)
+        group = _group_rows(panel, config.outcomes, cohorts, controls, treated)
         for outcome in config.outcomes:
-            sample = _sample(panel, outcome, cohorts, controls, treated)
+            sample = _sample(group, outcome)
             rows = _estimate(sample, treated, base[OUTCOMES[outcome][1]], last_year, config)
             records += [
                 {"outcome": outcome, "group_type": group_type, "group_value": value, **row}

@@ -115,17 +115,18 @@ def event_study(data: pd.DataFrame, last_year: int) -> EventStudy:
     if table.empty:
         raise NotEstimableError("no cohort observed in its base year")
     att, cov = table["estimate"].to_numpy(), psi.T @ psi
-    table = table.assign(
-        event_time=table["year"] - table["cohort"], std_error=np.sqrt(np.diag(cov))
-    )
+    event_time = (table["year"] - table["cohort"]).to_numpy()
+    table["event_time"] = event_time
+    table["std_error"] = np.sqrt(np.diag(cov))
+    treated = table["treated"].to_numpy()
     events, post = [], np.zeros(len(table))
-    reached = [e for e in range(0, EVENT_WINDOW[1] + 1) if (table["event_time"] == e).any()]
+    reached = [e for e in range(0, EVENT_WINDOW[1] + 1) if (event_time == e).any()]
     for e in range(EVENT_WINDOW[0], EVENT_WINDOW[1] + 1):
-        at = (table["event_time"] == e).to_numpy()
+        at = event_time == e
         if e == -1:
             events.append((e, 0.0, np.nan))
         elif at.any():
-            w = np.where(at, table["treated"], 0.0) / table.loc[at, "treated"].sum()
+            w = np.where(at, treated, 0.0) / treated[at].sum()
             events.append((e, *_combine(att, cov, w)))
             post += w / len(reached) if e >= 0 else 0.0
     events_df = pd.DataFrame(events, columns=["event_time", "estimate", "std_error"])

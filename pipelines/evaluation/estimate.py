@@ -118,7 +118,8 @@ def _group_rows(
 
 def _sample(rows: pd.DataFrame, outcome: str) -> pd.DataFrame:
     """One outcome's estimation data (cvr, year, y, cohort, weight) from the group's rows."""
-    return rows[["cvr", "year", outcome, "cohort", "weight"]].rename(columns={outcome: "y"})
+    columns = {"cvr": "cvr", "year": "year", "y": outcome, "cohort": "cohort", "weight": "weight"}
+    return pd.DataFrame({k: rows[c].to_numpy() for k, c in columns.items()}, index=rows.index)
 
 
 def _disclosed(
@@ -129,9 +130,11 @@ def _disclosed(
     Both sides are cells of their own: the participants behind an estimate and the firms they
     are compared with must each pass the rule.
     """
-    firms = sample.drop_duplicates("cvr")
-    cohort = firms["cohort"].to_numpy(dtype=float)
-    values = magnitude.reindex(firms["cvr"].to_numpy()).to_numpy(dtype=float)
+    cvr = sample["cvr"].to_numpy()
+    _, firm_rows = np.unique(cvr, return_index=True)
+    firm_rows.sort()  # each firm's first row, in the sample's order (as drop_duplicates keeps)
+    cohort = sample["cohort"].to_numpy(dtype=float)[firm_rows]
+    values = magnitude.reindex(cvr[firm_rows]).to_numpy(dtype=float)
     first, last = sample["year"].min(), sample["year"].max()
     treated = ~np.isnan(cohort)
     verdicts = {}

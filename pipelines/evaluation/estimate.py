@@ -71,6 +71,13 @@ class Estimates:
     diagnostics: dict
 
 
+def _cvr_numbers(cvr: pd.Series) -> np.ndarray:
+    """CVRs as int64, each distinct text converted once (a panel repeats a firm every year);
+    a missing or non-numeric CVR fails the conversion as it would row by row."""
+    codes, distinct = pd.factorize(cvr, use_na_sentinel=False)
+    return pd.Series(distinct).astype("int64").to_numpy()[codes]
+
+
 def _groups(
     register: pd.DataFrame,
     firms: pd.DataFrame,
@@ -229,7 +236,8 @@ def estimate_effects(
     """``effect_estimates`` rows for every outcome x group x period, disclosure-controlled."""
     # CVRs as integers inside the estimator: membership tests on numbers are fast, and no CVR
     # leaves it (the output holds counts only)
-    panel = add_outcomes(panel).assign(cvr=lambda d: d["cvr"].astype("int64"))
+    panel = add_outcomes(panel)  # a copy of its own, so the CVR column can be replaced in place
+    panel["cvr"] = _cvr_numbers(panel["cvr"])
     register = register.assign(cvr=register["cvr"].astype("int64"))
     cohorts = register.groupby("cvr")["treatment_year"].min().astype(float)
     participants = set(cohorts.index)

@@ -43,16 +43,16 @@ class EventStudy:
 
 def balanced_sample(data: pd.DataFrame, last_year: int) -> pd.DataFrame:
     """Rows in the event window of the cohorts, firms observed in every year of it (as R's did)."""
-    cohorts = data["cohort"].dropna()
-    if cohorts.empty:
+    cohort = data["cohort"].to_numpy(dtype=float, na_value=np.nan)
+    if np.isnan(cohort).all():
         return data.iloc[0:0]
-    first = int(cohorts.min()) + EVENT_WINDOW[0]
-    last = min(int(cohorts.max()) + EVENT_WINDOW[1], last_year)
+    first = int(np.nanmin(cohort)) + EVENT_WINDOW[0]
+    last = min(int(np.nanmax(cohort)) + EVENT_WINDOW[1], last_year)
     years = data["year"].to_numpy()
-    window = data[(years >= first) & (years <= last) & data["y"].notna().to_numpy()]
-    codes, _ = pd.factorize(window["cvr"].to_numpy())
-    complete = np.bincount(codes)[codes] == last - first + 1  # rows per firm, by hashing
-    return window[complete]
+    window = (years >= first) & (years <= last) & data["y"].notna().to_numpy()
+    codes, _ = pd.factorize(data["cvr"].to_numpy())
+    rows_per_firm = np.bincount(codes, weights=window)  # rows in the window, by hashing
+    return data[window & (rows_per_firm[codes] == last - first + 1)]
 
 
 def _wide(sample: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
@@ -108,8 +108,8 @@ def _combine(att: np.ndarray, cov: np.ndarray, weights: np.ndarray) -> tuple[flo
 def event_study(data: pd.DataFrame, last_year: int) -> EventStudy:
     """Fit ATT(g,t) on ``data`` (cvr, year, cohort: NaN for controls, weight, y) and aggregate."""
     sample = balanced_sample(data, last_year)
-    has_controls = sample["cohort"].isna().any()
-    if sample.empty or not has_controls or sample["cohort"].notna().sum() == 0:
+    control = np.isnan(sample["cohort"].to_numpy(dtype=float, na_value=np.nan))
+    if sample.empty or not control.any() or control.all():
         raise NotEstimableError("no cohort with both participants and controls in the window")
     table, psi = cell_effects(sample)
     if table.empty:

@@ -144,6 +144,7 @@ def _disclosed(
     values = magnitude.reindex(cvr[firm_rows]).to_numpy(dtype=float)
     first, last = sample["year"].min(), sample["year"].max()
     treated = ~np.isnan(cohort)
+    n_c, _, why_c = cell_verdict(values[~treated], rule)  # the same side in every period
     verdicts = {}
     for period in periods:
         with np.errstate(invalid="ignore"):
@@ -153,7 +154,6 @@ def _disclosed(
                 else ((cohort + period >= first) & (cohort + period <= last))
             )
         n_t, _, why_t = cell_verdict(values[treated & reach], rule)
-        n_c, _, why_c = cell_verdict(values[~treated], rule)
         reasons = sorted({why_t, why_c} - {""})
         verdicts[period_label(period)] = {
             "firms_treated": n_t,

@@ -80,22 +80,24 @@ def cell_effects(sample: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     values, cohort, weight, years = _wide(sample)
     column = {year: i for i, year in enumerate(years)}
     control = np.isnan(cohort)
+    w_c = weight * control
     rows, psi = [], []
     for g in sorted(set(cohort[~control].astype(int))):
         if g - 1 not in column:
             continue
         treated = cohort == g
+        w_t = weight * treated  # the cohort's weights and their sums serve all its years
+        sum_t, sum_c = w_t.sum(), w_c.sum()
         for t in range(g + EVENT_WINDOW[0], g + EVENT_WINDOW[1] + 1):
             if t not in column or t == g - 1:
                 continue
             dy = values[:, column[t]] - values[:, column[g - 1]]
-            w_t, w_c = weight * treated, weight * control
-            mean_t = (w_t @ dy) / w_t.sum()
-            mean_c = (w_c @ np.where(control, dy, 0.0)) / w_c.sum()
-            influence = np.where(treated, w_t * (dy - mean_t) / w_t.sum(), 0.0) - np.where(
-                control, w_c * (dy - mean_c) / w_c.sum(), 0.0
+            mean_t = (w_t @ dy) / sum_t
+            mean_c = (w_c @ np.where(control, dy, 0.0)) / sum_c
+            influence = np.where(treated, w_t * (dy - mean_t) / sum_t, 0.0) - np.where(
+                control, w_c * (dy - mean_c) / sum_c, 0.0
             )
-            rows.append((g, t, mean_t - mean_c, w_t.sum()))
+            rows.append((g, t, mean_t - mean_c, sum_t))
             psi.append(influence)
     cells = pd.DataFrame(rows, columns=["cohort", "year", "estimate", "treated"])
     return cells, (np.column_stack(psi) if psi else np.zeros((len(cohort), 0)))

@@ -43,44 +43,64 @@ class EventStudy:
 
 def balanced_sample(data: pd.DataFrame, last_year: int) -> pd.DataFrame:
     """Rows in the event window of the cohorts, firms observed in every year of it (as R's did)."""
-    cohorts = data["cohort"].dropna()
-    if cohorts.empty:
+    cohort = data["cohort"].to_numpy(dtype=float, na_value=np.nan)
+    if np.isnan(cohort).all():
         return data.iloc[0:0]
-    first = int(cohorts.min()) + EVENT_WINDOW[0]
-    last = min(int(cohorts.max()) + EVENT_WINDOW[1], last_year)
-    window = data[data["year"].between(first, last) & data["y"].notna()]
-    complete = window.groupby("cvr")["year"].transform("size") == last - first + 1
-    return window[complete]
+    first = int(np.nanmin(cohort)) + EVENT_WINDOW[0]
+    last = min(int(np.nanmax(cohort)) + EVENT_WINDOW[1], last_year)
+    years = data["year"].to_numpy()
+    window = (years >= first) & (years <= last) & data["y"].notna().to_numpy()
+    codes, _ = pd.factorize(data["cvr"].to_numpy())
+    rows_per_firm = np.bincount(codes, weights=window)  # rows in the window, by hashing
+    return data[window & (rows_per_firm[codes] == last - first + 1)]
+
+
+def _wide(sample: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+    """Firms (ascending CVR) x years (ascending) of y, with each firm's cohort and weight.
+
+    Built with numpy indexing (what ``pivot`` gives, without its reindexing cost); a firm and
+    year twice is an error, as it is for ``pivot``.
+    """
+    firms, first, row_firm = np.unique(
+        sample["cvr"].to_numpy(), return_index=True, return_inverse=True
+    )  # first: each firm's first row
+    years, row_year = np.unique(sample["year"].to_numpy(), return_inverse=True)
+    cell = row_firm * len(years) + row_year
+    if len(cell) and np.bincount(cell).max() > 1:
+        raise ValueError("sample has a firm and year more than once")
+    values = np.full((len(firms), len(years)), np.nan)
+    values[row_firm, row_year] = sample["y"].to_numpy(dtype=float)
+    cohort = sample["cohort"].to_numpy(dtype=float)[first]
+    weight = sample["weight"].to_numpy(dtype=float)[first]
+    return values, cohort, weight, [int(y) for y in years]
 
 
 def cell_effects(sample: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """ATT(g,t) per cell and the firm-level influence functions (firms x cells)."""
-    wide = sample.pivot(index="cvr", columns="year", values="y")
-    info = sample.drop_duplicates("cvr").set_index("cvr").loc[wide.index]
-    cohort = info["cohort"].to_numpy(dtype=float)
-    weight = info["weight"].to_numpy(dtype=float)
+    values, cohort, weight, years = _wide(sample)
+    column = {year: i for i, year in enumerate(years)}
     control = np.isnan(cohort)
-    years = list(wide.columns)
-    values = wide.to_numpy(dtype=float)
+    w_c = weight * control
     rows, psi = [], []
     for g in sorted(set(cohort[~control].astype(int))):
-        if g - 1 not in years:
+        if g - 1 not in column:
             continue
         treated = cohort == g
+        w_t = weight * treated  # the cohort's weights and their sums serve all its years
+        sum_t, sum_c = w_t.sum(), w_c.sum()
         for t in range(g + EVENT_WINDOW[0], g + EVENT_WINDOW[1] + 1):
-            if t not in years or t == g - 1:
+            if t not in column or t == g - 1:
                 continue
-            dy = values[:, years.index(t)] - values[:, years.index(g - 1)]
-            w_t, w_c = weight * treated, weight * control
-            mean_t = (w_t @ dy) / w_t.sum()
-            mean_c = (w_c @ np.where(control, dy, 0.0)) / w_c.sum()
-            influence = np.where(treated, w_t * (dy - mean_t) / w_t.sum(), 0.0) - np.where(
-                control, w_c * (dy - mean_c) / w_c.sum(), 0.0
+            dy = values[:, column[t]] - values[:, column[g - 1]]
+            mean_t = (w_t @ dy) / sum_t
+            mean_c = (w_c @ np.where(control, dy, 0.0)) / sum_c
+            influence = np.where(treated, w_t * (dy - mean_t) / sum_t, 0.0) - np.where(
+                control, w_c * (dy - mean_c) / sum_c, 0.0
             )
-            rows.append((g, t, mean_t - mean_c, w_t.sum()))
+            rows.append((g, t, mean_t - mean_c, sum_t))
             psi.append(influence)
     cells = pd.DataFrame(rows, columns=["cohort", "year", "estimate", "treated"])
-    return cells, (np.column_stack(psi) if psi else np.zeros((len(info), 0)))
+    return cells, (np.column_stack(psi) if psi else np.zeros((len(cohort), 0)))
 
 
 def _combine(att: np.ndarray, cov: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
@@ -90,24 +110,25 @@ def _combine(att: np.ndarray, cov: np.ndarray, weights: np.ndarray) -> tuple[flo
 def event_study(data: pd.DataFrame, last_year: int) -> EventStudy:
     """Fit ATT(g,t) on ``data`` (cvr, year, cohort: NaN for controls, weight, y) and aggregate."""
     sample = balanced_sample(data, last_year)
-    has_controls = sample["cohort"].isna().any()
-    if sample.empty or not has_controls or sample["cohort"].notna().sum() == 0:
+    control = np.isnan(sample["cohort"].to_numpy(dtype=float, na_value=np.nan))
+    if sample.empty or not control.any() or control.all():
         raise NotEstimableError("no cohort with both participants and controls in the window")
     table, psi = cell_effects(sample)
     if table.empty:
         raise NotEstimableError("no cohort observed in its base year")
     att, cov = table["estimate"].to_numpy(), psi.T @ psi
-    table = table.assign(
-        event_time=table["year"] - table["cohort"], std_error=np.sqrt(np.diag(cov))
-    )
+    event_time = (table["year"] - table["cohort"]).to_numpy()
+    table["event_time"] = event_time
+    table["std_error"] = np.sqrt(np.diag(cov))
+    treated = table["treated"].to_numpy()
     events, post = [], np.zeros(len(table))
-    reached = [e for e in range(0, EVENT_WINDOW[1] + 1) if (table["event_time"] == e).any()]
+    reached = [e for e in range(0, EVENT_WINDOW[1] + 1) if (event_time == e).any()]
     for e in range(EVENT_WINDOW[0], EVENT_WINDOW[1] + 1):
-        at = (table["event_time"] == e).to_numpy()
+        at = event_time == e
         if e == -1:
             events.append((e, 0.0, np.nan))
         elif at.any():
-            w = np.where(at, table["treated"], 0.0) / table.loc[at, "treated"].sum()
+            w = np.where(at, treated, 0.0) / treated[at].sum()
             events.append((e, *_combine(att, cov, w)))
             post += w / len(reached) if e >= 0 else 0.0
     events_df = pd.DataFrame(events, columns=["event_time", "estimate", "std_error"])

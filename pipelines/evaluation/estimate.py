@@ -71,6 +71,13 @@ class Estimates:
     diagnostics: dict
 
 
+def _cvr_numbers(cvr: pd.Series) -> np.ndarray:
+    """CVRs as int64, each distinct text converted once (a panel repeats a firm every year);
+    a missing or non-numeric CVR fails the conversion as it would row by row."""
+    codes, distinct = pd.factorize(cvr, use_na_sentinel=False)
+    return pd.Series(distinct).astype("int64").to_numpy()[codes]
+
+
 def _groups(
     register: pd.DataFrame,
     firms: pd.DataFrame,
@@ -100,14 +107,26 @@ def _controls(
     return pairs.groupby("control_cvr")["weight"].sum()
 
 
-def _sample(
-    panel: pd.DataFrame, outcome: str, cohorts: pd.Series, controls: pd.Series, treated: set[int]
+def _group_rows(
+    panel: pd.DataFrame,
+    outcomes: tuple[str, ...],
+    cohorts: pd.Series,
+    controls: pd.Series,
+    treated: set[int],
 ) -> pd.DataFrame:
+    """The group's firms' rows with every outcome, cohort and weight: selected once per group,
+    not once per outcome."""
     keep = panel["cvr"].isin(treated) | panel["cvr"].isin(controls.index)
-    rows = panel.loc[keep, ["cvr", "year", outcome]].rename(columns={outcome: "y"})
+    rows = panel.loc[keep, ["cvr", "year", *outcomes]]
     rows["cohort"] = rows["cvr"].map(cohorts.loc[cohorts.index.isin(treated)])
     rows["weight"] = rows["cvr"].map(controls).fillna(1.0)
     return rows
+
+
+def _sample(rows: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """One outcome's estimation data (cvr, year, y, cohort, weight) from the group's rows."""
+    columns = {"cvr": "cvr", "year": "year", "y": outcome, "cohort": "cohort", "weight": "weight"}
+    return pd.DataFrame({k: rows[c].to_numpy() for k, c in columns.items()}, index=rows.index)
 
 
 def _disclosed(
@@ -118,11 +137,14 @@ def _disclosed(
     Both sides are cells of their own: the participants behind an estimate and the firms they
     are compared with must each pass the rule.
     """
-    firms = sample.drop_duplicates("cvr")
-    cohort = firms["cohort"].to_numpy(dtype=float)
-    values = magnitude.reindex(firms["cvr"].to_numpy()).to_numpy(dtype=float)
+    cvr = sample["cvr"].to_numpy()
+    _, firm_rows = np.unique(cvr, return_index=True)
+    firm_rows.sort()  # each firm's first row, in the sample's order (as drop_duplicates keeps)
+    cohort = sample["cohort"].to_numpy(dtype=float)[firm_rows]
+    values = magnitude.reindex(cvr[firm_rows]).to_numpy(dtype=float)
     first, last = sample["year"].min(), sample["year"].max()
     treated = ~np.isnan(cohort)
+    n_c, _, why_c = cell_verdict(values[~treated], rule)  # the same side in every period
     verdicts = {}
     for period in periods:
         with np.errstate(invalid="ignore"):
@@ -132,7 +154,6 @@ def _disclosed(
                 else ((cohort + period >= first) & (cohort + period <= last))
             )
         n_t, _, why_t = cell_verdict(values[treated & reach], rule)
-        n_c, _, why_c = cell_verdict(values[~treated], rule)
         reasons = sorted({why_t, why_c} - {""})
         verdicts[period_label(period)] = {
             "firms_treated": n_t,
@@ -143,15 +164,24 @@ def _disclosed(
 
 
 def _rows(study: EventStudy | None, verdicts: dict[str, dict]) -> list[dict]:
-    by_event = study.events.set_index("event_time") if study is not None else None
+    by_event = {}  # event time -> (estimate, std_error): a dict, not a .loc per period
+    if study is not None:
+        events = study.events
+        by_event = dict(
+            zip(
+                events["event_time"].tolist(),
+                zip(events["estimate"].to_numpy(), events["std_error"].to_numpy(), strict=True),
+                strict=True,
+            )
+        )
     rows = []
     for period in [*range(EVENT_WINDOW[0], EVENT_WINDOW[1] + 1), None]:
         key = period_label(period)
         est, se = (np.nan, np.nan)
         if study is not None and period is None:
             est, se = study.overall
-        elif by_event is not None and period in by_event.index:
-            est, se = by_event.loc[period, ["estimate", "std_error"]]
+        elif period in by_event:
+            est, se = by_event[period]
         verdict = verdicts.get(key, {"suppression_reason": ""})
         reason = verdict["suppression_reason"]
         if np.isnan(est) and not reason:
@@ -206,7 +236,8 @@ def estimate_effects(
     """``effect_estimates`` rows for every outcome x group x period, disclosure-controlled."""
     # CVRs as integers inside the estimator: membership tests on numbers are fast, and no CVR
     # leaves it (the output holds counts only)
-    panel = add_outcomes(panel).assign(cvr=lambda d: d["cvr"].astype("int64"))
+    panel = add_outcomes(panel)  # a copy of its own, so the CVR column can be replaced in place
+    panel["cvr"] = _cvr_numbers(panel["cvr"])
     register = register.assign(cvr=register["cvr"].astype("int64"))
     cohorts = register.groupby("cvr")["treatment_year"].min().astype(float)
     participants = set(cohorts.index)
@@ -223,8 +254,9 @@ def estimate_effects(
     for group_type, value, members in _groups(register, matches.firms, config.group_types):
         treated = members & analysed
         controls = _controls(matches, treated, participants, config.matched)
+        group = _group_rows(panel, config.outcomes, cohorts, controls, treated)
         for outcome in config.outcomes:
-            sample = _sample(panel, outcome, cohorts, controls, treated)
+            sample = _sample(group, outcome)
             rows = _estimate(sample, treated, base[OUTCOMES[outcome][1]], last_year, config)
             records += [
                 {"outcome": outcome, "group_type": group_type, "group_value": value, **row}

@@ -41,12 +41,12 @@ def _slopes(
 ) -> pd.Series:
     """Per firm OLS slope of ``column`` on year over the years it has in ``first..last``."""
     rows = panel.loc[panel["year"].between(first, last), ["cvr", "year", column]].dropna()
-    by = rows.groupby("cvr")
-    n = by["year"].transform("size")
-    rows = rows[n >= min_years]
-    t = rows["year"] - rows.groupby("cvr")["year"].transform("mean")
-    y = rows[column] - rows.groupby("cvr")[column].transform("mean")
-    return (t * y).groupby(rows["cvr"]).sum() / (t * t).groupby(rows["cvr"]).sum()
+    rows = rows[rows.groupby("cvr")["year"].transform("size") >= min_years]
+    means = rows.groupby("cvr")[["year", column]].transform("mean")  # one grouping, both means
+    t = rows["year"] - means["year"]
+    y = rows[column] - means[column]
+    sums = pd.DataFrame({"cvr": rows["cvr"], "ty": t * y, "tt": t * t}).groupby("cvr").sum()
+    return sums["ty"] / sums["tt"]
 
 
 def baseline(panel: pd.DataFrame, base_year: int, growth_years: int) -> pd.DataFrame:

@@ -75,9 +75,15 @@ def _cvrs(count: int, exclude: set[str], start: int = 20_000_000) -> np.ndarray:
 
 
 def _firms(register: pd.DataFrame, spec: PanelSpec, rng: np.random.Generator) -> pd.DataFrame:
-    entry = register.groupby("cvr").agg(
-        cohort=("treatment_year", "min"),
-        large=("size_group_at_entry", lambda s: (s == "large_enterprise").any()),
+    by_firm = register.groupby("cvr")
+    entry = pd.DataFrame(
+        {
+            "cohort": by_firm["treatment_year"].min(),
+            # one vectorised any() per firm, not a Python lambda per group
+            "large": (register["size_group_at_entry"] == "large_enterprise")
+            .groupby(register["cvr"])
+            .any(),
+        }
     )
     others = _cvrs(max(spec.firms - len(entry), 0), set(entry.index))
     firms = pd.DataFrame({"cvr": np.concatenate([entry.index.to_numpy(str), others])})
@@ -104,6 +110,12 @@ def _firms(register: pd.DataFrame, spec: PanelSpec, rng: np.random.Generator) ->
     firms["export_share"] = np.where(rng.random(n) < 0.45, 0.0, rng.beta(2, 3, n))
     firms["rd_prob"] = np.where(firms["participant"], 0.5, 0.12)
     return firms
+
+
+def _per_year(column: pd.Series, years: int) -> pd.api.extensions.ExtensionArray:
+    """Each firm's value repeated for its years, taken from the typed column (text is not
+    converted again row by row)."""
+    return column.array.take(np.repeat(np.arange(len(column)), years))
 
 
 def generate_panel(register: pd.DataFrame, spec: PanelSpec = PanelSpec()) -> pd.DataFrame:
@@ -136,14 +148,14 @@ def generate_panel(register: pd.DataFrame, spec: PanelSpec = PanelSpec()) -> pd.
     rd = np.where(rng.random((n, t)) < rd_prob, turnover * 0.03, 0.0)
     return pd.DataFrame(
         {
-            "cvr": np.repeat(firms["cvr"].to_numpy(), t),
+            "cvr": _per_year(firms["cvr"], t),
             "year": np.tile(years, n),
             "fte": fte.ravel(),
             "turnover_dkk": np.round(turnover).ravel(),
             "value_added_dkk": np.round(value_added).ravel(),
             "export_dkk": np.round(np.minimum(exports, turnover)).ravel(),
             "rd_expenditure_dkk": np.round(rd).ravel(),
-            "industry": np.repeat(firms["industry"].to_numpy(), t),
+            "industry": _per_year(firms["industry"], t),
             "region": np.repeat(firms["region"].to_numpy(), t),
             "is_synthetic": True,
         }

@@ -86,6 +86,22 @@ def test_influence_functions_give_firm_clustered_errors():
     assert np.allclose(psi.sum(axis=0), 0, atol=1e-12)  # influence functions are centred
 
 
+def test_cell_effects_refuse_a_firm_year_twice():
+    sample = _sample([2026], firms=800).query("year >= 2023")
+    twice = pd.concat([sample, sample.iloc[[5]]])
+    with pytest.raises(ValueError, match="firm and year more than once"):
+        cell_effects(twice)
+
+
+def test_cell_effects_do_not_depend_on_row_order():
+    sample = _sample([2025, 2026], firms=800).query("year >= 2022")
+    shuffled = sample.sample(frac=1.0, random_state=1)
+    table, psi = cell_effects(sample)
+    table_s, psi_s = cell_effects(shuffled)
+    pd.testing.assert_frame_equal(table, table_s)
+    assert np.array_equal(psi, psi_s)
+
+
 @pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 8])
 def test_chi2_survival_matches_scipy(k):
     from scipy.stats import chi2

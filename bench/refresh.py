@@ -9,7 +9,9 @@ imports, loading the definitions, run bookkeeping between steps).
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -379,9 +381,11 @@ def bench_programme(
         inbound = data_dir / "inbound" / "programme"
         inbound.mkdir(parents=True)
         home.mkdir()
+        delivered = time.time() - 3600  # an hour ago: settled, not still being written
         for f in files.iterdir():
             if not f.name.startswith("."):
                 shutil.copy2(f, inbound / f.name)
+                os.utime(inbound / f.name, (delivered, delivered))
         log(f"  refresh with {n:,} participants ...")
         run = refresh(f"programme_{n}", data_dir, home, "snapshot")
         bench = f"3 programme scale, {n:,} participants"

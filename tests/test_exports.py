@@ -145,6 +145,25 @@ def test_readme_names_the_fallback_reason_and_base_year():
     assert fallback.release_info()["dst_fallback_reason"] == "connection refused"
 
 
+def test_xlsx_rows_written_in_slices_are_the_rows_of_the_table(tmp_path, monkeypatch):
+    """A large table is converted a slice of rows at a time: every row lands once, in order,
+    blanks included, across the slices' edges."""
+    mart = MARTS["quality_findings"]
+    frame = pd.concat([findings_frame()] * 3, ignore_index=True)
+    frame.loc[4, "observed_value"] = None
+    monkeypatch.setattr(xlsx, "CHUNK_ROWS", 5)  # 5 does not divide the rows: a short last slice
+    xlsx.write_xlsx({mart.name: frame}, (mart,), tmp_path / "k.xlsx", facts())
+    sheet = openpyxl.load_workbook(tmp_path / "k.xlsx")["quality_findings"]
+    header = [c.value for c in sheet[1]]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert len(frame) % 5 and len(rows) == len(frame)
+    got = [row[header.index("observed_value")] for row in rows]
+    expected = [None if pd.isna(v) else v for v in frame["observed_value"]]
+    assert got == expected
+    messages = [unescape(row[header.index("message")]) for row in rows]
+    assert messages == [neutralise(t) for t in frame["message"]]
+
+
 def test_xlsx_dates_are_dates(tmp_path):
     mart = MARTS["price_index"]
     frame = pd.DataFrame({c.name: [None] for c in mart.columns}).astype(object)

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 MIN_WIDTH, MAX_WIDTH = 8, 60
 WIDTH_SAMPLE = 500  # rows looked at to size a column
+# Cells are converted a slice of rows at a time: a million-row table converted whole would hold
+# every cell as a Python object at once (over a gigabyte).
+CHUNK_ROWS = 50_000
 
 
 def write_xlsx(
@@ -65,13 +68,15 @@ def _write_table(workbook, mart: Mart, df: pd.DataFrame) -> None:
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(df), 1), max(len(columns) - 1, 0))
     writers = [_writer(sheet, f) for f in formats]
-    cells = [_cells(df[name], fmt) for name, fmt in zip(columns, formats, strict=True)]
-    for r, values in enumerate(zip(*cells, strict=True), start=1):
-        for i, value in enumerate(values):
-            if value is None:
-                sheet.write_blank(r, i, None, cell_formats[i])
-            else:
-                writers[i](r, i, value, cell_formats[i])
+    for start in range(0, len(df), CHUNK_ROWS):
+        part = df.iloc[start : start + CHUNK_ROWS]
+        cells = [_cells(part[name], fmt) for name, fmt in zip(columns, formats, strict=True)]
+        for r, values in enumerate(zip(*cells, strict=True), start=start + 1):
+            for i, value in enumerate(values):
+                if value is None:
+                    sheet.write_blank(r, i, None, cell_formats[i])
+                else:
+                    writers[i](r, i, value, cell_formats[i])
 
 
 def _cells(column: pd.Series, fmt: ColumnFormat) -> list[Any]:

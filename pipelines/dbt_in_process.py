@@ -79,7 +79,10 @@ def kept_parse(project_dir: Path) -> Manifest | None:
         from dbt.contracts.graph.manifest import Manifest
         from dbt.parser.manifest import extended_mashumuro_decoder
 
-        manifest = Manifest.from_msgpack(state.read_bytes(), decoder=extended_mashumuro_decoder)
+        try:
+            manifest = Manifest.from_msgpack(state.read_bytes(), decoder=extended_mashumuro_decoder)
+        except Exception:  # noqa: BLE001 - a damaged parse is parsed again, as dbt would
+            return None
         cached = _kept_parse[state] = (
             stamp,
             manifest if _parsed_here(manifest, project_dir) else None,
@@ -180,9 +183,6 @@ class InProcessDbt:
 
     def wait(self, timeout: float | None = None) -> int | None:
         self._thread.join(timeout)
-        return self.returncode
-
-    def poll(self) -> int | None:
         return self.returncode
 
     def send_signal(self, signal: int) -> None:

@@ -92,6 +92,13 @@ def test_a_parse_made_in_another_folder_is_not_used(parsed_copy, tmp_path):
     assert kept_parse(moved) is None
 
 
+def test_a_damaged_parse_means_dbt_parses(tmp_path):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "target").mkdir()
+    (tmp_path / "target" / "partial_parse.msgpack").write_bytes(b"\x00half a file")
+    assert kept_parse(tmp_path) is None
+
+
 def test_no_parse_kept_means_dbt_parses(tmp_path):
     (tmp_path / "models").mkdir()
     assert kept_parse(tmp_path) is None

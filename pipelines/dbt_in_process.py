@@ -143,6 +143,7 @@ class InProcessDbt:
     def __init__(self, args: Sequence[str], env: Mapping[str, str], project_dir: Path) -> None:
         self.args = list(args)
         self.returncode: int | None = None
+        self._reported_error = False
         self._lines: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self.stdout = _EventLines(self._lines)
         command = args[1] if len(args) > 1 else ""
@@ -159,6 +160,7 @@ class InProcessDbt:
         from dbt_common.events.functions import msg_to_json
 
         if event.info.level in FORWARDED_LEVELS:
+            self._reported_error = self._reported_error or event.info.level == "error"
             self._lines.put(msg_to_json(event).encode())
 
     def _run(self, arguments: list[str], manifest: Manifest | None) -> None:
@@ -172,7 +174,8 @@ class InProcessDbt:
                     )
                 finally:
                     _close_warehouse()
-            if result.exception is not None:
+            if result.exception is not None and not self._reported_error:
+                # dbt logs most failures itself; a bad argument it only returns
                 self._lines.put(_error_line(f"dbt failed: {result.exception}"))
             self.returncode = 0 if result.success else 2 if result.exception else 1
         except BaseException as error:  # noqa: BLE001 - reported as dbt's error, like a crash

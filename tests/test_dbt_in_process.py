@@ -163,3 +163,16 @@ def test_a_dbt_error_fails_the_invocation_with_dbts_message(tmp_path, monkeypatc
     assert invocation.process.returncode == 1
     assert "stg_dst__nan1" in str(failure.value)
     assert "dst_nan1" in str(failure.value)
+
+
+@pytest.mark.slow
+def test_a_bad_dbt_argument_fails_with_dbts_reason(tmp_path, monkeypatch):
+    """dbt returns a usage error without logging it: the failure still says what was wrong."""
+    monkeypatch.setenv("KLYNGE_DATA_DIR", str(tmp_path))
+    invocation = local_dbt(load_settings()).cli(
+        ["build", "--no-such-flag"], manifest=MANIFEST, target_path=tmp_path / "dbt_target"
+    )
+    with pytest.raises(DagsterDbtCliRuntimeError) as failure:
+        invocation.wait()
+    assert invocation.process.returncode == 2
+    assert "no-such-flag" in str(failure.value)

@@ -45,6 +45,7 @@ ENV_FLAGS = {
     "DBT_PROJECT_DIR": "--project-dir",
     "DBT_INDIRECT_SELECTION": "--indirect-selection",
 }
+PLAIN_FLAGS = frozenset({"--indirect-selection"})  # the others name folders
 # dbt's console lines at its default level; debug lines go to dbt.log only, as in a subprocess.
 FORWARDED_LEVELS = frozenset({"info", "warn", "error"})
 
@@ -99,9 +100,16 @@ def _parsed_here(manifest: Manifest, project_dir: Path) -> bool:
     return all(seed.root_path in here for seed in seeds)
 
 
-def dbt_arguments(args: Sequence[str], env: Mapping[str, str]) -> list[str]:
-    """The dbt command line (without the executable) with dagster-dbt's environment as flags."""
-    flags = [item for var, flag in ENV_FLAGS.items() if env.get(var) for item in (flag, env[var])]
+def dbt_arguments(args: Sequence[str], env: Mapping[str, str], project_dir: Path) -> list[str]:
+    """The dbt command line (without the executable) with dagster-dbt's environment as flags.
+
+    dagster-dbt starts dbt in the project folder; this process works elsewhere, so a relative
+    folder is given as the project folder's.
+    """
+    flags: list[str] = []
+    for var, flag in ENV_FLAGS.items():
+        if value := env.get(var):
+            flags += [flag, value if flag in PLAIN_FLAGS else str(project_dir / value)]
     return [*args, *flags, "--quiet", "--no-send-anonymous-usage-stats"]
 
 
@@ -150,7 +158,7 @@ class InProcessDbt:
         manifest = kept_parse(project_dir) if command in GRAPH_COMMANDS else None
         self._thread = threading.Thread(
             target=self._run,
-            args=(dbt_arguments(args[1:], env), manifest),
+            args=(dbt_arguments(args[1:], env, project_dir), manifest),
             name=f"dbt {command}",
             daemon=True,
         )

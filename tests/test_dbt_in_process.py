@@ -34,7 +34,7 @@ def test_dagster_dbt_environment_becomes_flags():
         "DBT_INDIRECT_SELECTION": "empty",
         "PATH": "/usr/bin",
     }
-    args = dbt_arguments(["build", "--select", "price_index"], env)
+    args = dbt_arguments(["build", "--select", "price_index"], env, Path("/p"))
     assert args[:3] == ["build", "--select", "price_index"]
     pairs = dict(zip(args[3:-2:2], args[4:-2:2], strict=True))
     assert pairs == {
@@ -45,6 +45,20 @@ def test_dagster_dbt_environment_becomes_flags():
         "--indirect-selection": "empty",
     }
     assert args[-2:] == ["--quiet", "--no-send-anonymous-usage-stats"]
+
+
+def test_relative_folders_are_the_project_folders():
+    """dagster-dbt starts dbt in the project folder; in this process they are made explicit."""
+    env = {"DBT_TARGET_PATH": "target", "DBT_LOG_PATH": "target", "DBT_PROJECT_DIR": "/p"}
+    args = dbt_arguments(["parse"], env, Path("/p"))
+    assert args[1:7] == [
+        "--target-path",
+        "/p/target",
+        "--log-path",
+        "/p/target",
+        "--project-dir",
+        "/p",
+    ]
 
 
 @pytest.fixture(scope="module")

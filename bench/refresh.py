@@ -13,9 +13,11 @@ import os
 import shutil
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.common import (
     DATA_DIR,
@@ -28,6 +30,9 @@ from bench.common import (
     log_tail,
     run_measured,
 )
+
+if TYPE_CHECKING:
+    from dagster import DagsterInstance
 
 SNAPSHOT_DIR = REPO_ROOT / "data" / "snapshots" / "dst"
 STAGES = (
@@ -88,15 +93,31 @@ class RefreshRun:
     error: str = ""
 
 
-def latest_run_id(dagster_home: Path) -> str | None:
+@contextmanager
+def opened_instance(dagster_home: Path) -> Iterator[DagsterInstance]:
+    """The instance in ``dagster_home``, with DAGSTER_HOME pointing at it meanwhile: the
+    project's event log storage finds its files through that variable."""
     from dagster import DagsterInstance
 
+    before = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            instance = DagsterInstance.from_config(str(dagster_home))
+        with instance:
+            yield instance
+    finally:
+        if before is None:
+            os.environ.pop("DAGSTER_HOME")
+        else:
+            os.environ["DAGSTER_HOME"] = before
+
+
+def latest_run_id(dagster_home: Path) -> str | None:
     if not (dagster_home / "dagster.yaml").exists() and not any(dagster_home.iterdir()):
         return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        instance = DagsterInstance.from_config(str(dagster_home))
-    with instance:
+    with opened_instance(dagster_home) as instance:
         runs = instance.get_runs(limit=1)
     return runs[0].run_id if runs else None
 
@@ -106,12 +127,9 @@ def read_steps(
 ) -> tuple[str, dict[str, float], list[str]]:
     """Status, per-step durations and skipped steps of the latest run in ``dagster_home``
     (``NO RUN`` when it is still ``after``: the pre-check found nothing to do)."""
-    from dagster import DagsterEventType, DagsterInstance
+    from dagster import DagsterEventType
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        instance = DagsterInstance.from_config(str(dagster_home))
-    with instance:
+    with opened_instance(dagster_home) as instance:
         runs = instance.get_runs(limit=1)
         if not runs or runs[0].run_id == after:
             return "NO RUN", {}, []

@@ -12,10 +12,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import shutil
 import sys
 import uuid
+from pathlib import Path
 
-from pipelines.settings import load_settings
+from pipelines.settings import PACKAGE_DIR, load_settings
+
+INSTANCE_SETTINGS = PACKAGE_DIR / "config" / "dagster.yaml"
 
 
 def refresh(force: bool = False, verbose: bool = False) -> int:
@@ -53,6 +58,7 @@ def _execute(run_id: str, log_file, verbose: bool):
     from pipelines.run_log import LOGGERS, run_config
 
     job = defs().resolve_job_def("refresh").with_logger_defs(LOGGERS)
+    install_instance_settings()
     with (
         DagsterInstance.get() as instance,
         open(log_file, "a", encoding="utf-8", buffering=1) as raw,
@@ -64,6 +70,15 @@ def _execute(run_id: str, log_file, verbose: bool):
             run_id=run_id,
             run_config=run_config(log_file, verbose),
         )
+
+
+def install_instance_settings() -> None:
+    """Give DAGSTER_HOME the project's ``dagster.yaml`` when it has none, as ``make run`` does
+    (run queue, event log storage); an operator's own file is never replaced."""
+    home = os.environ.get("DAGSTER_HOME")
+    if home and not (target := Path(home) / "dagster.yaml").exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(INSTANCE_SETTINGS, target)
 
 
 def _report(result, settings, log_file) -> int:

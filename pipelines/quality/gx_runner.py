@@ -6,10 +6,12 @@ validations only, one validation definition per mart (Data Docs are built once p
 or at once for a mart that fails), and a plain summary of every expectation that Dagster
 metadata and the publish manifest can carry.
 
-GX is imported lazily: it takes seconds to import and only the quality steps need it. When a
-build is about to run, :func:`warm_up` imports it in a background thread while dbt builds the
-marts (much of a build is DuckDB working outside Python's lock), so the gate does not wait for
-the whole import afterwards.
+GX runs in a process of its own, started once per pipeline process: importing it takes
+seconds of CPU, and in the refresh's own process that import competed with dbt and Dagster for
+Python's lock. When a build is about to run, :func:`warm_up` starts that process, which imports
+GX on the machine's other core while dbt builds the marts. :func:`validate_mart` and
+:func:`build_data_docs` hand their work to it and wait; what they return and write is the same
+as when run in this process (``_validate`` and ``_build_data_docs`` are that work).
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import multiprocessing
+import multiprocessing.util
+import os
 import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from datetime import date
 from functools import cache
@@ -115,25 +123,56 @@ def run_dir(data_dir: Path, run_id: str) -> Path:
     return data_dir / "quality" / "runs" / run_id
 
 
-_warm_up: list[threading.Thread] = []
+_gx_process: list[ProcessPoolExecutor] = []
+_gx_process_lock = threading.Lock()
 
 
 def _import_gx() -> None:
-    with contextlib.suppress(Exception):  # the gate imports it again and reports any error
+    with contextlib.suppress(Exception):  # the first validation imports it again and reports
         import great_expectations  # noqa: F401
 
 
+def _exit_without_teardown() -> None:
+    """In the GX process: once it has sent its last answer and is stopping, exit at once.
+    Tearing down an interpreter holding GX takes about 2 s, which the pipeline's process
+    would spend waiting for it at its own exit; everything was written before the answer."""
+    multiprocessing.util.Finalize(None, os._exit, args=(0,), exitpriority=0)
+
+
+def _started_gx_process() -> ProcessPoolExecutor:
+    """This process's GX process, started (and set importing GX) on first use."""
+    with _gx_process_lock:
+        if not _gx_process:
+            # "spawn": a fresh interpreter, never a fork of a process running dbt's threads.
+            context = multiprocessing.get_context("spawn")
+            process = ProcessPoolExecutor(
+                max_workers=1, mp_context=context, initializer=_exit_without_teardown
+            )
+            process.submit(_import_gx)
+            _gx_process.append(process)
+        return _gx_process[0]
+
+
 def warm_up() -> None:
-    """Start importing GX in the background (once per process)."""
-    if not _warm_up:
-        _warm_up.append(threading.Thread(target=_import_gx, name="gx-import", daemon=True))
-        _warm_up[0].start()
+    """Start the GX process now, so that GX is imported by the time the gate needs it."""
+    _started_gx_process()
+
+
+def _in_gx_process(doing: str, work: Callable[..., Any], *args: Any) -> Any:
+    """``work(*args)`` in the GX process; its own exceptions come back as they are."""
+    try:
+        return _started_gx_process().submit(work, *args).result()
+    except BrokenProcessPool as exc:
+        with _gx_process_lock:  # the next call starts a new one
+            _gx_process.clear()
+        raise RuntimeError(
+            f"the Great Expectations process stopped while {doing} "
+            "(killed, or out of memory?); run the step again"
+        ) from exc
 
 
 @cache
 def _context(project_dir: str):
-    for thread in _warm_up:  # never import GX from two threads at once
-        thread.join()
     import great_expectations as gx
 
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -155,6 +194,10 @@ def build_data_docs(out_dir: Path) -> Path | None:
     """Data Docs of every validation in the run's GX project, built once for the release."""
     if not (out_dir / "gx").exists():
         return None
+    return _in_gx_process(f"building the Data Docs in {out_dir}", _build_data_docs, out_dir)
+
+
+def _build_data_docs(out_dir: Path) -> Path | None:
     _gx, context = _context(str(out_dir))
     context.build_data_docs()
     docs = out_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
@@ -204,6 +247,10 @@ def validate_mart(
 ) -> SuiteResult:
     """Run the mart's suite on ``df``; write ``<out_dir>/<mart>.json`` (and Data Docs when it
     fails)."""
+    return _in_gx_process(f"validating {mart.name}", _validate, mart, df, out_dir, today)
+
+
+def _validate(mart: Mart, df: pd.DataFrame, out_dir: Path, today: date | None) -> SuiteResult:
     from pipelines.quality.suites import build_suite  # pandas and GX: only when validating
 
     out_dir.mkdir(parents=True, exist_ok=True)

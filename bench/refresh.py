@@ -279,6 +279,9 @@ def bench_refresh(source: str, log: Callable[[str], None]) -> tuple[list[Figure]
     if source == "snapshot":
         stages.insert(1, import_figure(b1, data_dir, home))  # right under start-up
     figures += stages
+    if source == "snapshot" and cold.ok:
+        log("  reference: plain dbt build ...")
+        figures += dbt_reference_figures(b1, data_dir, cold)
     if calls_cold is not None:
         figures.append(
             Figure(
@@ -355,6 +358,64 @@ def import_figure(bench: str, data_dir: Path, home: Path) -> Figure:
         "s",
         error="" if m["rc"] == 0 else f"import failed; log {m['log']}",
     )
+
+
+def dbt_reference_figures(bench: str, data_dir: Path, cold: RefreshRun) -> list[Figure]:
+    """A yardstick measured in the same run: the dbt command line building the same project
+    on a copy of the cold refresh's warehouse (its own process, dbt's start-up and a full parse
+    included, as when run by hand), and the cold refresh as a multiple of it."""
+    import json
+
+    from pipelines.constants import dbt_vars
+
+    work = fresh_dir(RUNS_DIR / "dbt_reference")
+    shutil.copyfile(data_dir / "warehouse.duckdb", work / "warehouse.duckdb")
+    variables = {
+        **dbt_vars(),
+        "warehouse_path": str(work / "warehouse.duckdb"),
+        "price_base_year": "",
+    }
+    project = REPO_ROOT / "dbt_project"
+    m = run_measured(
+        "dbt_reference",
+        [
+            str(Path(PYTHON).parent / "dbt"),
+            "build",
+            "--exclude-resource-type",
+            "unit_test",
+            "--vars",
+            json.dumps(variables),
+            "--project-dir",
+            str(project),
+            "--profiles-dir",
+            str(project),
+            "--target-path",
+            str(work / "target"),
+            "--log-path",
+            str(work / "logs"),
+        ],
+    )
+    error = "" if m["rc"] == 0 else f"dbt build failed; log {m['log']}"
+    return [
+        Figure(
+            "refresh.reference.dbt_build_s",
+            bench,
+            "reference: `dbt build` by hand, same project and data",
+            m["wall_s"],
+            "s",
+            note="dbt's start-up and full parse included; the models, seeds and tests of a refresh",
+            error=error,
+        ),
+        Figure(
+            "refresh.snapshot.cold_vs_dbt_x",
+            bench,
+            "full refresh / `dbt build` by hand",
+            cold.wall_s / m["wall_s"] if m["wall_s"] else None,
+            "x",
+            note="the refresh also ingests, estimates, validates with GX and publishes",
+            error=error or cold.error,
+        ),
+    ]
 
 
 # --- 3: programme scale ----------------------------------------------------------------------

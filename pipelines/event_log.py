@@ -105,17 +105,16 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:
-        with self._db_lock:
-            with self._engine(shard).connect() as conn:
-                sqlite = conn.connection.driver_connection
-                changes_before = sqlite.total_changes
-                with conn.begin():
-                    yield conn
-                if shard != INDEX_SHARD_NAME and sqlite.total_changes != changes_before:
-                    # The UI's watch on a running run (SqliteEventLogStorageWatchdog) fires when
-                    # the run's file changes; with the connection kept open, new events would
-                    # otherwise stay in the write-ahead log until a checkpoint much later.
-                    sqlite.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        with self._db_lock, self._engine(shard).connect() as conn:
+            sqlite = conn.connection.driver_connection
+            changes_before = sqlite.total_changes
+            with conn.begin():
+                yield conn
+            if shard != INDEX_SHARD_NAME and sqlite.total_changes != changes_before:
+                # The UI's watch on a running run (SqliteEventLogStorageWatchdog) fires when
+                # the run's file changes; with the connection kept open, new events would
+                # otherwise stay in the write-ahead log until a checkpoint much later.
+                sqlite.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def has_table(self, table_name: str) -> bool:
         # Asked once or twice per stored asset event; a table, once there, stays.

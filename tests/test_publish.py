@@ -182,7 +182,9 @@ def test_gate_passes_and_publishes_on_good_marts(refreshed, tmp_path, monkeypatc
     assert_release_complete(data_dir / "published")
 
 
-def _publish_directly(data_dir: Path, keep: int = 10, synthetic: bool | None = None):
+def _publish_directly(
+    data_dir: Path, keep: int = 10, synthetic: bool | None = None, data_docs=None
+):
     settings = load_settings({"KLYNGE_DATA_DIR": str(data_dir)})
     provenance = read_provenance(settings.warehouse_path, "test-run", {})
     if synthetic is not None:
@@ -198,8 +200,40 @@ def _publish_directly(data_dir: Path, keep: int = 10, synthetic: bool | None = N
         marts=MARTS,
         provenance=provenance,
         quality_dir=run_dir(data_dir, "none"),
+        data_docs=data_docs,
         keep=keep,
     )
+
+
+def test_data_docs_built_meanwhile_are_waited_for_and_their_failure_publishes_nothing(
+    refreshed, tmp_path
+):
+    """``publish`` lets the GX process build the Data Docs while it writes the data: the
+    release copies them only once they are complete, and a failed build publishes nothing."""
+    data_dir = copy_data_dir(refreshed[0], tmp_path)
+    site = run_dir(data_dir, "none") / "gx" / "uncommitted" / "data_docs" / "local_site"
+
+    def docs_finished_late() -> None:
+        assert (data_dir / "published" / "releases").is_dir()  # the data came first
+        site.mkdir(parents=True)
+        (site / "index.html").write_text("<html>late docs</html>", encoding="utf-8")
+
+    outcome = _publish_directly(data_dir, data_docs=docs_finished_late)
+    assert outcome.switched
+    copied = outcome.release / "gx_data_docs" / "index.html"
+    assert copied.read_text(encoding="utf-8") == "<html>late docs</html>"
+
+    before = tree_digest(data_dir / "published" / "current")
+    releases_before = sorted(os.listdir(data_dir / "published" / "releases"))
+
+    def docs_failed() -> None:
+        raise RuntimeError("the Great Expectations process stopped while building the Data Docs")
+
+    with pytest.raises(RuntimeError, match="stopped while building the Data Docs"):
+        _publish_directly(data_dir, data_docs=docs_failed)
+    assert tree_digest(data_dir / "published" / "current") == before
+    after = sorted(os.listdir(data_dir / "published" / "releases"))
+    assert [r for r in after if not r.startswith(".")] == releases_before
 
 
 def test_synthetic_release_never_replaces_live_one(refreshed, tmp_path):

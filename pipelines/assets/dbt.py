@@ -123,7 +123,7 @@ def build_dbt_models(project: DbtProject) -> AssetsDefinition:
         context.log.info(f"dbt build: {plan.reason}")
         with warehouse.get_connection() as con:
             record_build_start(con, context.run.run_id, inputs.code, inputs.sources)
-        warm_up()  # the quality gate comes next: import GX while dbt builds
+        warm_up()  # the quality gate comes next: the GX process imports GX while dbt builds
         # One artifacts folder, overwritten by each build (runs are serialised), instead of a
         # new folder per invocation piling up in the repo.
         target = settings.get().data_dir / "dbt_target"

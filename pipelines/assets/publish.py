@@ -18,7 +18,7 @@ from pipelines.catalog import Mart
 from pipelines.dst.config import load_table_specs
 from pipelines.publish.provenance import Provenance, read_provenance
 from pipelines.publish.release import PublishError, publish_release
-from pipelines.quality.gx_runner import build_data_docs, run_dir
+from pipelines.quality.gx_runner import run_dir, start_data_docs
 from pipelines.resources import SettingsResource
 from pipelines.warehouse import WarehouseResource
 
@@ -87,7 +87,7 @@ def build_publish(marts: tuple[Mart, ...]) -> AssetsDefinition:
         config = settings.get()
         quality_dir = run_dir(config.data_dir, context.run.run_id)
         checks = passed_checks(marts, quality_dir)
-        build_data_docs(quality_dir)
+        data_docs = start_data_docs(quality_dir)  # built by the GX process meanwhile
         provenance = _with_fallback_reasons(
             context, read_provenance(config.warehouse_path, context.run.run_id, checks)
         )
@@ -97,6 +97,7 @@ def build_publish(marts: tuple[Mart, ...]) -> AssetsDefinition:
             marts=marts,
             provenance=provenance,
             quality_dir=quality_dir,
+            data_docs=data_docs,
             keep=config.keep_releases,
         )
         if outcome.switched:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -208,11 +209,13 @@ def publish_release(
     marts: tuple[Mart, ...],
     provenance: Provenance,
     quality_dir: Path,
+    data_docs: Callable[[], object] | None = None,
     keep: int = 10,
     now: datetime | None = None,
 ) -> PublishOutcome:
     """Write a complete release, then switch ``current`` to it; on any failure the current
-    release stays as it was."""
+    release stays as it was. ``data_docs`` waits for the run's GX Data Docs (being built in
+    ``quality_dir`` meanwhile) before they are copied."""
     now = now or datetime.now(UTC)
     name = now.strftime("%Y%m%dT%H%M%S%fZ")
     releases = published / RELEASES
@@ -238,6 +241,8 @@ def publish_release(
         notices=_notices(provenance),
     )
     rows, tables, facts = _write_data(building, warehouse, marts, facts, provenance)
+    if data_docs is not None:
+        data_docs()
     _write_docs(building, marts, facts, rows, tables, quality_dir)
     manifest = _manifest(facts, provenance, commit, marts, rows)
     _build_report(building, manifest)

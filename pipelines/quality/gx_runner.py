@@ -10,8 +10,9 @@ GX runs in a process of its own, started once per pipeline process: importing it
 seconds of CPU, and in the refresh's own process that import competed with dbt and Dagster for
 Python's lock. When a build is about to run, :func:`warm_up` starts that process, which imports
 GX on the machine's other core while dbt builds the marts. :func:`validate_mart` and
-:func:`build_data_docs` hand their work to it and wait; what they return and write is the same
-as when run in this process (``_validate`` and ``_build_data_docs`` are that work).
+:func:`start_data_docs` hand their work to it (the first waits for it; the second returns the
+wait, so that ``publish`` writes the data meanwhile); what they return and write is the same as
+when run in this process (``_validate`` and ``_build_data_docs`` are that work).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pipelines.catalog import Mart
 from pipelines.programme.identifiers import redact
@@ -158,17 +159,34 @@ def warm_up() -> None:
     _started_gx_process()
 
 
-def _in_gx_process(doing: str, work: Callable[..., Any], *args: Any) -> Any:
-    """``work(*args)`` in the GX process; its own exceptions come back as they are."""
+def _started_in_gx_process(doing: str, work: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+    """Start ``work(*args)`` in the GX process; returns the wait for its result. Its own
+    exceptions come back as they are; a dead process as an error naming ``doing``."""
     try:
-        return _started_gx_process().submit(work, *args).result()
+        future = _started_gx_process().submit(work, *args)
     except BrokenProcessPool as exc:
-        with _gx_process_lock:  # the next call starts a new one
-            _gx_process.clear()
-        raise RuntimeError(
-            f"the Great Expectations process stopped while {doing} "
-            "(killed, or out of memory?); run the step again"
-        ) from exc
+        _gx_process_died(doing, exc)
+
+    def result() -> Any:
+        try:
+            return future.result()
+        except BrokenProcessPool as exc:
+            _gx_process_died(doing, exc)
+
+    return result
+
+
+def _gx_process_died(doing: str, exc: BrokenProcessPool) -> NoReturn:
+    with _gx_process_lock:  # the next call starts a new one
+        _gx_process.clear()
+    raise RuntimeError(
+        f"the Great Expectations process stopped while {doing} "
+        "(killed, or out of memory?); run the step again"
+    ) from exc
+
+
+def _in_gx_process(doing: str, work: Callable[..., Any], *args: Any) -> Any:
+    return _started_in_gx_process(doing, work, *args)()
 
 
 @cache
@@ -190,11 +208,12 @@ def _store(gx, factory, item):
         return factory.add_or_update(item)
 
 
-def build_data_docs(out_dir: Path) -> Path | None:
-    """Data Docs of every validation in the run's GX project, built once for the release."""
+def start_data_docs(out_dir: Path) -> Callable[[], Path | None]:
+    """Start building the Data Docs of every validation in the run's GX project (once for the
+    release); returns the wait for them, so that the caller can write other files meanwhile."""
     if not (out_dir / "gx").exists():
-        return None
-    return _in_gx_process(f"building the Data Docs in {out_dir}", _build_data_docs, out_dir)
+        return lambda: None
+    return _started_in_gx_process(f"building the Data Docs in {out_dir}", _build_data_docs, out_dir)
 
 
 def _build_data_docs(out_dir: Path) -> Path | None:

@@ -18,9 +18,8 @@ import os
 import shutil
 import sys
 import uuid
-from pathlib import Path
 
-from pipelines.settings import PACKAGE_DIR, load_settings
+from pipelines.settings import PACKAGE_DIR, dagster_home, load_settings
 
 INSTANCE_SETTINGS = PACKAGE_DIR / "config" / "dagster.yaml"
 
@@ -77,8 +76,8 @@ def _execute(run_id: str, log_file, verbose: bool):
 def install_instance_settings() -> None:
     """Give DAGSTER_HOME the project's ``dagster.yaml`` when it has none, as ``make run`` does
     (run queue, event log storage); an operator's own file is never replaced."""
-    home = os.environ.get("DAGSTER_HOME")
-    if home and not (target := Path(home) / "dagster.yaml").exists():
+    home = dagster_home()
+    if home and not (target := home / "dagster.yaml").exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(INSTANCE_SETTINGS, target)
 

@@ -36,6 +36,8 @@ from dagster._serdes import ConfigurableClassData
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
+from pipelines.settings import dagster_home
+
 # The index and the runs being written or read; the webserver reads many runs one after another.
 KEPT_DATABASES = 8
 
@@ -45,13 +47,13 @@ def default_base_dir() -> str:
     names no storage. A storage config cannot see the folder of the ``dagster.yaml`` it is read
     from, so an instance opened by path (``DagsterInstance.from_config``) needs DAGSTER_HOME set
     to that same folder."""
-    home = os.environ.get("DAGSTER_HOME")
-    if not home:
+    home = dagster_home()
+    if home is None:
         raise ValueError(
             "KeptConnectionSqliteEventLogStorage: set DAGSTER_HOME to the instance's folder "
             "or give `base_dir` (the folder of the event log files) in its config"
         )
-    return os.path.join(os.path.abspath(home), "history", "runs")
+    return str(home / "history" / "runs")
 
 
 class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):

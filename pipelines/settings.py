@@ -106,6 +106,12 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     )
 
 
+def dagster_home(env: dict[str, str] | None = None) -> Path | None:
+    """Dagster's instance folder (``DAGSTER_HOME``, which Dagster itself reads too), or None."""
+    raw = (os.environ if env is None else env).get("DAGSTER_HOME")
+    return Path(raw).resolve() if raw else None
+
+
 def _number(
     env: dict[str, str], name: str, default: str, *, low: float, high: float | None = None
 ) -> float:

@@ -3,8 +3,8 @@
 Dagster's ``SqliteEventLogStorage`` builds a new SQLAlchemy engine, opens the database file,
 commits and closes it again for every event it stores, often twice (the run's own file and the
 cross-run index). A refresh stores about 900 events: every one of its 226 asset checks is
-planned, evaluated and mirrored in the index. Replayed on this project's 2-core machine, those
-events cost 20.5 s with Dagster's storage and 4.5 s with this one (``bench/README.md``).
+planned, evaluated and mirrored in the index. Storing a refresh's 883 events again, one after
+another on a 2-core machine, took 20.5 s with Dagster's storage and 4.3 s with this one.
 
 The files, their tables and their layout are Dagster's own: the UI, the daemon and
 ``dagster`` commands read them as before, and an instance can switch between the two storages

@@ -14,6 +14,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+from unittest import mock
 
 import dagster as dg
 import pytest
@@ -39,27 +40,23 @@ def downstream(context) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"rows": 2})
 
 
-@pytest.fixture
-def dagster_home(tmp_path, monkeypatch) -> Path:
-    home = tmp_path / "home"
-    home.mkdir()
+@pytest.fixture(scope="module")
+def run_events(tmp_path_factory):
+    """The events of one real run (assets, a check, a log line) stored by an instance with the
+    project's ``dagster.yaml``: it must be the kept-connection storage, in Dagster's folder."""
+    home = tmp_path_factory.mktemp("home")
     shutil.copyfile(cli.INSTANCE_SETTINGS, home / "dagster.yaml")
-    monkeypatch.setenv("DAGSTER_HOME", str(home))
-    return home
-
-
-@pytest.fixture
-def run_events(dagster_home):
-    """The events of one real run (assets, a check, a log line) stored by the project's
-    instance: it must be the kept-connection storage, in Dagster's usual folder."""
-    with dg.DagsterInstance.get() as instance:
+    with (
+        mock.patch.dict(os.environ, {"DAGSTER_HOME": str(home)}),
+        dg.DagsterInstance.get() as instance,
+    ):
         assert isinstance(instance.event_log_storage, KeptConnectionSqliteEventLogStorage)
         result = dg.materialize(
             [upstream, downstream, upstream_is_one], instance=instance, selection="*"
         )
         assert result.success
         records = instance.get_records_for_run(result.run_id, limit=10_000).records
-    assert (dagster_home / "history" / "runs" / f"{result.run_id}.db").is_file()
+    assert (home / "history" / "runs" / f"{result.run_id}.db").is_file()
     return result.run_id, [r.event_log_entry for r in records]
 
 

@@ -18,6 +18,8 @@ import pytest
 from pipelines.quality import gx_runner
 from pipelines.settings import REPO_ROOT
 
+pytestmark = pytest.mark.slow  # each test starts a process that imports GX (seconds)
+
 
 def test_validations_run_in_another_process_that_imports_gx():
     script = (

@@ -195,6 +195,23 @@ def test_two_builds_of_the_same_content_have_one_fingerprint(tmp_path):
     )
 
 
+def test_a_validation_in_the_releases_own_second_still_reads_as_a_run_time(tmp_path):
+    """The last validation can run in the same second the release is created; the GX index
+    must then read as any other run time, not as the release's creation time."""
+    from tests.release_fingerprint import Masker
+    from tests.release_readers import reader_for
+
+    page = tmp_path / "index.html"
+    row = "data: [{'run_time': '%s UTC', '_run_time_sort': %s}]\n"
+    manifest = {"created_at": "2026-11-29T18:43:53+00:00"}
+    mask = Masker(tmp_path, manifest)
+    read = reader_for("gx_data_docs/index.html")
+    page.write_text(row % ("2026-11-29 18:43:53", "1795977833.3"), encoding="utf-8")
+    same_second = read(page, mask)
+    page.write_text(row % ("2026-11-29 18:43:47", "1795977827.2"), encoding="utf-8")
+    assert same_second == read(page, mask)
+
+
 def test_numbers_compare_to_nine_digits_and_kroner_to_the_ore():
     def same(a, b):
         return canon(a, str) == canon(b, str)

@@ -13,7 +13,8 @@ either way. What differs:
 - one engine per database file, its single connection kept open (at most
   ``KEPT_DATABASES`` files at a time; the least recently used is closed);
 - after a transaction that wrote to a run's file, its write-ahead log is copied into the file
-  (a passive checkpoint), because the UI follows a running run by watching that file change;
+  (a passive checkpoint; when a reader holds frames back, the file's time is touched instead),
+  because the UI follows a running run by watching that file change;
 - ``has_table`` answers from memory once a table has been seen.
 """
 
@@ -113,10 +114,15 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
             with conn.begin():
                 yield conn
             if shard != INDEX_SHARD_NAME and sqlite.total_changes != changes_before:
-                # The UI's watch on a running run (SqliteEventLogStorageWatchdog) fires when
-                # the run's file changes; with the connection kept open, new events would
-                # otherwise stay in the write-ahead log until a checkpoint much later.
-                sqlite.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                self._signal_watchers(shard, sqlite)
+
+    def _signal_watchers(self, shard: str, sqlite: Any) -> None:
+        """Make the run's file change, as closing the connection did: the UI follows a running
+        run (SqliteEventLogStorageWatchdog) by watching that file, while the new events would
+        otherwise stay in the write-ahead log until a checkpoint much later."""
+        _busy, wal_frames, copied = sqlite.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if copied < wal_frames:  # a reader holds back some frames; the watchers read the log
+            os.utime(self.path_for_shard(shard))
 
     def has_table(self, table_name: str) -> bool:
         # Asked once or twice per stored asset event; a table, once there, stays.

@@ -27,12 +27,13 @@ $(DBT_MANIFEST): $(STAMP) $(DBT_SOURCES) pipelines/config/programme.yaml
 
 install: $(STAMP) $(DBT_MANIFEST)
 
-# Dagster's instance settings (run queue of one); never overwrites an operator's own file.
-$(DAGSTER_HOME)/dagster.yaml:
-	@mkdir -p $(DAGSTER_HOME)
-	cp pipelines/config/dagster.yaml $@
+# Dagster's instance settings (run queue of one, event log storage), copied from
+# pipelines/config/dagster.yaml; never overwrites an operator's own file. `make run` needs no
+# rule: the refresh command installs them itself.
+$(DAGSTER_HOME)/dagster.yaml: $(STAMP)
+	$(BIN)/python -c 'from pipelines.cli import install_instance_settings as i; i()'
 
-run: install $(DAGSTER_HOME)/dagster.yaml
+run: install
 	$(BIN)/python -m pipelines.cli refresh
 
 # Everything: ruff and every test (slow ones too). Rewrites no tracked file.

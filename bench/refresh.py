@@ -366,25 +366,22 @@ def dbt_reference_figures(bench: str, data_dir: Path, cold: RefreshRun) -> list[
     included, as when run by hand), and the cold refresh as a multiple of it."""
     import json
 
-    from pipelines.constants import dbt_vars
+    from pipelines.resources import DBT_EXECUTABLE, dbt_vars
+    from pipelines.settings import load_settings
 
     work = fresh_dir(RUNS_DIR / "dbt_reference")
-    shutil.copyfile(data_dir / "warehouse.duckdb", work / "warehouse.duckdb")
-    variables = {
-        **dbt_vars(),
-        "warehouse_path": str(work / "warehouse.duckdb"),
-        "price_base_year": "",
-    }
+    settings = load_settings({"KLYNGE_DATA_DIR": str(work)})
+    shutil.copyfile(data_dir / "warehouse.duckdb", settings.warehouse_path)
     project = REPO_ROOT / "dbt_project"
     m = run_measured(
         "dbt_reference",
         [
-            str(Path(PYTHON).parent / "dbt"),
+            DBT_EXECUTABLE,
             "build",
             "--exclude-resource-type",
             "unit_test",
             "--vars",
-            json.dumps(variables),
+            json.dumps(dbt_vars(settings)),
             "--project-dir",
             str(project),
             "--profiles-dir",

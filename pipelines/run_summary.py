@@ -2,7 +2,10 @@
 
 The quality gate per mart comes from the run's check evaluations; quality findings by rule,
 whether the programme data is the sample, and the fixed-price base year are read from the
-marts the run left in the warehouse (read-only, after the run released its lock).
+marts the run left in the warehouse, read-only and under the run lock the run has just released.
+When another run has taken that lock meanwhile (a refresh queued behind this one), the
+warehouse is being rewritten: the facts are then reported as not read, naming that run, and
+the refresh's own outcome and exit status stand.
 """
 
 from __future__ import annotations
@@ -11,6 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from pipelines.warehouse import WarehouseLockedError, acquire_run_lock, connect, release_run_lock
+
+FACTS_LOCK_WAIT_SECONDS = 10.0  # a client holding DuckDB's own lock, e.g. an open DBeaver
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,7 @@ class MartFacts:
     findings_by_rule: dict[str, int]
     sample: bool | None
     price_base_year: int | None
+    unread: str | None = None  # why the marts could not be read
 
 
 def _relations(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -58,30 +66,43 @@ def _relations(con: duckdb.DuckDBPyConnection) -> set[str]:
     }
 
 
-def mart_facts(warehouse: Path) -> MartFacts:
+def mart_facts(warehouse: Path, run_id: str) -> MartFacts:
     if not warehouse.exists():
         return MartFacts({}, None, None)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        marts = _relations(con)
-        findings = (
-            dict(
-                con.execute(
-                    "select rule, count(*) from marts.quality_findings group by rule order by rule"
-                ).fetchall()
-            )
-            if "quality_findings" in marts
-            else {}
+    try:
+        run_lock = acquire_run_lock(str(warehouse), f"{run_id} (summary)", wait_seconds=0)
+    except WarehouseLockedError as exc:
+        return MartFacts({}, None, None, unread=str(exc))
+    try:
+        with connect(str(warehouse), read_only=True, wait_seconds=FACTS_LOCK_WAIT_SECONDS) as con:
+            return _read_facts(con)
+    except WarehouseLockedError as exc:
+        return MartFacts({}, None, None, unread=str(exc))
+    finally:
+        release_run_lock(run_lock)
+
+
+def _read_facts(con: duckdb.DuckDBPyConnection) -> MartFacts:
+    marts = _relations(con)
+    findings = (
+        dict(
+            con.execute(
+                "select rule, count(*) from marts.quality_findings group by rule order by rule"
+            ).fetchall()
         )
-        sample = (
-            con.execute("select bool_or(is_sample) from marts.cluster_outcomes").fetchone()[0]
-            if "cluster_outcomes" in marts
-            else None
-        )
-        base = (
-            con.execute("select max(price_base_year) from marts.price_index").fetchone()[0]
-            if "price_index" in marts
-            else None
-        )
+        if "quality_findings" in marts
+        else {}
+    )
+    sample = (
+        con.execute("select bool_or(is_sample) from marts.cluster_outcomes").fetchone()[0]
+        if "cluster_outcomes" in marts
+        else None
+    )
+    base = (
+        con.execute("select max(price_base_year) from marts.price_index").fetchone()[0]
+        if "price_index" in marts
+        else None
+    )
     return MartFacts(findings, sample, base)
 
 
@@ -106,6 +127,8 @@ def gate_lines(gates: list[GateResult]) -> list[str]:
 
 
 def fact_lines(facts: MartFacts) -> list[str]:
+    if facts.unread:
+        return [f"  marts             : not read: {facts.unread}"]
     findings = ", ".join(f"{rule} {n}" for rule, n in facts.findings_by_rule.items()) or "none"
     sample = {
         None: "unknown",

@@ -1,0 +1,94 @@
+"""The facts ``make run`` prints at the end, read from the marts the run left behind.
+
+Two refreshes started together queue on the run lock: the first's summary must not fail on
+DuckDB's lock once the second has started writing (a CI run caught exactly that).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from pipelines import run_summary
+from pipelines.run_summary import fact_lines, mart_facts
+from pipelines.warehouse import acquire_run_lock, release_run_lock
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.quality_findings as select * from (values "
+            "('smv_funding_rate_above_max'), ('overhead_share_above_norm'), "
+            "('smv_funding_rate_above_max')) t(rule)"
+        )
+        con.execute(
+            "create table marts.cluster_outcomes as select * from (values (false), (true)) "
+            "t(is_sample)"
+        )
+        con.execute(
+            "create table marts.price_index as select * from (values (2024), (2024)) "
+            "t(price_base_year)"
+        )
+    return path
+
+
+def test_facts_are_read_from_the_marts(warehouse):
+    facts = mart_facts(warehouse, "run-1")
+    assert facts.findings_by_rule == {
+        "overhead_share_above_norm": 1,
+        "smv_funding_rate_above_max": 2,
+    }
+    assert facts.sample is True and facts.price_base_year == 2024 and facts.unread is None
+    assert fact_lines(facts) == [
+        "  quality findings  : overhead_share_above_norm 1, smv_funding_rate_above_max 2",
+        "  programme data    : the generated SAMPLE (not reported data)",
+        "  price base year   : 2024",
+    ]
+    # the summary gives the run lock back: the next run takes it at once
+    release_run_lock(acquire_run_lock(str(warehouse), "next-run", 0))
+
+
+def test_a_run_that_started_meanwhile_is_named_not_waited_for(warehouse):
+    other = acquire_run_lock(str(warehouse), "queued-run", 0)
+    try:
+        facts = mart_facts(warehouse, "run-1")
+    finally:
+        release_run_lock(other)
+    assert facts.unread and "queued-run" in facts.unread and str(warehouse) in facts.unread
+    [line] = fact_lines(facts)
+    assert line.startswith("  marts             : not read: ") and "queued-run" in line
+
+
+def test_a_client_holding_duckdbs_lock_is_named(warehouse, monkeypatch):
+    monkeypatch.setattr(run_summary, "FACTS_LOCK_WAIT_SECONDS", 0.5)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+            "print('open', flush=True); time.sleep(60)",
+            str(warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        facts = mart_facts(warehouse, "run-1")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert facts.unread and str(holder.pid) in facts.unread
+    release_run_lock(acquire_run_lock(str(warehouse), "next-run", 0))  # released on failure too
+
+
+def test_no_warehouse_yet(tmp_path):
+    facts = mart_facts(tmp_path / "warehouse.duckdb", "run-1")
+    assert facts.unread is None and facts.findings_by_rule == {}
+    assert not (tmp_path / "warehouse.duckdb").exists()

@@ -164,6 +164,45 @@ def test_xlsx_rows_written_in_slices_are_the_rows_of_the_table(tmp_path, monkeyp
     assert messages == [neutralise(t) for t in frame["message"]]
 
 
+def test_xlsx_table_longer_than_an_excel_sheet_continues_on_further_sheets(tmp_path, monkeypatch):
+    """XlsxWriter silently drops cells beyond Excel's row limit: a longer table must continue
+    on further sheets, every row exactly once and in order, and READ_ME must say so."""
+    mart = MARTS["quality_findings"]
+    frame = pd.concat([findings_frame()] * 2, ignore_index=True)  # 16 rows
+    frame["finding_id"] = [f"id{i:02d}" for i in range(len(frame))]
+    monkeypatch.setattr(xlsx, "EXCEL_MAX_ROWS", 7)  # a header and 6 rows per sheet
+    monkeypatch.setattr(xlsx, "CHUNK_ROWS", 4)
+    xlsx.write_xlsx({mart.name: frame}, (mart,), tmp_path / "k.xlsx", facts())
+    book = openpyxl.load_workbook(tmp_path / "k.xlsx")
+    names = ["quality_findings", "quality_findings (2)", "quality_findings (3)"]
+    assert book.sheetnames == ["READ_ME", *names]
+    ids = []
+    for name in names:
+        rows = list(book[name].iter_rows(values_only=True))
+        assert list(rows[0]) == list(frame.columns)  # each sheet has the header
+        assert 1 <= len(rows) - 1 <= 6
+        ids += [row[0] for row in rows[1:]]
+    assert ids == list(frame["finding_id"])
+    readme = {
+        row[0]: row[1:] for row in book["READ_ME"].iter_rows(values_only=True) if row[0] in names
+    }
+    assert [readme[n][2] for n in names] == [6, 6, 4]
+    assert "rows 1 to 6 of 16" in readme[names[0]][0]
+    assert "continues on sheets quality_findings (2), quality_findings (3)" in readme[names[0]][0]
+    assert "csv/quality_findings.csv" in readme[names[0]][0]
+    assert readme[names[2]][0] == "quality_findings, continued: rows 13 to 16 of 16."
+
+
+def test_continuation_sheet_names_fit_excels_31_characters(monkeypatch):
+    monkeypatch.setattr(xlsx, "EXCEL_MAX_ROWS", 3)
+    parts = xlsx.sheet_parts("a_table_name_of_31_characters__", 41)
+    assert len(parts) == 21 and len({p.name for p in parts}) == 21
+    assert all(len(p.name) <= 31 for p in parts)
+    assert parts[-1].name == "a_table_name_of_31_charact (21)"
+    assert [(p.first, p.end) for p in parts[:2]] == [(0, 2), (2, 4)] and parts[-1].end == 41
+    assert [(p.first, p.end) for p in xlsx.sheet_parts("empty", 0)] == [(0, 0)]
+
+
 def test_xlsx_dates_are_dates(tmp_path):
     mart = MARTS["price_index"]
     frame = pd.DataFrame({c.name: [None] for c in mart.columns}).astype(object)

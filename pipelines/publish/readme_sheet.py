@@ -11,6 +11,7 @@ from pipelines.publish.cells import neutralise
 
 if TYPE_CHECKING:
     from pipelines.publish.facts import ReleaseFacts
+    from pipelines.publish.xlsx import SheetPart
 
 UNITS = [
     ("*_dkk", "kroner (kr.), shown with thousands separators"),
@@ -23,7 +24,7 @@ UNITS = [
 ]
 
 
-def write_readme(workbook, facts: ReleaseFacts, sheets: list[tuple[Mart, int]]) -> None:
+def write_readme(workbook, facts: ReleaseFacts, sheets: list[tuple[Mart, list[SheetPart]]]) -> None:
     """Title and notices, the release's provenance, the sheets and what each answers, units."""
     sheet = workbook.add_worksheet("READ_ME")
     fmt = _formats(workbook)
@@ -51,12 +52,13 @@ def write_readme(workbook, facts: ReleaseFacts, sheets: list[tuple[Mart, int]]) 
         )
     row = _provenance(sheet, row + 1, facts, fmt)
     row = _line(sheet, row + 1, ["Sheet", "What it answers", "One row per", "Rows"], fmt["head"])
-    for mart, rows in sheets:
-        sheet.write_string(row, 0, mart.name[:31], fmt["bold"])
-        sheet.write_string(row, 1, neutralise(mart.answers or mart.description), fmt["wrap"])
-        sheet.write_string(row, 2, neutralise(mart.grain), fmt["wrap"])
-        sheet.write_number(row, 3, rows)
-        row += 1
+    for mart, parts in sheets:
+        for part in parts:
+            sheet.write_string(row, 0, part.name, fmt["bold"])
+            sheet.write_string(row, 1, neutralise(_answers(mart, part, parts)), fmt["wrap"])
+            sheet.write_string(row, 2, neutralise(mart.grain), fmt["wrap"])
+            sheet.write_number(row, 3, part.rows)
+            row += 1
     row = _line(sheet, row + 1, ["Column names", "Unit"], fmt["head"])
     for pattern, unit in UNITS:
         row = _line(sheet, row, [pattern, unit])
@@ -69,6 +71,25 @@ def write_readme(workbook, facts: ReleaseFacts, sheets: list[tuple[Mart, int]]) 
             "DuckDB file's column comments; provenance in manifest.json.",
         ],
     )
+
+
+def _answers(mart: Mart, part: SheetPart, parts: list[SheetPart]) -> str:
+    """What the sheet answers; for a table split over sheets, which of its rows this one holds."""
+    from pipelines.publish.xlsx import EXCEL_MAX_ROWS
+
+    answers = mart.answers or mart.description
+    if len(parts) == 1:
+        return answers
+    total = parts[-1].end
+    held = f"rows {part.first + 1:,} to {part.end:,} of {total:,}"
+    if part is parts[0]:
+        return (
+            f"{answers} This sheet holds {held}; the table continues on sheets "
+            f"{', '.join(p.name for p in parts[1:])}, because an Excel sheet holds at most "
+            f"{EXCEL_MAX_ROWS - 1:,} rows. The whole table is in csv/{mart.name}.csv, "
+            f"parquet/{mart.name}.parquet and klynge.duckdb."
+        )
+    return f"{mart.name}, continued: {held}."
 
 
 def _formats(workbook) -> dict[str, object]:

@@ -6,11 +6,16 @@ Written with XlsxWriter: each cell is written by type (``write_string``, ``write
 (:func:`pipelines.publish.cells.neutralise`) for whoever copies it on. Every sheet has a bold,
 frozen header row, an autofilter, widths that fit and number formats per column (thousands
 separators for kr., one decimal for percentages, dates as dates); codes and CVR are text.
+
+A worksheet holds at most 1,048,576 rows (Excel's limit, header included), and XlsxWriter
+silently drops cells written beyond it. A longer table therefore continues on further sheets
+(``participant_register (2)``, ...), each with the header; READ_ME lists which rows each holds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +34,32 @@ WIDTH_SAMPLE = 500  # rows looked at to size a column
 # Cells are converted a slice of rows at a time: a million-row table converted whole would hold
 # every cell as a Python object at once (over a gigabyte).
 CHUNK_ROWS = 50_000
+EXCEL_MAX_ROWS = 1_048_576  # per worksheet, the header row included
+SHEET_NAME_MAX = 31
+
+
+@dataclass(frozen=True)
+class SheetPart:
+    """One worksheet of a table: its name and the table's rows ``first`` to ``end - 1``."""
+
+    name: str
+    first: int
+    end: int
+
+    @property
+    def rows(self) -> int:
+        return self.end - self.first
+
+
+def sheet_parts(table: str, rows: int) -> list[SheetPart]:
+    """The worksheets a table of ``rows`` rows takes: one, unless Excel's row limit is hit."""
+    per_sheet = EXCEL_MAX_ROWS - 1
+    parts = []
+    for k, first in enumerate(range(0, max(rows, 1), per_sheet), start=1):
+        suffix = "" if k == 1 else f" ({k})"
+        name = table[: SHEET_NAME_MAX - len(suffix)] + suffix
+        parts.append(SheetPart(name, first, min(first + per_sheet, rows)))
+    return parts
 
 
 def write_xlsx(
@@ -46,15 +77,17 @@ def write_xlsx(
     workbook = xlsxwriter.Workbook(str(target), options)
     try:
         by_name = {m.name: m for m in marts}
-        write_readme(workbook, facts, [(by_name[n], len(df)) for n, df in tables.items()])
+        parts = {name: sheet_parts(name, len(df)) for name, df in tables.items()}
+        write_readme(workbook, facts, [(by_name[n], p) for n, p in parts.items()])
         for name, df in tables.items():
-            _write_table(workbook, by_name[name], df)
+            for part in parts[name]:
+                _write_table(workbook, part, by_name[name], df.iloc[part.first : part.end])
     finally:
         workbook.close()
 
 
-def _write_table(workbook, mart: Mart, df: pd.DataFrame) -> None:
-    sheet = workbook.add_worksheet(mart.name[:31])
+def _write_table(workbook, part: SheetPart, mart: Mart, df: pd.DataFrame) -> None:
+    sheet = workbook.add_worksheet(part.name)
     header = workbook.add_format(
         {"bold": True, "bottom": 1, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "top"}
     )

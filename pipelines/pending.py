@@ -104,6 +104,8 @@ def _dst_reasons(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str
         last = last_load(con, spec.id)
         if last is None:
             reasons.append(f"DST {spec.id}: never loaded")
+        elif not info.updated:
+            reasons.append(f"DST {spec.id}: tableinfo gives no 'updated' version to compare")
         elif last.data_version != dst_data_version(
             info.updated, spec.selection_hash, info.mode.value
         ):

@@ -37,6 +37,8 @@ class Fault:
     delay: float = 0.0  # sleep before answering (longer than the client timeout = timeout)
     drop: bool = False  # close the connection without an answer
     cut_body_at: int | None = None  # send only this many bytes of a longer declared body
+    chunk_bytes: int | None = None  # send the body chunked, in pieces of this many bytes
+    chunk_delay: float = 0.0  # ... with this pause before each piece (a dripping server)
 
 
 @dataclass
@@ -152,6 +154,11 @@ class FakeDst:
                 self.send_header("Content-Type", ctype)
                 for key, value in (fault.headers if fault else {}).items():
                     self.send_header(key, value)
+                if fault and fault.chunk_bytes:
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    self._send_chunked(content, fault)
+                    return
                 self.send_header("Content-Length", str(len(content)))
                 self.end_headers()
                 if fault and fault.cut_body_at is not None:
@@ -160,6 +167,18 @@ class FakeDst:
                     self.close_connection = True
                     return
                 self.wfile.write(content)
+
+            def _send_chunked(self, content: bytes, fault: Fault) -> None:
+                size = fault.chunk_bytes or len(content)
+                try:
+                    for start in range(0, len(content), size):
+                        time.sleep(fault.chunk_delay)
+                        piece = content[start : start + size]
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                        self.wfile.flush()
+                    self.wfile.write(b"0\r\n\r\n")
+                except OSError:  # the client gave up on a dripping answer
+                    self.close_connection = True
 
         return Handler
 

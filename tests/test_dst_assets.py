@@ -145,3 +145,59 @@ def test_failed_load_keeps_previous_raw_table(data_dir, fake_dst):
     assert "GF13" in message and "line 5: '12 345'" in message
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         assert con.execute("select * from raw.dst_gf13 order by all").fetchall() == before
+
+
+def test_a_tableinfo_without_updated_is_downloaded_every_time(data_dir, fake_dst):
+    """No version to compare: the table is loaded again on every refresh, never kept stale."""
+    env = {
+        "KLYNGE_DATA_DIR": str(data_dir),
+        "KLYNGE_DST_SOURCE": "live",
+        "DST_API_BASE_URL": fake_dst.base_url,
+    }
+    del fake_dst.tables["GF13"].info["updated"]
+    with DagsterInstance.ephemeral() as instance:
+        run_dst(env, instance)
+        fake_dst.tables["GF13"].rows[0][-1] = "4242"  # republished without a version
+        _, second = run_dst(env, instance)
+        assert metadata(second, "gf13")["downloaded"] is True
+        assert metadata(second, "nan1")["downloaded"] is False  # a versioned table is kept
+        warnings = [
+            e.message
+            for e in instance.all_logs(second.run_id)
+            if e.level >= 30 and "no 'updated' version" in (e.message or "")
+        ]
+    assert warnings and "GF13" in warnings[0]
+    settings = load_settings(env)
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        assert con.execute("select max(value) from raw.dst_gf13").fetchone()[0] >= 4242
+
+
+def test_a_body_cut_short_at_a_line_end_keeps_the_previous_table(data_dir, fake_dst):
+    """A connection that closes early at a line end leaves a body that parses: the cell count
+    against the request is what tells it is incomplete."""
+    env = {
+        "KLYNGE_DATA_DIR": str(data_dir),
+        "KLYNGE_DST_SOURCE": "live",
+        "DST_API_BASE_URL": fake_dst.base_url,
+    }
+    settings, _ = run_dst(env)
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        before = con.execute("select * from raw.dst_gf13 order by all").fetchall()
+    table = fake_dst.tables["GF13"]
+    table.info["updated"] = "2026-03-01T08:00:00"
+    del table.rows[len(table.rows) // 2 :]
+    result = materialize(
+        dst_assets,
+        resources=build_resources(load_settings(env)),
+        raise_on_error=False,
+        selection="raw/dst_gf13",
+    )
+    assert not result.success
+    message = failure_text(result)
+    assert "GF13" in message and "requested cells" in message and "cut short" in message
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        assert con.execute("select * from raw.dst_gf13 order by all").fetchall() == before
+        assert (
+            con.execute("select dst_updated from raw.dst_gf13_provenance").fetchone()[0]
+            != "2026-03-01T08:00:00"
+        )

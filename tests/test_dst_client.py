@@ -154,3 +154,82 @@ def test_every_request_has_a_timeout(fake_dst):
 
     client_for(fake_dst, session=Recording()).tableinfo("REG01")
     assert seen and all(t is not None for t in seen)
+
+
+def test_a_bom_split_over_chunks_is_removed_all_the_same(fake_dst, tmp_path):
+    fake_dst.style.bom = True
+    selection = {"OMRÅDE": ["000", "085"], "Tid": ["2022", "2023"]}
+    whole, split = tmp_path / "whole.csv", tmp_path / "split.csv"
+    client = client_for(fake_dst)
+    expected = client.download("REG01", selection, whole)
+    fake_dst.faults.append(Fault(chunk_bytes=1))  # the BOM's three bytes in three chunks
+    assert client.download("REG01", selection, split) == expected
+    assert split.read_bytes() == whole.read_bytes()
+    assert not split.read_bytes().startswith(b"\xef")
+
+
+def test_an_answer_dripping_past_its_deadline_is_a_timeout(fake_dst, tmp_path):
+    """Each byte arrives within the read timeout, so only the deadline for the whole answer
+    stops a server that drips: the attempt is retried, then DST counts as unreachable."""
+    fake_dst.faults.extend([Fault(chunk_bytes=4, chunk_delay=0.1)] * 2)
+    client = client_for(
+        fake_dst,
+        retry=RetryPolicy(max_attempts=2, base_delay=0.01),
+        timeout=(1.0, 1.0),
+        tableinfo_deadline=0.3,
+    )
+    with pytest.raises(DstUnavailableError) as err:
+        client.tableinfo("REG01")
+    assert "tableinfo answer still arriving when its deadline passed" in str(err.value)
+    assert fake_dst.calls("tableinfo") == 2
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_not_followed(fake_dst, tmp_path, status):
+    """Data comes from the configured API only: a redirect to another host fails at once."""
+    fake_dst.faults.append(Fault(status=status, headers={"Location": "http://elsewhere/v1/data"}))
+    with pytest.raises(DstApiError) as err:
+        client_for(fake_dst).download("REG01", {"OMRÅDE": ["000"], "Tid": ["2022"]}, tmp_path / "b")
+    assert err.value.status == status
+    assert "redirects to http://elsewhere/v1/data; redirects are not followed" in str(err.value)
+    assert fake_dst.calls("data") == 1
+
+
+def test_dsts_error_object_in_a_200_answer_is_dsts_error(fake_dst):
+    error = {"errorTypeCode": "EXTRACT-NOTFOUND", "message": "Tabellen blev ikke fundet"}
+    fake_dst.faults.append(Fault(status=200, body=error))
+    with pytest.raises(DstApiError) as err:
+        client_for(fake_dst).tableinfo("REG01")
+    assert (err.value.status, err.value.error_type_code) == (200, "EXTRACT-NOTFOUND")
+    assert "Tabellen blev ikke fundet" in str(err.value) and "REG01" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("[1, 2]", "tableinfo answer has no list of variables: [1, 2]"),
+        ("null", "tableinfo answer has no list of variables: None"),
+        ('{"id": "REG01"}', "tableinfo answer has no list of variables"),
+        ('{"variables": [{"text": "x", "values": []}]}', "tableinfo variable 1 has no id"),
+        ('{"variables": [{"id": "Tid"}]}', "tableinfo variable Tid has no list of values"),
+        ('{"variables": [{"id": "Tid", "values": [{"text": "2022"}]}]}', "variable Tid has no"),
+    ],
+)
+def test_a_tableinfo_that_is_no_table_description_names_what_is_missing(fake_dst, answer, expected):
+    fake_dst.faults.append(Fault(status=200, body=answer))
+    with pytest.raises(DstApiError) as err:
+        client_for(fake_dst).tableinfo("REG01")
+    assert expected in str(err.value) and "DST table REG01" in str(err.value)
+    assert fake_dst.calls("tableinfo") == 1  # the same answer would come again
+
+
+def test_a_maintenance_page_is_retried_and_shown(fake_dst):
+    page = "<html><body><h1>Statistikbanken er lukket</h1>\n<p>Vi er snart tilbage</p></html>"
+    fake_dst.faults.append(Fault(status=200, body=page))
+    client = client_for(fake_dst, sleep=lambda s: None)
+    assert client.tableinfo("REG01")["id"] == "REG01"  # the second answer is the real one
+    fake_dst.faults.extend([Fault(status=200, body=page)] * 4)
+    with pytest.raises(DstUnavailableError) as err:
+        client.tableinfo("REG01")
+    assert "tableinfo answer is not JSON" in str(err.value)
+    assert "it begins: <html><body><h1>Statistikbanken er lukket</h1> <p>Vi" in str(err.value)

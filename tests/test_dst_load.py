@@ -69,18 +69,24 @@ def test_values_labels_and_suppression(tmp_path, bom, crlf):
     ]
 
 
-@pytest.mark.parametrize("marker", ["..", "...", "-", ":", "", " .. "])
+def every_cell(value_of=lambda area, year: "1", header="OMRÅDE;Tid;INDHOLD") -> str:
+    """A body with one line per requested cell, as BULK sends it."""
+    lines = [header] + [
+        f"{area};{year};{value_of(area, year)}"
+        for area in SELECTION["OMRÅDE"]
+        for year in SELECTION["Tid"]
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("marker", ["..", "...", "-", ":", "", " .. ", "\t", "\u00a0"])
 def test_every_suppression_marker_is_null_not_zero(tmp_path, marker):
     con = duckdb.connect()
-    assert (
-        load(con, write_body(tmp_path / "b.csv", f"OMRÅDE;Tid;INDHOLD\n000;2022;{marker}\n"))[
-            "suppressed"
-        ]
-        == 1
-    )
-    assert con.execute("select value, is_suppressed from raw.dst_reg01").fetchall() == [
-        (None, True)
-    ]
+    text = every_cell(lambda area, year: marker if (area, year) == ("000", "2022") else "7")
+    assert load(con, write_body(tmp_path / "b.csv", text))["suppressed"] == 1
+    assert con.execute(
+        "select value, is_suppressed from raw.dst_reg01 where område = '000' and tid = '2022'"
+    ).fetchall() == [(None, True)]
 
 
 def test_raw_table_is_narrow_with_labels_and_provenance_beside_it(tmp_path):
@@ -133,16 +139,17 @@ def test_a_warehouse_of_the_earlier_wide_layout_is_loaded_again(tmp_path):
 
 def test_english_bodies_use_decimal_point(tmp_path):
     con = duckdb.connect()
-    load(con, write_body(tmp_path / "b.csv", "OMRÅDE;TID;INDHOLD\n000;2022;1234.75\n"), lang="en")
-    assert con.execute("select value from raw.dst_reg01").fetchall() == [(1234.75,)]
+    text = every_cell(lambda area, year: "1234.75", header="OMRÅDE;TID;INDHOLD")
+    load(con, write_body(tmp_path / "b.csv", text), lang="en")
+    assert con.execute("select distinct value from raw.dst_reg01").fetchall() == [(1234.75,)]
 
 
 def test_header_case_does_not_matter(tmp_path):
     con = duckdb.connect()
-    load(con, write_body(tmp_path / "b.csv", "område;TID;indhold\n000;2022;1\n"))
-    assert con.execute("select område, tid, value from raw.dst_reg01").fetchall() == [
-        ("000", "2022", 1.0)
-    ]
+    load(con, write_body(tmp_path / "b.csv", every_cell(header="område;TID;indhold")))
+    assert con.execute(
+        "select område, tid, value from raw.dst_reg01 order by all limit 1"
+    ).fetchall() == [("000", "2022", 1.0)]
 
 
 BAD_BODIES = {
@@ -160,6 +167,25 @@ BAD_BODIES = {
     "empty": ("", "body is empty"),
     "header_only": ("OMRÅDE;Tid;INDHOLD\n", "no rows"),
     "ragged_row": ("OMRÅDE;Tid;INDHOLD\n000;2022;1;7\n", "does not parse"),
+    # a connection closed early at a line end: every line parses, cells are missing
+    "cut_short": (
+        "".join(GOOD.splitlines(keepends=True)[:-2]),
+        "body has 4 data lines for 6 requested cells (BULK sends every cell, suppressed ones "
+        "as '..'): cut short or incomplete; missing e.g. OMRÅDE=084, Tid=2022; "
+        "OMRÅDE=085, Tid=2022",
+    ),
+    "nan": (every_cell(lambda a, y: "NaN" if a == "084" else "1"), "finite numbers: line 4: 'NaN'"),
+    "infinity": (every_cell(lambda a, y: "-inf" if y == "2023" else "1"), "line 3: '-inf'"),
+    "overflow": (every_cell(lambda a, y: "1e400"), "line 2: '1e400'"),
+    "all_suppressed": (
+        every_cell(lambda a, y: ".."),
+        "every one of the 6 cells is suppressed or missing ('..'): the body holds no number",
+    ),
+    # the lines of one repeated cell are counted, not all listed
+    "repeated_many": (
+        "OMRÅDE;Tid;INDHOLD\n" + "000;2022;1\n" * 20,
+        "lines 2, 3, 4, 5, 6 and 15 more: OMRÅDE=000, Tid=2022",
+    ),
 }
 
 
@@ -245,8 +271,10 @@ def test_a_requested_code_that_looks_like_a_marker_is_a_code(tmp_path):
 def test_a_decimal_point_in_a_danish_body_is_read_as_before(tmp_path):
     """The typed read (decimal comma) refuses it; the text read takes both separators."""
     con = duckdb.connect()
-    load(con, write_body(tmp_path / "b.csv", "OMRÅDE;Tid;INDHOLD\n000;2022;1.5\n084;2022;2,5\n"))
-    assert con.execute("select value from raw.dst_reg01 order by all").fetchall() == [
+    text = every_cell(lambda area, year: {"000": "1.5", "084": "2,5"}.get(area, "3"))
+    load(con, write_body(tmp_path / "b.csv", text))
+    assert con.execute("select distinct value from raw.dst_reg01 order by all").fetchall() == [
         (1.5,),
         (2.5,),
+        (3.0,),
     ]

@@ -90,6 +90,11 @@ def build_dst_asset(spec: TableSpec) -> AssetsDefinition:
             context.log.warning(
                 f"{spec.id}: DST unreachable, used the snapshot: {result.fallback_reason}"
             )
+        if not result.dst_updated:
+            context.log.warning(
+                f"{spec.id}: tableinfo gave no 'updated' version; the table is downloaded on "
+                "every refresh until it does"
+            )
         verb = "downloaded" if result.downloaded else "unchanged since last load, not downloaded"
         context.log.info(
             f"{spec.id} ({result.source_mode}, updated {result.dst_updated}): "

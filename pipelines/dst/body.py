@@ -62,16 +62,28 @@ def enum_type(codes: Sequence[str]) -> str:
     return "enum(" + ", ".join("'" + c.replace("'", "''") + "'" for c in codes) + ")"
 
 
+# Trimmed around a value: spaces, tabs, line ends and no-break spaces alike.
+_BLANKS = "chr(32) || chr(9) || chr(10) || chr(13) || chr(160)"
+
+
 class ValueSql:
-    """SQL expressions over the body's ``INDHOLD`` text (alias ``s``)."""
+    """SQL expressions over the body's ``INDHOLD`` text (alias ``s``).
+
+    ``NaN`` and infinities pass a cast to DOUBLE, so the checks ask for a finite value
+    (:attr:`is_number`).
+    """
 
     def __init__(self, lang: str):
-        text = f"trim(s.{quote(VALUE_COLUMN)})"
+        text = f"trim(s.{quote(VALUE_COLUMN)}, {_BLANKS})"
         markers = ", ".join(f"'{m}'" for m in SUPPRESSED_MARKERS)
         self.is_suppressed = f"(s.{quote(VALUE_COLUMN)} is null or {text} in ({markers}))"
         # Danish number format: decimal comma, no thousands separator in API bodies.
         self.numeric_text = f"replace({text}, ',', '.')" if lang == "da" else text
         self.decimal_separator = "," if lang == "da" else "."
+
+    @property
+    def is_number(self) -> str:
+        return f"coalesce(isfinite(try_cast({self.numeric_text} as double)), false)"
 
 
 @dataclass(frozen=True)

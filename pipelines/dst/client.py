@@ -2,16 +2,24 @@
 
 Why not an existing wrapper: they read whole responses into memory and retry nothing. This one
 POSTs JSON, sets a timeout on every request, retries only what can succeed on a second try
-(429, 5xx, timeouts, broken connections) with bounded exponential backoff, and streams data
-bodies to a file in chunks so memory stays flat whatever the table's size.
+(429, 5xx, timeouts, broken connections, a 200 that is not JSON such as a maintenance page)
+with bounded exponential backoff, and streams data bodies to a file in chunks so memory stays
+flat whatever the table's size.
+
+A server can also misbehave without failing: it may drip an answer a byte at a time (each
+request has a deadline for the whole answer, beside the socket timeouts), redirect to another
+host (redirects are not followed: the base URL is the only place data comes from), or answer
+200 with DST's error object or with JSON that is no table description (an error naming the
+table and what is missing, never a KeyError).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +32,7 @@ log = logging.getLogger(__name__)
 
 UTF8_BOM = b"\xef\xbb\xbf"
 _CHUNK_BYTES = 1 << 20
+_SHOWN_BODY_CHARS = 200  # of an unexpected answer, in the error message
 _TRANSPORT_ERRORS = (
     requests.ConnectionError,
     requests.Timeout,
@@ -69,6 +78,52 @@ def _retry_after_seconds(response: requests.Response) -> float | None:
         return None  # an HTTP date: fall back to our own backoff
 
 
+class UnusableAnswerError(Exception):
+    """A 200 answer that a second try may well fix (a maintenance page, JSON cut short)."""
+
+
+def _shown(text: str) -> str:
+    """The start of an answer for a message: one line, no control characters, bounded."""
+    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return flat if len(flat) <= _SHOWN_BODY_CHARS else flat[:_SHOWN_BODY_CHARS] + "..."
+
+
+def _read_within(response: requests.Response, deadline: float, what: str) -> Iterator[bytes]:
+    """The answer's chunks, failing as a timeout once the whole answer takes too long."""
+    for chunk in response.iter_content(chunk_size=_CHUNK_BYTES):
+        if time.monotonic() > deadline:
+            raise requests.Timeout(f"{what} still arriving when its deadline passed")
+        yield chunk
+
+
+def _checked_tableinfo(table: str, status: int, info: Any) -> dict[str, Any]:
+    """tableinfo as the rest of the pipeline reads it, or an error saying what is wrong."""
+    if isinstance(info, dict) and info.get("errorTypeCode"):
+        raise DstApiError(
+            table, status, str(info["errorTypeCode"]), str(info.get("message") or "no message")
+        )
+    if not isinstance(info, dict) or not isinstance(info.get("variables"), list):
+        raise DstApiError(
+            table, status, None, f"tableinfo answer has no list of variables: {_shown(str(info))}"
+        )
+    for n, var in enumerate(info["variables"], start=1):
+        if not isinstance(var, dict) or var.get("id") in (None, ""):
+            raise DstApiError(table, status, None, f"tableinfo variable {n} has no id")
+        values = var.get("values")
+        if (
+            not isinstance(values, list)
+            or not values
+            or not all(isinstance(v, dict) and v.get("id") not in (None, "") for v in values)
+        ):
+            raise DstApiError(
+                table,
+                status,
+                None,
+                f"tableinfo variable {var['id']} has no list of values with ids",
+            )
+    return info
+
+
 def _api_error(table: str, response: requests.Response) -> DstApiError:
     """Turn an error response into an exception carrying DST's errorTypeCode and message."""
     code: str | None = None
@@ -96,9 +151,13 @@ class DstClient:
         retry: RetryPolicy | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        tableinfo_deadline: float = 60.0,
+        data_deadline: float = 1800.0,
     ):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        # the whole answer, per attempt: socket timeouts alone let a server drip bytes forever
+        self.deadlines = {"tableinfo": tableinfo_deadline, "data": data_deadline}
         self.retry = retry or RetryPolicy()
         self._session = session or requests.Session()
         self._sleep = sleep
@@ -112,13 +171,16 @@ class DstClient:
         """
         body = {"table": table, "format": "JSON", "lang": lang}
 
-        def read(response: requests.Response) -> dict[str, Any]:
+        def read(response: requests.Response, deadline: float) -> dict[str, Any]:
+            content = b"".join(_read_within(response, deadline, "tableinfo answer"))
             try:
-                return response.json()
+                info = json.loads(content)
             except ValueError as exc:
-                raise DstApiError(
-                    table, response.status_code, None, f"tableinfo answer is not JSON: {exc}"
+                text = content.decode("utf-8", errors="replace")
+                raise UnusableAnswerError(
+                    f"tableinfo answer is not JSON ({exc}); it begins: {_shown(text) or '(empty)'}"
                 ) from exc
+            return _checked_tableinfo(table, response.status_code, info)
 
         return self._call(table, "tableinfo", body, read, retry=retry)
 
@@ -143,30 +205,36 @@ class DstClient:
             "variables": [{"code": var, "values": list(vals)} for var, vals in selection.items()],
         }
 
-        def write(response: requests.Response) -> Download:
+        def write(response: requests.Response, deadline: float) -> Download:
             written = 0
             digest = hashlib.sha256()
+            head = b""  # the first bytes, held until a BOM split over chunks can be seen whole
             with open(dest, "wb") as out:
-                first = True
-                for chunk in response.iter_content(chunk_size=_CHUNK_BYTES):
-                    if first and chunk.startswith(UTF8_BOM):
-                        chunk = chunk[len(UTF8_BOM) :]
-                    first = False
+                for chunk in _read_within(response, deadline, "data body"):
+                    if len(head) < len(UTF8_BOM):
+                        head += chunk
+                        if len(head) < len(UTF8_BOM):
+                            continue
+                        chunk = head.removeprefix(UTF8_BOM)
+                    out.write(chunk)
+                    digest.update(chunk)
+                    written += len(chunk)
+                if len(head) < len(UTF8_BOM):  # a body shorter than a BOM
+                    chunk = b"" if UTF8_BOM.startswith(head) else head
                     out.write(chunk)
                     digest.update(chunk)
                     written += len(chunk)
             return Download(written, digest.hexdigest())
 
-        return self._call(table, "data", body, write, stream=True)
+        return self._call(table, "data", body, write)
 
     def _call(
         self,
         table: str,
         function: str,
         body: dict[str, Any],
-        read: Callable[[requests.Response], Any],
+        read: Callable[[requests.Response, float], Any],
         *,
-        stream: bool = False,
         retry: RetryPolicy | None = None,
     ) -> Any:
         policy = retry or self.retry
@@ -174,12 +242,22 @@ class DstClient:
         last_transport_error: Exception | None = None
         for attempt in range(1, policy.max_attempts + 1):
             final = attempt == policy.max_attempts
+            deadline = time.monotonic() + self.deadlines[function]
             try:
                 with self._session.post(
-                    url, json=body, timeout=self.timeout, stream=stream
+                    url, json=body, timeout=self.timeout, stream=True, allow_redirects=False
                 ) as response:
+                    if 300 <= response.status_code < 400:
+                        where = _shown(response.headers.get("Location", "")) or "nowhere"
+                        raise DstApiError(
+                            table,
+                            response.status_code,
+                            None,
+                            f"{url} redirects to {where}; redirects are not followed: "
+                            "set DST_API_BASE_URL to the API itself",
+                        )
                     if response.ok:
-                        return read(response)
+                        return read(response, deadline)
                     if not _is_retryable_status(response.status_code) or final:
                         raise _api_error(table, response)
                     wait = policy.delay(attempt, _retry_after_seconds(response))
@@ -192,7 +270,7 @@ class DstClient:
                         policy.max_attempts - 1,
                         wait,
                     )
-            except _TRANSPORT_ERRORS as exc:
+            except (*_TRANSPORT_ERRORS, UnusableAnswerError) as exc:
                 last_transport_error = exc
                 if final:
                     break
@@ -210,6 +288,6 @@ class DstClient:
         raise DstUnavailableError(
             table,
             f"{url}: no complete answer after {policy.max_attempts} attempts (unreachable, "
-            f"timed out or cut off): {type(last_transport_error).__name__}: "
+            f"timed out, cut off or not a usable answer): {type(last_transport_error).__name__}: "
             f"{last_transport_error}",
         )

@@ -6,6 +6,8 @@ numbers and checked rule by rule, so the error names the table, the rule and exa
 
 from __future__ import annotations
 
+import math
+
 import duckdb
 
 from pipelines.dst.body import VALUE_COLUMN, CheckedBody, quote, read_body_sql
@@ -46,13 +48,13 @@ def _check(con: duckdb.DuckDBPyConnection, staged: str, body: CheckedBody) -> No
     table, table_id, variables, values = quote(staged), body.table_id, body.variables, body.values
     bad = con.execute(
         f"""select _line, {quote(VALUE_COLUMN)} from {table} s
-            where not {values.is_suppressed}
-              and try_cast({values.numeric_text} as double) is null
+            where not {values.is_suppressed} and not {values.is_number}
             order by _line limit {_MAX_EXAMPLES}"""
     ).fetchall()
     if bad:
         raise DstDataError(
-            table_id, f"column {VALUE_COLUMN} holds values that are not numbers: {_examples(bad)}"
+            table_id,
+            f"column {VALUE_COLUMN} holds values that are not finite numbers: {_examples(bad)}",
         )
     for var in variables:
         stray = con.execute(
@@ -73,11 +75,55 @@ def _check(con: duckdb.DuckDBPyConnection, staged: str, body: CheckedBody) -> No
     if dupes:
         cells = "; ".join(
             "lines "
-            + ", ".join(map(str, lines))
+            + _lines(lines)
             + ": "
             + ", ".join(f"{var}={code}" for var, code in zip(variables, codes, strict=True))
             for lines, *codes in dupes
         )
         raise DstDataError(table_id, f"body repeats cells for the same variable values: {cells}")
-    if con.execute(f"select count(*) from {table}").fetchone()[0] == 0:
+    rows, suppressed = con.execute(
+        f"select count(*), count(*) filter (where {values.is_suppressed}) from {table} s"
+    ).fetchone()
+    if rows == 0:
         raise DstDataError(table_id, "body has a header but no rows")
+    _check_every_cell_sent(con, staged, body, rows)
+    if suppressed == rows:
+        raise DstDataError(
+            table_id,
+            f"every one of the {rows:,} cells is suppressed or missing ('..'): the body holds "
+            "no number, so the last load is kept",
+        )
+
+
+def _check_every_cell_sent(
+    con: duckdb.DuckDBPyConnection, staged: str, body: CheckedBody, rows: int
+) -> None:
+    """BULK sends one line per requested cell, suppressed ones included: fewer lines is a
+    body cut short (a connection closed early at a line end) or cells left out."""
+    codes = body.codes
+    cells = math.prod(len(c) for c in codes.values())
+    if rows == cells:
+        return
+    grid = " cross join ".join(
+        f"(select unnest(?::varchar[]) as {quote(var)})" for var in body.variables
+    )
+    missing = con.execute(
+        f"""select * from {grid} except select {", ".join(quote(v) for v in body.variables)}
+            from {quote(staged)} order by all limit {_MAX_EXAMPLES}""",
+        [codes[var] for var in body.variables],
+    ).fetchall()
+    examples = "; ".join(
+        ", ".join(f"{var}={code}" for var, code in zip(body.variables, cell, strict=True))
+        for cell in missing
+    )
+    raise DstDataError(
+        body.table_id,
+        f"body has {rows:,} data lines for {cells:,} requested cells (BULK sends every cell, "
+        f"suppressed ones as '..'): cut short or incomplete; missing e.g. {examples}",
+    )
+
+
+def _lines(lines: list[int]) -> str:
+    shown = ", ".join(map(str, lines[:_MAX_EXAMPLES]))
+    more = len(lines) - _MAX_EXAMPLES
+    return shown + (f" and {more:,} more" if more > 0 else "")

@@ -55,15 +55,18 @@ def ingest_table(
     """Load ``spec`` unless the warehouse already holds the same DST version of it.
 
     The warehouse connection is held only for the short check and the final load, not while
-    the body downloads.
+    the body downloads. A tableinfo without ``updated`` (DST always sends it) gives no version
+    to compare, so the table is downloaded again.
     """
     info = source.tableinfo(spec)
     selection = resolve_selection(spec, info.info)
     with connect() as con:
         previous = last_load(con, spec.id)
+    # Without DST's `updated` there is no telling whether the table changed: load it again.
     if (
         previous is not None
         and not force
+        and info.updated
         and previous.data_version
         == dst_data_version(info.updated, spec.selection_hash, info.mode.value)
     ):

@@ -9,13 +9,14 @@ are replaced in one transaction.
 
 DuckDB's CSV reader parses the body (streaming, parallel, flat memory) straight into the new
 table, codes as the ENUM and values as numbers with DST's markers as NULL. A body that this
-strict reading refuses (a padded marker, a decimal point in a Danish body, a code that was not
-requested) is read again with every value as text and the tolerant rules of :class:`ValueSql`.
-The checks are then one aggregate over the loaded table: values that are not numbers, codes
-that were not requested (NULL after the ENUM cast), repeated cells (fewer distinct cell numbers
-than rows), no rows. When a check fails or the body does not parse, everything is rolled back
-and :mod:`pipelines.dst.diagnose` reads the body again to name the rule and the lines. A good
-body is read once.
+strict reading refuses (a padded marker, a code that was not requested) is read again with every
+value as text and the tolerant rules of :class:`ValueSql`. The checks are then one aggregate
+over the loaded table: values that are not finite numbers, codes that were not requested (NULL
+after the ENUM cast), repeated cells (fewer distinct cell numbers than rows), exactly one row
+per requested cell (BULK sends every cell, suppressed ones as ``..``: fewer rows is a body cut
+short or cells left out), and not every cell suppressed. When a check fails or the body does
+not parse, everything is rolled back and :mod:`pipelines.dst.diagnose` reads the body again to
+name the rule and the lines. A good body is read once.
 """
 
 from __future__ import annotations
@@ -150,7 +151,7 @@ def _columns(body: CheckedBody, typed: bool) -> tuple[str, list]:
         for var in codes
     ]
     cols += [
-        f"""case when {values.is_suppressed} then null
+        f"""case when {values.is_suppressed} or not {values.is_number} then null
                  else try_cast({values.numeric_text} as double) end as value""",
         f"{values.is_suppressed} as is_suppressed",
     ]
@@ -187,11 +188,18 @@ def _write(con: duckdb.DuckDBPyConnection, body: CheckedBody, typed: bool) -> di
     )
     rows, suppressed, not_numbers, unrequested, distinct_cells = con.execute(
         f"""select count(*), count(*) filter (where is_suppressed),
-                   count(*) filter (where value is null and not is_suppressed),
+                   count(*) filter (where not is_suppressed
+                                      and (value is null or not isfinite(value))),
                    count(*) filter (where ({key}) is null), {distinct}
             from {target}"""
     ).fetchone()
-    if rows == 0 or not_numbers or unrequested or distinct_cells != rows:
+    if (
+        rows != cells  # a body cut short at a line end, or cells left out: BULK sends all
+        or suppressed == rows  # not one number: nothing to replace the last good load with
+        or not_numbers
+        or unrequested
+        or distinct_cells != rows
+    ):
         return None
     return {"rows": rows, "suppressed": suppressed}
 

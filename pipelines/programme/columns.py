@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.programme.contract import DECIMAL_PRECISION, EntitySchema, FieldSpec, FieldType
-from pipelines.programme.identifiers import CVR_WEIGHTS
+from pipelines.programme.identifiers import CPR_SEPARATOR, CVR_WEIGHTS
 from pipelines.programme.rules import FORMULA_STARTS, converter, staged_schema
 from pipelines.programme.values import CellError
 
@@ -34,9 +34,9 @@ _SPACE = (
     r"\x{202f}\x{205f}\x{3000}]"
 )
 _BLANK = f"^{_SPACE}*$"
-# Six digits that could be ddmmyy and four more (dash or space between allowed), or nine
+# Six digits that could be ddmmyy and four more (a dash or space between allowed), or nine
 # digits (a CPR that lost its leading zero), not inside a longer run of digits; or a '#'.
-_CPR_10 = r"[0-3][0-9][01][0-9]{3}[- ]?[0-9]{4}"
+_CPR_10 = rf"[0-3][0-9][01][0-9]{{3}}{CPR_SEPARATOR}[0-9]{{4}}"
 _CPR_9 = r"[1-9][01][0-9]{7}"
 _SUSPECT = f"#|(?:^|[^0-9])(?:{_CPR_10}|{_CPR_9})(?:[^0-9]|$)"
 _SUSPECT_AMOUNT = f"#|(?:^|[^0-9]){_CPR_10}(?:[^0-9]|$)"  # nine digits are a number here

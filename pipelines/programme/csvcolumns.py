@@ -4,7 +4,8 @@ The fast path of the checks: pyarrow's CSV reader (C++, multi-threaded) parses t
 the header into one string column per header column, all text, nothing converted. It is used
 only when its rows are provably the rows the ``csv`` module gives the row-by-row path, with
 known row numbers: every record on one line (no line break inside quotes), lines ended by LF
-or CRLF, every row exactly as wide as the header. For any other file :func:`read_columns`
+or CRLF, every row exactly as wide as the header, an even number of quote characters (pyarrow
+takes a quote left open at the end of the file as closed). For any other file :func:`read_columns`
 returns None and the file is checked row by row, exactly as before.
 
 Row numbers: pyarrow skips empty lines, which the row-by-row path numbers and then skips as
@@ -114,6 +115,8 @@ def read_columns(data: bytes, table: Table) -> Columns | None:
         return None  # pyarrow would drop a BOM that the csv module keeps in the first cell
     if body.count(b"\r", start) != body.count(b"\r\n", start):
         return None  # a lone CR ends a row for both readers, but not a line here
+    if body.count(b'"', start) % 2:
+        return None  # a stray quote, or one left open at the end: the row path names it
     cells = _parse(memoryview(body)[start:], table, body.find(b'"', start) >= 0)
     if cells is None:
         return None

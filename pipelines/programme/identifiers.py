@@ -2,7 +2,8 @@
 
 CVR: 8 digits; the digits weighted 2,7,6,5,4,3,2,1 sum to a multiple of 11 (modulus 11).
 
-CPR: ``ddmmyy-xxxx`` or ten digits whose first six are a valid date ``ddmmyy``. The modulus-11
+CPR: ``ddmmyy-xxxx`` (any dash or space between) or ten digits whose first six are a valid
+date ``ddmmyy``. The modulus-11
 check is not used, because CPR numbers issued since 2007 need not pass it. A CPR typed into a
 numeric Excel cell loses its leading zero (``0101901234`` becomes ``101901234``), so nine digits
 that make a valid ``ddmmyy`` once a zero is put in front count too. Participants are firms and
@@ -18,9 +19,14 @@ from datetime import date
 CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
 CPR_MASK = "XXXXXX-XXXX"
 
-# Six digits that could be ddmmyy, an optional dash or space, four digits; not inside a
-# longer run of digits.
-_CPR_CANDIDATE = re.compile(r"(?<![0-9])([0-3][0-9])([01][0-9])([0-9]{2})[- ]?[0-9]{4}(?![0-9])")
+# Between ddmmyy and the last four digits: nothing, or a dash or space as people and their
+# word processors write them (Word's autocorrect makes an en dash; non-breaking hyphen and
+# spaces, minus sign). A character class for Python's re and for RE2 (:mod:`.columns`) alike.
+CPR_SEPARATOR = "[- \u00a0\u2009\u202f\u2010\u2011\u2012\u2013\u2014\u2212]?"
+# Six digits that could be ddmmyy, a separator, four digits; not inside a longer run of digits.
+_CPR_CANDIDATE = re.compile(
+    rf"(?<![0-9])([0-3][0-9])([01][0-9])([0-9]{{2}}){CPR_SEPARATOR}[0-9]{{4}}(?![0-9])"
+)
 # The same with its leading zero lost in a number cell: d mm yy xxxx (day 1-9).
 _CPR_LOST_ZERO = re.compile(r"(?<![0-9])([1-9])([01][0-9])([0-9]{2})[0-9]{4}(?![0-9])")
 

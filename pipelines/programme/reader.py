@@ -21,7 +21,7 @@ import warnings
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 
 from pipelines.programme.values import as_text
@@ -33,9 +33,14 @@ XLSX_SUFFIXES = (".xlsx",)
 SUPPORTED_SUFFIXES = CSV_SUFFIXES + XLSX_SUFFIXES
 
 _UTF8_BOM = b"\xef\xbb\xbf"
+_END_OF_FILE = "\uffff"  # a Unicode noncharacter: no text decoded from a CSV file holds it
 # A UTF-8 multi-byte sequence; in a file that is not valid UTF-8 as a whole, these mean two
 # encodings were mixed (e.g. rows pasted from another file), which would garble letters.
 _UTF8_SEQUENCE = re.compile(rb"[\xc3\xc2][\x80-\xbf]")
+
+# A cell may be as long as the file: the csv module's default limit (128 KiB) would reject a
+# long cell on the row-by-row path that the column-wise path (pyarrow) accepts.
+csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
 
 Row = tuple[int, list[object]]
 # warnings.catch_warnings() swaps process-wide state: workbooks opened in parallel (files are
@@ -66,9 +71,13 @@ class Table:
     delimiter: str | None = None
 
 
+# Invisible characters that a copy from a web page or a second BOM leaves in a column name.
+_INVISIBLE = str.maketrans(dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad")))
+
+
 def normalise_name(cell: object) -> str:
-    """Column names match case-insensitively after trimming."""
-    return "" if cell is None else as_text(cell).casefold()
+    """Column names match case-insensitively after trimming, invisible characters ignored."""
+    return "" if cell is None else as_text(cell).translate(_INVISIBLE).strip().casefold()
 
 
 def _header_score(cells: Sequence[object], expected: set[str]) -> int:
@@ -129,6 +138,15 @@ def detect_encoding(data: bytes) -> tuple[str, str]:
         data.decode("utf-8")  # validates; the text is read again, streamed, below
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
+        if exc.reason == "unexpected end of data":
+            # the last line stops inside a UTF-8 letter: a copy cut off (Excel ends every
+            # line, the last one included, so no whole Windows-1252 file ends like this)
+            raise FileError(
+                "encoding",
+                f"the file ends in the middle of a letter (line {line}): it was cut off "
+                "while copying or saving; send it again",
+                row=line,
+            ) from None
         if data.startswith(_UTF8_BOM) or _UTF8_SEQUENCE.search(data):
             raise FileError(
                 "encoding",
@@ -148,18 +166,41 @@ def detect_encoding(data: bytes) -> tuple[str, str]:
                 row=line,
             ) from None
         return "cp1252", "Windows-1252"
+    if (at := data.find(_END_OF_FILE.encode())) >= 0:
+        line = data[:at].count(b"\n") + 1
+        raise FileError(
+            "encoding",
+            f"line {line} holds U+FFFF, which is no character: the file is not text",
+            row=line,
+        )
     if data.startswith(_UTF8_BOM):
         return "utf-8-sig", "UTF-8 with BOM"
     return "utf-8", "UTF-8"
 
 
 def _csv_rows(data: bytes, codec: str, delimiter: str) -> Iterator[Row]:
-    """Rows decoded as they are read (a large file is never held as one big string)."""
+    """Rows decoded as they are read (a large file is never held as one big string).
+
+    A quote left open at the end of the file (a copy cut off inside a quoted cell, or a stray
+    ``"``) is an error: the csv module would take the rest of the file as that one cell,
+    silently losing the rows after it. To see it, a character that no decoded file holds is
+    fed after the last line: it comes back as a row of its own, or inside the open cell.
+    """
     text = io.TextIOWrapper(io.BytesIO(data), encoding=codec, newline="")
-    reader = csv.reader(text, delimiter=delimiter)
+    reader = csv.reader(chain(text, [_END_OF_FILE]), delimiter=delimiter)
     row_no = 0
     try:
         for cells in reader:
+            if cells == [_END_OF_FILE]:
+                return
+            if cells and cells[-1].endswith(_END_OF_FILE):
+                raise FileError(
+                    "csv",
+                    f'a double quote (") opened in row {row_no + 1} is never closed, so the '
+                    "rest of the file would be one cell: the file was cut off while copying, "
+                    'or a cell holds a stray "; check that row and send the file again',
+                    row=row_no + 1,
+                )
             row_no += 1
             yield row_no, cells
     except csv.Error as exc:
@@ -168,7 +209,7 @@ def _csv_rows(data: bytes, codec: str, delimiter: str) -> Iterator[Row]:
 
 def _open_csv(data: bytes, expected: set[str]) -> Table:
     codec, label = detect_encoding(data)
-    if len(data) < 4096 and not data.decode(codec, errors="replace").strip(" \t\r\n;,\ufeff"):
+    if not data.removeprefix(_UTF8_BOM).strip(b" \t\r\n;,"):  # stops at the first data
         raise FileError("empty_file", "the file holds no data, only blanks or separators")
     scored = []
     for delimiter in DELIMITERS:
@@ -215,6 +256,7 @@ def _open_xlsx(data: bytes, expected: set[str]) -> Table:
             warnings.simplefilter("ignore")  # style warnings say nothing about the data
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = book.worksheets[0]
+        hidden = sheet.sheet_state != "visible"
     except (
         zipfile.BadZipFile,
         InvalidFileException,
@@ -225,6 +267,13 @@ def _open_xlsx(data: bytes, expected: set[str]) -> Table:
         SyntaxError,
     ) as exc:  # SyntaxError: broken XML inside the zip
         raise FileError("file_format", f"not a readable XLSX workbook: {exc}") from None
+    if hidden:  # the first sheet is the one read; its sender cannot see what it holds
+        book.close()
+        raise FileError(
+            "header",
+            f"the workbook's first sheet {sheet.title!r} is hidden, and only the first sheet "
+            f"is read: unhide it, or delete it or move the sheet with the data to the front",
+        )
     sheet.reset_dimensions()  # some writers store wrong dimensions; read what is there
     rows = _xlsx_rows(sheet)
     first = list(islice(rows, HEADER_SCAN_ROWS))

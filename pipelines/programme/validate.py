@@ -108,6 +108,11 @@ def check_file(
     try:
         table = open_table(inbound.path, data, schema.field_names)
         checked.format = table.format
+        if table.text_cells and not data.endswith((b"\n", b"\r")):
+            checked.notes.append(
+                "the file's last line has no line end (Excel ends every line): if the file was "
+                "cut off while copying, its last row is incomplete; check it"
+            )
         checker = FileChecker(checked, schema, table)
         for row_no, cells in [*table.leading_rows, (table.header_row, list(table.header))]:
             checker.scan_cells(row_no, cells)

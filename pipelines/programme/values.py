@@ -24,7 +24,7 @@ import math
 import re
 import unicodedata
 from datetime import date, datetime, time
-from decimal import Decimal
+from decimal import Context, Decimal
 
 from pipelines.programme.identifiers import is_valid_cvr
 
@@ -45,6 +45,8 @@ _NUMBER_CHARS = re.compile(r"[0-9.,]+")
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
 _DMY_DATE = re.compile(r"([0-9]{1,2})-([0-9]{1,2})-([0-9]{4})")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
+_MAX_INTEGER_DIGITS = 30
+_EVERY_DIGIT = Context(prec=400)
 
 
 def is_empty(raw: object) -> bool:
@@ -147,10 +149,11 @@ def _float_decimal(value: float, scale: int) -> str:
     if not math.isfinite(value):
         raise CellError("type", f"{value!r} is not a number")
     exact = Decimal(repr(value))
-    rounded = exact.quantize(Decimal(1).scaleb(-scale))
+    # every digit of a double (up to 1e308) kept: the "too large" rule judges the size
+    rounded = exact.quantize(Decimal(1).scaleb(-scale), context=_EVERY_DIGIT)
     if abs(exact - rounded) > Decimal("1e-6"):
         raise CellError("type", f"{value!r} has more than {scale} decimals")
-    return format(rounded.normalize(), "f")
+    return format(rounded.normalize(_EVERY_DIGIT), "f")
 
 
 def decimal_below(canonical: str, limit: Decimal) -> bool:
@@ -173,6 +176,8 @@ def parse_integer(raw: object) -> int:
     text = as_text(raw)
     if not _INTEGER.fullmatch(text):
         raise CellError("type", f"{text!r} is not a whole number")
+    if len(text) > _MAX_INTEGER_DIGITS:  # int() refuses more than 4300 digits
+        raise CellError("type", f"a whole number of {len(text.lstrip('+-')):,} digits is too large")
     return int(text)
 
 
@@ -224,6 +229,8 @@ def parse_cvr(raw: object) -> str:
         text = text[2:]
     if not (len(text) == 8 and text.isascii() and text.isdigit()):
         raise CellError("cvr", "a CVR number has 8 digits")
+    if text[0] == "0":
+        raise CellError("cvr", "a CVR number does not start with 0")
     if not is_valid_cvr(text):
         raise CellError("cvr", "fails the CVR modulus-11 check (weights 2,7,6,5,4,3,2,1)")
     return text

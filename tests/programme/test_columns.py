@@ -50,6 +50,8 @@ ODD = {
         "0101901234",
         "010190-1234",
         "010190 1234",
+        "Jens 150285\u20131234",
+        "150285\u00a01234",
         "101901234",
         "3112851234",
         "=SUM(A1)",
@@ -256,6 +258,10 @@ def test_a_problem_row_after_empty_lines_is_named_by_its_row(tmp_path, monkeypat
         ("row wider than the header", csv_bytes([*PARTICIPANTS, [*PARTICIPANTS[1], "x"]])),
         ("a lone CR ends a row", csv_bytes(PARTICIPANTS[:3]).replace(b"\r\n", b"\r")),
         (
+            "a stray quote inside a cell (an odd number of quotes)",
+            csv_bytes(PARTICIPANTS).replace(b"Beta A/S", b'Beta 12" A/S'),
+        ),
+        (
             "header across two lines",
             csv_bytes([["project_id", "cvr\nnr", *PARTICIPANTS[0][2:]], *PARTICIPANTS[1:]]),
         ),
@@ -373,3 +379,37 @@ def test_cvr_check_digits_read_from_the_arrow_buffer_follow_the_rule():
     assert (_cvr_valid(pa.array(values)[5:]) == expected[5:]).all()
     chunked = pa.chunked_array([pa.array(values[:1001]), pa.array(values[1001:])])
     assert (_cvr_valid(chunked) == expected).all()
+
+
+def test_a_cell_longer_than_the_csv_modules_default_limit_is_judged_alike(tmp_path, monkeypatch):
+    """The csv module refuses cells over 128 KiB unless told otherwise; pyarrow does not."""
+    rows = [list(r) for r in PARTICIPANTS]
+    rows[2][2] = "Beta A/S " + "x" * 200_000
+    checked = _check_both(tmp_path, monkeypatch, "participants.csv", csv_bytes(rows))
+    assert not checked.problems and checked.rows == 5
+    rows[3][2] = "Gamma\r\nGmbH"  # a line break in quotes: only the row-by-row path reads it
+    checked = _check_both(
+        tmp_path, monkeypatch, "participants.csv", csv_bytes(rows), columnwise=False
+    )
+    assert not checked.problems and checked.rows == 5
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\ufeff", "\u00ad"])
+def test_invisible_characters_in_a_column_name_are_ignored(tmp_path, monkeypatch, invisible):
+    """A zero-width space pasted from a web page, or a second BOM left by a second tool."""
+    rows = [list(r) for r in PARTICIPANTS]
+    rows[0][0] = invisible + rows[0][0]
+    checked = _check_both(
+        tmp_path, monkeypatch, "participants.csv", csv_bytes(rows, encoding="utf-8")
+    )
+    assert not checked.problems and checked.rows == 5
+
+
+def test_a_last_line_without_a_line_end_is_noted(tmp_path, monkeypatch):
+    """Excel ends every line: a file that stops mid-line may have been cut off while copied,
+    which no check of the values can see (``6.100.000,00`` cut to ``6.10``)."""
+    data = csv_bytes(PARTICIPANTS).removesuffix(b"\r\n")
+    checked = _check_both(tmp_path, monkeypatch, "participants.csv", data)
+    assert any("last line has no line end" in note for note in checked.notes)
+    checked = _check_both(tmp_path, monkeypatch, "participants.csv", csv_bytes(PARTICIPANTS))
+    assert not any("line end" in note for note in checked.notes)

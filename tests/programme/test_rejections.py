@@ -117,6 +117,18 @@ CASES = [
     _cell("end_implausibly_late", "projects", 2, "end_date", "2099-12-31", "date_range"),
     _cell("excel_error_value", "participants", 3, "participant_name", "#N/A", "excel_error"),
     _extra_column("excel_error_in_extra_column", "projects", "opslag", 3, "#REF!", "excel_error"),
+    _cell(
+        "cpr_with_an_en_dash",
+        "participants",
+        3,
+        "participant_name",
+        "Jens 150285\u20131234",
+        "personal_data",
+    ),
+    _cell(
+        "cpr_with_a_no_break_space", "participants", 2, "cvr", "150285\u00a01234", "personal_data"
+    ),
+    _cell("whole_number_of_5000_digits", "cluster_finances", 3, "year", "9" * 5000, "type"),
 ]
 
 
@@ -275,7 +287,56 @@ def _mixed_encodings() -> bytes:
     return good + "K03;Klynge for Æbler;x;90000012;Sjælland;1\r\n".encode("cp1252")
 
 
+def _xlsx_bytes(rows, hidden_first_sheet=None) -> bytes:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    if hidden_first_sheet is not None:
+        book.active.title = "Gammel"
+        for row in hidden_first_sheet:
+            book.active.append(row)
+        book.active.sheet_state = "hidden"
+        sheet = book.create_sheet("Data")
+        book.active = 1
+    else:
+        sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _clusters_cut_inside_a_letter() -> bytes:
+    """A copy that stopped between the two bytes of the only non-ASCII letter."""
+    good = csv_bytes([[c.replace("ø", "o") for c in r] for r in CLUSTERS], encoding="utf-8")
+    return good + "K03;Klynge for Grø".encode()[:-1]
+
+
+def _clusters_with_a_quote_left_open() -> bytes:
+    """A quote opened in row 2 and never closed: the csv module would read rows 2-3 as one."""
+    rows = csv_bytes(CLUSTERS, encoding="utf-8").decode().split("\r\n")
+    rows[1] = rows[1].replace("Testklynge", '"Testklynge', 1)
+    return "\r\n".join(rows).encode()
+
+
 RAW_CASES = [
+    ("quote_left_open", "clusters.csv", _clusters_with_a_quote_left_open(), (2, None, "csv")),
+    ("cut_inside_a_letter", "clusters.csv", _clusters_cut_inside_a_letter(), (4, None, "encoding")),
+    (
+        "hidden_first_sheet",
+        "clusters.xlsx",
+        _xlsx_bytes(CLUSTERS, hidden_first_sheet=_set(CLUSTERS, 2, "name", "Sidste års navn")),
+        (None, None, "header"),
+    ),
+    (
+        "xlsx_number_beyond_28_digits",
+        "clusters.xlsx",
+        _xlsx_bytes(_set(CLUSTERS, 2, "grant_2025_2028_dkk", 1e30)),
+        (2, "grant_2025_2028_dkk", "type"),
+    ),
     (
         "not_any_encoding",
         "clusters.csv",

@@ -12,6 +12,7 @@ from pipelines.programme.identifiers import (
     cvr_weighted_sum,
     find_cpr,
     is_valid_cvr,
+    redact,
 )
 from pipelines.programme.values import (
     CellError,
@@ -60,13 +61,33 @@ def test_parse_cvr_forms():
     assert info.value.rule == "cvr"
     with pytest.raises(CellError, match="8 digits"):
         parse_cvr("9000001")
+    # 0,1,0,0,0,0,0,4 weigh 7 + 4 = 11: a multiple of 11, yet no CVR starts with 0
+    with pytest.raises(CellError, match="does not start with 0"):
+        parse_cvr("01000004")
 
 
 @pytest.mark.parametrize(
-    "text", ["010190-1234", "0101901234", "Kontakt: 311285-4321", "290200-1234", "290204 1234"]
+    "text",
+    [
+        "010190-1234",
+        "0101901234",
+        "Kontakt: 311285-4321",
+        "290200-1234",
+        "290204 1234",
+        # as word processors write the dash or space: en dash (Word's autocorrect), em dash,
+        # non-breaking hyphen, minus sign, no-break, narrow and thin spaces
+        "Jens 150285\u20131234",
+        "150285\u20141234",
+        "150285\u20111234",
+        "150285\u22121234",
+        "150285\u00a01234",
+        "150285\u202f1234",
+        "150285\u20091234",
+    ],
 )
 def test_cpr_like_numbers_are_found(text):
     assert find_cpr(text)
+    assert "1234" not in redact(text) and "XXXXXX-XXXX" in redact(text)
 
 
 @pytest.mark.parametrize(
@@ -138,6 +159,10 @@ def test_excel_numbers():
         parse_decimal(0.333, 2)
     with pytest.raises(CellError):
         parse_decimal(True, 2)
+    # beyond Python's 28 decimal digits: the whole number, for the "too large" rule to judge
+    assert parse_decimal(1e30, 2) == str(10**30)
+    assert parse_decimal(-1e27, 2) == "-" + str(10**27)
+    assert parse_decimal(1e308, 2) == str(10**308)
 
 
 def test_dates():
@@ -164,3 +189,7 @@ def test_integers():
     assert parse_integer(2025.0) == 2025
     with pytest.raises(CellError):
         parse_integer("2025,5")
+    # int() refuses over 4300 digits with a ValueError; here it is a cell error
+    with pytest.raises(CellError, match="5,000 digits is too large") as info:
+        parse_integer("9" * 5000)
+    assert info.value.rule == "type"

@@ -370,3 +370,44 @@ def explain_uncalculated_formulas(
                     )
     finally:
         book.close()
+
+
+_CELL = re.compile(rb"<c\b([^>]*)>(.*?)</c>", re.DOTALL)
+_CELL_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
+_SHOWN_CELLS = 10
+
+
+def uncalculated_formula_note(data: bytes, sheet: str) -> str | None:
+    """A note naming the cells of ``sheet`` that hold a formula without a saved result.
+
+    They read as empty. Where an empty cell is not allowed the check already says why
+    (:func:`explain_uncalculated_formulas`); elsewhere the value would be lost unseen. The
+    sheet's XML is searched only if it holds a formula at all.
+    """
+    import openpyxl
+
+    with _QUIET, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        path = book[sheet]._worksheet_path
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            xml = archive.read(path)
+    finally:
+        book.close()
+    if b"<f" not in xml:
+        return None
+    cells = []
+    for match in _CELL.finditer(xml):
+        inner = match.group(2)
+        # a saved result is <v>...</v>; scripts write none, or an empty <v/>
+        if b"<f" in inner and b"<v>" not in inner and (ref := _CELL_REF.search(match.group(1))):
+            cells.append(ref.group(1).decode())
+    if not cells:
+        return None
+    more = len(cells) - _SHOWN_CELLS
+    return (
+        f"{len(cells)} cell(s) hold a formula Excel never calculated (no saved result), read "
+        f"as empty: {', '.join(cells[:_SHOWN_CELLS])}{f' and {more} more' if more > 0 else ''}; "
+        "open the file in Excel, save it, and send it again if they should hold values"
+    )

@@ -32,7 +32,12 @@ from pipelines.programme.contract import EntitySchema
 from pipelines.programme.csvcolumns import read_columns
 from pipelines.programme.discover import InboundFile
 from pipelines.programme.errors import ProblemList
-from pipelines.programme.reader import FileError, explain_uncalculated_formulas, open_table
+from pipelines.programme.reader import (
+    FileError,
+    explain_uncalculated_formulas,
+    open_table,
+    uncalculated_formula_note,
+)
 from pipelines.programme.rules import ROW_GROUP_ROWS, staged_schema
 
 # Files are checked two at a time: the column-wise checks of a large CSV file run in Arrow's
@@ -127,6 +132,8 @@ def check_file(
         pa.default_memory_pool().release_unused()  # the file's cells: free before the load
         if table.sheet is not None:
             explain_uncalculated_formulas(checked.problems, data, table.sheet, checker.index)
+            if note := uncalculated_formula_note(data, table.sheet):
+                checked.notes.append(note)
     except FileError as exc:
         checked.problems.add(exc.row, None, exc.rule, exc.message)
     return checked

@@ -10,6 +10,7 @@ import logging
 import os
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from dagster import AssetKey
@@ -24,9 +25,11 @@ from pipelines.programme.identifiers import find_cpr, redact
 from pipelines.programme.shrink import MARKER_NAME, shrinkage, write_acknowledgement
 from tests.programme.helpers import (
     CLUSTERS,
+    FINANCES,
     PARTICIPANTS,
     copy_rows,
     csv_bytes,
+    query,
     run_ingest,
     snapshot,
     write_base,
@@ -158,6 +161,48 @@ def test_formula_without_a_cached_value_is_called_that(data_dir, inbound, quaran
         "uncalculated_formula",
     )
     assert "open the file in Excel, save it" in problem.message
+
+
+def _with_saved_results(path: Path) -> None:
+    """Give every formula in the workbook's sheet a saved result, as Excel does on saving."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    xml = re.sub(rb"<v\s*/>", b"", parts[sheet])  # openpyxl writes an empty result
+    xml = re.sub(rb"(<c r=\"[A-Z]+[0-9]+\")>(<f>[^<]*</f>)", rb'\1 t="str">\2<v>saved</v>', xml)
+    parts[sheet] = xml
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+
+
+def test_formula_without_a_cached_value_in_an_optional_cell_is_noted(data_dir, inbound):
+    """An optional cell may be empty, so the file loads; the note says which cells a formula
+    would have filled had Excel calculated it."""
+    write_base(inbound, skip="cluster_finances")
+    rows = copy_rows(FINANCES)
+    rows[1][4] = '="Foreløbige"&" tal"'
+    rows[3][4] = "=E2"
+    write_xlsx(inbound / "cluster_finances.xlsx", rows)
+    load = run_ingest(data_dir)
+    [note] = [n for n in load.notes if "never calculated" in n]
+    assert "2 cell(s) hold a formula Excel never calculated" in note and "E2, E4" in note
+
+
+def test_formulas_with_saved_results_are_not_noted(data_dir, inbound):
+    write_base(inbound, skip="cluster_finances")
+    rows = copy_rows(FINANCES)
+    rows[1][4] = '="Foreløbige"&" tal"'
+    write_xlsx(inbound / "cluster_finances.xlsx", rows)
+    _with_saved_results(inbound / "cluster_finances.xlsx")
+    load = run_ingest(data_dir)
+    assert not [n for n in load.notes if "never calculated" in n]
+    assert ("saved",) in query(
+        data_dir, "select note from raw.programme_cluster_finances where note is not null"
+    )
 
 
 def test_zero_byte_file_is_called_empty(data_dir, inbound, quarantine, loaded):

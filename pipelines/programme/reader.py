@@ -66,7 +66,8 @@ class Table:
     rows: Iterator[Row]  # data rows after the header
     leading_rows: list[Row] = field(default_factory=list)  # title rows above the header
     text_cells: bool = True  # CSV: every cell is a str
-    sheet: str | None = None  # XLSX: the sheet read
+    sheet: str | None = None  # XLSX: the sheet read, and its part in the zip
+    sheet_path: str | None = None
     codec: str | None = None  # CSV: how the bytes decode, and the delimiter
     delimiter: str | None = None
 
@@ -312,6 +313,7 @@ def _open_xlsx(data: bytes, expected: set[str]) -> Table:
         leading_rows=first[:index],
         text_cells=False,
         sheet=sheet.title,
+        sheet_path=sheet._worksheet_path,
     )
 
 
@@ -372,37 +374,38 @@ def explain_uncalculated_formulas(
         book.close()
 
 
-_CELL = re.compile(rb"<c\b([^>]*)>(.*?)</c>", re.DOTALL)
+# A cell with content (a self-closing <c .../> holds none); attributes hold no '/'.
+_CELL = re.compile(rb"<c\b([^>/]*)>(.*?)</c>", re.DOTALL)
 _CELL_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
 _SHOWN_CELLS = 10
+_XML_CHUNK = 1 << 20
 
 
-def uncalculated_formula_note(data: bytes, sheet: str) -> str | None:
-    """A note naming the cells of ``sheet`` that hold a formula without a saved result.
+def uncalculated_formula_note(data: bytes, sheet_path: str) -> str | None:
+    """A note naming the cells of the sheet that hold a formula without a saved result.
 
     They read as empty. Where an empty cell is not allowed the check already says why
     (:func:`explain_uncalculated_formulas`); elsewhere the value would be lost unseen. The
-    sheet's XML is searched only if it holds a formula at all.
+    sheet's XML is streamed, and only a stretch holding a formula is searched cell by cell.
     """
-    import openpyxl
-
-    with _QUIET, warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        path = book[sheet]._worksheet_path
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            xml = archive.read(path)
-    finally:
-        book.close()
-    if b"<f" not in xml:
-        return None
     cells = []
-    for match in _CELL.finditer(xml):
-        inner = match.group(2)
-        # a saved result is <v>...</v>; scripts write none, or an empty <v/>
-        if b"<f" in inner and b"<v>" not in inner and (ref := _CELL_REF.search(match.group(1))):
-            cells.append(ref.group(1).decode())
+    with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(sheet_path) as xml:
+        tail = b""
+        while chunk := xml.read(_XML_CHUNK):
+            stretch = tail + chunk
+            end = stretch.rfind(b"</c>") + 4  # whole cells only; the rest waits for more
+            if end < 4:
+                tail = stretch
+                continue
+            stretch, tail = stretch[:end], stretch[end:]
+            if b"<f" not in stretch:
+                continue
+            for match in _CELL.finditer(stretch):
+                inner = match.group(2)
+                # a saved result is <v>...</v>; scripts write none, or an empty <v/>
+                if b"<f" in inner and b"<v>" not in inner:
+                    ref = _CELL_REF.search(match.group(1))
+                    cells.append(ref.group(1).decode() if ref else "?")
     if not cells:
         return None
     more = len(cells) - _SHOWN_CELLS

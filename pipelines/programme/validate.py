@@ -132,7 +132,7 @@ def check_file(
         pa.default_memory_pool().release_unused()  # the file's cells: free before the load
         if table.sheet is not None:
             explain_uncalculated_formulas(checked.problems, data, table.sheet, checker.index)
-            if note := uncalculated_formula_note(data, table.sheet):
+            if table.sheet_path and (note := uncalculated_formula_note(data, table.sheet_path)):
                 checked.notes.append(note)
     except FileError as exc:
         checked.problems.add(exc.row, None, exc.rule, exc.message)

@@ -179,9 +179,17 @@ def _with_saved_results(path: Path) -> None:
             archive.writestr(name, content)
 
 
-def test_formula_without_a_cached_value_in_an_optional_cell_is_noted(data_dir, inbound):
+@pytest.mark.parametrize("chunk", [None, 7], ids=["whole", "7-byte stretches"])
+def test_formula_without_a_cached_value_in_an_optional_cell_is_noted(
+    data_dir, inbound, monkeypatch, chunk
+):
     """An optional cell may be empty, so the file loads; the note says which cells a formula
-    would have filled had Excel calculated it."""
+    would have filled had Excel calculated it (also when the sheet's XML is read in stretches
+    that cut through cells)."""
+    from pipelines.programme import reader
+
+    if chunk:
+        monkeypatch.setattr(reader, "_XML_CHUNK", chunk)
     write_base(inbound, skip="cluster_finances")
     rows = copy_rows(FINANCES)
     rows[1][4] = '="Foreløbige"&" tal"'

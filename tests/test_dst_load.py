@@ -167,6 +167,10 @@ BAD_BODIES = {
     "empty": ("", "body is empty"),
     "header_only": ("OMRÅDE;Tid;INDHOLD\n", "no rows"),
     "ragged_row": ("OMRÅDE;Tid;INDHOLD\n000;2022;1;7\n", "does not parse"),
+    "mixed_line_ends": (
+        every_cell().replace("\n", "\r\n", 3),
+        "line 4 ends with LF where the lines before end with CRLF",
+    ),
     # a connection closed early at a line end: every line parses, cells are missing
     "cut_short": (
         "".join(GOOD.splitlines(keepends=True)[:-2]),

@@ -34,9 +34,27 @@ def _stage(con: duckdb.DuckDBPyConnection, staged: str, body: CheckedBody) -> No
             body.read_args(),
         )
     except duckdb.Error as exc:
+        hint = _mixed_line_ends(body.path)
         raise DstDataError(
-            body.table_id, f"body does not parse as ';'-separated CSV: {exc}"
+            body.table_id, f"body does not parse as ';'-separated CSV: {hint or exc}"
         ) from exc
+
+
+def _mixed_line_ends(path) -> str | None:
+    """Where a body first changes between CRLF and LF line ends (DuckDB's reader stops
+    there without naming a line)."""
+    first_crlf = None
+    with open(path, "rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.endswith(b"\n"):
+                break
+            crlf = line.endswith(b"\r\n")
+            if first_crlf is None:
+                first_crlf = crlf
+            elif crlf != first_crlf:
+                before, now = ("CRLF", "LF") if first_crlf else ("LF", "CRLF")
+                return f"line {number} ends with {now} where the lines before end with {before}"
+    return None
 
 
 def _examples(rows: list[tuple]) -> str:

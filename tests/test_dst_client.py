@@ -233,3 +233,13 @@ def test_a_maintenance_page_is_retried_and_shown(fake_dst):
         client.tableinfo("REG01")
     assert "tableinfo answer is not JSON" in str(err.value)
     assert "it begins: <html><body><h1>Statistikbanken er lukket</h1> <p>Vi" in str(err.value)
+
+
+def test_an_error_page_of_any_size_is_shown_as_one_short_line(fake_dst):
+    page = "<html>\n<body>\n<h1>503 Service Unavailable</h1>\n" + "<p>x</p>\n" * 200_000
+    fake_dst.faults.extend([Fault(status=503, body=page)] * 4)
+    with pytest.raises(DstApiError) as err:
+        client_for(fake_dst, sleep=lambda s: None).tableinfo("REG01")
+    assert err.value.status == 503 and err.value.error_type_code is None
+    assert err.value.message.startswith("<html> <body> <h1>503 Service Unavailable</h1>")
+    assert "\n" not in err.value.message and len(err.value.message) <= 203

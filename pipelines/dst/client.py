@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 UTF8_BOM = b"\xef\xbb\xbf"
 _CHUNK_BYTES = 1 << 20
 _SHOWN_BODY_CHARS = 200  # of an unexpected answer, in the error message
+_ERROR_BYTES = 64 << 10
 _TRANSPORT_ERRORS = (
     requests.ConnectionError,
     requests.Timeout,
@@ -125,16 +126,23 @@ def _checked_tableinfo(table: str, status: int, info: Any) -> dict[str, Any]:
 
 
 def _api_error(table: str, response: requests.Response) -> DstApiError:
-    """Turn an error response into an exception carrying DST's errorTypeCode and message."""
+    """Turn an error response into an exception carrying DST's errorTypeCode and message
+    (read from at most the answer's first 64 KiB: an error page can be any size)."""
+    content = b""
+    for chunk in response.iter_content(chunk_size=_ERROR_BYTES):
+        content += chunk
+        if len(content) >= _ERROR_BYTES:
+            break
+    text = content[:_ERROR_BYTES].decode("utf-8", errors="replace")
     code: str | None = None
-    message = response.text.strip()[:500] or response.reason or "no message"
+    message = _shown(text) or response.reason or "no message"
     try:
-        body = response.json()
+        body = json.loads(text)
         if isinstance(body, list) and body:
             body = body[0]
         if isinstance(body, dict):
-            code = body.get("errorTypeCode") or None
-            message = body.get("message") or message
+            code = _shown(str(body.get("errorTypeCode") or "")) or None
+            message = _shown(str(body.get("message") or "")) or message
     except ValueError:
         pass
     return DstApiError(table, response.status_code, code, message)

@@ -27,6 +27,7 @@ from pathlib import Path
 from pipelines.programme.values import as_text
 
 HEADER_SCAN_ROWS = 10
+MAX_XLSX_UNPACKED_BYTES = 1 << 30  # a full Excel sheet of report rows unpacks to far less
 DELIMITERS = (";", ",", "\t")
 CSV_SUFFIXES = (".csv",)
 XLSX_SUFFIXES = (".xlsx",)
@@ -252,6 +253,7 @@ def _open_xlsx(data: bytes, expected: set[str]) -> Table:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_unpacked_size(data)
     try:
         with _QUIET, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # style warnings say nothing about the data
@@ -315,6 +317,24 @@ def _open_xlsx(data: bytes, expected: set[str]) -> Table:
         sheet=sheet.title,
         sheet_path=sheet._worksheet_path,
     )
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    """Refuse a workbook that unpacks to more than ``MAX_XLSX_UNPACKED_BYTES`` (a zip bomb, or
+    far beyond any report): its parts' sizes are read from the zip's directory, and a part
+    never yields more than its stated size."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FileError("file_format", f"not a readable XLSX workbook: {exc}") from None
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise FileError(
+            "file_format",
+            f"the workbook unpacks to {unpacked / 2**30:,.1f} GiB, more than the "
+            f"{MAX_XLSX_UNPACKED_BYTES / 2**30:,.0f} GiB read: send the data as CSV, "
+            "or check the file",
+        )
 
 
 def _sheet_with_header(book, expected: set[str]) -> str | None:

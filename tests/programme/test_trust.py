@@ -436,3 +436,20 @@ def test_replacing_the_sample_by_real_reports_is_never_held(data_dir, inbound):
     run_ingest(data_dir)  # the committed sample: thousands of participants
     write_base(inbound)  # the first real reports: a handful
     assert run_ingest(data_dir).rows["participants"] == len(PARTICIPANTS) - 1
+
+
+def test_a_workbook_that_unpacks_beyond_the_limit_is_not_opened(data_dir, inbound, monkeypatch):
+    """A zip bomb: a small file whose parts unpack to far more than any report. The sizes in
+    the zip's directory decide before openpyxl reads a byte (here the limit is lowered)."""
+    from pipelines.programme import reader
+
+    rows = copy_rows(CLUSTERS) + [["K99", "x" * 30_000]] * 100  # 3 MB compressing to kBs
+    write_xlsx(inbound / "clusters.xlsx", rows)
+    assert (inbound / "clusters.xlsx").stat().st_size < 100_000
+    monkeypatch.setattr(reader, "MAX_XLSX_UNPACKED_BYTES", 2 << 20)
+    opened = []
+    monkeypatch.setattr("openpyxl.load_workbook", lambda *a, **k: opened.append(a))
+    with pytest.raises(reader.FileError) as err:
+        reader.open_table(inbound / "clusters.xlsx", (inbound / "clusters.xlsx").read_bytes(), [])
+    assert err.value.rule == "file_format" and "unpacks to" in err.value.message
+    assert not opened

@@ -24,7 +24,7 @@ from pipelines.bookkeeping import PROGRAMME_LOADS as LOADS_TABLE
 from pipelines.constants import programme
 from pipelines.programme.contract import EntitySchema, FieldSpec, FieldType, load_contract
 from pipelines.programme.load import LINEAGE_COLUMNS
-from pipelines.programme.reader import HEADER_SCAN_ROWS
+from pipelines.programme.reader import HEADER_SCAN_ROWS, MAX_XLSX_UNPACKED_BYTES
 from pipelines.programme.values import FALSE_WORDS, TRUE_WORDS
 from pipelines.settings import REPO_ROOT
 
@@ -145,6 +145,7 @@ def render_markdown(schemas: Mapping[str, EntitySchema]) -> str:
         period=programme().period_label,
         prefixes=", ".join(f"`{s.file_prefix}`" for s in schemas.values()),
         header_scan_rows=HEADER_SCAN_ROWS,
+        xlsx_unpacked_gib=MAX_XLSX_UNPACKED_BYTES // 2**30,
         true_words="/".join(sorted(TRUE_WORDS)),
         false_words="/".join(sorted(FALSE_WORDS)),
         entities=[_entity(s) for s in schemas.values()],

@@ -243,3 +243,13 @@ def test_an_error_page_of_any_size_is_shown_as_one_short_line(fake_dst):
     assert err.value.status == 503 and err.value.error_type_code is None
     assert err.value.message.startswith("<html> <body> <h1>503 Service Unavailable</h1>")
     assert "\n" not in err.value.message and len(err.value.message) <= 203
+
+
+def test_a_tableinfo_answer_of_any_size_is_not_read_whole(fake_dst, monkeypatch):
+    from pipelines.dst import client
+
+    monkeypatch.setattr(client, "_MAX_TABLEINFO_BYTES", 1000)
+    fake_dst.faults.append(Fault(status=200, body='{"variables": [' + " " * 5000 + "]}"))
+    with pytest.raises(DstApiError, match="tableinfo answer is larger than"):
+        client_for(fake_dst).tableinfo("REG01")
+    assert fake_dst.calls("tableinfo") == 1

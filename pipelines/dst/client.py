@@ -34,6 +34,7 @@ UTF8_BOM = b"\xef\xbb\xbf"
 _CHUNK_BYTES = 1 << 20
 _SHOWN_BODY_CHARS = 200  # of an unexpected answer, in the error message
 _ERROR_BYTES = 64 << 10
+_MAX_TABLEINFO_BYTES = 64 << 20  # the bundled FORSK01 tableinfo is 4 kB
 _TRANSPORT_ERRORS = (
     requests.ConnectionError,
     requests.Timeout,
@@ -180,7 +181,19 @@ class DstClient:
         body = {"table": table, "format": "JSON", "lang": lang}
 
         def read(response: requests.Response, deadline: float) -> dict[str, Any]:
-            content = b"".join(_read_within(response, deadline, "tableinfo answer"))
+            parts, size = [], 0
+            for chunk in _read_within(response, deadline, "tableinfo answer"):
+                size += len(chunk)
+                if size > _MAX_TABLEINFO_BYTES:
+                    raise DstApiError(
+                        table,
+                        response.status_code,
+                        None,
+                        f"tableinfo answer is larger than {_MAX_TABLEINFO_BYTES >> 20} MiB; "
+                        "no table description is that large",
+                    )
+                parts.append(chunk)
+            content = b"".join(parts)
             try:
                 info = json.loads(content)
             except ValueError as exc:

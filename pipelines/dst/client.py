@@ -101,9 +101,8 @@ def _read_within(response: requests.Response, deadline: float, what: str) -> Ite
 def _checked_tableinfo(table: str, status: int, info: Any) -> dict[str, Any]:
     """tableinfo as the rest of the pipeline reads it, or an error saying what is wrong."""
     if isinstance(info, dict) and info.get("errorTypeCode"):
-        raise DstApiError(
-            table, status, str(info["errorTypeCode"]), str(info.get("message") or "no message")
-        )
+        message = _shown(str(info.get("message") or "")) or "no message"
+        raise DstApiError(table, status, _shown(str(info["errorTypeCode"])), message)
     if not isinstance(info, dict) or not isinstance(info.get("variables"), list):
         raise DstApiError(
             table, status, None, f"tableinfo answer has no list of variables: {_shown(str(info))}"
@@ -121,7 +120,7 @@ def _checked_tableinfo(table: str, status: int, info: Any) -> dict[str, Any]:
                 table,
                 status,
                 None,
-                f"tableinfo variable {var['id']} has no list of values with ids",
+                f"tableinfo variable {_shown(str(var['id']))} has no list of values with ids",
             )
     return info
 

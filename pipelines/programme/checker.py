@@ -141,7 +141,7 @@ class FileChecker:
                     "fix it in the workbook and send the file again",
                     text,
                 )
-            elif find_cpr(text, lost_zero=i not in self.amount_columns):
+            elif find_cpr(text, amount=i in self.amount_columns):
                 flagged.add(i)
                 self.problems.add(
                     row_no,

@@ -14,19 +14,27 @@ message, report or log line may repeat it: :func:`redact` masks every such numbe
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
 CPR_MASK = "XXXXXX-XXXX"
 
-# Between ddmmyy and the last four digits: nothing, or a dash or space as people and their
-# word processors write them (Word's autocorrect makes an en dash; non-breaking hyphen and
-# spaces, minus sign). A character class for Python's re and for RE2 (:mod:`.columns`) alike.
-CPR_SEPARATOR = "[- \u00a0\u2009\u202f\u2010\u2011\u2012\u2013\u2014\u2212]?"
-# Six digits that could be ddmmyy, a separator, four digits; not inside a longer run of digits.
-_CPR_CANDIDATE = re.compile(
-    rf"(?<![0-9])([0-3][0-9])([01][0-9])([0-9]{{2}}){CPR_SEPARATOR}[0-9]{{4}}(?![0-9])"
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2212"  # hyphens, en/em dash, minus sign
+_SPACES = " \u00a0\u2009\u202f"  # space, no-break, thin and narrow no-break space
+# In an amount (a number column), ddmmyy and the last four digits with nothing, one dash or one
+# space between, as people and their word processors write them (Word's autocorrect makes an
+# en dash). In text, people write a CPR number more ways: the date split by - . or /
+# (01.01.90-1234), the last four digits after / . _ or a dash with spaces around it. Patterns
+# (groups dd, mm, yy) for Python's re and for RE2 (:mod:`.columns`) alike.
+CPR_IN_NUMBER = rf"([0-3][0-9])([01][0-9])([0-9]{{2}})[-{_DASHES}{_SPACES}]?[0-9]{{4}}"
+CPR_IN_TEXT = (
+    rf"([0-3][0-9])[-./]?([01][0-9])[-./]?([0-9]{{2}})"
+    rf"(?: ?[-/._{_DASHES}] ?|[{_SPACES}])?[0-9]{{4}}"
 )
+# Not inside a longer run of digits.
+_CPR_NUMBER = re.compile(rf"(?<![0-9]){CPR_IN_NUMBER}(?![0-9])")
+_CPR_TEXT = re.compile(rf"(?<![0-9]){CPR_IN_TEXT}(?![0-9])")
 # The same with its leading zero lost in a number cell: d mm yy xxxx (day 1-9).
 _CPR_LOST_ZERO = re.compile(r"(?<![0-9])([1-9])([01][0-9])([0-9]{2})[0-9]{4}(?![0-9])")
 
@@ -72,9 +80,13 @@ def _valid_ddmmyy(dd: str, mm: str, yy: str) -> bool:
     return False
 
 
-def _cpr_spans(text: str, lost_zero: bool) -> list[tuple[int, int]]:
-    spans = [m.span() for m in _CPR_CANDIDATE.finditer(text) if _valid_ddmmyy(*m.groups())]
-    if lost_zero:
+def _cpr_spans(text: str, amount: bool) -> list[tuple[int, int]]:
+    spans = [
+        m.span()
+        for m in (_CPR_NUMBER if amount else _CPR_TEXT).finditer(text)
+        if _valid_ddmmyy(*m.groups())
+    ]
+    if not amount:
         spans += [
             m.span()
             for m in _CPR_LOST_ZERO.finditer(text)
@@ -83,23 +95,39 @@ def _cpr_spans(text: str, lost_zero: bool) -> list[tuple[int, int]]:
     return spans
 
 
-def find_cpr(text: str, *, lost_zero: bool = True) -> bool:
+def _plain(text: str) -> str:
+    """``text`` with digits as ASCII digits (NFKC: full-width ``０１``, superscripts) and
+    without invisible format characters (a zero-width space inside a number)."""
+    if text.isascii():
+        return text
+    return "".join(
+        c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf"
+    )
+
+
+def find_cpr(text: str, *, amount: bool = False) -> bool:
     """True if ``text`` contains something that looks like a CPR number.
 
-    ``lost_zero=False`` leaves out the nine-digit form, for amounts in a number column, where
-    ``110500000`` (110.5 mio. kr.) is a plausible value and a CPR without its zero is not.
+    ``amount=True`` is for a cell of an amount column: only the ten-digit form with at most a
+    dash or space, since ``110500000`` (110.5 mio. kr.) is a plausible amount and a CPR
+    without its zero is not.
     """
-    if _CPR_CANDIDATE.search(text) is None and (
-        not lost_zero or _CPR_LOST_ZERO.search(text) is None
-    ):
+    text = _plain(text)
+    pattern = _CPR_NUMBER if amount else _CPR_TEXT
+    if pattern.search(text) is None and (amount or _CPR_LOST_ZERO.search(text) is None):
         return False  # nearly always: a regex pass or two, no Python loop
-    return bool(_cpr_spans(text, lost_zero))
+    return bool(_cpr_spans(text, amount))
 
 
 def redact(text: str) -> str:
-    """``text`` with every number that could be a CPR (with or without its leading zero,
-    with or without the dash) replaced by ``XXXXXX-XXXX``."""
-    spans = _cpr_spans(text, lost_zero=True)
+    """``text`` with every number that could be a CPR (with or without its leading zero, in
+    any of the forms :func:`find_cpr` knows) replaced by ``XXXXXX-XXXX``. Where it takes
+    normalising to see one (full-width digits, an invisible character inside), the normalised
+    text is returned, masked."""
+    plain = _plain(text)
+    spans = _cpr_spans(plain, amount=False)
+    if not spans:
+        return text
     for start, end in sorted(spans, reverse=True):
-        text = text[:start] + CPR_MASK + text[end:]
-    return text
+        plain = plain[:start] + CPR_MASK + plain[end:]
+    return plain

@@ -68,7 +68,7 @@ def test_amounts_and_ids_are_not_masked(text):
 
 
 def test_nine_digit_amounts_are_not_cpr_in_amount_columns():
-    assert find_cpr(CPR_LOST_ZERO) and not find_cpr(CPR_LOST_ZERO, lost_zero=False)
+    assert find_cpr(CPR_LOST_ZERO) and not find_cpr(CPR_LOST_ZERO, amount=True)
 
 
 @pytest.mark.fault

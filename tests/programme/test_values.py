@@ -83,6 +83,17 @@ def test_parse_cvr_forms():
         "150285\u00a01234",
         "150285\u202f1234",
         "150285\u20091234",
+        # in text, more forms: the date split, the last four after / . _ or a spaced dash,
+        # full-width digits, an invisible character inside
+        "010190/1234",
+        "010190.1234",
+        "010190_1234",
+        "01.01.90-1234",
+        "01-01-90 1234",
+        "010190 - 1234",
+        "\uff10\uff11\uff10\uff11\uff19\uff10-\uff11\uff12\uff13\uff14",
+        "010190\u200b1234",
+        "0101\u00ad901234",
     ],
 )
 def test_cpr_like_numbers_are_found(text):
@@ -103,10 +114,22 @@ def test_cpr_like_numbers_are_found(text):
         "12345678901",
         "1.234.567,50",
         "K01-P0001",
+        "01-01-2025",
+        "10.10.2025",
+        "01.02.2025 1234",
+        "2025-03-01 12:00",
+        "12 34 56 78",
     ],
 )
 def test_other_numbers_are_not_cpr(text):
     assert not find_cpr(text)
+    assert redact(text) == text
+
+
+def test_amount_columns_know_only_the_plain_ten_digit_forms():
+    """``250125.5000`` is a plausible amount; in text it could be a CPR number."""
+    assert find_cpr("250125.5000") and not find_cpr("250125.5000", amount=True)
+    assert find_cpr("250125-5000", amount=True) and find_cpr("2501255000", amount=True)
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,8 @@ the same name never overwrites an earlier rejection:
     quarantine/20260301T101500Z_participants_K03.csv.report.txt
 
 A file rejected for personal data still holds it: the report says to delete it once handled.
-The reports themselves never repeat a CPR-like number, not even in a file name.
+The reports themselves never repeat a CPR-like number, not even in a file name: a CPR-like
+number in the file's own name is masked in its quarantine name (and so in the reports' names).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def report(checked: CheckedFile, moved_to: Path | None, at: datetime) -> dict[st
     return {
         "file": redact(checked.file.relative),
         "original_path": redact(str(checked.file.path)),
-        "quarantined_as": None if moved_to is None else redact(moved_to.name),
+        "quarantined_as": None if moved_to is None else moved_to.name,
         "entity": checked.file.entity,
         "contract_version": None if checked.schema is None else checked.schema.version,
         "format": checked.format,
@@ -98,7 +99,8 @@ def report_text(data: dict[str, object]) -> str:
 def quarantine_file(checked: CheckedFile, quarantine_dir: Path, at: datetime) -> Path:
     """Move the file to ``quarantine_dir`` and write its reports; returns the new path."""
     quarantine_dir.mkdir(parents=True, exist_ok=True)
-    target = _free_name(quarantine_dir, f"{at:%Y%m%dT%H%M%SZ}_{checked.file.path.name}")
+    # the moved file's name is masked too: the folder listing is a report of its own
+    target = _free_name(quarantine_dir, f"{at:%Y%m%dT%H%M%SZ}_{redact(checked.file.path.name)}")
     shutil.move(str(checked.file.path), target)
     data = report(checked, target, at)
     Path(f"{target}.report.json").write_text(

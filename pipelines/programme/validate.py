@@ -21,6 +21,7 @@ problems, in the same order, and the same staged rows as checking the whole file
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from pipelines.programme.contract import EntitySchema
 from pipelines.programme.csvcolumns import read_columns
 from pipelines.programme.discover import InboundFile
 from pipelines.programme.errors import ProblemList
+from pipelines.programme.identifiers import find_cpr
 from pipelines.programme.reader import (
     FileError,
     explain_uncalculated_formulas,
@@ -100,6 +102,9 @@ def check_file(
     checked = CheckedFile(
         inbound, hashlib.sha256(data).hexdigest(), len(data), schema, ProblemList(inbound.relative)
     )
+    if name_problem := _file_name_problem(inbound.relative):
+        checked.problems.add(None, None, *name_problem)
+        return checked
     if schema is None:
         checked.problems.add(
             None,
@@ -137,6 +142,27 @@ def check_file(
     except FileError as exc:
         checked.problems.add(exc.row, None, exc.rule, exc.message)
     return checked
+
+
+def _file_name_problem(name: str) -> tuple[str, str] | None:
+    """A file name is published (manifest, README, report, ``source_file`` columns): it may
+    hold neither a CPR-like number nor a control or invisible character (a right-to-left
+    override would turn the text around it, in every output that lists the file)."""
+    if find_cpr(name):
+        return (
+            "personal_data",
+            "the file name holds a number that looks like a CPR number (personal data); "
+            "file names are published: rename the file without it and send it again",
+        )
+    hidden = sorted({c for c in name if unicodedata.category(c) in ("Cc", "Cf")})
+    if hidden:
+        shown = ", ".join(f"U+{ord(c):04X}" for c in hidden)
+        return (
+            "file_name",
+            f"the file name holds control or invisible characters ({shown}); file names are "
+            "published: rename the file and send it again",
+        )
+    return None
 
 
 def _in_row_groups(checked: CheckedFile) -> None:

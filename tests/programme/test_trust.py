@@ -453,3 +453,41 @@ def test_a_workbook_that_unpacks_beyond_the_limit_is_not_opened(data_dir, inboun
         reader.open_table(inbound / "clusters.xlsx", (inbound / "clusters.xlsx").read_bytes(), [])
     assert err.value.rule == "file_format" and "unpacks to" in err.value.message
     assert not opened
+
+
+def test_a_cpr_number_in_a_file_name_rejects_the_file_and_is_never_repeated(
+    data_dir, inbound, quarantine, loaded
+):
+    """File names are published (manifest, README, report, source_file columns), so one
+    holding a CPR-like number is rejected; its quarantine copy and reports are named masked."""
+    name = "participants_K01 010190-1234.csv"
+    write_csv(inbound / name, PARTICIPANTS)
+    with pytest.raises(ProgrammeRejectedError) as info:
+        run_ingest(data_dir)
+    [rejection] = info.value.rejections
+    [problem] = rejection.problems.items
+    assert (problem.row, problem.rule) == (None, "personal_data")
+    assert "file name holds a number that looks like a CPR number" in problem.message
+    assert "010190" not in str(info.value) and "XXXXXX-XXXX" in str(info.value)
+    names = sorted(p.name for p in quarantine.iterdir())
+    assert names and not [n for n in names if "010190" in n or "1234" in n]
+    [report] = [p for p in quarantine.iterdir() if p.name.endswith(".report.json")]
+    data = json.loads(report.read_text("utf-8"))
+    assert (quarantine / data["quarantined_as"]).is_file()  # the named copy exists
+    assert data["quarantined_as"].endswith("_participants_K01 XXXXXX-XXXX.csv")
+    assert "010190" not in report.read_text("utf-8")
+    assert snapshot(data_dir) == loaded
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u200b", "\t"])
+def test_a_control_or_invisible_character_in_a_file_name_rejects_the_file(
+    data_dir, inbound, quarantine, loaded, char
+):
+    """A right-to-left override in a file name would turn around the text after it in every
+    output that lists the file (the report's provenance page, README, XLSX READ_ME)."""
+    write_csv(inbound / f"participants_K01{char}vsc.exe.csv", PARTICIPANTS)
+    with pytest.raises(ProgrammeRejectedError) as info:
+        run_ingest(data_dir)
+    [problem] = info.value.rejections[0].problems.items
+    assert problem.rule == "file_name" and f"U+{ord(char):04X}" in problem.message
+    assert snapshot(data_dir) == loaded

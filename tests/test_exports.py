@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime
 
 import openpyxl
@@ -293,3 +294,28 @@ def test_cluster_figure_takes_hostile_and_long_names(tmp_path):
     )
     cluster_overview(totals, tmp_path / "c.png", "SAMPLE PROGRAMME DATA")
     assert (tmp_path / "c.png").stat().st_size > 20_000
+
+
+def test_file_names_in_the_release_readme_are_plain_markdown_text():
+    """A file name is the sender's text: in README.md it must not open HTML, a link, an image,
+    a code span or a table cell (a Markdown viewer would act on them)."""
+    name = 'projects_<img src=x onerror="t()"> [l](javascript:alert(1)) `x` | *y*.csv'
+    text = release_readme(
+        facts(
+            programme_inputs=[{"file": name, "sha256": "ab" * 32}],
+            dst_tables={
+                "NAN1": {
+                    "updated": "2025-10-30T08:00:00",
+                    "source_mode": "snapshot",
+                    "fallback_reason": "[click](http://evil.example) <b>",
+                }
+            },
+        ),
+        tuple(published_marts()),
+        {},
+    )
+    line = next(line for line in text.splitlines() if line.startswith("- Programme data:"))
+    unescaped = re.compile(r"(?<!\\)[<>\[\]`|*]")
+    assert not unescaped.findall(line.removeprefix("- Programme data: "))
+    assert r"\<img src=x onerror=" in line and r"\[l\](javascript" in line
+    assert r"\[click\](http://evil.example) \<b\>" in text

@@ -10,7 +10,10 @@ from pipelines.publish.facts import ReleaseFacts
 def dst_source_sentence(facts: ReleaseFacts) -> str:
     """Where the DST data came from, and why, in one sentence."""
     if facts.fallback_reason:
-        return f"the bundled snapshot, because DST could not be reached ({facts.fallback_reason})"
+        return (
+            "the bundled snapshot, because DST could not be reached "
+            f"({_text(facts.fallback_reason)})"
+        )
     if facts.dst_source_mode == "snapshot":
         return "the bundled snapshot, as configured (KLYNGE_DST_SOURCE=snapshot): not a fallback"
     return f"{facts.dst_source_mode} (StatBank API)"
@@ -18,6 +21,15 @@ def dst_source_sentence(facts: ReleaseFacts) -> str:
 
 def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "/")
+
+
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*[]<>|"})
+
+
+def _text(text: str) -> str:
+    """Text from outside (file names, an error message) as plain Markdown text: no HTML, link,
+    image, code span or table cell can start in it."""
+    return " ".join(text.split()).translate(_MARKDOWN)
 
 
 def release_readme(facts: ReleaseFacts, marts: tuple[Mart, ...], rows: dict[str, int]) -> str:
@@ -53,7 +65,7 @@ def release_readme(facts: ReleaseFacts, marts: tuple[Mart, ...], rows: dict[str,
             else "the cluster organisations' reported files"
         )
         + ": "
-        + facts.programme_files()
+        + _text(facts.programme_files())
         + ".",
         "",
         "## Files",

@@ -31,6 +31,18 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
+# Unicode's directional embeddings, overrides and isolates: text holding one (e.g. U+202E,
+# RIGHT-TO-LEFT OVERRIDE) can turn around the text after it, up to the end of the paragraph.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def isolate_bidi(text: str) -> str:
+    """``text`` between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE when it holds a
+    directional control: whatever it opens ends with it, so a sender's name cannot reverse
+    the page's own words beside it. Other text is returned unchanged."""
+    return f"\u2068{text}\u2069" if not _BIDI_CONTROLS.isdisjoint(text) else text
+
+
 @dataclass(frozen=True)
 class ColumnFormat:
     kind: str  # text, timestamp_text, boolean, date, timestamp, integer, number

@@ -21,6 +21,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from pipelines.publish.cells import isolate_bidi
 from pipelines.report import clusters, front, provenance
 from pipelines.report.data import ReleaseData
 from pipelines.report.i18n import LANGUAGES, Text
@@ -52,6 +53,8 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # every value a page shows: a sender's text cannot reverse the page's own words
+        finalize=lambda value: isolate_bidi(value) if isinstance(value, str) else value,
     )
     env.globals["checksum"] = provenance.grouped_checksum
     return env

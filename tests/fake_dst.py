@@ -39,6 +39,7 @@ class Fault:
     cut_body_at: int | None = None  # send only this many bytes of a longer declared body
     chunk_bytes: int | None = None  # send the body chunked, in pieces of this many bytes
     chunk_delay: float = 0.0  # ... with this pause before each piece (a dripping server)
+    drip_delay: float = 0.0  # send the declared body a byte at a time, with this pause
 
 
 @dataclass
@@ -161,6 +162,15 @@ class FakeDst:
                     return
                 self.send_header("Content-Length", str(len(content)))
                 self.end_headers()
+                if fault and fault.drip_delay:
+                    try:
+                        for byte in content:
+                            time.sleep(fault.drip_delay)
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                    except OSError:  # the client gave up on the drip
+                        self.close_connection = True
+                    return
                 if fault and fault.cut_body_at is not None:
                     self.wfile.write(content[: fault.cut_body_at])
                     self.wfile.flush()

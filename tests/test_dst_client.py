@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 
 import pytest
 import requests
@@ -168,20 +169,37 @@ def test_a_bom_split_over_chunks_is_removed_all_the_same(fake_dst, tmp_path):
     assert not split.read_bytes().startswith(b"\xef")
 
 
-def test_an_answer_dripping_past_its_deadline_is_a_timeout(fake_dst, tmp_path):
+@pytest.mark.parametrize(
+    "fault",
+    [Fault(drip_delay=0.05), Fault(chunk_bytes=4, chunk_delay=0.1)],
+    ids=["a byte at a time", "small chunks"],
+)
+def test_an_answer_dripping_past_its_deadline_is_a_timeout(fake_dst, fault):
     """Each byte arrives within the read timeout, so only the deadline for the whole answer
-    stops a server that drips: the attempt is retried, then DST counts as unreachable."""
-    fake_dst.faults.extend([Fault(chunk_bytes=4, chunk_delay=0.1)] * 2)
+    stops a server that drips (a 4 kB answer at a byte per 50 ms would take minutes): the
+    attempt is cut off at the deadline, retried, then DST counts as unreachable."""
+    fake_dst.faults.extend([fault] * 2)
     client = client_for(
         fake_dst,
         retry=RetryPolicy(max_attempts=2, base_delay=0.01),
         timeout=(1.0, 1.0),
-        tableinfo_deadline=0.3,
+        tableinfo_deadline=0.5,
     )
+    started = time.monotonic()
     with pytest.raises(DstUnavailableError) as err:
         client.tableinfo("REG01")
-    assert "tableinfo answer still arriving when its deadline passed" in str(err.value)
+    assert time.monotonic() - started < 5  # two attempts of 0.5 s, not the whole drip
+    assert "tableinfo answer still arriving after 0.5 s" in str(err.value)
     assert fake_dst.calls("tableinfo") == 2
+
+
+def test_a_data_body_dripping_past_its_deadline_is_a_timeout(fake_dst, tmp_path):
+    fake_dst.faults.append(Fault(drip_delay=0.05))
+    client = client_for(fake_dst, sleep=lambda s: None, timeout=(1.0, 1.0), data_deadline=0.3)
+    dest = tmp_path / "b.csv"
+    selection = {"OMRÅDE": ["000", "084", "085"], "Tid": ["2022", "2023"]}
+    client.download("REG01", selection, dest)  # the second attempt is whole
+    assert fake_dst.calls("data") == 2 and len(dest.read_text().splitlines()) == 7
 
 
 @pytest.mark.parametrize("status", [301, 302, 307, 308])

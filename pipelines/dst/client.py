@@ -7,7 +7,7 @@ with bounded exponential backoff, and streams data bodies to a file in chunks so
 flat whatever the table's size.
 
 A server can also misbehave without failing: it may drip an answer a byte at a time (each
-request has a deadline for the whole answer, beside the socket timeouts), redirect to another
+answer's body has a deadline, beside the socket timeouts), redirect to another
 host (redirects are not followed: the base URL is the only place data comes from), or answer
 200 with DST's error object or with JSON that is no table description (an error naming the
 table and what is missing, never a KeyError).
@@ -15,11 +15,13 @@ table and what is missing, never a KeyError).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
+import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,12 +92,48 @@ def _shown(text: str) -> str:
     return flat if len(flat) <= _SHOWN_BODY_CHARS else flat[:_SHOWN_BODY_CHARS] + "..."
 
 
-def _read_within(response: requests.Response, deadline: float, what: str) -> Iterator[bytes]:
-    """The answer's chunks, failing as a timeout once the whole answer takes too long."""
-    for chunk in response.iter_content(chunk_size=_CHUNK_BYTES):
-        if time.monotonic() > deadline:
-            raise requests.Timeout(f"{what} still arriving when its deadline passed")
-        yield chunk
+class _Deadline:
+    """Ends an answer still arriving when its deadline passes. Socket timeouts bound each
+    wait for a byte, so a server sending one byte at a time could keep a run going for ever;
+    a timer shuts the socket's read side (urllib3's ``HTTPResponse.shutdown``), which wakes
+    the blocked read, and the read's outcome, whatever it is, becomes a timeout."""
+
+    def __init__(self, response: requests.Response, seconds: float, what: str):
+        self.what, self.seconds = what, seconds
+        self._expired = self._finished = False
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(seconds, 0.0), self._expire, args=(response,))
+        self._timer.daemon = True
+
+    def _expire(self, response: requests.Response) -> None:
+        with self._lock:
+            if self._finished:
+                return
+            self._expired = True
+        with contextlib.suppress(Exception):  # already finished, or released to the pool
+            response.raw.shutdown()
+
+    def _finish(self) -> bool:
+        """Stop the timer; whether it had already cut the answer off."""
+        self._timer.cancel()
+        with self._lock:
+            self._finished = True
+            return self._expired
+
+    def run(self, read: Callable[[], Any]) -> Any:
+        self._timer.start()
+        try:
+            result = read()
+        except Exception as exc:
+            if self._finish():
+                raise self._timeout() from exc
+            raise
+        if self._finish():  # a close-delimited answer just ends when the socket is shut
+            raise self._timeout()
+        return result
+
+    def _timeout(self) -> requests.Timeout:
+        return requests.Timeout(f"{self.what} still arriving after {self.seconds:g} s")
 
 
 def _checked_tableinfo(table: str, status: int, info: Any) -> dict[str, Any]:
@@ -179,9 +217,9 @@ class DstClient:
         """
         body = {"table": table, "format": "JSON", "lang": lang}
 
-        def read(response: requests.Response, deadline: float) -> dict[str, Any]:
+        def read(response: requests.Response) -> dict[str, Any]:
             parts, size = [], 0
-            for chunk in _read_within(response, deadline, "tableinfo answer"):
+            for chunk in response.iter_content(chunk_size=_CHUNK_BYTES):
                 size += len(chunk)
                 if size > _MAX_TABLEINFO_BYTES:
                     raise DstApiError(
@@ -225,12 +263,12 @@ class DstClient:
             "variables": [{"code": var, "values": list(vals)} for var, vals in selection.items()],
         }
 
-        def write(response: requests.Response, deadline: float) -> Download:
+        def write(response: requests.Response) -> Download:
             written = 0
             digest = hashlib.sha256()
             head = b""  # the first bytes, held until a BOM split over chunks can be seen whole
             with open(dest, "wb") as out:
-                for chunk in _read_within(response, deadline, "data body"):
+                for chunk in response.iter_content(chunk_size=_CHUNK_BYTES):
                     if len(head) < len(UTF8_BOM):
                         head += chunk
                         if len(head) < len(UTF8_BOM):
@@ -253,7 +291,7 @@ class DstClient:
         table: str,
         function: str,
         body: dict[str, Any],
-        read: Callable[[requests.Response, float], Any],
+        read: Callable[[requests.Response], Any],
         *,
         retry: RetryPolicy | None = None,
     ) -> Any:
@@ -262,7 +300,7 @@ class DstClient:
         last_transport_error: Exception | None = None
         for attempt in range(1, policy.max_attempts + 1):
             final = attempt == policy.max_attempts
-            deadline = time.monotonic() + self.deadlines[function]
+            seconds = self.deadlines[function]
             try:
                 with self._session.post(
                     url, json=body, timeout=self.timeout, stream=True, allow_redirects=False
@@ -276,10 +314,11 @@ class DstClient:
                             f"{url} redirects to {where}; redirects are not followed: "
                             "set DST_API_BASE_URL to the API itself",
                         )
+                    deadline = _Deadline(response, seconds, f"{function} answer")
                     if response.ok:
-                        return read(response, deadline)
+                        return deadline.run(lambda: read(response))
                     if not _is_retryable_status(response.status_code) or final:
-                        raise _api_error(table, response)
+                        raise deadline.run(lambda: _api_error(table, response))
                     wait = policy.delay(attempt, _retry_after_seconds(response))
                     log.warning(
                         "DST %s %s: HTTP %s, retry %d/%d in %.1fs",

@@ -198,7 +198,7 @@ def test_no_cpr_like_number_anywhere_in_the_report(release):
 HOSTILE = {
     "K01": "<script>alert('x')</script> Klynge & Co",
     "K02": '=HYPERLINK("http://evil.example","klik")',
-    "K04": "Grøn \u202eadnalloH",  # a right-to-left override, never closed
+    "K04": "\u2069Grøn \u202eadnalloH",  # closes an isolate, then overrides, never closed
 }
 
 
@@ -226,12 +226,12 @@ def test_hostile_cluster_names_and_ids_are_escaped(release, tmp_path):
     assert (copy / "report" / "klynger" / hashed).exists()
     card = (copy / "report" / "klynger" / "K01.html").read_text(encoding="utf-8")
     assert card.count("<script>") == 1  # only the report's own sorter
-    # the override ends with the name (an isolate around it), in text and in the <title>
-    isolated = "\u2068Grøn \u202eadnalloH\u2069"
+    # a name's directional controls are left out, in text and in the <title>
     k04 = (copy / "report" / "klynger" / "K04.html").read_text(encoding="utf-8")
     for page in (front, k04):
-        assert page.count("\u202e") == page.count(isolated) >= 1
-    assert f"<title>{isolated}" in k04 or f"{isolated} " in k04.split("</title>")[0]
+        assert "Grøn adnalloH" in page
+        assert not set(page) & set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    assert "Grøn adnalloH" in k04.split("</title>")[0]
 
 
 def test_a_report_that_cannot_be_built_fails_publishing(refreshed, tmp_path, monkeypatch):

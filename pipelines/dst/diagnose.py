@@ -36,7 +36,8 @@ def _stage(con: duckdb.DuckDBPyConnection, staged: str, body: CheckedBody) -> No
     except duckdb.Error as exc:
         hint = _mixed_line_ends(body.path)
         raise DstDataError(
-            body.table_id, f"body does not parse as ';'-separated CSV: {hint or exc}"
+            body.table_id,
+            f"body does not parse as ';'-separated CSV: {f'{hint}; ' if hint else ''}{exc}",
         ) from exc
 
 

@@ -24,7 +24,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.programme.contract import DECIMAL_PRECISION, EntitySchema, FieldSpec, FieldType
-from pipelines.programme.identifiers import CPR_IN_NUMBER, CPR_IN_TEXT, CVR_WEIGHTS
+from pipelines.programme.identifiers import (
+    CPR_IN_NUMBER,
+    CPR_IN_TEXT,
+    CVR_WEIGHTS,
+    NORMALISED_AWAY,
+)
 from pipelines.programme.rules import FORMULA_STARTS, converter, staged_schema
 from pipelines.programme.values import CellError
 
@@ -34,13 +39,13 @@ _SPACE = (
     r"\x{202f}\x{205f}\x{3000}]"
 )
 _BLANK = f"^{_SPACE}*$"
-# A cell goes row by row if it holds a '#', any character beyond Latin-1 (full-width digits
-# or an invisible character inside a number: find_cpr() normalises them), or what could be a
-# CPR number in any form find_cpr() knows, or nine digits (a CPR that lost its leading zero),
-# not inside a longer run of digits.
+# A cell goes row by row if it holds a '#', a character find_cpr() normalises away (full-width
+# digits, an invisible character inside a number: NORMALISED_AWAY), what could be a CPR number
+# in any form find_cpr() knows, or nine digits (a CPR that lost its leading zero), not inside
+# a longer run of digits.
 _CPR_9 = r"[1-9][01][0-9]{7}"
-_SUSPECT = f"#|[^\\x00-\\x{{ff}}]|(?:^|[^0-9])(?:{CPR_IN_TEXT}|{_CPR_9})(?:[^0-9]|$)"
-_SUSPECT_AMOUNT = f"#|[^\\x00-\\x{{ff}}]|(?:^|[^0-9]){CPR_IN_NUMBER}(?:[^0-9]|$)"
+_SUSPECT = f"#|{NORMALISED_AWAY}|(?:^|[^0-9])(?:{CPR_IN_TEXT}|{_CPR_9})(?:[^0-9]|$)"
+_SUSPECT_AMOUNT = f"#|{NORMALISED_AWAY}|(?:^|[^0-9]){CPR_IN_NUMBER}(?:[^0-9]|$)"
 # Text that is already what as_text() makes of it: printable ASCII and Latin-1/Latin
 # Extended-A letters (all unchanged by NFC), no space at either end, not formula-like.
 _TEXT = r"^[!-*,.-<>-?A-~\x{a1}-\x{17f}](?:[ -~\x{a1}-\x{17f}]*[!-~\x{a1}-\x{17f}])?$"

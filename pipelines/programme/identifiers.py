@@ -30,8 +30,15 @@ _SPACES = " \u00a0\u2009\u202f"  # space, no-break, thin and narrow no-break spa
 CPR_IN_NUMBER = rf"([0-3][0-9])([01][0-9])([0-9]{{2}})[-{_DASHES}{_SPACES}]?[0-9]{{4}}"
 CPR_IN_TEXT = (
     rf"([0-3][0-9])[-./]?([01][0-9])[-./]?([0-9]{{2}})"
-    rf"(?: ?[-/._{_DASHES}] ?|[{_SPACES}])?[0-9]{{4}}"
+    rf"(?:[{_SPACES}]?[-/._{_DASHES}][{_SPACES}]?|[{_SPACES}])?[0-9]{{4}}"
 )
+# Characters that NFKC or dropping invisible format characters could turn into a digit or a
+# separator (full-width ０-９, superscripts, a soft hyphen or zero-width space inside a number):
+# text holding one is searched normalised (find_cpr), and goes row by row (.columns). That is
+# everything beyond Latin-1 but common typography normalisation leaves alone.
+_KEPT_TYPOGRAPHY = "\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026\u20ac"
+NORMALISED_AWAY = f"[\u00ad\u00b2\u00b3\u00b9\u00bc-\u00be]|[^\\x00-\\xff{_KEPT_TYPOGRAPHY}]"
+_NEEDS_PLAIN = re.compile(NORMALISED_AWAY)
 # Not inside a longer run of digits.
 _CPR_NUMBER = re.compile(rf"(?<![0-9]){CPR_IN_NUMBER}(?![0-9])")
 _CPR_TEXT = re.compile(rf"(?<![0-9]){CPR_IN_TEXT}(?![0-9])")
@@ -98,7 +105,7 @@ def _cpr_spans(text: str, amount: bool) -> list[tuple[int, int]]:
 def _plain(text: str) -> str:
     """``text`` with digits as ASCII digits (NFKC: full-width ``０１``, superscripts) and
     without invisible format characters (a zero-width space inside a number)."""
-    if text.isascii():
+    if _NEEDS_PLAIN.search(text) is None:  # nearly always, Danish letters included
         return text
     return "".join(
         c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf"

@@ -34,6 +34,7 @@ XLSX_SUFFIXES = (".xlsx",)
 SUPPORTED_SUFFIXES = CSV_SUFFIXES + XLSX_SUFFIXES
 
 _UTF8_BOM = b"\xef\xbb\xbf"
+_DATA_BYTE = re.compile(rb"[^ \t\r\n;,]")  # anything but blanks and separators
 _END_OF_FILE = "\uffff"  # a Unicode noncharacter: no text decoded from a CSV file holds it
 # A UTF-8 multi-byte sequence; in a file that is not valid UTF-8 as a whole, these mean two
 # encodings were mixed (e.g. rows pasted from another file), which would garble letters.
@@ -145,8 +146,9 @@ def detect_encoding(data: bytes) -> tuple[str, str]:
             # line, the last one included, so no whole Windows-1252 file ends like this)
             raise FileError(
                 "encoding",
-                f"the file ends in the middle of a letter (line {line}): it was cut off "
-                "while copying or saving; send it again",
+                f"the file ends in the middle of a UTF-8 letter (line {line}): it was probably "
+                "cut off while copying; send it again (a Windows-1252 file whose last line ends "
+                "in a letter such as Å: end it with a line break, as Excel does)",
                 row=line,
             ) from None
         if data.startswith(_UTF8_BOM) or _UTF8_SEQUENCE.search(data):
@@ -211,16 +213,23 @@ def _csv_rows(data: bytes, codec: str, delimiter: str) -> Iterator[Row]:
 
 def _open_csv(data: bytes, expected: set[str]) -> Table:
     codec, label = detect_encoding(data)
-    if not data.removeprefix(_UTF8_BOM).strip(b" \t\r\n;,"):  # stops at the first data
+    if _DATA_BYTE.search(data, len(_UTF8_BOM) if data.startswith(_UTF8_BOM) else 0) is None:
         raise FileError("empty_file", "the file holds no data, only blanks or separators")
     scored = []
+    errors: dict[str, FileError] = {}
     for delimiter in DELIMITERS:
-        first = list(islice(_csv_rows(data, codec, delimiter), HEADER_SCAN_ROWS))
+        first: list[Row] = []
+        try:
+            first.extend(islice(_csv_rows(data, codec, delimiter), HEADER_SCAN_ROWS))
+        except FileError as exc:  # e.g. a quote that looks open under another delimiter
+            errors[delimiter] = exc
         index, score = _find_header(first, expected)
         scored.append((score, -DELIMITERS.index(delimiter), delimiter, index))
     score, _, delimiter, index = max(scored)
     if score < _needed_score(expected):
         raise _no_header(expected)
+    if delimiter in errors:  # the file's delimiter, and its first rows do not parse
+        raise errors[delimiter]
     rows = _csv_rows(data, codec, delimiter)
     leading = [next(rows) for _ in range(index)]
     header_row, header = next(rows)
@@ -394,8 +403,11 @@ def explain_uncalculated_formulas(
         book.close()
 
 
-# A cell with content (a self-closing <c .../> holds none); attributes hold no '/'.
-_CELL = re.compile(rb"<c\b([^>/]*)>(.*?)</c>", re.DOTALL)
+# A cell with content (a self-closing <c .../> holds none; attributes hold no '/'), its formula
+# and its saved result, with or without a namespace prefix (<x:c>, written by .NET tools).
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>/]*)>(.*?)</(?:\w+:)?c>", re.DOTALL)
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_SAVED_RESULT = re.compile(rb"<(?:\w+:)?v>")
 _CELL_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
 _SHOWN_CELLS = 10
 _XML_CHUNK = 1 << 20
@@ -406,24 +418,25 @@ def uncalculated_formula_note(data: bytes, sheet_path: str) -> str | None:
 
     They read as empty. Where an empty cell is not allowed the check already says why
     (:func:`explain_uncalculated_formulas`); elsewhere the value would be lost unseen. The
-    sheet's XML is streamed, and only a stretch holding a formula is searched cell by cell.
+    sheet's XML is streamed a stretch of whole rows at a time, and only a stretch holding a
+    formula is searched cell by cell.
     """
     cells = []
     with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(sheet_path) as xml:
         tail = b""
         while chunk := xml.read(_XML_CHUNK):
             stretch = tail + chunk
-            end = stretch.rfind(b"</c>") + 4  # whole cells only; the rest waits for more
+            end = stretch.rfind(b"row>") + 4  # after </row> (or </x:row>): whole cells only
             if end < 4:
                 tail = stretch
                 continue
             stretch, tail = stretch[:end], stretch[end:]
-            if b"<f" not in stretch:
+            if _FORMULA.search(stretch) is None:
                 continue
             for match in _CELL.finditer(stretch):
                 inner = match.group(2)
                 # a saved result is <v>...</v>; scripts write none, or an empty <v/>
-                if b"<f" in inner and b"<v>" not in inner:
+                if _FORMULA.search(inner) and not _SAVED_RESULT.search(inner):
                     ref = _CELL_REF.search(match.group(1))
                     cells.append(ref.group(1).decode() if ref else "?")
     if not cells:

@@ -148,7 +148,8 @@ def _file_name_problem(name: str) -> tuple[str, str] | None:
     """A file name is published (manifest, README, report, ``source_file`` columns): it may
     hold neither a CPR-like number nor a control or invisible character (a right-to-left
     override would turn the text around it, in every output that lists the file)."""
-    if find_cpr(name):
+    # the plain ten-digit forms only: ``participants_150124_1030.csv`` is a date and a time
+    if find_cpr(name, amount=True):
         return (
             "personal_data",
             "the file name holds a number that looks like a CPR number (personal data); "

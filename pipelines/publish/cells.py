@@ -33,14 +33,14 @@ def neutralise(text: str) -> str:
 
 # Unicode's directional embeddings, overrides and isolates: text holding one (e.g. U+202E,
 # RIGHT-TO-LEFT OVERRIDE) can turn around the text after it, up to the end of the paragraph.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 
 
-def isolate_bidi(text: str) -> str:
-    """``text`` between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE when it holds a
-    directional control: whatever it opens ends with it, so a sender's name cannot reverse
-    the page's own words beside it. Other text is returned unchanged."""
-    return f"\u2068{text}\u2069" if not _BIDI_CONTROLS.isdisjoint(text) else text
+def without_bidi_controls(text: str) -> str:
+    """``text`` without directional controls, for a page: a sender's name can then not reverse
+    the page's own words beside it (wrapping it in an isolate is not enough: a name starting
+    with POP DIRECTIONAL ISOLATE would close that isolate)."""
+    return text.translate(_BIDI_CONTROLS)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from string import Template
 from typing import TYPE_CHECKING, Any
 
 from pipelines.catalog import Mart
-from pipelines.publish.cells import isolate_bidi
+from pipelines.publish.cells import without_bidi_controls
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,7 +61,7 @@ $sections
 
 
 def _e(value: Any) -> str:
-    return html.escape(isolate_bidi(str(value)), quote=True)
+    return html.escape(without_bidi_controls(str(value)), quote=True)
 
 
 def _short(value: Any, limit: int = 160) -> str:

@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
-from pipelines.publish.cells import isolate_bidi
+from pipelines.publish.cells import without_bidi_controls
 from pipelines.report import clusters, front, provenance
 from pipelines.report.data import ReleaseData
 from pipelines.report.i18n import LANGUAGES, Text
@@ -45,6 +46,13 @@ PATHS = {
 }
 
 
+def _shown(value: Any) -> Any:
+    """A value as a page shows it: text without directional controls (markup stays markup)."""
+    if isinstance(value, Markup):
+        return Markup(without_bidi_controls(value))  # our own markup, only controls taken out
+    return without_bidi_controls(value) if isinstance(value, str) else value
+
+
 def environment() -> Environment:
     env = Environment(
         loader=PackageLoader("pipelines.report", "templates"),
@@ -54,7 +62,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         # every value a page shows: a sender's text cannot reverse the page's own words
-        finalize=lambda value: isolate_bidi(value) if isinstance(value, str) else value,
+        finalize=_shown,
     )
     env.globals["checksum"] = provenance.grouped_checksum
     return env

@@ -58,6 +58,10 @@ ODD = {
         "\uff10\uff11\uff10\uff11\uff19\uff10-\uff11\uff12\uff13\uff14",
         "010190\u200b1234",
         "250125.5000",
+        "Hans 010190\u00ad1234",
+        "Hans 01.01.90\u00a0-\u00a01234",
+        "200118-\u00a08089",
+        "Ærø \u2013 Øst \u201cA/S\u201d \u20ac",
         "101901234",
         "3112851234",
         "=SUM(A1)",
@@ -419,3 +423,13 @@ def test_a_last_line_without_a_line_end_is_noted(tmp_path, monkeypatch):
     assert any("last line has no line end" in note for note in checked.notes)
     checked = _check_both(tmp_path, monkeypatch, "participants.csv", csv_bytes(PARTICIPANTS))
     assert not any("line end" in note for note in checked.notes)
+
+
+def test_a_comma_file_whose_cell_holds_a_semicolon_and_a_quote_is_read(tmp_path, monkeypatch):
+    """Read with ';' (a delimiter tried while looking for the header) the quoted cell looks
+    like a quote left open; that must not reject the file, which is a good comma file."""
+    rows = [list(r) for r in PARTICIPANTS]
+    rows[2][2] = 'Firma A/S;"'
+    checked = _check_both(tmp_path, monkeypatch, "participants.csv", csv_bytes(rows, ","))
+    assert not checked.problems and checked.rows == 5
+    assert 'Firma A/S;"' in checked.table().column("participant_name").to_pylist()

@@ -228,6 +228,74 @@ def _estimate(
     return _rows(study, _disclosed(study.sample, magnitude, config.rule, periods))
 
 
+SHOWN_NUMBERS = (
+    "estimate",
+    "std_error",
+    "ci_lower",
+    "ci_upper",
+    "firms_treated",
+    "firms_compared",
+    "pretrend_p_value",
+)
+POST_PERIODS = tuple(period_label(t) for t in range(0, EVENT_WINDOW[1] + 1))
+
+
+def withhold_complements(table: pd.DataFrame) -> pd.DataFrame:
+    """Secondary suppression: withhold the published cells that would give a withheld one away.
+
+    A withheld cell must not be recoverable from the cells around it:
+
+    * 'overall' is the average of t+0..t+3, so with one of those withheld, it goes too;
+    * the clusters (and the size groups) split the participants behind 'all', whose estimate
+      is the average of theirs weighted by ``firms_treated`` (and 'all' is known from the size
+      groups even when withheld): with one group withheld for an outcome and period, the
+      published group with the fewest firms goes too (the two are then only known together).
+
+    Cells withheld as not estimable hold no number to recover. Repeated until nothing changes.
+    """
+    table = table.copy()
+    while True:
+        before = int(table["suppressed"].sum())
+        withheld = table["suppressed"] & ~table["suppression_reason"].str.startswith("not estim")
+        group = ["outcome", "group_type", "group_value"]
+        post = withheld & table["period"].isin(POST_PERIODS)
+        gone = table[post].drop_duplicates(group).set_index(group)["period"]
+        overall = table["period"].eq("overall") & ~table["suppressed"]
+        for index in table.index[overall]:
+            key = tuple(table.loc[index, group])
+            if key in gone.index:
+                _withhold(
+                    table,
+                    [index],
+                    f"withheld with {gone.loc[key]}: the average of t+0..t+3 would give it away",
+                )
+        for (outcome, period), _ in table.groupby(["outcome", "period"], sort=False):
+            for group_type in ("cluster", "size_group"):
+                cells = table[
+                    table["outcome"].eq(outcome)
+                    & table["period"].eq(period)
+                    & table["group_type"].eq(group_type)
+                ]
+                hidden = cells[withheld.loc[cells.index]]
+                shown = cells[~cells["suppressed"]]
+                if len(hidden) == 1 and len(shown):
+                    smallest = shown["firms_treated"].idxmin()
+                    _withhold(
+                        table,
+                        [smallest],
+                        f"withheld with {group_type} {hidden['group_value'].iloc[0]}: with the "
+                        "total and the other groups it would give that one away",
+                    )
+        if int(table["suppressed"].sum()) == before:
+            return table
+
+
+def _withhold(table: pd.DataFrame, index: list, reason: str) -> None:
+    table.loc[index, list(SHOWN_NUMBERS)] = np.nan
+    table.loc[index, "suppressed"] = True
+    table.loc[index, "suppression_reason"] = reason
+
+
 def estimate_effects(
     panel: pd.DataFrame,
     register: pd.DataFrame,
@@ -262,7 +330,7 @@ def estimate_effects(
                 {"outcome": outcome, "group_type": group_type, "group_value": value, **row}
                 for row in rows
             ]
-    table = pd.DataFrame.from_records(records)
+    table = withhold_complements(pd.DataFrame.from_records(records))
     table["method"] = (
         METHOD.format(k=config.neighbours)
         if config.matched

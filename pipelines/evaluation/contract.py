@@ -62,7 +62,11 @@ def _numeric(raw: pd.Series, decimal_comma: bool) -> pd.Series:
         return raw.astype("float64")
     text = raw.astype("string").str.strip()
     if decimal_comma:
-        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        # a point only between groups of three digits (1.234.567,5); any other point is a
+        # decimal point from another locale (73.2), which read as a separator would be 732
+        grouped = text.str.fullmatch(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+        ok = (grouped | ~text.str.contains(".", regex=False)).fillna(False).astype(bool)
+        text = text.where(ok).str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     return pd.to_numeric(text, errors="coerce")
 
 
@@ -80,14 +84,15 @@ def _check(kind: str, raw: pd.Series, decimal_comma: bool) -> tuple[pd.Series, p
         )
     values = _numeric(raw, decimal_comma)
     bad = values.isna() | ~np.isfinite(values.fillna(0))
+    written = " (a ';' file: decimal comma, e.g. 73,2)" if decimal_comma else ""
     if kind == "year":
         bad |= (values % 1 != 0) | ~values.between(2000, 2100)
         return values, bad, "a year 2000-2100"
     if kind == "region":
         return values, bad | ~values.isin(REGIONS), "a region code 81-85"
     if kind == "amount":
-        return values, bad | (values < 0), "a number >= 0"
-    return values, bad, "a number"
+        return values, bad | (values < 0), f"a number >= 0{written}"
+    return values, bad, f"a number{written}"
 
 
 def _shown(value: object) -> str:
@@ -95,7 +100,7 @@ def _shown(value: object) -> str:
     text = str(value)[:20]
     if text in ("", "nan", "<NA>", "None"):
         return "(empty)"
-    if re.search(r"\d{9}", text.replace(" ", "").replace("-", "")):
+    if re.search(r"\d{9}", re.sub(r"\D", "", str(value))):  # whatever separates the digits
         return "a long number (not repeated: it could be a CPR number)"
     return repr(text)
 

@@ -52,6 +52,9 @@ def run(
     return table[list(COLUMNS)], {**result.diagnostics, "panel_source": source}
 
 
+OUTPUT_MARKER = ".effect-estimates"  # marks a folder these outputs may replace
+
+
 def _sha256(paths: list[Path]) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
 
@@ -62,10 +65,30 @@ def write_outputs(
     out: Path,
     figures: bool = True,
 ) -> None:
-    """All outputs into ``out``, replacing what was there only once everything is written."""
+    """All outputs into ``out``, replacing what was there only once everything is written;
+    on a failure nothing is left half-written."""
+    out = out.resolve()
     building = out.with_name(f".{out.name}.partial")
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(parents=True)
+    try:
+        _write(table, diagnostics, building, figures)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    old = out.with_name(f".{out.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if out.exists():
+        out.rename(old)
+    building.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _write(table: pd.DataFrame, diagnostics: dict, building: Path, figures: bool) -> None:
+    (building / OUTPUT_MARKER).write_text(
+        "written by python -m pipelines.evaluation.effects; the next run replaces this folder\n",
+        encoding="utf-8",
+    )
     table.to_parquet(building / "effect_estimates.parquet", index=False)
     table.to_csv(
         building / "effect_estimates.csv",
@@ -81,12 +104,23 @@ def write_outputs(
     (building / "diagnostics.json").write_text(
         json.dumps(diagnostics, indent=2, default=str) + "\n", encoding="utf-8"
     )
-    old = out.with_name(f".{out.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if out.exists():
-        out.rename(old)
-    building.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
+
+
+def out_problem(out: Path, inputs: list[Path]) -> str | None:
+    """Why ``out`` may not be replaced by the outputs, if it may not: replacing it deletes it."""
+    target = out.resolve()
+    if target.exists() and not target.is_dir():
+        return f"--out {out} is a file, not a folder"
+    for given in inputs:
+        source = given.resolve()
+        if target == source or target in source.parents or source in target.parents:
+            return f"--out {out} and the input {given} overlap: the outputs would replace it"
+    if target.is_dir() and any(target.iterdir()) and not (target / OUTPUT_MARKER).exists():
+        return (
+            f"--out {out} holds files this estimator did not write: give a new or empty folder "
+            "(a folder of earlier estimates is replaced as a whole)"
+        )
+    return None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -106,12 +140,26 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         help="matching year (default: the year before the programme period)",
     )
-    p.add_argument("--neighbours", type=int, default=3)
-    p.add_argument("--min-firms", type=int, default=DisclosureRule().min_firms)
-    p.add_argument("--max-share", type=float, default=DisclosureRule().max_share)
+    p.add_argument("--neighbours", type=_at_least_one, default=3)
+    p.add_argument("--min-firms", type=_at_least_one, default=DisclosureRule().min_firms)
+    p.add_argument("--max-share", type=_share, default=DisclosureRule().max_share)
     p.add_argument("--outcomes", nargs="+", choices=list(OUTCOMES), default=list(OUTCOMES))
     p.add_argument("--groups", nargs="+", choices=list(GROUP_TYPES), default=list(GROUP_TYPES))
     return p
+
+
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text}: at least 1")
+    return value
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text}: a share above 0 and at most 1")
+    return value
 
 
 def default_base_year(register: pd.DataFrame) -> int:
@@ -123,20 +171,23 @@ def default_base_year(register: pd.DataFrame) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     started = time.perf_counter()
+    if problem := out_problem(args.out, [args.panel, args.register]):
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     try:
         panel = read_panel(args.panel)
         register = read_register(args.register)
+        config = EstimatorConfig(
+            base_year=args.base_year or default_base_year(register),
+            neighbours=args.neighbours,
+            rule=DisclosureRule(args.min_firms, args.max_share),
+            outcomes=tuple(args.outcomes),
+            group_types=tuple(args.groups),
+        )
+        table, diagnostics = run(panel, register, config)
     except (PanelError, RegisterError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    config = EstimatorConfig(
-        base_year=args.base_year or default_base_year(register),
-        neighbours=args.neighbours,
-        rule=DisclosureRule(args.min_firms, args.max_share),
-        outcomes=tuple(args.outcomes),
-        group_types=tuple(args.groups),
-    )
-    table, diagnostics = run(panel, register, config)
     diagnostics["inputs_sha256"] = _sha256([*panel_files(args.panel), args.register])
     diagnostics["seconds"] = round(time.perf_counter() - started, 1)
     write_outputs(table, diagnostics, args.out)

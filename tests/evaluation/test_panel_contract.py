@@ -82,3 +82,20 @@ def test_generator_is_deterministic_linked_and_marked(tmp_path):
     assert not is_current(tmp_path / "syn", reg.iloc[1:], spec)
     assert read_panel(path)["is_synthetic"].all()
     assert pd.read_parquet(path).equals(first) and written.equals(first)
+
+
+def test_a_decimal_point_in_a_semicolon_file_is_not_read_as_a_thousands_separator(tmp_path):
+    """``df.to_csv(sep=';')`` writes 73.2: read as Danish, the point would make it 732."""
+    text = GOOD + "90000020;2025;73.2;1.234.567,5;4000000;0;250000;62;84\n"
+    with pytest.raises(PanelError) as err:
+        read_panel(_write(tmp_path / "p", "panel.csv", text))
+    assert "panel.csv, row 3, column fte: '73.2' is not a number >= 0" in str(err.value)
+    assert "decimal comma" in str(err.value)
+    assert "turnover_dkk" not in str(err.value)  # 1.234.567,5 is a Danish number
+
+
+@pytest.mark.parametrize("cvr", ["01.01.90-1234", "010190/1234"])
+def test_a_cpr_like_value_is_not_repeated_whatever_separates_its_digits(tmp_path, cvr):
+    with pytest.raises(PanelError) as err:
+        read_panel(_write(tmp_path / "p", "panel.csv", GOOD.replace("90000020", cvr)))
+    assert "1234" not in str(err.value) and "not repeated" in str(err.value)

@@ -145,3 +145,58 @@ def test_estimator_reports_a_bad_panel(tmp_path):
     assert done.returncode == 2
     assert "p.csv, row 1 (header), column fte: required column missing" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def _cli_inputs(tmp_path):
+    from pipelines.evaluation.panel import PanelSpec, write_panel
+
+    reg = register(participants=30)
+    reg.to_csv(tmp_path / "r.csv", sep=";", index=False)
+    write_panel(reg, tmp_path / "panel", PanelSpec(firms=300, industries=1))
+    return ["--panel", str(tmp_path / "panel"), "--register", str(tmp_path / "r.csv")]
+
+
+@pytest.mark.parametrize("where", ["a folder of other files", "the panel folder", "a file"])
+def test_the_estimator_never_replaces_what_it_did_not_write(tmp_path, capsys, where):
+    from pipelines.evaluation.effects import main
+
+    args = _cli_inputs(tmp_path)
+    out = {
+        "a folder of other files": tmp_path / "results",
+        "the panel folder": tmp_path / "panel",
+        "a file": tmp_path / "r.csv",
+    }[where]
+    if where == "a folder of other files":
+        out.mkdir()
+        (out / "notes.txt").write_text("mine", encoding="utf-8")
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    assert main([*args, "--out", str(out)]) == 2
+    assert "error: --out" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+def test_earlier_estimates_are_replaced_and_a_failure_leaves_nothing(tmp_path, monkeypatch):
+    from pipelines.evaluation import effects
+
+    args = [*_cli_inputs(tmp_path), "--out", str(tmp_path / "out"), "--outcomes", "log_fte"]
+    assert effects.main(args) == 0
+    assert (tmp_path / "out" / effects.OUTPUT_MARKER).exists()
+    assert effects.main(args) == 0  # its own earlier outputs: replaced
+    monkeypatch.setattr(
+        effects, "event_study_figures", lambda *a, **k: (_ for _ in ()).throw(OSError("disk"))
+    )
+    with pytest.raises(OSError):
+        effects.main(args)
+    assert (tmp_path / "out" / "effect_estimates.csv").exists()  # the last good outputs
+    assert not list(tmp_path.glob(".out*"))
+
+
+@pytest.mark.parametrize(
+    "option", [["--neighbours", "0"], ["--min-firms", "0"], ["--max-share", "1.5"]]
+)
+def test_impossible_settings_are_usage_errors(tmp_path, option):
+    from pipelines.evaluation.effects import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--panel", "p", "--register", "r", "--out", str(tmp_path / "o"), *option])
+    assert exit_.value.code == 2

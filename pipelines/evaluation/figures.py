@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from pipelines.evaluation.outcomes import OUTCOMES
-from pipelines.publish.figures import new_figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 SYNTHETIC_BANNER = "SYNTHETIC PANEL WITH A PLANTED EFFECT - not an estimate of the programme"
+
+
+def new_figure(**kwargs: Any) -> Figure:
+    """A figure on its own Agg canvas, without pyplot: no display, no global figure registry
+    (nothing to close, nothing shared between figures drawn at the same time)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(**kwargs)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def event_study_figure(table: pd.DataFrame, outcome: str, target: Path, banner: str | None) -> None:

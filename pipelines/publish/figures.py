@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from pipelines.evaluation.figures import new_figure
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,17 +27,6 @@ SIZE_GROUPS = [
 FIGURE_1 = "figure1_rd_by_size_group_fixed_prices.png"
 SMV_FIGURE = "smv_vs_large_rd_fixed_prices.png"
 CLUSTER_FIGURE = "cluster_outcomes_overview.png"
-
-
-def new_figure(**kwargs: Any) -> Figure:
-    """A figure on its own Agg canvas, without pyplot: no display, no global figure registry
-    (nothing to close, nothing shared between figures drawn at the same time)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(**kwargs)
-    FigureCanvasAgg(fig)
-    return fig
 
 
 def save(fig: Figure, target: Path, rect: tuple[float, float, float, float]) -> None:

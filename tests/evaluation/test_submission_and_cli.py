@@ -76,8 +76,11 @@ import sys
 class Block:
     def find_spec(self, name, path=None, target=None):
         if name.split(".")[0] in ("dagster", "dagster_dbt", "dbt", "great_expectations",
-                                  "duckdb", "differences", "statsmodels", "scipy"):
+                                  "duckdb", "differences", "statsmodels", "scipy", "yaml"):
             raise ImportError("not on the research machine: " + name)
+        # only pipelines/evaluation/ (and an empty pipelines/__init__.py) is copied there
+        if name.startswith("pipelines.") and not name.startswith("pipelines.evaluation"):
+            raise ImportError("not copied to the research machine: " + name)
 sys.meta_path.insert(0, Block())
 from pipelines.evaluation import effects
 sys.exit(effects.main(sys.argv[1:]))

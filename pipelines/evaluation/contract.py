@@ -46,7 +46,8 @@ class PanelError(ValueError):
     """The firm panel breaks its contract; the message names file, row and column."""
 
 
-def _cvr_ok(text: pd.Series) -> pd.Series:
+def cvr_ok(text: pd.Series) -> pd.Series:
+    """8 digits, the first not 0, passing the modulus-11 check."""
     ok = text.str.fullmatch(r"[1-9]\d{7}").fillna(False).astype(bool)
     digits = np.zeros((len(text), 8), dtype=np.int64)
     good = text[ok]
@@ -74,7 +75,7 @@ def _check(kind: str, raw: pd.Series, decimal_comma: bool) -> tuple[pd.Series, p
     """(parsed values, mask of bad rows, what a good value looks like)."""
     if kind == "cvr":
         text = raw.astype("string").str.strip()
-        return text, ~_cvr_ok(text), "8 digits passing the CVR modulus-11 check"
+        return text, ~cvr_ok(text), "8 digits passing the CVR modulus-11 check"
     if kind == "industry":
         text = raw.astype("string").str.strip().str.zfill(2)
         return (
@@ -107,16 +108,21 @@ def _shown(value: object) -> str:
 
 def _read(path: Path) -> tuple[pd.DataFrame, int, bool]:
     """The file's rows as read, the row number of its first data row, and decimal comma."""
-    if path.suffix.lower() == ".parquet":
-        return pd.read_parquet(path), 1, False
-    with path.open(encoding="utf-8-sig") as fh:
-        header = fh.readline()
-    sep = ";" if header.count(";") > header.count(",") else ","
-    return (
-        pd.read_csv(path, sep=sep, dtype=str, encoding="utf-8-sig", keep_default_na=False),
-        2,
-        sep == ";",
-    )
+    try:
+        if path.suffix.lower() == ".parquet":
+            return pd.read_parquet(path), 1, False
+        with path.open(encoding="utf-8-sig") as fh:
+            header = fh.readline()
+        sep = ";" if header.count(";") > header.count(",") else ","
+        return (
+            pd.read_csv(path, sep=sep, dtype=str, encoding="utf-8-sig", keep_default_na=False),
+            2,
+            sep == ";",
+        )
+    except UnicodeDecodeError as exc:
+        raise PanelError(f"{path.name}: not UTF-8 text ({exc.reason}); save it as UTF-8") from None
+    except (ValueError, OSError) as exc:  # pandas' parser errors, a file that is no Parquet
+        raise PanelError(f"{path.name}: cannot be read as a panel file: {exc}") from None
 
 
 def _problems(
@@ -176,6 +182,8 @@ def read_panel(source: Path) -> pd.DataFrame:
     if problems:
         raise PanelError(_summary(problems))
     panel = pd.concat(frames, ignore_index=True)
+    if panel.empty:
+        raise PanelError(f"{source}: the firm panel has no rows")
     repeated = panel.duplicated(["cvr", "year"], keep="first")
     if repeated.any():
         again = panel[repeated].iloc[0]

@@ -45,11 +45,34 @@ def run(
 ) -> tuple[pd.DataFrame, dict]:
     """``effect_estimates`` with provenance columns, and the diagnostics."""
     source = panel_source(panel)
+    check_inputs_fit(panel, register, config.base_year)
     result = estimate_effects(panel, register, config)
     table = result.table.assign(
         panel_source=source, is_synthetic=source == "synthetic", is_sample=is_sample
     )
     return table[list(COLUMNS)], {**result.diagnostics, "panel_source": source}
+
+
+def check_inputs_fit(panel: pd.DataFrame, register: pd.DataFrame, base_year: int) -> None:
+    """Inputs that cannot give an estimate fail here, saying why, instead of every cell being
+    withheld for a reason that is not the real one."""
+    years = panel["year"]
+    if not (years == base_year).any():
+        raise PanelError(
+            f"the matching year {base_year} is not in the firm panel (years {years.min()}-"
+            f"{years.max()}): give --base-year, the year before the programme"
+        )
+    if panel["cvr"].isin(register["cvr"]).all():
+        raise PanelError("the firm panel holds participants only: no firm to compare them with")
+    early = register["treatment_year"] <= base_year
+    if early.any():
+        row = int(early.to_numpy().argmax())
+        raise RegisterError(
+            f"participant register, data row {row + 1}, column treatment_year: "
+            f"{int(register['treatment_year'].iloc[row])} is not after the matching year "
+            f"{base_year} ({int(early.sum())} such row(s)): participants are matched on the "
+            "year before they entered"
+        )
 
 
 OUTPUT_MARKER = ".effect-estimates"  # marks a folder these outputs may replace

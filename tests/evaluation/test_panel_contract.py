@@ -99,3 +99,69 @@ def test_a_cpr_like_value_is_not_repeated_whatever_separates_its_digits(tmp_path
     with pytest.raises(PanelError) as err:
         read_panel(_write(tmp_path / "p", "panel.csv", GOOD.replace("90000020", cvr)))
     assert "1234" not in str(err.value) and "not repeated" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        ("panel.csv", GOOD.splitlines()[0].encode() + b"\n", "the firm panel has no rows"),
+        (
+            "panel.csv",
+            GOOD.encode("utf-8") + "90000020;2025;1;1;1;0;0;62;84;Å\n".encode("cp1252"),
+            "panel.csv: not UTF-8 text",
+        ),
+        ("panel.csv", b"", "panel.csv: cannot be read as a panel file"),
+        ("panel.parquet", b"not parquet at all", "panel.parquet: cannot be read as a panel file"),
+    ],
+    ids=["header only", "a Windows-1252 line", "0 bytes", "not Parquet"],
+)
+def test_unreadable_panel_files_are_named(tmp_path, name, data, expected):
+    folder = tmp_path / "p"
+    folder.mkdir()
+    (folder / name).write_bytes(data)
+    with pytest.raises(PanelError) as err:
+        read_panel(folder)
+    assert expected in str(err.value)
+
+
+def test_register_problems_are_named(tmp_path):
+    from pipelines.evaluation.register import RegisterError, read_register
+
+    reg = register(participants=5)
+    cases = {
+        "empty": reg.iloc[:0],
+        "fraction": reg.assign(
+            treatment_year=reg["treatment_year"].astype(str).where(reg.index != 2, "2025.9")
+        ),
+        "mod11": reg.assign(cvr=reg["cvr"].where(reg.index != 1, "90000011")),
+    }
+    expected = {
+        "empty": "no participants",
+        "fraction": "row 4, column treatment_year",
+        "mod11": "row 3, column cvr",
+    }
+    for case, frame in cases.items():
+        path = tmp_path / f"{case}.csv"
+        frame.to_csv(path, sep=";", index=False)
+        with pytest.raises(RegisterError) as err:
+            read_register(path)
+        assert expected[case] in str(err.value), case
+    (tmp_path / "cp1252.csv").write_bytes("cvr;cluster_id\n9000;Ærø\n".encode("cp1252"))
+    with pytest.raises(RegisterError, match="cp1252.csv: not UTF-8 text"):
+        read_register(tmp_path / "cp1252.csv")
+
+
+def test_inputs_that_cannot_give_an_estimate_say_why():
+    from pipelines.evaluation.effects import check_inputs_fit
+    from pipelines.evaluation.register import RegisterError
+
+    reg = register(participants=20)
+    data = panel(reg, firms=300)
+    with pytest.raises(PanelError, match="matching year 2014 is not in the firm panel"):
+        check_inputs_fit(data, reg, 2014)
+    with pytest.raises(PanelError, match="participants only"):
+        check_inputs_fit(data[data["cvr"].isin(reg["cvr"])], reg, 2024)
+    early = reg.assign(treatment_year=reg["treatment_year"].where(reg.index != 3, 2020))
+    with pytest.raises(RegisterError, match="data row 4, column treatment_year: 2020"):
+        check_inputs_fit(data, early, 2024)
+    check_inputs_fit(data, reg, 2024)  # the good inputs pass

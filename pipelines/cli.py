@@ -19,13 +19,28 @@ import shutil
 import sys
 import uuid
 
-from pipelines.settings import PACKAGE_DIR, dagster_home, load_settings
+from pipelines.settings import (
+    DEFAULT_DAGSTER_HOME,
+    PACKAGE_DIR,
+    SettingsError,
+    dagster_home,
+    load_settings,
+)
 
 INSTANCE_SETTINGS = PACKAGE_DIR / "config" / "dagster.yaml"
 
 
 def refresh(force: bool = False, verbose: bool = False) -> int:
     settings = load_settings()
+    _check_folders(settings)
+    from pipelines.publish.switch import restore_current
+
+    if restored := restore_current(settings.published_dir):
+        print(
+            f"restored {settings.published_dir / 'current'} -> releases/{restored}: the link "
+            "was missing or pointed at nothing",
+            file=sys.stderr,
+        )
     if not force:
         from pipelines.pending import pending_work
 
@@ -71,6 +86,22 @@ def _execute(run_id: str, log_file, verbose: bool):
             run_id=run_id,
             run_config=run_config(log_file, verbose),
         )
+
+
+def _check_folders(settings) -> None:
+    """The data folder and Dagster's folder, usable before any work starts; ``DAGSTER_HOME``
+    defaults to ``.dagster_home/`` in the repository, as with ``make run``."""
+    home = dagster_home() or DEFAULT_DAGSTER_HOME
+    os.environ["DAGSTER_HOME"] = str(home)
+    for name, folder in (("KLYNGE_DATA_DIR", settings.data_dir), ("DAGSTER_HOME", home)):
+        if folder.exists() and not folder.is_dir():
+            raise SettingsError(f"{name}={folder} is a file, not a folder")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SettingsError(f"{name}={folder} cannot be created: {exc.strerror}") from None
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise SettingsError(f"{name}={folder} is not writable")
 
 
 def install_instance_settings() -> None:
@@ -167,8 +198,12 @@ def main(argv: list[str] | None = None) -> int:
         help="print every Dagster event and dbt's output, not one line per step",
     )
     args = parser.parse_args(argv)
-    if args.command == "refresh":
-        return refresh(force=args.force, verbose=args.verbose)
+    try:
+        if args.command == "refresh":
+            return refresh(force=args.force, verbose=args.verbose)
+    except SettingsError as exc:  # a setting to correct, not a failure of the pipeline
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 2
 
 

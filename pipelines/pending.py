@@ -127,9 +127,14 @@ def _programme_reasons(con: duckdb.DuckDBPyConnection, settings: Settings) -> li
     )
     if not has_table(con, PROGRAMME_LOADS):
         return ["programme: never loaded"]
-    if files_unchanged(batch, last_load_of(con, schemas), schemas):
-        return []
-    return ["programme: the inbound files differ from the last load"]
+    try:
+        unchanged = files_unchanged(batch, last_load_of(con, schemas), schemas)
+    except OSError as exc:  # e.g. no permission: the refresh runs and reports it
+        from pipelines.programme.identifiers import redact
+
+        name = redact(Path(exc.filename).name) if exc.filename else "an inbound file"
+        return [f"programme: {name} cannot be read ({exc.strerror})"]
+    return [] if unchanged else ["programme: the inbound files differ from the last load"]
 
 
 def _panel_reasons(settings: Settings) -> list[str]:

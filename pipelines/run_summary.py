@@ -76,8 +76,8 @@ def mart_facts(warehouse: Path, run_id: str) -> MartFacts:
     try:
         with connect(str(warehouse), read_only=True, wait_seconds=FACTS_LOCK_WAIT_SECONDS) as con:
             return _read_facts(con)
-    except WarehouseLockedError as exc:
-        return MartFacts({}, None, None, unread=str(exc))
+    except (WarehouseLockedError, duckdb.Error) as exc:  # held, or not a DuckDB file at all
+        return MartFacts({}, None, None, unread=str(exc).splitlines()[0])
     finally:
         release_run_lock(run_lock)
 

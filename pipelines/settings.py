@@ -7,10 +7,12 @@ directory is.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlparse
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -19,6 +21,11 @@ DST_TABLES_CONFIG = PACKAGE_DIR / "config" / "dst_tables.yaml"
 
 BUNDLED_SNAPSHOT_DIR = REPO_ROOT / "data" / "snapshots" / "dst"
 DEFAULT_DST_API_BASE_URL = "https://api.statbank.dk/v1"
+DEFAULT_DAGSTER_HOME = REPO_ROOT / ".dagster_home"
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the pipeline cannot use; the message names it."""
 
 
 class SourceMode(StrEnum):
@@ -79,17 +86,17 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         mode = SourceMode(raw_mode)
     except ValueError:
         allowed = ", ".join(m.value for m in SourceMode)
-        raise ValueError(f"KLYNGE_DST_SOURCE={raw_mode!r} is not one of: {allowed}") from None
+        raise SettingsError(f"KLYNGE_DST_SOURCE={raw_mode!r} is not one of: {allowed}") from None
     # The snapshot is shipped with the code, so it stays in the repo when KLYNGE_DATA_DIR moves.
     snapshot_dir = Path(env.get("KLYNGE_DST_SNAPSHOT_DIR") or BUNDLED_SNAPSHOT_DIR).resolve()
     keep = env.get("KLYNGE_KEEP_RELEASES") or "10"
     if not keep.isdigit() or int(keep) < 1:
-        raise ValueError(f"KLYNGE_KEEP_RELEASES={keep!r} must be a whole number of at least 1")
+        raise SettingsError(f"KLYNGE_KEEP_RELEASES={keep!r} must be a whole number of at least 1")
     settle = _number(env, "KLYNGE_INBOUND_SETTLE_SECONDS", "30", low=0.0)
     shrink = _number(env, "KLYNGE_MAX_SHRINK_SHARE", "0.5", low=0.0, high=1.0)
     base_year = (env.get("KLYNGE_PRICE_BASE_YEAR") or "").strip()
-    if base_year and not (base_year.isdigit() and len(base_year) == 4):
-        raise ValueError(
+    if base_year and not (base_year.isdigit() and len(base_year) == 4 and base_year >= "1900"):
+        raise SettingsError(
             f"KLYNGE_PRICE_BASE_YEAR={base_year!r} must be a year such as 2024 "
             "(or empty for the latest year with data)"
         )
@@ -101,7 +108,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         keep_releases=int(keep),
         alert_webhook_url=(env.get("KLYNGE_ALERT_WEBHOOK_URL") or "").strip() or None,
         dst_source=mode,
-        dst_api_base_url=(env.get("DST_API_BASE_URL") or DEFAULT_DST_API_BASE_URL).rstrip("/"),
+        dst_api_base_url=_api_url(env.get("DST_API_BASE_URL") or DEFAULT_DST_API_BASE_URL),
         dst_snapshot_dir=snapshot_dir,
     )
 
@@ -112,6 +119,16 @@ def dagster_home(env: dict[str, str] | None = None) -> Path | None:
     return Path(raw).resolve() if raw else None
 
 
+def _api_url(raw: str) -> str:
+    url = raw.strip().rstrip("/")
+    parts = urlparse(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(
+            f"DST_API_BASE_URL={raw!r} is not an http(s) URL such as {DEFAULT_DST_API_BASE_URL}"
+        )
+    return url
+
+
 def _number(
     env: dict[str, str], name: str, default: str, *, low: float, high: float | None = None
 ) -> float:
@@ -120,7 +137,7 @@ def _number(
         value = float(raw)
     except ValueError:
         value = float("nan")
-    if not (value >= low and (high is None or value <= high)):
+    if not (math.isfinite(value) and value >= low and (high is None or value <= high)):
         bounds = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
-        raise ValueError(f"{name}={raw!r} must be a number {bounds}")
+        raise SettingsError(f"{name}={raw!r} must be a finite number {bounds}")
     return value

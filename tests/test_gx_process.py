@@ -68,8 +68,27 @@ def test_the_command_exits_with_mains_status_and_complete_output():
     helped = _cli("refresh", "--help")
     assert helped.returncode == 0
     assert "--force" in helped.stdout
-    failed = _cli("refresh", KLYNGE_DST_SOURCE="nonsense")
-    assert failed.returncode == 1
-    assert failed.stderr.rstrip().endswith(
-        "ValueError: KLYNGE_DST_SOURCE='nonsense' is not one of: live, snapshot, auto"
+    wrong = _cli("refresh", KLYNGE_DST_SOURCE="nonsense")  # a setting to correct: no traceback
+    assert wrong.returncode == 2
+    assert wrong.stderr == (
+        "error: KLYNGE_DST_SOURCE='nonsense' is not one of: live, snapshot, auto\n"
     )
+
+
+def test_a_failure_in_main_exits_1_with_its_traceback(tmp_path):
+    (tmp_path / "sitecustomize.py").write_text(
+        "import pipelines.pending\n"
+        "def planted(settings):\n"
+        "    raise RuntimeError('planted failure')\n"
+        "pipelines.pending.pending_work = planted\n",
+        encoding="utf-8",
+    )
+    failed = _cli(
+        "refresh",
+        PYTHONPATH=os.pathsep.join([str(tmp_path), str(REPO_ROOT)]),
+        KLYNGE_DATA_DIR=str(tmp_path / "data"),
+        DAGSTER_HOME=str(tmp_path / "home"),
+    )
+    assert failed.returncode == 1
+    assert "Traceback" in failed.stderr
+    assert failed.stderr.rstrip().endswith("RuntimeError: planted failure")

@@ -93,3 +93,21 @@ def test_nightly_schedule_skips_with_the_reason(refreshed, tmp_path):
         write_base(data_dir / "inbound" / "programme")
         request = refresh_schedule(context)
         assert json.dumps(request.tags).count("programme: the inbound files differ") == 1
+
+
+def test_an_inbound_file_that_cannot_be_read_is_pending_work_not_a_crash(
+    refreshed, tmp_path, monkeypatch
+):
+    """(The tests run as root, whom file permissions do not stop: the read error is planted.)"""
+    from pipelines.programme import ingest
+
+    data_dir = copy_data_dir(refreshed[0], tmp_path)
+    write_base(data_dir / "inbound" / "programme")
+
+    def unreadable(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(data_dir / "participants.csv"))
+
+    monkeypatch.setattr(ingest, "files_unchanged", unreadable)
+    assert pending_work(_settings(data_dir)).reasons == [
+        "programme: participants.csv cannot be read (Permission denied)"
+    ]

@@ -6,6 +6,7 @@ DuckDB's lock once the second has started writing (a CI run caught exactly that)
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -92,3 +93,12 @@ def test_no_warehouse_yet(tmp_path):
     facts = mart_facts(tmp_path / "warehouse.duckdb", "run-1")
     assert facts.unread is None and facts.findings_by_rule == {}
     assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+def test_a_warehouse_that_is_not_a_duckdb_file_is_reported_not_raised(tmp_path):
+    broken = tmp_path / "warehouse.duckdb"
+    broken.write_bytes(os.urandom(300_000))
+    facts = mart_facts(broken, "run-1")
+    assert facts.unread and "\n" not in facts.unread
+    [line] = fact_lines(facts)
+    assert line.startswith("  marts             : not read: ")

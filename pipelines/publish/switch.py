@@ -61,8 +61,37 @@ def ensure_entry_links(published: Path) -> None:
             link.symlink_to(Path(CURRENT) / entry)
 
 
+def _current_in_the_way(published: Path) -> None:
+    current = published / CURRENT
+    if current.exists() and not current.is_symlink():
+        raise EntryInTheWayError(
+            f"{current} is not a link to a release (a copy of one?): move it away; the "
+            f"releases are in {published / RELEASES}, and the next refresh links the newest"
+        )
+
+
+def restore_current(published: Path) -> str | None:
+    """Point a missing or dangling ``current`` at the newest complete release; its name, or
+    None when there was nothing to restore. A ``current`` that is no link is an error."""
+    _current_in_the_way(published)
+    current, releases = published / CURRENT, published / RELEASES
+    if current.exists() or not releases.is_dir():
+        return None
+    complete = sorted(
+        p
+        for p in releases.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and (p / "manifest.json").is_file()
+    )
+    if not complete:
+        return None
+    switch(published, complete[-1])
+    ensure_entry_links(published)
+    return complete[-1].name
+
+
 def switch(published: Path, release: Path) -> None:
     """Point ``current`` at ``release`` with one atomic rename, then make it durable."""
+    _current_in_the_way(published)
     tmp = published / f".{CURRENT}.{os.getpid()}.tmp"
     if tmp.is_symlink():
         tmp.unlink()

@@ -11,9 +11,9 @@ import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-import yaml
-
+from pipelines.config_file import read_yaml
 from pipelines.settings import DBT_PROJECT_DIR, PACKAGE_DIR
 
 PUBLISHED_CONFIG = PACKAGE_DIR / "config" / "published.yaml"
@@ -44,6 +44,36 @@ class Mart:
         return f"{MART_SCHEMA}.{self.name}"
 
 
+class CatalogError(ValueError):
+    """``published.yaml`` names a mart or setting that cannot be; the message says which."""
+
+
+SOURCES = ("dst", "programme")
+
+
+def _check_spec(config: Path, name: str, spec: Any, columns: set[str]) -> None:
+    where = f"{config}: mart {name}"
+    if not isinstance(spec, dict):
+        raise CatalogError(f"{where}: give keys, rows and source")
+    missing = [k for k in ("keys", "rows", "source") if k not in spec]
+    if missing:
+        raise CatalogError(f"{where}: {', '.join(missing)} missing")
+    rows = spec["rows"]
+    if not (
+        isinstance(rows, list)
+        and len(rows) == 2
+        and all(isinstance(r, int) and not isinstance(r, bool) and r >= 0 for r in rows)
+        and rows[0] <= rows[1]
+    ):
+        raise CatalogError(f"{where}: 'rows' must be [fewest, most] whole numbers, got {rows!r}")
+    if spec["source"] not in SOURCES:
+        raise CatalogError(f"{where}: 'source' must be one of {SOURCES}, got {spec['source']!r}")
+    keys = spec["keys"]
+    unknown = [k for k in keys if k not in columns] if isinstance(keys, list) else [keys]
+    if unknown:
+        raise CatalogError(f"{where}: keys {unknown} are not columns of the mart")
+
+
 def _manifest(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
@@ -53,19 +83,22 @@ def published_marts(
     config: Path = PUBLISHED_CONFIG,
     manifest: Path = DBT_PROJECT_DIR / "target" / "manifest.json",
 ) -> tuple[Mart, ...]:
-    doc = yaml.safe_load(config.read_text(encoding="utf-8"))
+    doc = read_yaml(config)
     nodes = {
         n["name"]: n for n in _manifest(manifest)["nodes"].values() if n["resource_type"] == "model"
     }
+    if not isinstance(doc, dict) or not isinstance(doc.get("marts"), dict):
+        raise CatalogError(f"{config}: give 'marts:' as a mapping of mart name to its settings")
     marts = []
     for name, spec in doc["marts"].items():
         node = nodes.get(name)
         if node is None:
-            raise ValueError(f"{config}: mart {name} is not a dbt model in {manifest}")
+            raise CatalogError(f"{config}: mart {name} is not a dbt model in {manifest}")
         columns = tuple(
             Column(c["name"], (c.get("data_type") or "").lower(), c.get("description", ""))
             for c in node["columns"].values()
         )
+        _check_spec(config, name, spec, {c.name for c in columns})
         marts.append(
             Mart(
                 name=name,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -22,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from pipelines.config_file import ConfigFileError, read_yaml
 from pipelines.settings import DBT_PROJECT_DIR, PACKAGE_DIR
 
 PROGRAMME_CONFIG = PACKAGE_DIR / "config" / "programme.yaml"
@@ -83,13 +85,31 @@ class SizeGroups:
         return self.smv + self.large
 
 
-def _number(path: Path, raw: dict[str, Any], key: str, kind: type) -> Any:
+def _number(
+    path: Path, raw: dict[str, Any], key: str, kind: type, high: float | None = None
+) -> Any:
     value = raw.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ConstantsError(f"{path.name}: '{key}' must be a non-negative number, got {value!r}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < 0
+        or (high is not None and value > high)
+    ):
+        bound = f" of at most {high:g}" if high is not None else ""
+        raise ConstantsError(
+            f"{path.name}: '{key}' must be a non-negative number{bound}, got {value!r}"
+        )
     if kind is int and value != int(value):
         raise ConstantsError(f"{path.name}: '{key}' must be a whole number, got {value!r}")
     return kind(value)
+
+
+def _year(path: Path, raw: dict[str, Any], key: str) -> int:
+    year = _number(path, raw, key, int)
+    if not 2000 <= year <= 2100:
+        raise ConstantsError(f"{path.name}: '{key}' must be a four-digit year, got {year!r}")
+    return year
 
 
 def _section(path: Path, raw: dict[str, Any], key: str) -> dict[str, Any]:
@@ -117,11 +137,14 @@ def _windows(path: Path, raw: dict[str, Any], first: int, last: int) -> tuple[Wi
 
 def read_programme(path: Path = PROGRAMME_CONFIG) -> Programme:
     """The constants in ``path``, checked: a bad value fails with the file and key named."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        raw = read_yaml(path)
+    except ConfigFileError as exc:
+        raise ConstantsError(str(exc)) from None
     if not isinstance(raw, dict):
         raise ConstantsError(f"{path.name}: is not a mapping")
     period = _section(path, raw, "period")
-    first, last = _number(path, period, "first_year", int), _number(path, period, "last_year", int)
+    first, last = (_year(path, period, key) for key in ("first_year", "last_year"))
     if first > last:
         raise ConstantsError(f"{path.name}: period first_year {first} is after last_year {last}")
     tolerances = _section(path, raw, "tolerances")
@@ -129,8 +152,8 @@ def read_programme(path: Path = PROGRAMME_CONFIG) -> Programme:
         first_year=first,
         last_year=last,
         allocation_dkk=_number(path, raw, "allocation_dkk", int),
-        smv_funding_cap_pct=_number(path, raw, "smv_funding_cap_pct", float),
-        overhead_norm_pct=_number(path, raw, "overhead_norm_pct", float),
+        smv_funding_cap_pct=_number(path, raw, "smv_funding_cap_pct", float, high=100),
+        overhead_norm_pct=_number(path, raw, "overhead_norm_pct", float, high=100),
         tolerances=Tolerances(
             **{k: _number(path, tolerances, k, float) for k in Tolerances.__dataclass_fields__}
         ),

@@ -8,8 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from pipelines.config_file import ConfigFileError, read_yaml
 from pipelines.settings import DST_TABLES_CONFIG
 
 ALL_VALUES = "*"
@@ -48,14 +47,18 @@ class TableSpec:
 def load_table_specs(path: Path = DST_TABLES_CONFIG) -> list[TableSpec]:
     """Parse and check the config; errors name the file and the table."""
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise DstConfigError(f"{path}: not valid YAML: {exc}") from exc
+        doc = read_yaml(path) or {}
+    except ConfigFileError as exc:
+        raise DstConfigError(str(exc)) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("tables") or [], list):
+        raise DstConfigError(f"{path}: give 'tables:' as a list of tables (each '- id: ...')")
     defaults = doc.get("defaults") or {}
     specs: list[TableSpec] = []
     seen: set[str] = set()
     for i, entry in enumerate(doc.get("tables") or [], start=1):
         where = f"{path}: table #{i}"
+        if not isinstance(entry, dict):
+            raise DstConfigError(f"{where}: give the table as a mapping with id and variables")
         table_id = str(entry.get("id", "")).strip().upper()
         if not _TABLE_ID.match(table_id):
             raise DstConfigError(f"{where}: 'id' must be a DST table id like FORSK01")
@@ -72,8 +75,13 @@ def load_table_specs(path: Path = DST_TABLES_CONFIG) -> list[TableSpec]:
         for var_id, values in raw_vars.items():
             if values == ALL_VALUES:
                 variables[str(var_id)] = ALL_VALUES
+            elif isinstance(values, list) and values and all(isinstance(v, str) for v in values):
+                variables[str(var_id)] = tuple(values)
             elif isinstance(values, list) and values:
-                variables[str(var_id)] = tuple(str(v) for v in values)
+                raise DstConfigError(
+                    f"{where} ({table_id}): variable {var_id}: quote every value code "
+                    f"('010', not 010: YAML reads that as the number 8), got {values!r}"
+                )
             else:
                 raise DstConfigError(
                     f"{where} ({table_id}): variable {var_id}: give a non-empty list of "

@@ -9,6 +9,7 @@ with the file and key named.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -16,8 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from pipelines.config_file import ConfigFileError, read_yaml
 from pipelines.constants import PROGRAMME_CONFIG, programme
 from pipelines.settings import PACKAGE_DIR
 
@@ -164,7 +164,25 @@ def _window(
     return windows[name]
 
 
-def _field(path: Path, raw: dict[str, Any], windows: dict[str, DateWindow]) -> FieldSpec:
+def _limit(path: Path, where: str, raw: dict[str, Any], key: str) -> Decimal | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _fail(path, f"{where}: '{key}' must be a number, got {value!r}")
+    return Decimal(str(value))
+
+
+def _whole(path: Path, where: str, raw: dict[str, Any], key: str, default: int) -> int:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _fail(path, f"{where}: '{key}' must be a whole number, got {value!r}")
+    return value
+
+
+def _field(path: Path, raw: Any, windows: dict[str, DateWindow]) -> FieldSpec:
+    if not isinstance(raw, dict):
+        raise _fail(path, f"a field must be a mapping with name, type, ..., got {raw!r}")
     name = raw.get("name")
     where = f"field {name!r}"
     unknown = set(raw) - _FIELD_KEYS
@@ -182,7 +200,14 @@ def _field(path: Path, raw: dict[str, Any], windows: dict[str, DateWindow]) -> F
     enum = tuple(str(v) for v in raw.get("enum") or ())
     if (ftype is FieldType.ENUM) != bool(enum):
         raise _fail(path, f"{where}: 'enum' values go with type enum, and only with it")
-    limits = {k: None if raw.get(k) is None else Decimal(str(raw[k])) for k in ("min", "max")}
+    limits = {k: _limit(path, where, raw, k) for k in ("min", "max")}
+    if None not in limits.values() and limits["min"] > limits["max"]:
+        raise _fail(path, f"{where}: 'min' {limits['min']} is above 'max' {limits['max']}")
+    if raw.get("pattern") is not None:
+        try:
+            re.compile(str(raw["pattern"]))
+        except re.error as exc:
+            raise _fail(path, f"{where}: 'pattern' is not a regular expression: {exc}") from None
     window = _window(path, raw, ftype, windows)
     if ftype is FieldType.INTEGER and window is not None:  # a year: within the window's years
         if raw.get("min") is not None or raw.get("max") is not None:
@@ -203,14 +228,17 @@ def _field(path: Path, raw: dict[str, Any], windows: dict[str, DateWindow]) -> F
             str(k): tuple(str(x) for x in v)
             for k, v in (raw.get("empty_allowed_when") or {}).items()
         },
-        scale=int(raw.get("scale", DEFAULT_SCALE)),
+        scale=_whole(path, where, raw, "scale", DEFAULT_SCALE),
         window=window,
         **limits,
     )
 
 
 def load_entity(path: Path, windows: dict[str, DateWindow] | None = None) -> EntitySchema:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        raw = read_yaml(path)
+    except ConfigFileError as exc:
+        raise ContractError(f"programme contract {exc}") from None
     if not isinstance(raw, dict):
         raise _fail(path, "is not a mapping")
     unknown = set(raw) - _ENTITY_KEYS
@@ -220,13 +248,15 @@ def load_entity(path: Path, windows: dict[str, DateWindow] | None = None) -> Ent
         if key not in raw:
             raise _fail(path, f"'{key}' is missing")
     windows = load_date_windows() if windows is None else windows
+    if not isinstance(raw["fields"], list):
+        raise _fail(path, "'fields' must be a list of fields")
     fields = tuple(_field(path, f, windows) for f in raw["fields"])
     names = [f.name for f in fields]
     if len(set(names)) != len(names):
         raise _fail(path, f"field names repeat: {names}")
     schema = EntitySchema(
         entity=str(raw["entity"]),
-        version=int(raw["version"]),
+        version=_whole(path, "the entity", raw, "version", 0),
         file_prefix=str(raw["file_prefix"]).lower(),
         description=" ".join(str(raw["description"]).split()),
         fields=fields,
@@ -267,5 +297,10 @@ def load_contract(directory: Path = CONTRACT_DIR) -> dict[str, EntitySchema]:
                 raise _fail(
                     path, f"reference {list(ref.columns)} is not a unique key of {ref.entity}"
                 )
+        prefixes = {s.file_prefix: e for e, s in schemas.items()}
+        if schema.file_prefix in prefixes:
+            raise _fail(
+                path, f"file_prefix {schema.file_prefix!r} is {prefixes[schema.file_prefix]}'s too"
+            )
         schemas[entity] = schema
     return schemas

@@ -160,7 +160,7 @@ def _print_facts(result, settings, stream) -> None:
     """Gate result per mart, findings by rule, sample or reported data, base year."""
     from pipelines.run_summary import fact_lines, gate_lines, gate_results, mart_facts
 
-    for line in gate_lines(gate_results(result)) + fact_lines(
+    for line in gate_lines(gate_results(result), result.success) + fact_lines(
         mart_facts(settings.warehouse_path, result.run_id)
     ):
         print(line, file=stream)

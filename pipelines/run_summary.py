@@ -106,9 +106,10 @@ def _read_facts(con: duckdb.DuckDBPyConnection) -> MartFacts:
     return MartFacts(findings, sample, base)
 
 
-def gate_lines(gates: list[GateResult]) -> list[str]:
+def gate_lines(gates: list[GateResult], run_succeeded: bool = True) -> list[str]:
     if not gates:
-        return ["  quality gate      : not run (nothing to rebuild)"]
+        why = "nothing to rebuild" if run_succeeded else "the run stopped before it"
+        return [f"  quality gate      : not run ({why})"]
     failed = [g for g in gates if not g.passed]
     head = f"  quality gate      : {len(gates) - len(failed)} of {len(gates)} marts passed" + (
         f"; FAILED: {', '.join(g.mart for g in failed)}" if failed else ""

@@ -102,3 +102,12 @@ def test_a_warehouse_that_is_not_a_duckdb_file_is_reported_not_raised(tmp_path):
     assert facts.unread and "\n" not in facts.unread
     [line] = fact_lines(facts)
     assert line.startswith("  marts             : not read: ")
+
+
+def test_a_gate_that_did_not_run_says_why():
+    from pipelines.run_summary import gate_lines
+
+    assert gate_lines([]) == ["  quality gate      : not run (nothing to rebuild)"]
+    assert gate_lines([], run_succeeded=False) == [
+        "  quality gate      : not run (the run stopped before it)"
+    ]

@@ -122,7 +122,9 @@ def test_auto_mode_does_not_fall_back_on_a_dst_error(data_dir, fake_dst):
     assert "NAN1" in message and "B1GQK" in message
 
 
-def test_failed_load_keeps_previous_raw_table(data_dir, fake_dst):
+def _gf13_load_fails_and_keeps_the_last(data_dir, fake_dst, spoil) -> str:
+    """Load every table, republish GF13 spoilt by ``spoil(table)``; the load must fail and
+    raw.dst_gf13 stay as it was. Returns the failure's text."""
     env = {
         "KLYNGE_DATA_DIR": str(data_dir),
         "KLYNGE_DST_SOURCE": "live",
@@ -133,7 +135,7 @@ def test_failed_load_keeps_previous_raw_table(data_dir, fake_dst):
         before = con.execute("select * from raw.dst_gf13 order by all").fetchall()
     table = fake_dst.tables["GF13"]
     table.info["updated"] = "2026-03-01T08:00:00"
-    table.rows[3][-1] = "12 345"  # a value that is not a number
+    spoil(table)
     result = materialize(
         dst_assets,
         resources=build_resources(load_settings(env)),
@@ -141,10 +143,20 @@ def test_failed_load_keeps_previous_raw_table(data_dir, fake_dst):
         selection="raw/dst_gf13",
     )
     assert not result.success
-    message = failure_text(result)
-    assert "GF13" in message and "line 5: '12 345'" in message
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         assert con.execute("select * from raw.dst_gf13 order by all").fetchall() == before
+        assert con.execute("select dst_updated from raw.dst_gf13_provenance").fetchone()[0] != (
+            "2026-03-01T08:00:00"
+        )
+    return failure_text(result)
+
+
+def test_failed_load_keeps_previous_raw_table(data_dir, fake_dst):
+    def not_a_number(table):
+        table.rows[3][-1] = "12 345"
+
+    message = _gf13_load_fails_and_keeps_the_last(data_dir, fake_dst, not_a_number)
+    assert "GF13" in message and "line 5: '12 345'" in message
 
 
 def test_a_tableinfo_without_updated_is_downloaded_every_time(data_dir, fake_dst):
@@ -175,29 +187,9 @@ def test_a_tableinfo_without_updated_is_downloaded_every_time(data_dir, fake_dst
 def test_a_body_cut_short_at_a_line_end_keeps_the_previous_table(data_dir, fake_dst):
     """A connection that closes early at a line end leaves a body that parses: the cell count
     against the request is what tells it is incomplete."""
-    env = {
-        "KLYNGE_DATA_DIR": str(data_dir),
-        "KLYNGE_DST_SOURCE": "live",
-        "DST_API_BASE_URL": fake_dst.base_url,
-    }
-    settings, _ = run_dst(env)
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        before = con.execute("select * from raw.dst_gf13 order by all").fetchall()
-    table = fake_dst.tables["GF13"]
-    table.info["updated"] = "2026-03-01T08:00:00"
-    del table.rows[len(table.rows) // 2 :]
-    result = materialize(
-        dst_assets,
-        resources=build_resources(load_settings(env)),
-        raise_on_error=False,
-        selection="raw/dst_gf13",
-    )
-    assert not result.success
-    message = failure_text(result)
+
+    def cut_short(table):
+        del table.rows[len(table.rows) // 2 :]
+
+    message = _gf13_load_fails_and_keeps_the_last(data_dir, fake_dst, cut_short)
     assert "GF13" in message and "requested cells" in message and "cut short" in message
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        assert con.execute("select * from raw.dst_gf13 order by all").fetchall() == before
-        assert (
-            con.execute("select dst_updated from raw.dst_gf13_provenance").fetchone()[0]
-            != "2026-03-01T08:00:00"
-        )

@@ -27,12 +27,7 @@ from pipelines.evaluation.outcomes import OUTCOMES, SIZE_GROUPS, add_outcomes
 
 Z95 = 1.959964
 GROUP_TYPES = ("overall", "size_group", "cluster")
-COLUMNS = (
-    "outcome",
-    "group_type",
-    "group_value",
-    "period",
-    "event_time",
+SHOWN_NUMBERS = (  # what a withheld cell does not show
     "estimate",
     "std_error",
     "ci_lower",
@@ -40,6 +35,14 @@ COLUMNS = (
     "firms_treated",
     "firms_compared",
     "pretrend_p_value",
+)
+COLUMNS = (
+    "outcome",
+    "group_type",
+    "group_value",
+    "period",
+    "event_time",
+    *SHOWN_NUMBERS,
     "suppressed",
     "suppression_reason",
     "method",
@@ -228,15 +231,6 @@ def _estimate(
     return _rows(study, _disclosed(study.sample, magnitude, config.rule, periods))
 
 
-SHOWN_NUMBERS = (
-    "estimate",
-    "std_error",
-    "ci_lower",
-    "ci_upper",
-    "firms_treated",
-    "firms_compared",
-    "pretrend_p_value",
-)
 POST_PERIODS = tuple(period_label(t) for t in range(0, EVENT_WINDOW[1] + 1))
 
 

@@ -117,6 +117,9 @@ class WarehouseResource(DuckDBResource):
     lock_wait_seconds: float = LOCK_WAIT_SECONDS
     run_lock_wait_seconds: float = RUN_LOCK_WAIT_SECONDS
     _run_lock: IO[str] | None = PrivateAttr(default=None)
+    # Set once a step of this run waited the whole lock_wait_seconds in vain: the run's next
+    # steps try once and fail at once, instead of each waiting as long again.
+    _waited_in_vain: bool = PrivateAttr(default=False)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         run_id = context.run_id if context.run_id else "no-run"
@@ -129,7 +132,19 @@ class WarehouseResource(DuckDBResource):
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = connect(self.database, wait_seconds=self.lock_wait_seconds)
+        try:
+            con = connect(
+                self.database, wait_seconds=0.0 if self._waited_in_vain else self.lock_wait_seconds
+            )
+        except WarehouseLockedError as exc:
+            if self._waited_in_vain:
+                raise WarehouseLockedError(
+                    f"{exc} (this run already waited {self.lock_wait_seconds:.0f}s for it in an "
+                    "earlier step)"
+                ) from exc
+            self._waited_in_vain = True
+            raise
+        self._waited_in_vain = False
         try:
             yield con
         finally:

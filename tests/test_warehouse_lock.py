@@ -83,3 +83,40 @@ def test_connection_is_closed_when_the_step_fails(tmp_path):
     # a read-only connection in this process is possible only if the writer was closed
     with duckdb.connect(database, read_only=True) as con:
         assert con.execute("select x from t").fetchone() == (1,)
+
+
+@pytest.mark.slow  # a process holding DuckDB's lock
+def test_after_one_wait_in_vain_the_runs_next_steps_fail_at_once(tmp_path):
+    """A client left holding the warehouse: the first step waits and fails naming it; every
+    later step of the run fails at once instead of waiting as long again."""
+    database = str(tmp_path / "warehouse.duckdb")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+            "print('open', flush=True); time.sleep(60)",
+            database,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        resource = WarehouseResource(database=database, lock_wait_seconds=1.5)
+        started = time.monotonic()
+        with pytest.raises(WarehouseLockedError), resource.get_connection():
+            pass
+        assert time.monotonic() - started >= 1.5
+        started = time.monotonic()
+        with (
+            pytest.raises(WarehouseLockedError, match="already waited 2s for it") as err,
+            resource.get_connection(),
+        ):
+            pass
+        assert time.monotonic() - started < 1.0 and str(holder.pid) in str(err.value)
+    finally:
+        holder.kill()
+        holder.wait()
+    with resource.get_connection() as con:  # free again: waits as usual from now on
+        con.execute("select 1")

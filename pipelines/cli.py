@@ -33,9 +33,14 @@ INSTANCE_SETTINGS = PACKAGE_DIR / "config" / "dagster.yaml"
 def refresh(force: bool = False, verbose: bool = False) -> int:
     settings = load_settings()
     _check_folders(settings)
-    from pipelines.publish.switch import restore_current
+    from pipelines.publish.switch import EntryInTheWayError, restore_current
 
-    if restored := restore_current(settings.published_dir):
+    try:
+        restored = restore_current(settings.published_dir)
+    except EntryInTheWayError as exc:  # someone's copy where the link belongs: never replaced
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if restored:
         print(
             f"restored {settings.published_dir / 'current'} -> releases/{restored}: the link "
             "was missing or pointed at nothing",

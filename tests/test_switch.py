@@ -48,3 +48,29 @@ def test_a_current_that_is_no_link_is_never_replaced(published):
 def test_nothing_to_restore_without_a_complete_release(tmp_path):
     assert restore_current(tmp_path / "published") is None
     assert not (tmp_path / "published" / "current").exists()
+
+
+def test_the_refresh_stops_before_any_work_when_current_is_a_copy(tmp_path):
+    import subprocess
+    import sys
+
+    from pipelines.settings import REPO_ROOT
+
+    current = tmp_path / "data" / "published" / "current"
+    current.mkdir(parents=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "refresh", "--force"],
+        cwd=REPO_ROOT,
+        env={
+            **os.environ,
+            "KLYNGE_DATA_DIR": str(tmp_path / "data"),
+            "DAGSTER_HOME": str(tmp_path / "home"),
+            "KLYNGE_DST_SOURCE": "snapshot",
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"error: {current} is not a link to a release" in done.stderr
+    assert not (tmp_path / "data" / "warehouse.duckdb").exists()  # nothing was built

@@ -45,7 +45,6 @@ def run(
 ) -> tuple[pd.DataFrame, dict]:
     """``effect_estimates`` with provenance columns, and the diagnostics."""
     source = panel_source(panel)
-    check_inputs_fit(panel, register, config.base_year)
     result = estimate_effects(panel, register, config)
     table = result.table.assign(
         panel_source=source, is_synthetic=source == "synthetic", is_sample=is_sample
@@ -54,8 +53,10 @@ def run(
 
 
 def check_inputs_fit(panel: pd.DataFrame, register: pd.DataFrame, base_year: int) -> None:
-    """Inputs that cannot give an estimate fail here, saying why, instead of every cell being
-    withheld for a reason that is not the real one."""
+    """Inputs that cannot give an estimate fail the command, saying why, instead of every cell
+    being withheld for a reason that is not the real one. (In a refresh, the pipeline's own
+    synthetic panel is used and the other marts must still publish: there the cells are
+    withheld with their reasons.)"""
     years = panel["year"]
     if not (years == base_year).any():
         raise PanelError(
@@ -207,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
             outcomes=tuple(args.outcomes),
             group_types=tuple(args.groups),
         )
+        check_inputs_fit(panel, register, config.base_year)
         table, diagnostics = run(panel, register, config)
     except (PanelError, RegisterError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -165,3 +165,20 @@ def test_inputs_that_cannot_give_an_estimate_say_why():
     with pytest.raises(RegisterError, match="data row 4, column treatment_year: 2020"):
         check_inputs_fit(data, early, 2024)
     check_inputs_fit(data, reg, 2024)  # the good inputs pass
+
+
+def test_in_a_refresh_hopeless_inputs_withhold_the_cells_instead_of_failing():
+    """The refresh's own synthetic panel can hold participants only (a register larger than the
+    panel): the other marts must still publish, so ``run`` withholds every cell with a reason."""
+    from pipelines.evaluation.effects import run
+    from pipelines.evaluation.estimate import EstimatorConfig
+
+    reg = register(participants=20)
+    data = panel(reg, firms=300)
+    table, _ = run(
+        data[data["cvr"].isin(reg["cvr"])],
+        reg,
+        EstimatorConfig(base_year=2024, outcomes=("log_fte",), group_types=("overall",)),
+    )
+    assert len(table) == 8 and table["suppressed"].all()
+    assert (table["suppression_reason"] != "").all()

@@ -283,27 +283,12 @@ def test_two_refreshes_started_at_once(refreshed, tmp_path, reliability):
 
 def test_analyst_holding_the_working_warehouse(refreshed, tmp_path, reliability):
     from pipelines.warehouse import WarehouseLockedError, connect
+    from tests.warehouse_helpers import duckdb_held_open
 
     data_dir = copy_data_dir(refreshed[0], tmp_path)
     database = str(data_dir / "warehouse.duckdb")
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
-            "print('open', flush=True); time.sleep(60)",
-            database,
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "open"
-        with pytest.raises(WarehouseLockedError) as err:
-            connect(database, wait_seconds=1)
-    finally:
-        holder.kill()
-        holder.wait()
+    with duckdb_held_open(database) as holder, pytest.raises(WarehouseLockedError) as err:
+        connect(database, wait_seconds=1)
     assert str(holder.pid) in str(err.value)
     connect(database, wait_seconds=5).close()
     reliability(

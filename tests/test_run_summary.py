@@ -7,8 +7,6 @@ DuckDB's lock once the second has started writing (a CI run caught exactly that)
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import duckdb
 import pytest
@@ -67,24 +65,11 @@ def test_a_run_that_started_meanwhile_is_named_not_waited_for(warehouse):
 
 
 def test_a_client_holding_duckdbs_lock_is_named(warehouse, monkeypatch):
+    from tests.warehouse_helpers import duckdb_held_open
+
     monkeypatch.setattr(run_summary, "FACTS_LOCK_WAIT_SECONDS", 0.5)
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
-            "print('open', flush=True); time.sleep(60)",
-            str(warehouse),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "open"
+    with duckdb_held_open(warehouse) as holder:
         facts = mart_facts(warehouse, "run-1")
-    finally:
-        holder.kill()
-        holder.wait()
     assert facts.unread and str(holder.pid) in facts.unread
     release_run_lock(acquire_run_lock(str(warehouse), "next-run", 0))  # released on failure too
 

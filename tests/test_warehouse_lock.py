@@ -89,21 +89,11 @@ def test_connection_is_closed_when_the_step_fails(tmp_path):
 def test_after_one_wait_in_vain_the_runs_next_steps_fail_at_once(tmp_path):
     """A client left holding the warehouse: the first step waits and fails naming it; every
     later step of the run fails at once instead of waiting as long again."""
+    from tests.warehouse_helpers import duckdb_held_open
+
     database = str(tmp_path / "warehouse.duckdb")
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
-            "print('open', flush=True); time.sleep(60)",
-            database,
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "open"
-        resource = WarehouseResource(database=database, lock_wait_seconds=1.5)
+    resource = WarehouseResource(database=database, lock_wait_seconds=1.5)
+    with duckdb_held_open(database) as holder:
         started = time.monotonic()
         with pytest.raises(WarehouseLockedError), resource.get_connection():
             pass
@@ -115,8 +105,5 @@ def test_after_one_wait_in_vain_the_runs_next_steps_fail_at_once(tmp_path):
         ):
             pass
         assert time.monotonic() - started < 1.0 and str(holder.pid) in str(err.value)
-    finally:
-        holder.kill()
-        holder.wait()
     with resource.get_connection() as con:  # free again: waits as usual from now on
         con.execute("select 1")

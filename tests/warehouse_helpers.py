@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -74,3 +76,26 @@ def run_dbt(
 def query(warehouse: Path, sql: str):
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.execute(sql).df()
+
+
+@contextmanager
+def duckdb_held_open(database: str | Path) -> Iterator[subprocess.Popen]:
+    """Another process holding ``database`` open for writing (DuckDB's own lock), as an analyst's
+    client left open does; yields the process (its PID is what lock messages name)."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+            "print('open', flush=True); time.sleep(60)",
+            str(database),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()

@@ -13,6 +13,12 @@ import pytest
 from pipelines.settings import BUNDLED_SNAPSHOT_DIR, REPO_ROOT
 from tests.fake_dst import FakeDst, FakeTable, table_from_snapshot
 
+# No test may reach the live StatBank API (this machine and CI cannot): whatever a test, or a
+# command it starts, reads from the environment, DST comes from the bundled snapshot, or from a
+# local stand-in a test names itself; a forgotten setting meets a closed local port.
+os.environ.setdefault("KLYNGE_DST_SOURCE", "snapshot")
+os.environ.setdefault("DST_API_BASE_URL", "http://127.0.0.1:9/v1")
+
 REGION_TABLE = FakeTable(
     info={
         "id": "REG01",

@@ -88,6 +88,7 @@ def test_a_failure_in_main_exits_1_with_its_traceback(tmp_path):
         PYTHONPATH=os.pathsep.join([str(tmp_path), str(REPO_ROOT)]),
         KLYNGE_DATA_DIR=str(tmp_path / "data"),
         DAGSTER_HOME=str(tmp_path / "home"),
+        KLYNGE_DST_SOURCE="snapshot",  # never the live API, whatever the planted failure misses
     )
     assert failed.returncode == 1
     assert "Traceback" in failed.stderr

@@ -19,7 +19,7 @@ from pipelines.settings import REPO_ROOT, SettingsError, load_settings
         ("KLYNGE_MAX_SHRINK_SHARE", "nan", "must be a finite number between 0 and 1"),
         ("KLYNGE_PRICE_BASE_YEAR", "0999", "must be a year such as 2024"),
         ("DST_API_BASE_URL", "not-a-url", "is not an http(s) URL"),
-        ("DST_API_BASE_URL", "ftp://api.statbank.dk/v1", "is not an http(s) URL"),
+        ("DST_API_BASE_URL", "ftp://dst.example.invalid/v1", "is not an http(s) URL"),
         ("KLYNGE_DST_SOURCE", "foo", "is not one of: live, snapshot, auto"),
     ],
 )

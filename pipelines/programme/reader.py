@@ -68,8 +68,7 @@ class Table:
     rows: Iterator[Row]  # data rows after the header
     leading_rows: list[Row] = field(default_factory=list)  # title rows above the header
     text_cells: bool = True  # CSV: every cell is a str
-    sheet: str | None = None  # XLSX: the sheet read, and its part in the zip
-    sheet_path: str | None = None
+    sheet_path: str | None = None  # XLSX: the part in the zip of the sheet read
     codec: str | None = None  # CSV: how the bytes decode, and the delimiter
     delimiter: str | None = None
 
@@ -323,7 +322,6 @@ def _open_xlsx(data: bytes, expected: set[str]) -> Table:
         rows=remaining(),
         leading_rows=first[:index],
         text_cells=False,
-        sheet=sheet.title,
         sheet_path=sheet._worksheet_path,
     )
 
@@ -358,49 +356,31 @@ def _sheet_with_header(book, expected: set[str]) -> str | None:
     return None
 
 
-def explain_uncalculated_formulas(
-    problems, data: bytes, sheet: str, columns: dict[str, int]
-) -> None:
-    """Re-word "must not be empty" for cells that hold a formula Excel never calculated.
+def explain_uncalculated_formulas(problems, cells: list[str], columns: dict[str, int]) -> None:
+    """Re-word "must not be empty" for cells that hold a formula Excel never calculated
+    (``cells``: :func:`uncalculated_formula_cells`).
 
     Files written by scripts or converters can carry formulas without a cached result, which
-    read as empty. Only the rows already reported are looked at again (a second, slower pass
-    that reads formulas instead of values).
+    read as empty.
     """
-    empty = {
-        (p.row, columns[p.column]): p
-        for p in problems
-        if p.rule == "required" and p.row is not None and p.column in columns
-    }
-    if not empty:
+    if not cells:
         return
-    import openpyxl
+    from openpyxl.utils import get_column_letter
 
-    with _QUIET, warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    try:
-        worksheet = book[sheet]
-        worksheet.reset_dimensions()
-        last = max(row for row, _ in empty)
-        for row_no, cells in enumerate(
-            worksheet.iter_rows(max_row=last, values_only=True), start=1
-        ):
-            for (row, col), problem in empty.items():
-                formula = cells[col] if row == row_no and col < len(cells) else None
-                if isinstance(formula, str) and formula.startswith("="):
-                    problems.replace(
-                        problem,
-                        replace(
-                            problem,
-                            rule="uncalculated_formula",
-                            message=f"{problem.column} holds a formula that was never calculated "
-                            "(no saved result): open the file in Excel, save it, and send "
-                            "it again",
-                        ),
-                    )
-    finally:
-        book.close()
+    uncalculated = set(cells)
+    for problem in list(problems):
+        if problem.rule != "required" or problem.row is None or problem.column not in columns:
+            continue
+        if f"{get_column_letter(columns[problem.column] + 1)}{problem.row}" in uncalculated:
+            problems.replace(
+                problem,
+                replace(
+                    problem,
+                    rule="uncalculated_formula",
+                    message=f"{problem.column} holds a formula that was never calculated "
+                    "(no saved result): open the file in Excel, save it, and send it again",
+                ),
+            )
 
 
 # A cell with content (a self-closing <c .../> holds none; attributes hold no '/'), its formula
@@ -413,14 +393,10 @@ _SHOWN_CELLS = 10
 _XML_CHUNK = 1 << 20
 
 
-def uncalculated_formula_note(data: bytes, sheet_path: str) -> str | None:
-    """A note naming the cells of the sheet that hold a formula without a saved result.
-
-    They read as empty. Where an empty cell is not allowed the check already says why
-    (:func:`explain_uncalculated_formulas`); elsewhere the value would be lost unseen. The
-    sheet's XML is streamed a stretch of whole rows at a time, and only a stretch holding a
-    formula is searched cell by cell.
-    """
+def uncalculated_formula_cells(data: bytes, sheet_path: str) -> list[str]:
+    """The cells (``E7``) of the sheet that hold a formula without a saved result: they read
+    as empty. The sheet's XML is streamed a stretch of whole rows at a time, and only a stretch
+    holding a formula is searched cell by cell."""
     cells = []
     with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(sheet_path) as xml:
         tail = b""
@@ -439,6 +415,13 @@ def uncalculated_formula_note(data: bytes, sheet_path: str) -> str | None:
                 if _FORMULA.search(inner) and not _SAVED_RESULT.search(inner):
                     ref = _CELL_REF.search(match.group(1))
                     cells.append(ref.group(1).decode() if ref else "?")
+    return cells
+
+
+def uncalculated_formula_note(cells: list[str]) -> str | None:
+    """A note naming the cells that hold a formula without a saved result. Where an empty
+    cell is not allowed the check already says why (:func:`explain_uncalculated_formulas`);
+    elsewhere the value would be lost unseen."""
     if not cells:
         return None
     more = len(cells) - _SHOWN_CELLS

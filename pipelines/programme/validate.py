@@ -38,6 +38,7 @@ from pipelines.programme.reader import (
     FileError,
     explain_uncalculated_formulas,
     open_table,
+    uncalculated_formula_cells,
     uncalculated_formula_note,
 )
 from pipelines.programme.rules import ROW_GROUP_ROWS, staged_schema
@@ -135,9 +136,10 @@ def check_file(
             del columns
         _in_row_groups(checked)
         pa.default_memory_pool().release_unused()  # the file's cells: free before the load
-        if table.sheet is not None:
-            explain_uncalculated_formulas(checked.problems, data, table.sheet, checker.index)
-            if table.sheet_path and (note := uncalculated_formula_note(data, table.sheet_path)):
+        if table.sheet_path is not None:
+            cells = uncalculated_formula_cells(data, table.sheet_path)
+            explain_uncalculated_formulas(checked.problems, cells, checker.index)
+            if note := uncalculated_formula_note(cells):
                 checked.notes.append(note)
     except FileError as exc:
         checked.problems.add(exc.row, None, exc.rule, exc.message)

@@ -7,8 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from pipelines.config_file import read_yaml
 from pipelines.report import numbers
 
 TEXT_FILE = Path(__file__).resolve().parent / "text.yaml"
@@ -17,7 +16,7 @@ LANGUAGES = ("da", "en")
 
 @cache
 def catalogue() -> dict[str, dict[str, str]]:
-    doc = yaml.safe_load(TEXT_FILE.read_text(encoding="utf-8"))
+    doc = read_yaml(TEXT_FILE)
     for key, entry in doc.items():
         if not isinstance(key, str):
             raise ValueError(f"{TEXT_FILE}: YAML read a key as {key!r}; quote it")

@@ -520,14 +520,16 @@ def _prefixed(path: Path) -> None:
 
 
 def test_the_uncalculated_formula_note_reads_prefixed_sheets(tmp_path):
-    from pipelines.programme.reader import uncalculated_formula_note
+    from pipelines.programme.reader import uncalculated_formula_cells, uncalculated_formula_note
 
     rows = copy_rows(FINANCES)
     rows[1][4] = "=E3"
     path = write_xlsx(tmp_path / "cluster_finances.xlsx", rows)
     _prefixed(path)
     assert b"<x:c " in zipfile_part(path) and b"<c " not in zipfile_part(path)
-    note = uncalculated_formula_note(path.read_bytes(), "xl/worksheets/sheet1.xml")
+    note = uncalculated_formula_note(
+        uncalculated_formula_cells(path.read_bytes(), "xl/worksheets/sheet1.xml")
+    )
     assert note and "1 cell(s)" in note and "E2" in note
 
 
@@ -535,7 +537,7 @@ def test_rich_text_is_not_taken_for_a_formula(tmp_path):
     """An inline rich string's run properties hold <family .../>: no formula."""
     import zipfile
 
-    from pipelines.programme.reader import uncalculated_formula_note
+    from pipelines.programme.reader import uncalculated_formula_cells
 
     path = write_xlsx(tmp_path / "cluster_finances.xlsx", copy_rows(FINANCES))
     with zipfile.ZipFile(path) as archive:
@@ -547,7 +549,7 @@ def test_rich_text_is_not_taken_for_a_formula(tmp_path):
     with zipfile.ZipFile(path, "w") as archive:
         for name, content in parts.items():
             archive.writestr(name, content)
-    assert uncalculated_formula_note(path.read_bytes(), "xl/worksheets/sheet1.xml") is None
+    assert uncalculated_formula_cells(path.read_bytes(), "xl/worksheets/sheet1.xml") == []
 
 
 def zipfile_part(path: Path, name: str = "xl/worksheets/sheet1.xml") -> bytes:

@@ -1,169 +1,205 @@
-"""Staggered difference-in-differences: Callaway-Sant'Anna group-time effects, firm-clustered.
+"""Staggered difference-in-differences: Callaway-Sant'Anna group-time effects on matched links.
 
-ATT(g, t) for entry cohort g and year t compares the change of the outcome from the universal
-base year g-1 to t between cohort g and the never-treated (matched, weighted) firms. Without
-covariates Callaway and Sant'Anna's outcome-regression estimator is exactly this weighted
-difference of mean changes, and its influence function is one value per firm and cell, so the
-covariance of all cells (firms appear in several) is clustered by firm by construction. It is
-computed here in closed form with numpy because the same numbers from the ``differences``
-library cost seconds per fit and the evaluation fits 80 (5 outcomes x 16 groups); the tests hold
-both to the same estimates. Event-time effects weight cohorts by size among those observed at
-that event time; 'overall' averages event times 0..+3 (CS's dynamic overall), with aggregation
-weights treated as fixed.
+ATT(g, t) for entry cohort g and year t compares the change of the outcome from the cohort's
+base year b = g-1-anticipation to t between cohort g's participants and *their own* matched
+controls. A firm enters the comparison when it is observed in b and in t (an unbalanced panel:
+no firm is dropped for a year outside the comparison); each participant's surviving controls'
+weights are renormalised to 1, and a participant with no surviving control leaves the
+comparison. So ATT(g,t) is the mean over participants of their own contrast
+``tau_i = dy_i - sum_c w_ic dy_c``, and a group's estimate is the mean over its participants:
+the groups' estimates weighted by their firm counts add up to the total exactly (which the
+disclosure audit relies on).
+
+Inference: the estimate is a stratified (exact-cell) difference of weighted means, so its
+influence function is, per firm, ``(dy_i - m_C,s - theta) / n`` for a participant in cell s
+and ``-W_c (dy_c - m_C,s) / n`` for a control carrying weight W_c, with m_C,s the cell's
+weighted control mean. Cell-level shocks (an industry's boom) cancel inside the cell instead
+of inflating the errors. Event-time effects pool the cohorts' participants (the cohort shares
+enter the influence function as in CS's aggregation); ``overall`` is the mean of event times
+0..3, ``placebo`` the mean of the pretend-entry comparisons. One influence value per firm and
+period gives firm-clustered covariances across periods, which the multiplier bootstrap
+(:mod:`pipelines.evaluation.inference`) draws from.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
+
+from pipelines.evaluation.wide import WidePanel
 
 EVENT_WINDOW = (-3, 3)
-METHOD = (
-    "Callaway-Sant'Anna ATT(g,t), never-treated matched controls (exact cells + "
-    "{k} nearest neighbours on pre-period outcomes), universal base year g-1, "
-    "firm-clustered influence-function SEs"
-)
-
-
-class NotEstimableError(ValueError):
-    """The sample cannot give an estimate (no cohort with both participants and controls)."""
+POST_EVENTS = (0, 1, 2, 3)  # what 'overall' averages
+NEVER = np.inf  # cohort of a firm that never takes part
 
 
 @dataclass(frozen=True)
-class EventStudy:
-    cells: pd.DataFrame  # cohort, year, estimate, treated (weight), event_time, std_error
-    events: pd.DataFrame  # event_time, estimate, std_error
-    overall: tuple[float, float]  # estimate, std_error over event times 0..3
-    pretrend_p_value: float | None  # Wald test of the pre-entry ATT(g,t) (None: none to test)
-    sample: pd.DataFrame  # the balanced estimation sample: cvr, year, cohort, weight, y
+class Links:
+    """All cohorts' matched links (panel rows), each link tagged with its cohort and cell."""
+
+    treated: np.ndarray
+    control: np.ndarray
+    weight: np.ndarray
+    cell: np.ndarray  # stratum: unique across cohorts
+    cohort: np.ndarray  # entry year of the link's participant (the comparison it belongs to)
+    base: np.ndarray  # the DiD base year of that cohort
 
 
-def balanced_sample(data: pd.DataFrame, last_year: int) -> pd.DataFrame:
-    """Rows in the event window of the cohorts, firms observed in every year of it (as R's did)."""
-    cohort = data["cohort"].to_numpy(dtype=float, na_value=np.nan)
-    if np.isnan(cohort).all():
-        return data.iloc[0:0]
-    first = int(np.nanmin(cohort)) + EVENT_WINDOW[0]
-    last = min(int(np.nanmax(cohort)) + EVENT_WINDOW[1], last_year)
-    years = data["year"].to_numpy()
-    window = (years >= first) & (years <= last) & data["y"].notna().to_numpy()
-    codes, _ = pd.factorize(data["cvr"].to_numpy())
-    rows_per_firm = np.bincount(codes, weights=window)  # rows in the window, by hashing
-    return data[window & (rows_per_firm[codes] == last - first + 1)]
+@dataclass(frozen=True)
+class Comparison:
+    """One cohort g and year t of one outcome: who entered it and each participant's contrast."""
+
+    cohort: int
+    year: int
+    event_time: int
+    treated: np.ndarray  # panel rows of participants in the comparison
+    tau: np.ndarray  # their contrasts
+    dy_treated: np.ndarray
+    cell_treated: np.ndarray
+    link_treated: np.ndarray  # kept links: participant row, control row, weight, cell, dy_c
+    link_control: np.ndarray
+    link_weight: np.ndarray  # renormalised: a participant's weights sum to 1
+    link_cell: np.ndarray
+    link_dy: np.ndarray
 
 
-def _wide(sample: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
-    """Firms (ascending CVR) x years (ascending) of y, with each firm's cohort and weight.
-
-    Built with numpy indexing (what ``pivot`` gives, without its reindexing cost); a firm and
-    year twice is an error, as it is for ``pivot``.
-    """
-    firms, first, row_firm = np.unique(
-        sample["cvr"].to_numpy(), return_index=True, return_inverse=True
-    )  # first: each firm's first row
-    years, row_year = np.unique(sample["year"].to_numpy(), return_inverse=True)
-    cell = row_firm * len(years) + row_year
-    if len(cell) and np.bincount(cell).max() > 1:
-        raise ValueError("sample has a firm and year more than once")
-    values = np.full((len(firms), len(years)), np.nan)
-    values[row_firm, row_year] = sample["y"].to_numpy(dtype=float)
-    cohort = sample["cohort"].to_numpy(dtype=float)[first]
-    weight = sample["weight"].to_numpy(dtype=float)[first]
-    return values, cohort, weight, [int(y) for y in years]
-
-
-def cell_effects(sample: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    """ATT(g,t) per cell and the firm-level influence functions (firms x cells)."""
-    values, cohort, weight, years = _wide(sample)
-    column = {year: i for i, year in enumerate(years)}
-    control = np.isnan(cohort)
-    w_c = weight * control
-    rows, psi = [], []
-    for g in sorted(set(cohort[~control].astype(int))):
-        if g - 1 not in column:
+def comparisons(
+    wide: WidePanel,
+    outcome: str,
+    links: Links,
+    firm_cohort: np.ndarray,
+    anticipation: int,
+    not_yet: bool,
+    events: tuple[int, ...] = tuple(range(EVENT_WINDOW[0], EVENT_WINDOW[1] + 1)),
+    max_year: float = np.inf,
+) -> list[Comparison]:
+    """Every cohort-time comparison of ``outcome`` (event times ``events``, years <=
+    ``max_year``)."""
+    y = wide.values[outcome]
+    out: list[Comparison] = []
+    for g in np.unique(links.cohort):
+        at = links.cohort == g
+        base = int(links.base[at][0])
+        jb = wide.column(base)
+        if jb is None:
             continue
-        treated = cohort == g
-        w_t = weight * treated  # the cohort's weights and their sums serve all its years
-        sum_t, sum_c = w_t.sum(), w_c.sum()
-        for t in range(g + EVENT_WINDOW[0], g + EVENT_WINDOW[1] + 1):
-            if t not in column or t == g - 1:
+        t_rows, c_rows = links.treated[at], links.control[at]
+        w, cell = links.weight[at], links.cell[at]
+        for e in events:
+            t = int(g) + e
+            jt = wide.column(t)
+            if t == base or jt is None or t > max_year:
                 continue
-            dy = values[:, column[t]] - values[:, column[g - 1]]
-            mean_t = (w_t @ dy) / sum_t
-            mean_c = (w_c @ np.where(control, dy, 0.0)) / sum_c
-            influence = np.where(treated, w_t * (dy - mean_t) / sum_t, 0.0) - np.where(
-                control, w_c * (dy - mean_c) / sum_c, 0.0
+            dy = y[:, jt] - y[:, jb]
+            dy_c = dy[c_rows]
+            ok_c = np.isfinite(dy_c)
+            if not_yet:  # a later participant is a control only while untreated
+                ok_c &= firm_cohort[c_rows] - anticipation > max(t, base)
+            w_ok = np.where(ok_c, w, 0.0)
+            participants, first = np.unique(t_rows, return_index=True)
+            pos = np.searchsorted(participants, t_rows)
+            total = np.bincount(pos, weights=w_ok, minlength=len(participants))
+            dy_t = dy[participants]
+            ok_t = np.isfinite(dy_t) & (total > 0)
+            keep = ok_c & ok_t[pos]
+            wn = w[keep] / total[pos[keep]]
+            control_mean = np.bincount(
+                pos[keep], weights=wn * dy_c[keep], minlength=len(participants)
             )
-            rows.append((g, t, mean_t - mean_c, sum_t))
-            psi.append(influence)
-    cells = pd.DataFrame(rows, columns=["cohort", "year", "estimate", "treated"])
-    return cells, (np.column_stack(psi) if psi else np.zeros((len(cohort), 0)))
+            out.append(
+                Comparison(
+                    cohort=int(g),
+                    year=t,
+                    event_time=e,
+                    treated=participants[ok_t],
+                    tau=(dy_t - control_mean)[ok_t],
+                    dy_treated=dy_t[ok_t],
+                    cell_treated=cell[first][ok_t],
+                    link_treated=t_rows[keep],
+                    link_control=c_rows[keep],
+                    link_weight=wn,
+                    link_cell=cell[keep],
+                    link_dy=dy_c[keep],
+                )
+            )
+    return out
 
 
-def _combine(att: np.ndarray, cov: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
-    return float(weights @ att), float(np.sqrt(weights @ cov @ weights))
+@dataclass(frozen=True)
+class Pooled:
+    """A published period of one group: the estimate, its influence function (sparse, by
+    firm), and who stands behind it (for disclosure control)."""
+
+    estimate: float
+    firms: np.ndarray  # panel rows with a nonzero influence value (participants, controls)
+    influence: np.ndarray  # aligned with ``firms``
+    treated: np.ndarray  # participants (panel rows) behind it
+    contribution: np.ndarray  # each participant's share of the estimate (sums to it)
+    controls: np.ndarray  # control panel rows
+    control_weight: np.ndarray  # their weights, normalised to sum to 1
+
+    @property
+    def firms_treated(self) -> int:
+        return len(self.treated)
 
 
-def event_study(data: pd.DataFrame, last_year: int) -> EventStudy:
-    """Fit ATT(g,t) on ``data`` (cvr, year, cohort: NaN for controls, weight, y) and aggregate."""
-    sample = balanced_sample(data, last_year)
-    control = np.isnan(sample["cohort"].to_numpy(dtype=float, na_value=np.nan))
-    if sample.empty or not control.any() or control.all():
-        raise NotEstimableError("no cohort with both participants and controls in the window")
-    table, psi = cell_effects(sample)
-    if table.empty:
-        raise NotEstimableError("no cohort observed in its base year")
-    att, cov = table["estimate"].to_numpy(), psi.T @ psi
-    event_time = (table["year"] - table["cohort"]).to_numpy()
-    table["event_time"] = event_time
-    table["std_error"] = np.sqrt(np.diag(cov))
-    treated = table["treated"].to_numpy()
-    events, post = [], np.zeros(len(table))
-    reached = [e for e in range(0, EVENT_WINDOW[1] + 1) if (event_time == e).any()]
-    for e in range(EVENT_WINDOW[0], EVENT_WINDOW[1] + 1):
-        at = event_time == e
-        if e == -1:
-            events.append((e, 0.0, np.nan))
-        elif at.any():
-            w = np.where(at, treated, 0.0) / treated[at].sum()
-            events.append((e, *_combine(att, cov, w)))
-            post += w / len(reached) if e >= 0 else 0.0
-    events_df = pd.DataFrame(events, columns=["event_time", "estimate", "std_error"])
-    return EventStudy(
-        table, events_df, _combine(att, cov, post), _pretrend(table, att, cov), sample
-    )
-
-
-def _pretrend(table: pd.DataFrame, att: np.ndarray, cov: np.ndarray) -> float | None:
-    """p-value of the Wald test that every pre-entry ATT(g,t) is zero (chi-squared)."""
-    pre = (table["event_time"] < -1).to_numpy()
-    if not pre.any():
+def pool(parts: list[Comparison], member: np.ndarray) -> Pooled | None:
+    """Pool comparisons (one event time: every cohort reaching it) over the participants in
+    ``member`` (a boolean mask over panel rows). None when no participant is left."""
+    sel = [(c, member[c.treated], member[c.link_treated]) for c in parts]
+    n = sum(int(m.sum()) for _, m, _ in sel)
+    if n == 0:
         return None
-    a, v = att[pre], cov[np.ix_(pre, pre)]
-    stat = float(a @ np.linalg.pinv(v) @ a)
-    return chi2_sf(stat, int(np.linalg.matrix_rank(v)))
+    tau = np.concatenate([c.tau[m] for c, m, _ in sel])
+    theta = float(tau.sum() / n)
+    rows, values, c_rows, c_weight = [], [], [], []
+    for c, m, lm in sel:
+        if not m.any():
+            continue
+        # the cell's weighted control mean (the participants' controls in that cell)
+        cells, inverse = np.unique(
+            np.concatenate([c.cell_treated[m], c.link_cell[lm]]), return_inverse=True
+        )
+        k = int(m.sum())
+        link_cell = inverse[k:]
+        num = np.bincount(link_cell, c.link_weight[lm] * c.link_dy[lm], len(cells))
+        den = np.bincount(link_cell, c.link_weight[lm], len(cells))
+        mean_c = num / np.where(den > 0, den, 1.0)
+        rows += [c.treated[m], c.link_control[lm]]
+        values += [
+            (c.dy_treated[m] - mean_c[inverse[:k]] - theta) / n,
+            -c.link_weight[lm] * (c.link_dy[lm] - mean_c[link_cell]) / n,
+        ]
+        c_rows.append(c.link_control[lm])
+        c_weight.append(c.link_weight[lm])
+    firms, influence = _sum_by(np.concatenate(rows), np.concatenate(values))
+    controls, weight = _sum_by(np.concatenate(c_rows), np.concatenate(c_weight))
+    treated = np.concatenate([c.treated[m] for c, m, _ in sel])
+    return Pooled(theta, firms, influence, treated, tau / n, controls, weight / weight.sum())
 
 
-def chi2_sf(x: float, k: int) -> float:
-    """P(X > x) for X ~ chi-squared with k degrees of freedom (closed form for integer k).
+def average(periods: list[Pooled]) -> Pooled | None:
+    """The mean of several periods of one group (``overall``, ``placebo``)."""
+    if not periods:
+        return None
+    k = len(periods)
+    firms, influence = _sum_by(
+        np.concatenate([p.firms for p in periods]),
+        np.concatenate([p.influence for p in periods]) / k,
+    )
+    treated, contribution = _sum_by(
+        np.concatenate([p.treated for p in periods]),
+        np.concatenate([p.contribution for p in periods]) / k,
+    )
+    controls, weight = _sum_by(
+        np.concatenate([p.controls for p in periods]),
+        np.concatenate([p.control_weight for p in periods]) / k,
+    )
+    estimate = float(np.mean([p.estimate for p in periods]))
+    return Pooled(estimate, firms, influence, treated, contribution, controls, weight)
 
-    Written out so the estimator needs no scipy (whose import alone takes seconds).
-    """
-    if k < 1:
-        return float("nan")
-    half = x / 2
-    if k % 2 == 0:
-        term, total = 1.0, 1.0
-        for i in range(1, k // 2):
-            term *= half / i
-            total += term
-        return float(math.exp(-half) * total)
-    total = math.erfc(math.sqrt(half))
-    term = math.sqrt(2 * x / math.pi) * math.exp(-half)  # k = 3; each further 2 df: x/(2j+1)
-    for j in range(1, (k - 1) // 2 + 1):
-        total += term
-        term *= x / (2 * j + 1)
-    return float(total)
+
+def _sum_by(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    unique, inverse = np.unique(keys, return_inverse=True)
+    return unique, np.bincount(inverse, weights=values, minlength=len(unique))

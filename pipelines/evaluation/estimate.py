@@ -1,10 +1,14 @@
-"""Effect estimates by outcome and group, with disclosure control applied before they leave.
+"""Effect estimates by outcome, group and period, disclosure-controlled before they leave.
 
-Groups: all participating firms; each size group (FTE in the base year, which is also a
-matching cell, so participants and their controls share it); each cluster (the cluster's
-participants, with the firm's first entry into the programme as its treatment year: a firm in
-two clusters is treated once, when it first joined). A participant's matched controls follow
-it into every group it belongs to.
+Each entry cohort is matched in its own base year to its own controls
+(:mod:`pipelines.evaluation.matching`), every cohort-time comparison is taken on the firms
+observed in both years (:mod:`pipelines.evaluation.did`), and each group pools its
+participants' contrasts. Groups: all participants; size group (FTE in the cohort's matching
+year); cluster (a firm in two clusters is in both, treated once, when it first joined); kind of
+participation; new to R&D; tercile of the funding received. A participant's matched controls
+follow it into every group it belongs to. Periods: event times -3..+3, ``overall`` (mean of
+0..+3) and ``placebo`` (entry pretended two years early, matched again in that pretend base
+year).
 """
 
 from __future__ import annotations
@@ -14,27 +18,36 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from pipelines.evaluation import inference
 from pipelines.evaluation.did import (
     EVENT_WINDOW,
-    METHOD,
-    EventStudy,
-    NotEstimableError,
-    event_study,
+    POST_EVENTS,
+    Links,
+    Pooled,
+    average,
+    comparisons,
+    pool,
 )
-from pipelines.evaluation.disclosure import DisclosureRule, cell_verdict
-from pipelines.evaluation.matching import Matches, balance, match
-from pipelines.evaluation.outcomes import OUTCOMES, SIZE_GROUPS, add_outcomes
+from pipelines.evaluation.disclosure import Cell, DisclosureRule, audit, cell_reason
+from pipelines.evaluation.groups import GROUP_TYPES, firm_groups
+from pipelines.evaluation.matching import CohortMatch, match_cohort
+from pipelines.evaluation.outcomes import OUTCOMES
+from pipelines.evaluation.wide import WidePanel, to_wide
 
-Z95 = 1.959964
-GROUP_TYPES = ("overall", "size_group", "cluster")
+PLACEBO_SHIFT = 2  # the placebo pretends entry this many years early
 SHOWN_NUMBERS = (  # what a withheld cell does not show
     "estimate",
     "std_error",
     "ci_lower",
     "ci_upper",
+    "band_lower",
+    "band_upper",
+    "mde",
     "firms_treated",
     "firms_compared",
+    "controls_effective",
     "pretrend_p_value",
+    "breakdown_mbar",
 )
 COLUMNS = (
     "outcome",
@@ -50,6 +63,7 @@ COLUMNS = (
     "is_synthetic",
     "is_sample",
 )
+NOT_ESTIMABLE = "not estimable"
 
 
 def period_label(event_time: int | None) -> str:
@@ -57,237 +71,258 @@ def period_label(event_time: int | None) -> str:
     return "overall" if event_time is None else f"t{event_time:+d}"
 
 
+EVENT_PERIODS = tuple(period_label(e) for e in range(EVENT_WINDOW[0], EVENT_WINDOW[1] + 1))
+PERIODS = (*EVENT_PERIODS, "overall", "placebo")
+
+
 @dataclass(frozen=True)
 class EstimatorConfig:
-    base_year: int  # the year before the programme: matching cells and features are taken here
     neighbours: int = 3
-    growth_years: int = 9  # growth slopes over base_year-9..base_year (up to 10 years)
+    anticipation: int = 0  # years before entry in which participants may already react
+    control_group: str = "never"  # never | not-yet (Callaway-Sant'Anna's two control groups)
+    latest_matching_year: int | None = None  # cap on the matching year (e.g. 2019 before COVID)
     rule: DisclosureRule = field(default_factory=DisclosureRule)
     outcomes: tuple[str, ...] = tuple(OUTCOMES)
     group_types: tuple[str, ...] = GROUP_TYPES
-    matched: bool = True  # False: all never-participants as controls (the naive comparison)
+    matched: bool = True  # False: every control-pool firm, unweighted (the naive comparison)
+    exclude: frozenset[int] = frozenset()  # CVRs never used as controls (earlier programmes)
+    bootstrap_draws: int = 999
+    seed: int = 20250101
+
+    def __post_init__(self) -> None:
+        if self.control_group not in ("never", "not-yet"):
+            raise ValueError("control_group: never or not-yet")
+        if self.anticipation < 0 or self.neighbours < 1 or self.bootstrap_draws < 1:
+            raise ValueError("anticipation >= 0, neighbours >= 1, bootstrap_draws >= 1")
+
+    @property
+    def reference_event(self) -> int:
+        return -1 - self.anticipation
+
+    def method(self) -> str:
+        controls = "never-treated" if self.control_group == "never" else "not-yet-treated"
+        matching = (
+            f"each cohort matched in its own base year to its own {controls} controls (exact "
+            f"cells + {self.neighbours} nearest neighbours on pre-period levels and growth)"
+            if self.matched
+            else f"all {controls} firms as controls, unmatched (naive)"
+        )
+        return (
+            f"Callaway-Sant'Anna ATT(g,t), {matching}, base year g-1-{self.anticipation}, "
+            "unbalanced panel, firm-clustered influence-function SEs, multiplier-bootstrap "
+            f"uniform bands ({self.bootstrap_draws} draws)"
+        )
 
 
 @dataclass(frozen=True)
 class Estimates:
     table: pd.DataFrame
     diagnostics: dict
+    cells: list[Cell]  # what stands behind every cell (for audits; never published)
 
 
-def _cvr_numbers(cvr: pd.Series) -> np.ndarray:
-    """CVRs as int64, each distinct text converted once (a panel repeats a firm every year);
-    a missing or non-numeric CVR fails the conversion as it would row by row."""
-    codes, distinct = pd.factorize(cvr, use_na_sentinel=False)
-    return pd.Series(distinct).astype("int64").to_numpy()[codes]
+@dataclass(frozen=True)
+class Design:
+    wide: WidePanel
+    firm_cohort: np.ndarray  # per panel row: entry year, inf for never-participants
+    links: Links
+    placebo_links: Links
+    matches: dict[int, CohortMatch]
+    matching_year: dict[int, int]
 
 
-def _groups(
-    register: pd.DataFrame,
-    firms: pd.DataFrame,
-    types: tuple[str, ...],
-) -> list[tuple[str, str, set[int]]]:
-    groups: list[tuple[str, str, set[int]]] = []
-    if "overall" in types:
-        groups.append(("overall", "all", set(register["cvr"])))
-    if "size_group" in types:
-        size = firms.set_index("cvr")["size_group"]
-        for name in SIZE_GROUPS:
-            groups.append(("size_group", name, set(size.index[size == name])))
-    if "cluster" in types:
-        for cluster, rows in register.groupby("cluster_id", sort=True):
-            groups.append(("cluster", str(cluster), set(rows["cvr"])))
-    return groups
+def _cohorts(register: pd.DataFrame) -> pd.Series:
+    cvr = register["cvr"].astype("int64")
+    return register.groupby(cvr)["treatment_year"].min().astype(int)
 
 
-def _controls(
-    matches: Matches, treated: set[int], participants: set[int], matched: bool
-) -> pd.Series:
-    """Control firm -> weight (the number of participants it stands in for, each 1/k)."""
-    if not matched:
-        others = matches.firms.loc[~matches.firms["cvr"].isin(participants), "cvr"]
-        return pd.Series(1.0, index=pd.Index(others, name="cvr"))
-    pairs = matches.pairs[matches.pairs["treated_cvr"].isin(treated)]
-    return pairs.groupby("control_cvr")["weight"].sum()
+def _links(parts: list[tuple[int, int, CohortMatch]]) -> Links:
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return Links(empty, empty, np.zeros(0), empty, empty, empty)
+    treated = np.concatenate([m.treated for _, _, m in parts])
+    cohort = np.concatenate([np.full(len(m.treated), g) for g, _, m in parts])
+    base = np.concatenate([np.full(len(m.treated), b) for _, b, m in parts])
+    raw_cell = np.concatenate([m.cell for _, _, m in parts])
+    _, cell = np.unique(np.column_stack([cohort, raw_cell]), axis=0, return_inverse=True)
+    return Links(
+        treated=treated,
+        control=np.concatenate([m.control for _, _, m in parts]),
+        weight=np.concatenate([m.weight for _, _, m in parts]),
+        cell=cell.ravel(),
+        cohort=cohort,
+        base=base,
+    )
 
 
-def _group_rows(
-    panel: pd.DataFrame,
-    outcomes: tuple[str, ...],
-    cohorts: pd.Series,
-    controls: pd.Series,
-    treated: set[int],
-) -> pd.DataFrame:
-    """The group's firms' rows with every outcome, cohort and weight: selected once per group,
-    not once per outcome."""
-    keep = panel["cvr"].isin(treated) | panel["cvr"].isin(controls.index)
-    rows = panel.loc[keep, ["cvr", "year", *outcomes]]
-    rows["cohort"] = rows["cvr"].map(cohorts.loc[cohorts.index.isin(treated)])
-    rows["weight"] = rows["cvr"].map(controls).fillna(1.0)
-    return rows
+def _pool_rows(
+    firm_cohort: np.ndarray, base: int, excluded: np.ndarray, config: EstimatorConfig
+) -> np.ndarray:
+    """The control pool of a cohort with base year ``base``: never-participants (and, with
+    not-yet-treated controls, participants still untreated then), never an excluded firm."""
+    eligible = np.isinf(firm_cohort)
+    if config.control_group == "not-yet":
+        eligible |= firm_cohort - config.anticipation > base
+    return np.flatnonzero(eligible & ~excluded)
 
 
-def _sample(rows: pd.DataFrame, outcome: str) -> pd.DataFrame:
-    """One outcome's estimation data (cvr, year, y, cohort, weight) from the group's rows."""
-    columns = {"cvr": "cvr", "year": "year", "y": outcome, "cohort": "cohort", "weight": "weight"}
-    return pd.DataFrame({k: rows[c].to_numpy() for k, c in columns.items()}, index=rows.index)
+def _unmatched(treated: np.ndarray, pool_rows: np.ndarray) -> CohortMatch:
+    """Every pool firm as a control of every participant (the naive comparison)."""
+    k = len(pool_rows)
+    return CohortMatch(
+        treated=np.repeat(treated, k),
+        control=np.tile(pool_rows, len(treated)),
+        weight=np.full(len(treated) * k, 1.0 / max(k, 1)),
+        cell=np.zeros(len(treated) * k, dtype=np.int64),
+        unmatched_no_data=0,
+        unmatched_no_control=len(treated) if k == 0 else 0,
+    )
 
 
-def _disclosed(
-    sample: pd.DataFrame, magnitude: pd.Series, rule: DisclosureRule, periods: list[int | None]
-) -> dict[str, dict]:
-    """Per period: firms on each side and why disclosure control withholds it ("" = shown).
-
-    Both sides are cells of their own: the participants behind an estimate and the firms they
-    are compared with must each pass the rule.
-    """
-    cvr = sample["cvr"].to_numpy()
-    _, firm_rows = np.unique(cvr, return_index=True)
-    firm_rows.sort()  # each firm's first row, in the sample's order (as drop_duplicates keeps)
-    cohort = sample["cohort"].to_numpy(dtype=float)[firm_rows]
-    values = magnitude.reindex(cvr[firm_rows]).to_numpy(dtype=float)
-    first, last = sample["year"].min(), sample["year"].max()
-    treated = ~np.isnan(cohort)
-    n_c, _, why_c = cell_verdict(values[~treated], rule)  # the same side in every period
-    verdicts = {}
-    for period in periods:
-        with np.errstate(invalid="ignore"):
-            reach = (
-                cohort <= last
-                if period is None
-                else ((cohort + period >= first) & (cohort + period <= last))
+def design(panel: pd.DataFrame, register: pd.DataFrame, config: EstimatorConfig) -> Design:
+    """Match every cohort (and its placebo) to its own controls."""
+    wide = to_wide(panel)
+    cohorts = _cohorts(register)
+    rows = wide.index_of(cohorts.index.to_numpy())
+    firm_cohort = np.full(len(wide.cvr), np.inf)
+    firm_cohort[rows[rows >= 0]] = cohorts.to_numpy()[rows >= 0]
+    excluded = np.isin(wide.cvr, np.fromiter(config.exclude, dtype=np.int64))
+    excluded &= np.isinf(firm_cohort)  # a participant stays a participant
+    real, placebo, matches, years = [], [], {}, {}
+    for g in sorted(set(cohorts.to_numpy().tolist())):
+        treated = np.flatnonzero(firm_cohort == g)
+        for shift, target in ((0, real), (PLACEBO_SHIFT, placebo)):
+            base = g - shift - 1 - config.anticipation
+            year = (
+                base
+                if config.latest_matching_year is None
+                else min(base, config.latest_matching_year - shift)
             )
-        n_t, _, why_t = cell_verdict(values[treated & reach], rule)
-        reasons = sorted({why_t, why_c} - {""})
-        verdicts[period_label(period)] = {
-            "firms_treated": n_t,
-            "firms_compared": n_c,
-            "suppression_reason": "; ".join(reasons),
-        }
-    return verdicts
-
-
-def _rows(study: EventStudy | None, verdicts: dict[str, dict]) -> list[dict]:
-    by_event = {}  # event time -> (estimate, std_error): a dict, not a .loc per period
-    if study is not None:
-        events = study.events
-        by_event = dict(
-            zip(
-                events["event_time"].tolist(),
-                zip(events["estimate"].to_numpy(), events["std_error"].to_numpy(), strict=True),
-                strict=True,
+            pool_rows = _pool_rows(firm_cohort, base, excluded, config)
+            found = (
+                match_cohort(wide, treated, pool_rows, year, config.neighbours)
+                if config.matched
+                else _unmatched(treated, pool_rows)
             )
-        )
-    rows = []
-    for period in [*range(EVENT_WINDOW[0], EVENT_WINDOW[1] + 1), None]:
-        key = period_label(period)
-        est, se = (np.nan, np.nan)
-        if study is not None and period is None:
-            est, se = study.overall
-        elif period in by_event:
-            est, se = by_event[period]
-        verdict = verdicts.get(key, {"suppression_reason": ""})
-        reason = verdict["suppression_reason"]
-        if np.isnan(est) and not reason:
-            reason = "not estimable: no cohort observed at this event time"
-        shown = not reason
-        p_value = study.pretrend_p_value if study is not None else None
-        rows.append(
-            {
-                "period": key,
-                "event_time": period,
-                "estimate": est if shown else np.nan,
-                "std_error": se if shown else np.nan,
-                "ci_lower": est - Z95 * se if shown else np.nan,
-                "ci_upper": est + Z95 * se if shown else np.nan,
-                "firms_treated": verdict["firms_treated"] if shown else np.nan,
-                "firms_compared": verdict["firms_compared"] if shown else np.nan,
-                "pretrend_p_value": p_value if shown and p_value is not None else np.nan,
-                "suppressed": not shown,
-                "suppression_reason": reason,
-            }
-        )
-    return rows
+            target.append((g - shift, base, found))
+            if shift == 0:
+                matches[g], years[g] = found, year
+    return Design(wide, firm_cohort, _links(real), _links(placebo), matches, years)
 
 
-def _withheld(reason: str, periods: list[int | None]) -> list[dict]:
-    return _rows(None, {period_label(p): {"suppression_reason": reason} for p in periods})
+@dataclass
+class _GroupResult:
+    """One outcome and group before disclosure control: a Pooled per period (None: not
+    estimable) and the group-level statistics."""
+
+    periods: dict[str, Pooled | None]
+    se: dict[str, float]
+    band: float
+    pretrend: float | None
+    breakdown: float
 
 
-def _estimate(
-    sample: pd.DataFrame,
-    treated: set[int],
-    magnitude: pd.Series,
-    last_year: int,
+def _group_result(
+    by_event: dict[int, list],
+    placebo_by_event: dict[int, list],
+    member: np.ndarray,
+    multipliers: inference.Multipliers,
     config: EstimatorConfig,
-) -> list[dict]:
-    """The rows of one outcome and group; too few participants: all withheld, nothing fitted."""
-    periods = [*range(EVENT_WINDOW[0], EVENT_WINDOW[1] + 1), None]
-    if len(treated) < config.rule.min_firms:
-        return _withheld(f"fewer than {config.rule.min_firms} firms", periods)
-    try:
-        study = event_study(sample, last_year)
-    except NotEstimableError as exc:
-        return _withheld(f"not estimable: {exc}", periods)
-    return _rows(study, _disclosed(study.sample, magnitude, config.rule, periods))
+) -> _GroupResult:
+    reference = config.reference_event
+    periods: dict[str, Pooled | None] = {}
+    for e in range(EVENT_WINDOW[0], EVENT_WINDOW[1] + 1):
+        if e != reference:
+            periods[period_label(e)] = pool(by_event.get(e, []), member)
+    post = [periods.get(period_label(e)) for e in POST_EVENTS]
+    periods["overall"] = average([p for p in post if p is not None])
+    placebo = [pool(parts, member) for parts in placebo_by_event.values()]
+    periods["placebo"] = average([p for p in placebo if p is not None])
+    se = {k: inference.std_error(p) for k, p in periods.items() if p is not None}
+    events = [
+        periods[period_label(e)]
+        for e in range(EVENT_WINDOW[0], EVENT_WINDOW[1] + 1)
+        if e != reference and periods.get(period_label(e)) is not None
+    ]
+    band = inference.band_critical_value(events, multipliers) if events else float("nan")
+    pre = {
+        e: periods[period_label(e)]
+        for e in range(EVENT_WINDOW[0], reference)
+        if periods.get(period_label(e)) is not None
+    }
+    pretrend = inference.wald_p_value(list(pre.values()))
+    overall = periods["overall"]
+    breakdown = (
+        inference.breakdown_mbar(
+            overall.estimate, se["overall"], {e: p.estimate for e, p in pre.items()}, reference
+        )
+        if overall is not None
+        else float("nan")
+    )
+    return _GroupResult(periods, se, band, pretrend, breakdown)
 
 
-POST_PERIODS = tuple(period_label(t) for t in range(0, EVENT_WINDOW[1] + 1))
+def _cell(outcome: str, kind: str, value: str, period: str, pooled: Pooled | None) -> Cell:
+    if pooled is None:
+        return Cell(outcome, kind, value, period, float("nan"))
+    return Cell(
+        outcome,
+        kind,
+        value,
+        period,
+        pooled.estimate,
+        pooled.treated,
+        pooled.contribution,
+        pooled.controls,
+        pooled.control_weight,
+    )
 
 
-def withhold_complements(table: pd.DataFrame) -> pd.DataFrame:
-    """Secondary suppression: withhold the published cells that would give a withheld one away.
-
-    A withheld cell must not be recoverable from the cells around it:
-
-    * 'overall' is the average of t+0..t+3, so with one of those withheld, it goes too;
-    * the clusters (and the size groups) split the participants behind 'all', whose estimate
-      is the average of theirs weighted by ``firms_treated`` (and 'all' is known from the size
-      groups even when withheld): with one group withheld for an outcome and period, the
-      published group with the fewest firms goes too (the two are then only known together).
-
-    Cells withheld as not estimable hold no number to recover. Repeated until nothing changes.
-    """
-    table = table.copy()
-    while True:
-        before = int(table["suppressed"].sum())
-        withheld = table["suppressed"] & ~table["suppression_reason"].str.startswith("not estim")
-        group = ["outcome", "group_type", "group_value"]
-        post = withheld & table["period"].isin(POST_PERIODS)
-        gone = table[post].drop_duplicates(group).set_index(group)["period"]
-        overall = table["period"].eq("overall") & ~table["suppressed"]
-        for index in table.index[overall]:
-            key = tuple(table.loc[index, group])
-            if key in gone.index:
-                _withhold(
-                    table,
-                    [index],
-                    f"withheld with {gone.loc[key]}: the average of t+0..t+3 would give it away",
-                )
-        for (outcome, period), _ in table.groupby(["outcome", "period"], sort=False):
-            for group_type in ("cluster", "size_group"):
-                cells = table[
-                    table["outcome"].eq(outcome)
-                    & table["period"].eq(period)
-                    & table["group_type"].eq(group_type)
-                ]
-                hidden = cells[withheld.loc[cells.index]]
-                shown = cells[~cells["suppressed"]]
-                if len(hidden) == 1 and len(shown):
-                    smallest = shown["firms_treated"].idxmin()
-                    _withhold(
-                        table,
-                        [smallest],
-                        f"withheld with {group_type} {hidden['group_value'].iloc[0]}: with the "
-                        "total and the other groups it would give that one away",
-                    )
-        if int(table["suppressed"].sum()) == before:
-            return table
+def _row(cell: Cell, result: _GroupResult, rule: DisclosureRule) -> dict:
+    pooled = result.periods.get(cell.period)
+    event = None if cell.period in ("overall", "placebo") else int(cell.period[1:])
+    row = {
+        "outcome": cell.outcome,
+        "group_type": cell.group_type,
+        "group_value": cell.group_value,
+        "period": cell.period,
+        "event_time": event,
+        **dict.fromkeys(SHOWN_NUMBERS, np.nan),
+        "suppressed": bool(cell.reason),
+        "suppression_reason": cell.reason,
+    }
+    if cell.reason or pooled is None:
+        return row
+    se = result.se[cell.period]
+    est = pooled.estimate
+    row.update(
+        estimate=est,
+        std_error=se,
+        ci_lower=est - inference.Z95 * se,
+        ci_upper=est + inference.Z95 * se,
+        mde=inference.MDE_FACTOR * se,
+        firms_treated=pooled.firms_treated,
+        firms_compared=len(pooled.controls),
+        controls_effective=1.0 / float(np.sum(pooled.control_weight**2)),
+    )
+    if event is not None and np.isfinite(result.band):
+        row.update(band_lower=est - result.band * se, band_upper=est + result.band * se)
+    return row
 
 
-def _withhold(table: pd.DataFrame, index: list, reason: str) -> None:
-    table.loc[index, list(SHOWN_NUMBERS)] = np.nan
-    table.loc[index, "suppressed"] = True
-    table.loc[index, "suppression_reason"] = reason
+def _reference_row(outcome: str, kind: str, value: str, shown: bool, reference: int) -> dict:
+    """The reference year: 0 by construction, shown when any period of the group is."""
+    return {
+        "outcome": outcome,
+        "group_type": kind,
+        "group_value": value,
+        "period": period_label(reference),
+        "event_time": reference,
+        **dict.fromkeys(SHOWN_NUMBERS, np.nan),
+        "estimate": 0.0 if shown else np.nan,
+        "suppressed": not shown,
+        "suppression_reason": "" if shown else "withheld with every other period of the group",
+    }
 
 
 def estimate_effects(
@@ -296,51 +331,225 @@ def estimate_effects(
     config: EstimatorConfig,
 ) -> Estimates:
     """``effect_estimates`` rows for every outcome x group x period, disclosure-controlled."""
-    # CVRs as integers inside the estimator: membership tests on numbers are fast, and no CVR
-    # leaves it (the output holds counts only)
-    panel = add_outcomes(panel)  # a copy of its own, so the CVR column can be replaced in place
-    panel["cvr"] = _cvr_numbers(panel["cvr"])
-    register = register.assign(cvr=register["cvr"].astype("int64"))
-    cohorts = register.groupby("cvr")["treatment_year"].min().astype(float)
-    participants = set(cohorts.index)
-    matches = match(panel, participants, config.base_year, config.neighbours, config.growth_years)
-    linked = participants & set(panel["cvr"])
-    analysed = (
-        set(matches.pairs["treated_cvr"]) if config.matched else (linked - set(matches.unmatched))
+    plan = design(panel, register, config)
+    wide, links = plan.wide, plan.links
+    analysed = np.zeros(len(wide.cvr), bool)
+    analysed[links.treated] = True
+    types = ("overall", *[t for t in config.group_types if t != "overall"])
+    groups = firm_groups(register, wide, plan.firm_cohort, plan.matching_year, analysed, types)
+    multipliers = inference.Multipliers(
+        np.concatenate(
+            [links.treated, links.control, plan.placebo_links.treated, plan.placebo_links.control]
+        ),
+        config.bootstrap_draws,
+        config.seed,
     )
-    last_year = int(panel["year"].max())
-    base = panel[panel["year"] == config.base_year].set_index("cvr")
-    if config.matched:  # only participants and their matches are ever estimated on
-        panel = panel[panel["cvr"].isin(participants | set(matches.pairs["control_cvr"]))]
-    records = []
-    for group_type, value, members in _groups(register, matches.firms, config.group_types):
-        treated = members & analysed
-        controls = _controls(matches, treated, participants, config.matched)
-        group = _group_rows(panel, config.outcomes, cohorts, controls, treated)
-        for outcome in config.outcomes:
-            sample = _sample(group, outcome)
-            rows = _estimate(sample, treated, base[OUTCOMES[outcome][1]], last_year, config)
-            records += [
-                {"outcome": outcome, "group_type": group_type, "group_value": value, **row}
-                for row in rows
-            ]
-    table = withhold_complements(pd.DataFrame.from_records(records))
-    table["method"] = (
-        METHOD.format(k=config.neighbours)
-        if config.matched
-        else METHOD.split(",")[0] + ", all never-participants as controls (naive)"
-    )
-    diagnostics = {
-        "participants": len(participants),
-        "linked_to_panel": len(linked),
-        "matched": int(matches.pairs["treated_cvr"].nunique()),
-        "not_matched": len(linked - set(matches.pairs["treated_cvr"])),
-        "not_in_panel": len(participants - linked),
-        "distinct_controls": int(matches.pairs["control_cvr"].nunique()),
-        "base_year": config.base_year,
+    not_yet = config.control_group == "not-yet"
+    placebo_events = tuple(range(0, PLACEBO_SHIFT - config.anticipation))
+    cells: list[Cell] = []
+    results: dict[tuple[str, str, str], _GroupResult] = {}
+    for outcome in config.outcomes:
+        by_event: dict[int, list] = {}
+        for c in comparisons(wide, outcome, links, plan.firm_cohort, config.anticipation, not_yet):
+            by_event.setdefault(c.event_time, []).append(c)
+        placebo_by_event: dict[int, list] = {}
+        for c in comparisons(
+            wide,
+            outcome,
+            plan.placebo_links,
+            plan.firm_cohort,
+            config.anticipation,
+            not_yet,
+            events=placebo_events,
+        ):
+            placebo_by_event.setdefault(c.event_time, []).append(c)
+        for kind, value, member in groups:
+            result = _group_result(
+                by_event, placebo_by_event, member & analysed, multipliers, config
+            )
+            results[(outcome, kind, value)] = result
+            for period, pooled in result.periods.items():
+                cell = _cell(outcome, kind, value, period, pooled)
+                cell.virtual = kind == "overall" and "overall" not in config.group_types
+                if pooled is None:
+                    cell.reason = f"{NOT_ESTIMABLE}: no participant observed with a control"
+                elif not member[analysed].any() or pooled.firms_treated == 0:
+                    cell.reason = f"{NOT_ESTIMABLE}: no participant"
+                else:
+                    cell.reason = cell_reason(cell, config.rule)
+                cells.append(cell)
+    for index, reason in audit(cells, config.rule):
+        cells[index].reason = reason
+    table = _table(cells, results, config)
+    return Estimates(table, _diagnostics(plan, register, config, cells), cells)
+
+
+def _table(
+    cells: list[Cell], results: dict[tuple[str, str, str], _GroupResult], config: EstimatorConfig
+) -> pd.DataFrame:
+    records: list[dict] = []
+    by_group: dict[tuple[str, str, str], list[Cell]] = {}
+    for cell in cells:
+        if not cell.virtual:
+            by_group.setdefault((cell.outcome, cell.group_type, cell.group_value), []).append(cell)
+    for key, group in by_group.items():
+        result = results[key]
+        rows = {c.period: _row(c, result, config.rule) for c in group}
+        shown = [p for p, r in rows.items() if not r["suppressed"]]
+        pre_shown = all(
+            not rows[period_label(e)]["suppressed"]
+            for e in range(EVENT_WINDOW[0], config.reference_event)
+            if period_label(e) in rows and result.periods.get(period_label(e)) is not None
+        )
+        for period, row in rows.items():
+            if row["suppressed"]:
+                continue
+            if pre_shown and result.pretrend is not None:
+                row["pretrend_p_value"] = result.pretrend
+            if period == "overall" and pre_shown:
+                row["breakdown_mbar"] = result.breakdown
+        if EVENT_WINDOW[0] <= config.reference_event:
+            rows[period_label(config.reference_event)] = _reference_row(
+                *key, bool(shown), config.reference_event
+            )
+        records += [rows[p] for p in PERIODS if p in rows]
+    table = pd.DataFrame.from_records(records)
+    table["method"] = config.method()
+    return table
+
+
+def _smd(treated: np.ndarray, controls: np.ndarray, weight: np.ndarray | None = None) -> float:
+    t, c = treated[np.isfinite(treated)], controls[np.isfinite(controls)]
+    if weight is not None:
+        w = weight[np.isfinite(controls)]
+    if len(t) < 2 or len(c) < 2:
+        return float("nan")
+    sd = np.sqrt((t.var() + c.var()) / 2) or 1.0
+    mean_c = np.average(c, weights=w) if weight is not None and w.sum() > 0 else c.mean()
+    return float((t.mean() - mean_c) / sd)
+
+
+def _balance(plan: Design, g: int, config: EstimatorConfig) -> dict:
+    """Standardised mean differences in the cohort's matching year, participants vs their
+    pool (before) and vs their weighted matches (after): on the features matched on, and on
+    what was not matched on (export share, R&D active); region and industry as the largest
+    difference in shares (0 by construction: they are exact cells)."""
+    from pipelines.evaluation.matching import FEATURES, features
+
+    wide, m = plan.wide, plan.matches[g]
+    j = wide.column(plan.matching_year[g])
+    treated = np.unique(m.treated)
+    pool_rows = np.flatnonzero(np.isinf(plan.firm_cohort))
+    out: dict[str, dict[str, float]] = {}
+    f_t, _ = features(wide, treated, plan.matching_year[g])
+    f_p, _ = features(wide, pool_rows, plan.matching_year[g])
+    f_c, _ = features(wide, m.control, plan.matching_year[g])
+    for k, name in enumerate(FEATURES):
+        out[name] = {
+            "smd_before": _smd(f_t[:, k], f_p[:, k]),
+            "smd_after": _smd(f_t[:, k], f_c[:, k], m.weight),
+        }
+    for name in ("export_share", "rd_active"):
+        values = wide.values[name][:, j]
+        out[name] = {
+            "smd_before": _smd(values[treated], values[pool_rows]),
+            "smd_after": _smd(values[treated], values[m.control], m.weight),
+        }
+    for name, codes in (("region", wide.region[:, j]), ("industry", wide.industry[:, j])):
+        gaps = []
+        for matched, w in ((pool_rows, None), (m.control, m.weight)):
+            levels = np.union1d(codes[treated], codes[matched])
+            share_t = np.array([(codes[treated] == v).mean() for v in levels])
+            weights = np.ones(len(matched)) if w is None else w
+            share_c = np.array([weights[codes[matched] == v].sum() / weights.sum() for v in levels])
+            gaps.append(float(np.abs(share_t - share_c).max()) if len(levels) else float("nan"))
+        out[name] = {"largest_share_gap_before": gaps[0], "largest_share_gap_after": gaps[1]}
+    return {k: {n: round(v, 4) for n, v in d.items()} for k, d in out.items()}
+
+
+def _attrition(plan: Design, outcome: str) -> dict[str, int]:
+    """Matched firms (participants and controls) missing from at least one of their
+    comparisons of ``outcome``, by the reason at the first such year."""
+    wide, links = plan.wide, plan.links
+    first_reason: dict[int, str] = {}
+    for g in np.unique(links.cohort):
+        at = links.cohort == g
+        base = int(links.base[at][0])
+        firms = np.unique(np.concatenate([links.treated[at], links.control[at]]))
+        for year in range(base, int(g) + EVENT_WINDOW[1] + 1):
+            j = wide.column(year)
+            if j is None:
+                continue
+            lost = firms[~np.isfinite(wide.values[outcome][firms, j])]
+            lost = lost[[f not in first_reason for f in lost.tolist()]]
+            for f, why in zip(lost.tolist(), wide.why_missing(outcome, lost, j), strict=True):
+                first_reason[f] = why
+    counts: dict[str, int] = {}
+    for why in first_reason.values():
+        counts[why] = counts.get(why, 0) + 1
+    return counts
+
+
+def _diagnostics(
+    plan: Design, register: pd.DataFrame, config: EstimatorConfig, cells: list[Cell]
+) -> dict:
+    cohorts = _cohorts(register)
+    participants = cohorts.index.to_numpy()
+    linked = plan.wide.index_of(participants) >= 0
+    matched = np.unique(plan.links.treated)
+    no_data = sum(m.unmatched_no_data for m in plan.matches.values())
+    no_control = sum(m.unmatched_no_control for m in plan.matches.values())
+    excluded = np.fromiter(config.exclude, dtype=np.int64)
+    per_cohort = {}
+    for g, m in plan.matches.items():
+        weight = pd.Series(m.weight).groupby(m.control).sum().to_numpy()
+        share = weight / weight.sum() if len(weight) else weight
+        entry = {
+            "base_year": g - 1 - config.anticipation,
+            "matching_year": plan.matching_year[g],
+            "participants": int((cohorts == g).sum()),
+            "matched": int(len(np.unique(m.treated))),
+            "not_matched_no_data": m.unmatched_no_data,
+            "not_matched_no_control": m.unmatched_no_control,
+            "distinct_controls": int(len(np.unique(m.control))),
+            "controls_effective": round(float(1 / np.sum(share**2)), 1) if len(share) else 0.0,
+        }
+        if entry["matched"] >= config.rule.min_firms and config.matched:
+            entry["balance"] = _balance(plan, g, config)
+        per_cohort[str(g)] = entry
+    return {
+        "participants": int(len(participants)),
+        "linked_to_panel": int(linked.sum()),
+        "not_in_panel": int((~linked).sum()),
+        "matched": int(len(matched)),
+        "not_matched": int(no_data + no_control),
+        "not_matched_no_data": int(no_data),
+        "not_matched_no_control": int(no_control),
+        "treated_before": int(np.isin(participants, excluded).sum()),
+        "excluded_from_controls": int(
+            np.isin(plan.wide.cvr[np.isinf(plan.firm_cohort)], excluded).sum()
+        ),
+        "distinct_controls": int(len(np.unique(plan.links.control))),
         "neighbours": config.neighbours,
-        "balance": balance(matches.firms, matches.pairs, participants).round(4).to_dict()
-        if len(matches.pairs)
-        else {},
+        "anticipation": config.anticipation,
+        "control_group": config.control_group,
+        "bootstrap_draws": config.bootstrap_draws,
+        "seed": config.seed,
+        "cohorts": per_cohort,
+        "attrition": {o: _attrition(plan, o) for o in config.outcomes},
+        "withheld": {
+            "primary": sum(
+                1
+                for c in cells
+                if c.reason
+                and not c.reason.startswith(("withheld with", NOT_ESTIMABLE))
+                and not c.virtual
+            ),
+            "secondary": sum(
+                1 for c in cells if c.reason.startswith("withheld with") and not c.virtual
+            ),
+            "not_estimable": sum(
+                1 for c in cells if c.reason.startswith(NOT_ESTIMABLE) and not c.virtual
+            ),
+        },
     }
-    return Estimates(table, diagnostics)

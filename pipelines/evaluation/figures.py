@@ -48,7 +48,7 @@ def event_study_figure(table: pd.DataFrame, outcome: str, target: Path, banner: 
     ax.set_xticks(range(-3, 4))
     ax.set_xlabel("years since entry (-1 = reference year)")
     ax.set_ylabel("effect on participants (ATT)")
-    ax.set_title(f"Effect on {OUTCOMES[outcome][0]}", fontsize=11)
+    ax.set_title(f"Effect on {OUTCOMES[outcome]}", fontsize=11)
     notes = []
     if len(shown) < len(rows):
         notes.append(

@@ -1,16 +1,20 @@
-"""The comparison group: exact cells plus nearest neighbours on pre-period outcomes.
+"""Each entry cohort's own comparison group: exact cells plus nearest neighbours.
 
-Every participant is matched to its ``k`` nearest never-participating firms (with replacement)
-in the same exact cell: 2-digit industry, size group and region in the base year (the year
-before the programme starts, so before every cohort's entry). Within the cell the distance is
-Euclidean on standardised pre-period outcomes: the level of log productivity and log turnover
-in the base year and the yearly growth (OLS slope) of log productivity and log FTE over the
-``growth_years`` before it, from at least 4 years (a slope over several years is far less noisy
-than a two-point change, so the matched firms share the participants' growth, not only its
-luck); the growth features weigh double. Matching directly on pre-period growth is what
-removes the selection the evaluation fears most (firms that were already growing join); a
-propensity score would have to model that same growth and adds a specification to defend, and
-cells are small enough for exact distances.
+Cohort g is matched in its own matching year (its base year g-1-anticipation, or an earlier
+year the caller caps it at) on what was known then: every participant of the cohort gets its
+``k`` nearest firms of the cohort's control pool (with replacement) in the same exact cell,
+2-digit industry x size group x region in the matching year. Within the cell the distance is
+Euclidean on standardised pre-period features:
+
+* the *average* level of log productivity and log turnover over the matching year and the two
+  before it: a single year's level carries that year's transitory luck, and a control chosen
+  to equal a participant's lucky year regresses back afterwards (an effect from nothing);
+* the yearly growth (OLS slope over up to ten years, at least four) of log productivity and
+  log FTE: the selection an evaluation of business support fears most is that firms already on
+  the way up join, and matching on growth removes exactly that. Growth weighs double.
+
+Controls are never pooled across cohorts: a control matched for cohort 2026 stands in for
+cohort 2026's participants only.
 """
 
 from __future__ import annotations
@@ -18,108 +22,108 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
-from pipelines.evaluation.outcomes import size_group
+from pipelines.evaluation.outcomes import size_code
+from pipelines.evaluation.wide import WidePanel
 
-CELL = ("industry", "size_group", "region")
-FEATURES = ("lp_base", "lt_base", "lp_slope", "lf_slope")
-# The growth features carry the selection the design must remove, so they weigh double.
+FEATURES = ("lp_level", "lt_level", "lp_slope", "lf_slope")
 FEATURE_WEIGHTS = np.array([1.0, 0.5, 2.0, 1.0])
-MIN_SLOPE_YEARS = 4
+LEVEL_YEARS = 3  # the level is averaged over the matching year and the two before it
+SLOPE_YEARS = 10  # growth over up to ten years up to the matching year ...
+MIN_SLOPE_YEARS = 4  # ... from at least four
 
 
 @dataclass(frozen=True)
-class Matches:
-    pairs: pd.DataFrame  # treated_cvr, control_cvr, weight (1/k of the treated firm)
-    unmatched: tuple[int, ...]  # participants without data to match on or no control in cell
-    firms: pd.DataFrame  # one row per firm: cvr, cell, size_group and the matching features
+class CohortMatch:
+    """Links of one cohort: each participant's controls with weight 1/k, and its cell."""
+
+    treated: np.ndarray  # panel row of the participant, one per link
+    control: np.ndarray  # panel row of the control, one per link
+    weight: np.ndarray  # 1/k of the participant's links
+    cell: np.ndarray  # the exact cell of the link (shared by participant and control)
+    unmatched_no_data: int  # participants without the features (too young, missing years)
+    unmatched_no_control: int  # participants with no control in their cell
 
 
-def _slopes(
-    panel: pd.DataFrame, first: int, last: int, column: str, min_years: int = MIN_SLOPE_YEARS
-) -> pd.Series:
-    """Per firm OLS slope of ``column`` on year over the years it has in ``first..last``."""
-    rows = panel.loc[panel["year"].between(first, last), ["cvr", "year", column]].dropna()
-    rows = rows[rows.groupby("cvr")["year"].transform("size") >= min_years]
-    means = rows.groupby("cvr")[["year", column]].transform("mean")  # one grouping, both means
-    t = rows["year"] - means["year"]
-    y = rows[column] - means[column]
-    sums = pd.DataFrame({"cvr": rows["cvr"], "ty": t * y, "tt": t * t}).groupby("cvr").sum()
-    return sums["ty"] / sums["tt"]
+def _slope(values: np.ndarray) -> np.ndarray:
+    """Per row OLS slope on the column index over the observed columns (NaN: < 4 observed)."""
+    seen = np.isfinite(values)
+    n = seen.sum(axis=1)
+    t = np.broadcast_to(np.arange(values.shape[1], dtype=float), values.shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t_mean = np.where(seen, t, 0).sum(axis=1) / n
+        y_mean = np.where(seen, values, 0).sum(axis=1) / n
+        dt = np.where(seen, t - t_mean[:, None], 0.0)
+        dy = np.where(seen, values - y_mean[:, None], 0.0)
+        slope = (dt * dy).sum(axis=1) / (dt * dt).sum(axis=1)
+    return np.where(n >= MIN_SLOPE_YEARS, slope, np.nan)
 
 
-def baseline(panel: pd.DataFrame, base_year: int, growth_years: int) -> pd.DataFrame:
-    """One row per firm with its base-year cell and the pre-period features (NaN if missing)."""
-    base = panel[panel["year"] == base_year].set_index("cvr")
-    first = base_year - growth_years
-    firms = pd.DataFrame(
-        {
-            "industry": base["industry"],
-            "region": base["region"],
-            "size_group": size_group(base["fte"]),
-            "lp_base": base["log_value_added_per_fte"],
-            "lt_base": base["log_turnover"],
-            "lp_slope": _slopes(panel, first, base_year, "log_value_added_per_fte"),
-            "lf_slope": _slopes(panel, first, base_year, "log_fte"),
-        }
+def features(wide: WidePanel, rows: np.ndarray, year: int) -> tuple[np.ndarray, np.ndarray]:
+    """(features: rows x FEATURES, exact cell key per row; -1 where the firm cannot be matched)."""
+    j = wide.column(year)
+    if j is None:
+        return np.full((len(rows), len(FEATURES)), np.nan), np.full(len(rows), -1)
+    lp = wide.values["log_value_added_per_fte"][rows]
+    lt = wide.values["log_turnover"][rows]
+    lf = wide.values["log_fte"][rows]
+    lo_level, lo_slope = max(0, j - LEVEL_YEARS + 1), max(0, j - SLOPE_YEARS + 1)
+    with np.errstate(all="ignore"):
+        lp_level = np.nanmean(lp[:, lo_level : j + 1], axis=1)
+        lt_level = np.nanmean(lt[:, lo_level : j + 1], axis=1)
+    table = np.column_stack(
+        [
+            np.where(np.isfinite(lp[:, j]), lp_level, np.nan),  # the base year itself observed
+            np.where(np.isfinite(lt[:, j]), lt_level, np.nan),
+            _slope(lp[:, lo_slope : j + 1]),
+            _slope(lf[:, lo_slope : j + 1]),
+        ]
     )
-    firms.index.name = "cvr"
-    return firms.reset_index()
+    industry = wide.industry[rows, j].astype(np.int64)
+    region = wide.region[rows, j]
+    size = size_code(wide.values["fte"][rows, j])
+    ok = (industry >= 0) & (region > 0) & (size >= 0) & np.isfinite(table).all(axis=1)
+    cell = np.where(ok, (industry * 1000 + region) * 10 + size, -1)
+    return table, cell
 
 
-def _nearest(
-    treated: np.ndarray, t_cvr: np.ndarray, controls: np.ndarray, c_cvr: np.ndarray, k: int
-) -> list[tuple[int, int, float]]:
-    dist = ((treated[:, None, :] - controls[None, :, :]) ** 2).sum(axis=2)
-    take = min(k, len(controls))
-    nearest = np.argsort(dist, axis=1, kind="stable")[:, :take]
-    return [
-        (int(tc), int(c_cvr[j]), 1.0 / take)
-        for tc, row in zip(t_cvr, nearest, strict=True)
-        for j in row
-    ]
-
-
-def match(
-    panel: pd.DataFrame,
-    treated_cvrs: set[int],
-    base_year: int,
-    neighbours: int = 3,
-    growth_years: int = 9,
-) -> Matches:
-    """Match each participant to its nearest never-participants within its exact cell."""
-    firms = baseline(panel, base_year, growth_years)
-    complete = firms.dropna(subset=[*CELL, *FEATURES])
-    is_treated = complete["cvr"].isin(treated_cvrs)
-    scale = complete[list(FEATURES)].std().replace(0, 1).to_numpy()
-    features = complete[list(FEATURES)].to_numpy() / scale * FEATURE_WEIGHTS
-    cvrs = complete["cvr"].to_numpy()
-    cells = complete.groupby(list(CELL), sort=True).indices
-    treated_mask = is_treated.to_numpy()
-    pairs: list[tuple[int, int, float]] = []
-    for rows in cells.values():
-        t, c = rows[treated_mask[rows]], rows[~treated_mask[rows]]
-        if len(t) and len(c):
-            pairs += _nearest(features[t], cvrs[t], features[c], cvrs[c], neighbours)
-    frame = pd.DataFrame(pairs, columns=["treated_cvr", "control_cvr", "weight"])
-    matched = set(frame["treated_cvr"])
-    unmatched = tuple(sorted(c for c in treated_cvrs if c not in matched))
-    return Matches(frame, unmatched, firms)
-
-
-def balance(firms: pd.DataFrame, pairs: pd.DataFrame, participants: set[int]) -> pd.DataFrame:
-    """Standardised mean differences of the features: participants vs all others and vs matched."""
-    indexed = firms.set_index("cvr")[list(FEATURES)]
-    treated = indexed.loc[pairs["treated_cvr"].unique()]
-    others = indexed[~indexed.index.isin(participants)].dropna()
-    controls = indexed.loc[pairs["control_cvr"]]
-    w = pairs["weight"].to_numpy()
-    sd = np.sqrt((treated.var() + others.var()) / 2).replace(0, 1)
-    matched_mean = controls.mul(w, axis=0).sum() / w.sum()
-    return pd.DataFrame(
-        {
-            "smd_all_firms": (treated.mean() - others.mean()) / sd,
-            "smd_matched": (treated.mean() - matched_mean) / sd,
-        }
+def match_cohort(
+    wide: WidePanel, treated: np.ndarray, pool: np.ndarray, year: int, k: int
+) -> CohortMatch:
+    """Match the cohort's participants (panel rows) to ``pool`` (panel rows) in ``year``."""
+    rows = np.concatenate([treated, pool])
+    table, cell = features(wide, rows, year)
+    usable = cell >= 0
+    scale = np.nanstd(table[usable], axis=0) if usable.any() else np.ones(len(FEATURES))
+    table = table / np.where(scale > 0, scale, 1.0) * FEATURE_WEIGHTS
+    is_treated = np.arange(len(rows)) < len(treated)
+    t_ok, c_ok = is_treated & usable, ~is_treated & usable
+    links: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    no_control = 0
+    order = np.argsort(cell, kind="stable")
+    bounds = np.flatnonzero(np.diff(cell[order])) + 1
+    for members in np.split(order, bounds):
+        if cell[members[0]] < 0:
+            continue
+        t, c = members[t_ok[members]], members[c_ok[members]]
+        if not len(t):
+            continue
+        if not len(c):
+            no_control += len(t)
+            continue
+        dist = ((table[t][:, None, :] - table[c][None, :, :]) ** 2).sum(axis=2)
+        take = min(k, len(c))
+        nearest = np.argsort(dist, axis=1, kind="stable")[:, :take]
+        links.append((np.repeat(t, take), c[nearest].ravel(), np.full(len(t) * take, 1 / take)))
+    if links:
+        t_idx, c_idx, weight = (np.concatenate(parts) for parts in zip(*links, strict=True))
+    else:
+        t_idx, c_idx, weight = np.zeros(0, int), np.zeros(0, int), np.zeros(0)
+    return CohortMatch(
+        treated=rows[t_idx],
+        control=rows[c_idx],
+        weight=weight,
+        cell=cell[t_idx],
+        unmatched_no_data=int((is_treated & ~usable).sum()),
+        unmatched_no_control=no_control,
     )

@@ -5,14 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-# outcome -> (label, the panel amount whose cell total disclosure control looks at)
-OUTCOMES: dict[str, tuple[str, str]] = {
-    "log_value_added_per_fte": ("log value added per FTE (productivity)", "value_added_dkk"),
-    "log_fte": ("log full-time equivalents (jobs)", "fte"),
-    "log_turnover": ("log turnover", "turnover_dkk"),
-    "export_share": ("export share of turnover", "export_dkk"),
-    "rd_active": ("R&D active (own R&D expenditure > 0)", "rd_expenditure_dkk"),
+# outcome -> label. survival is not a panel column: a firm is active in a year when it has a row
+# with FTE > 0 (pipelines/evaluation/wide.py).
+OUTCOMES: dict[str, str] = {
+    "log_value_added_per_fte": "log value added per FTE (productivity)",
+    "log_fte": "log full-time equivalents (jobs)",
+    "log_turnover": "log turnover",
+    "export_share": "export share of turnover",
+    "rd_active": "R&D active (own R&D expenditure > 0; firms in DST's R&D survey only)",
+    "survival": "survival (the firm is active: in the panel with FTE > 0)",
 }
+LOG_OUTCOMES = frozenset({"log_value_added_per_fte", "log_fte", "log_turnover"})
+PANEL_OUTCOMES = tuple(o for o in OUTCOMES if o != "survival")  # computed per panel row
 SIZE_GROUPS = ("<10", "10-49", "50-249", "250+")
 SIZE_EDGES = (10, 50, 250)
 
@@ -25,8 +29,16 @@ def size_group(fte: pd.Series) -> pd.Series:
     )
 
 
+def size_code(fte: np.ndarray) -> np.ndarray:
+    """Index into SIZE_GROUPS of each FTE figure (-1 where FTE is missing)."""
+    codes = np.searchsorted(SIZE_EDGES, np.nan_to_num(fte, nan=0.0), side="right")
+    return np.where(np.isnan(fte), -1, codes)
+
+
 def add_outcomes(panel: pd.DataFrame) -> pd.DataFrame:
-    """The panel with one column per outcome; NaN where an outcome is undefined (log of <= 0)."""
+    """The panel with one column per outcome; NaN where an outcome is undefined: the log of a
+    value <= 0, and R&D where the firm was not in DST's R&D survey (``rd_expenditure_dkk``
+    empty), which is unknown, not 'no R&D'."""
     out = panel.copy()
     fte = out["fte"].where(out["fte"] > 0)
     va = out["value_added_dkk"].where(out["value_added_dkk"] > 0)
@@ -35,5 +47,6 @@ def add_outcomes(panel: pd.DataFrame) -> pd.DataFrame:
     out["log_fte"] = np.log(fte)
     out["log_turnover"] = np.log(turnover)
     out["export_share"] = (out["export_dkk"] / turnover).clip(0, 1)
-    out["rd_active"] = (out["rd_expenditure_dkk"] > 0).astype("float64")
+    rd = out["rd_expenditure_dkk"].astype("float64")
+    out["rd_active"] = (rd > 0).astype("float64").where(rd.notna())
     return out

@@ -1,151 +1,284 @@
-"""Disclosure control: small and dominated cells never leave the estimator."""
+"""Disclosure control: the rules on what is published, the audit of what a reader can derive,
+and an outside reader (pipelines.evaluation.attack) who reads only the published table."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pytest
 
-from pipelines.evaluation.disclosure import DisclosureRule, disclosure_control
-from pipelines.evaluation.estimate import EstimatorConfig, estimate_effects, withhold_complements
+from pipelines.evaluation.attack import findings
+from pipelines.evaluation.disclosure import (
+    Cell,
+    DisclosureRule,
+    audit,
+    cell_reason,
+    combination_reason,
+)
+from pipelines.evaluation.estimate import EstimatorConfig, estimate_effects
 from tests.evaluation.helpers import panel, register
 
-CELLS = pd.DataFrame(
-    {
-        "cell": ["two", "two", "dominated", "dominated", "dominated", "fine", "fine", "fine"],
-        "cvr": [1, 2, 3, 4, 5, 6, 7, 8],
-        "turnover": [10.0, 12.0, 900.0, 50.0, 50.0, 40.0, 30.0, 30.0],
-    }
-)
+RULE = DisclosureRule()
 
 
-def _verdict(rule: DisclosureRule | None = None) -> pd.DataFrame:
-    return disclosure_control(
-        CELLS, ["cell"], "cvr", "turnover", rule or DisclosureRule()
-    ).set_index("cell")
-
-
-def test_two_firm_cell_is_suppressed():
-    verdict = _verdict()
-    assert verdict.loc["two", "suppressed"]
-    assert verdict.loc["two", "suppression_reason"] == "fewer than 3 firms"
-
-
-def test_dominated_cell_is_suppressed():
-    verdict = _verdict()
-    assert verdict.loc["dominated", "suppressed"]
-    assert verdict.loc["dominated", "top_share"] == 0.9
-    assert "more than 50%" in verdict.loc["dominated", "suppression_reason"]
-    assert not verdict.loc["fine", "suppressed"]
-
-
-def test_thresholds_are_configurable():
-    verdict = _verdict(DisclosureRule(min_firms=2, max_share=0.95))
-    assert not verdict[["suppressed"]].any().item()
-    assert _verdict(DisclosureRule(min_firms=4)).loc["fine", "suppressed"]
-
-
-def test_firm_listed_twice_counts_once_and_losses_count():
-    cells = pd.DataFrame(
-        {"cell": ["a"] * 4, "cvr": [1, 1, 2, 3], "value": [30.0, 30.0, -50.0, 10.0]}
+def _cell(
+    group_type: str,
+    value: str,
+    period: str,
+    firms: list[int],
+    tau: list[float],
+    controls: int = 30,
+) -> Cell:
+    tau_arr = np.asarray(tau, dtype=float)
+    return Cell(
+        "log_fte",
+        group_type,
+        value,
+        period,
+        float(tau_arr.mean()),
+        np.asarray(firms),
+        tau_arr / len(tau_arr),
+        np.arange(10_000, 10_000 + controls),
+        np.full(controls, 1 / controls),
     )
-    verdict = disclosure_control(cells, ["cell"], "cvr", "value").set_index("cell")
-    assert verdict.loc["a", "firms"] == 3
-    assert verdict.loc["a", "top_share"] == 0.5  # 60 of 120: not above half
 
 
-def test_estimator_withholds_a_two_firm_cluster():
-    reg = register(participants=200, clusters=2)
-    reg.loc[reg.index[:2], "cluster_id"] = "K09"  # a cluster with two participating firms
-    config = EstimatorConfig(
-        base_year=2024, outcomes=("log_fte",), group_types=("overall", "cluster")
+def test_fewer_than_three_participants_is_withheld():
+    assert cell_reason(_cell("cluster", "K1", "t+1", [1, 2], [0.1, 0.2]), RULE) == (
+        "fewer than 3 firms"
     )
-    table = estimate_effects(panel(reg, firms=2500), reg, config).table
-    small = table[table["group_value"] == "K09"]
-    assert len(small) == 8 and small["suppressed"].all()
-    assert small[["estimate", "ci_lower", "firms_treated"]].isna().all().all()
-    assert (small["suppression_reason"] == "fewer than 3 firms").all()
-    assert not table.loc[table["group_value"] == "all", "suppressed"].all()
+    assert cell_reason(_cell("cluster", "K1", "t+1", [1, 2, 3], [0.1, 0.2, 0.1]), RULE) == ""
 
 
-def _cells(rows: list[tuple[str, str, str, float, int, str]]) -> pd.DataFrame:
-    """Estimate rows: (group_type, group_value, period, estimate, firms_treated, reason)."""
+def test_dominance_is_measured_on_the_published_contrast():
+    """One participant's own contrast is 90 % of the estimate's absolute total."""
+    dominated = _cell("cluster", "K1", "t+1", [1, 2, 3, 4], [0.9, 0.05, 0.03, 0.02])
+    assert "carries more than 50%" in cell_reason(dominated, RULE)
+    # a negative contrast dominates as much as a positive one
+    assert "carries more than 50%" in cell_reason(
+        _cell("cluster", "K1", "t+1", [1, 2, 3], [-0.9, 0.1, 0.1]), RULE
+    )
+    assert cell_reason(dominated, DisclosureRule(max_share=0.95)) == ""
+
+
+def test_the_comparison_side_counts_effective_controls_not_firms():
+    """Ten distinct controls, one of which carries 91 % of the weight: 1.2 effective."""
+    cell = _cell("cluster", "K1", "t+1", [1, 2, 3], [0.1, 0.1, 0.1], controls=10)
+    cell.control_weight = np.array([0.91] + [0.01] * 9)
+    assert cell_reason(cell, RULE) == "fewer than 3 effective comparison firms"
+    spread = _cell("cluster", "K1", "t+1", [1, 2, 3], [0.1, 0.1, 0.1], controls=4)
+    spread.control_weight = np.array([0.55, 0.15, 0.15, 0.15])  # 2.9 effective
+    assert "effective" in cell_reason(spread, RULE)
+    spread.control_weight = np.array([0.52, 0.16, 0.16, 0.16])
+    assert cell_reason(spread, DisclosureRule(min_firms=2)) == (
+        "one comparison firm carries more than 50% of the comparison"
+    )
+
+
+def test_a_combination_of_two_one_firm_cells_is_behind_two_firms():
+    a = _cell("cluster", "K3", "t+1", [7], [0.3])
+    b = _cell("cluster", "K4", "t+1", [8], [0.1])
+    assert combination_reason([a, b], np.array([1.0, 1.0]), RULE) == "fewer than 3 firms"
+
+
+def _two_one_firm_clusters() -> list[Cell]:
+    """The issue's leak: all = K1 (10) + K2 (12) + K3 (1) + K4 (1); K3 and K4 withheld."""
+    rng = np.random.default_rng(1)
+    ids = {"K1": range(0, 10), "K2": range(10, 22), "K3": [22], "K4": [23]}
+    tau = {k: rng.normal(0.05, 0.02, len(v)).tolist() for k, v in ids.items()}
+    cells = [_cell("cluster", k, "t+1", list(v), tau[k]) for k, v in ids.items()]
+    every = [f for v in ids.values() for f in v]
+    cells.insert(0, _cell("overall", "all", "t+1", every, sum(tau.values(), [])))
+    for cell in cells:
+        cell.reason = cell_reason(cell, RULE)
+    return cells
+
+
+def _published(cells: list[Cell]) -> pd.DataFrame:
+    """The table a reader gets: withheld cells without numbers."""
     return pd.DataFrame(
         [
             {
-                "outcome": "log_fte",
-                "group_type": t,
-                "group_value": v,
-                "period": p,
-                "estimate": e,
-                "std_error": 0.01,
-                "ci_lower": e - 0.02,
-                "ci_upper": e + 0.02,
-                "firms_treated": n,
-                "firms_compared": 3 * n,
-                "pretrend_p_value": 0.5,
-                "suppressed": bool(why),
-                "suppression_reason": why,
+                "outcome": c.outcome,
+                "group_type": c.group_type,
+                "group_value": c.group_value,
+                "period": c.period,
+                "event_time": 1,
+                "estimate": np.nan if c.reason else c.estimate,
+                "std_error": np.nan if c.reason else 0.01,
+                "firms_treated": np.nan if c.reason else c.firms,
+                "suppressed": bool(c.reason),
+                "suppression_reason": c.reason,
             }
-            for t, v, p, e, n, why in rows
+            for c in cells
         ]
     )
 
 
-def test_a_withheld_cluster_cannot_be_worked_out_from_the_total_and_the_others():
-    """all = (K01 x 10 + K02 x 2 + K03 x 30) / 42: with K02 alone withheld, K02 follows from
-    the published numbers; the smallest other cluster must go with it."""
-    table = _cells(
-        [
-            ("overall", "all", "t+1", 0.03, 42, ""),
-            ("cluster", "K01", "t+1", 0.01, 10, ""),
-            ("cluster", "K02", "t+1", float("nan"), 2, "fewer than 3 firms"),
-            ("cluster", "K03", "t+1", 0.04, 30, ""),
-        ]
-    )
-    out = withhold_complements(table).set_index("group_value")
-    assert out.loc["K01", "suppressed"] and not out.loc["K03", "suppressed"]
-    assert out.loc["K01", "suppression_reason"].startswith("withheld with cluster K02")
-    assert out.loc["K01", ["estimate", "ci_lower", "firms_treated"]].isna().all()
-    assert not out.loc["all", "suppressed"]
+def test_the_reader_derives_two_withheld_one_firm_clusters_together_without_the_audit():
+    cells = _two_one_firm_clusters()
+    assert [c.group_value for c in cells if c.reason] == ["K3", "K4"]
+    found = findings(_published(cells))
+    assert len(found) == 1
+    assert found.iloc[0]["cells"] == "cluster K3 t+1 + cluster K4 t+1"
+    assert found.iloc[0]["firms"] == 2
+    # and the value the reader gets is exactly the two firms' mean
+    table = _published(cells)
+    shown = table[~table["suppressed"]].set_index("group_value")
+    derived = (
+        24 * shown.loc["all", "estimate"]
+        - 10 * shown.loc["K1", "estimate"]
+        - 12 * shown.loc["K2", "estimate"]
+    ) / 2
+    assert derived == pytest.approx((cells[3].estimate + cells[4].estimate) / 2, abs=1e-12)
 
 
-def test_overall_goes_with_a_withheld_event_time():
-    """'overall' is the average of t+0..t+3: with t+3 withheld it would give t+3 away."""
-    table = _cells(
-        [("overall", "all", p, 0.02, 40, "") for p in ("t+0", "t+1", "t+2")]
-        + [
-            ("overall", "all", "t+3", float("nan"), 2, "fewer than 3 firms"),
-            ("overall", "all", "overall", 0.03, 40, ""),
-            ("overall", "all", "t-1", 0.0, 40, ""),
-        ]
-    )
-    out = withhold_complements(table).set_index("period")
-    assert out.loc["overall", "suppressed"]
-    assert out.loc["overall", "suppression_reason"].startswith("withheld with t+3")
-    assert not out.loc[["t+0", "t+1", "t+2", "t-1"], "suppressed"].any()
+def test_the_audit_adds_the_smallest_cluster_and_the_reader_finds_nothing():
+    cells = _two_one_firm_clusters()
+    added = audit(cells, RULE)
+    assert [cells[i].group_value for i, _ in added] == ["K1"]  # 10 firms < 12
+    assert added[0][1].startswith("withheld with cluster K3 t+1, cluster K4 t+1")
+    assert findings(_published(cells)).empty
 
 
-def test_not_estimable_cells_need_no_complement():
-    table = _cells(
-        [
-            ("overall", "all", "t+1", 0.03, 42, ""),
-            ("cluster", "K01", "t+1", 0.01, 10, ""),
-            ("cluster", "K02", "t+1", float("nan"), 20, "not estimable: no cohort observed"),
-            ("cluster", "K03", "t+1", 0.04, 30, ""),
-        ]
-    )
-    assert withhold_complements(table)["suppressed"].sum() == 1
+def test_a_complement_that_does_not_pass_the_rules_is_not_enough():
+    """K3 (1 firm) withheld; the smallest published cluster K2 has 1 firm too: the pair is still
+    behind two firms, so a third cluster goes as well."""
+    ids = {"K1": range(0, 10), "K2": [10], "K3": [11], "K5": range(12, 20)}
+    cells = [_cell("cluster", k, "t+1", list(v), [0.05] * len(v)) for k, v in ids.items()]
+    cells.insert(0, _cell("overall", "all", "t+1", list(range(20)), [0.05] * 20))
+    for cell in cells:
+        cell.reason = cell_reason(cell, RULE)
+    audit(cells, RULE)
+    assert {c.group_value for c in cells if c.reason} == {"K2", "K3", "K5"}
+    assert findings(_published(cells)).empty
 
 
-def test_the_estimators_output_gives_no_withheld_cell_away():
-    """End to end: a two-firm cluster is withheld, and so is a complement in every cell."""
-    reg = register(participants=200, clusters=3)
-    reg.loc[reg.index[:2], "cluster_id"] = "K09"
-    config = EstimatorConfig(
-        base_year=2024, outcomes=("log_fte",), group_types=("overall", "cluster")
-    )
-    table = estimate_effects(panel(reg, firms=2500), reg, config).table
-    clusters = table[table["group_type"] == "cluster"]
-    for period, cells in clusters.groupby("period"):
-        withheld = cells[cells["suppressed"] & ~cells["suppression_reason"].str.startswith("not")]
-        assert len(withheld) != 1, period  # K09 never alone
-        assert "K09" in set(withheld["group_value"])
+def test_a_withheld_event_time_takes_overall_or_another_event_time_with_it():
+    periods = ("t+0", "t+1", "t+2", "t+3", "overall")
+    cells = [_cell("overall", "all", p, list(range(40)), [0.02] * 40) for p in periods]
+    cells[3] = _cell("overall", "all", "t+3", [1, 2], [0.02, 0.03])
+    for cell in cells:
+        cell.reason = cell_reason(cell, RULE)
+    added = audit(cells, RULE)
+    assert len(added) == 1
+    assert findings(_published(cells).assign(group_type="overall")).empty
+
+
+# --- end to end: generated registers built to leak ----------------------------------------
+
+
+def _estimate(reg: pd.DataFrame, data: pd.DataFrame, **config) -> pd.DataFrame:
+    settings = {"outcomes": ("log_fte", "log_value_added_per_fte"), "bootstrap_draws": 199}
+    return estimate_effects(data, reg, EstimatorConfig(**{**settings, **config})).table
+
+
+def _withheld(table: pd.DataFrame) -> tuple[int, int]:
+    reasons = table["suppression_reason"]
+    secondary = reasons.str.startswith("withheld with").sum()
+    primary = (table["suppressed"] & ~reasons.str.startswith(("withheld with", "not estim"))).sum()
+    return int(primary), int(secondary)
+
+
+def _tiny_clusters() -> tuple[pd.DataFrame, pd.DataFrame]:
+    reg = register(participants=240, clusters=3, seed=5)
+    reg.loc[reg.index[:1], "cluster_id"] = "K07"  # one firm
+    reg.loc[reg.index[1:3], "cluster_id"] = "K08"  # two firms
+    reg.loc[reg.index[3:6], "cluster_id"] = "K09"  # three firms
+    return reg, panel(reg, firms=2500)
+
+
+def _tiny_size_group() -> tuple[pd.DataFrame, pd.DataFrame]:
+    reg = register(participants=240, clusters=3, seed=6)
+    reg.loc[reg.index[:2], "size_group_at_entry"] = "large_enterprise"  # two firms of 250+
+    return reg, panel(reg, firms=2500)
+
+
+def _overlapping_clusters() -> tuple[pd.DataFrame, pd.DataFrame]:
+    reg = register(participants=240, clusters=3, seed=7)
+    twice = reg.iloc[:40].assign(cluster_id="K05")  # 40 firms also in a fourth cluster
+    small = reg.iloc[40:42].assign(cluster_id="K06")  # and two firms in a tiny fifth one
+    reg = pd.concat([reg, twice, small], ignore_index=True)
+    return reg, panel(reg.drop_duplicates("cvr"), firms=2500)
+
+
+def _one_late_event_time() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cluster K04: two firms enter in 2025 (the only cohort reaching t+3), six in 2027."""
+    reg = register(participants=240, clusters=3, seed=8)
+    reg.loc[reg.index[:2], ["cluster_id", "treatment_year"]] = ["K04", 2025]
+    reg.loc[reg.index[2:8], ["cluster_id", "treatment_year"]] = ["K04", 2027]
+    reg.loc[reg.index[8:], "treatment_year"] = 2026
+    return reg, panel(reg, firms=2500)
+
+
+def _dominated() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cluster K04 of six firms, one of which doubles its value added after entry."""
+    reg = register(participants=240, clusters=3, seed=9)
+    reg.loc[reg.index[:6], "cluster_id"] = "K04"
+    data = panel(reg, firms=2500)
+    star = reg.iloc[0]
+    after = data["cvr"].eq(star["cvr"]) & data["year"].ge(star["treatment_year"])
+    data.loc[after, "value_added_dkk"] *= 20.0
+    return reg, data
+
+
+def _one_control_for_many() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cluster K04: six participants in an industry and region of their own, which holds a
+    single other firm: it is every one of their matches."""
+    reg = register(participants=240, clusters=3, seed=10)
+    reg.loc[reg.index[:6], "cluster_id"] = "K04"
+    data = panel(reg, firms=2500)
+    others = data.loc[~data["cvr"].isin(reg["cvr"]), "cvr"].unique()
+    lonely = set(reg["cvr"].iloc[:6]) | {others[0]}
+    rows = data["cvr"].isin(lonely)
+    data.loc[rows, ["industry", "region"]] = ["99", 81]
+    data.loc[rows, "fte"] = 20.0
+    return reg, data
+
+
+SCENARIOS = {
+    "tiny clusters (1, 2, 3 firms)": _tiny_clusters,
+    "tiny size group (2 firms of 250+)": _tiny_size_group,
+    "overlapping clusters": _overlapping_clusters,
+    "one withheld event time": _one_late_event_time,
+    "dominated cell": _dominated,
+    "one control matched to many": _one_control_for_many,
+}
+
+
+@pytest.mark.slow  # one estimation per scenario
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_the_reader_derives_nothing_from_the_estimators_output(scenario):
+    reg, data = SCENARIOS[scenario]()
+    table = _estimate(reg, data)
+    primary, secondary = _withheld(table)
+    assert primary > 0, "the scenario must make primary suppression act"
+    found = findings(table)
+    assert found.empty, found.to_string()
+    shown = table[~table["suppressed"]]
+    assert (shown["firms_treated"].dropna() >= 3).all()
+    assert (shown["controls_effective"].dropna() >= 3).all()
+    withheld = table[table["suppressed"]]
+    assert withheld[["estimate", "std_error", "ci_lower", "firms_treated"]].isna().all().all()
+
+
+@pytest.mark.slow
+def test_the_scenarios_withhold_what_they_are_built_to():
+    tiny = _estimate(*_tiny_clusters())
+    k07 = tiny[tiny["group_value"].eq("K07") & tiny["period"].eq("t+1")]
+    assert (k07["suppression_reason"] == "fewer than 3 firms").all()
+    late = _estimate(*_one_late_event_time())
+    k04 = late[late["group_value"].eq("K04")].set_index(["outcome", "period"])
+    assert k04.loc[("log_fte", "t+3"), "suppression_reason"] == "fewer than 3 firms"
+    assert not k04.loc[("log_fte", "t+1"), "suppressed"]
+    assert k04.loc[("log_fte", "overall"), "suppressed"]  # the mean would give t+3 away
+    dominated = _estimate(*_dominated())
+    cell = dominated[
+        dominated["group_value"].eq("K04")
+        & dominated["outcome"].eq("log_value_added_per_fte")
+        & dominated["period"].eq("t+1")
+    ]
+    assert "carries more than 50% of the estimate" in cell["suppression_reason"].iloc[0]
+    lonely = _estimate(*_one_control_for_many())
+    cell = lonely[lonely["group_value"].eq("K04") & lonely["period"].eq("t+1")]
+    assert (cell["suppression_reason"] == "fewer than 3 effective comparison firms").all()

@@ -65,7 +65,8 @@ def _panel(data_dir: Path, register, log):
     kinds={"python", "duckdb"},
     owners=["team:klynge-data"],
     description="Matched staggered difference-in-differences of the participants against "
-    "never-participating firms (pipelines.evaluation), disclosure-controlled. "
+    "never-participating firms, each entry cohort with its own matched controls "
+    "(pipelines.evaluation), disclosure-controlled and audited. "
     "Runs on the real firm panel when one is present, else on a synthetic "
     "panel with a planted effect (marked synthetic in every row).",
 )
@@ -73,7 +74,7 @@ def effect_estimates_raw(
     context: AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
 ) -> MaterializeResult:
     from pipelines.evaluation.contract import panel_files, read_panel
-    from pipelines.evaluation.effects import default_base_year, run, write_outputs
+    from pipelines.evaluation.effects import run, write_outputs
     from pipelines.evaluation.estimate import EstimatorConfig
     from pipelines.evaluation.register import check_register
 
@@ -82,7 +83,7 @@ def effect_estimates_raw(
     with warehouse.get_connection() as con:
         register = check_register(con.execute("select * from marts.participant_register").df())
     folder, generated = _panel(data_dir, register, context.log)
-    config = EstimatorConfig(base_year=default_base_year(register))
+    config = EstimatorConfig()
     out = data_dir / "evaluation" / "estimates"
     fingerprint = _fingerprint(register, panel_files(folder), config)
     cached = out / "diagnostics.json"

@@ -23,7 +23,7 @@ MAX_PROBLEMS = 20
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # cvr, year, amount, signed_amount, industry, region
+    kind: str  # cvr, year, amount, optional_amount, signed_amount, industry, region
     description: str
 
 
@@ -34,7 +34,12 @@ FIELDS = (
     Field("turnover_dkk", "amount", "Turnover (omsætning), kr., >= 0"),
     Field("value_added_dkk", "signed_amount", "Value added (værditilvækst), kr.; may be negative"),
     Field("export_dkk", "amount", "Export sales, kr., >= 0"),
-    Field("rd_expenditure_dkk", "amount", "Own R&D expenditure (FoU-udgifter), kr., >= 0"),
+    Field(
+        "rd_expenditure_dkk",
+        "optional_amount",
+        "Own R&D expenditure (FoU-udgifter), kr., >= 0; empty when the firm was not in DST's "
+        "R&D survey that year (unknown, not 0)",
+    ),
     Field("industry", "industry", "DB07 industry, 2 digits ('01'..'99')"),
     Field("region", "region", "Region code 81-85 (Nordjylland .. Hovedstaden)"),
 )
@@ -86,6 +91,12 @@ def _check(kind: str, raw: pd.Series, decimal_comma: bool) -> tuple[pd.Series, p
     values = _numeric(raw, decimal_comma)
     bad = values.isna() | ~np.isfinite(values.fillna(0))
     written = " (a ';' file: decimal comma, e.g. 73,2)" if decimal_comma else ""
+    if kind == "optional_amount":  # empty is allowed (not surveyed); anything else must parse
+        empty = raw.astype("string").str.strip().fillna("").eq("").to_numpy(dtype=bool)
+        parsed_bad = bad.to_numpy(dtype=bool, na_value=True)
+        negative = values.to_numpy(dtype=float, na_value=np.nan) < 0
+        wrong = pd.Series((parsed_bad & ~empty) | negative, index=raw.index)
+        return values, wrong, f"a number >= 0 or empty{written}"
     if kind == "year":
         bad |= (values % 1 != 0) | ~values.between(2000, 2100)
         return values, bad, "a year 2000-2100"

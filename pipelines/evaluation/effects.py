@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines.evaluation.contract import PanelError, panel_files, read_panel
+from pipelines.evaluation.contract import PanelError, cvr_ok, panel_files, read_panel
 from pipelines.evaluation.disclosure import DisclosureRule
 from pipelines.evaluation.estimate import COLUMNS, GROUP_TYPES, EstimatorConfig, estimate_effects
 from pipelines.evaluation.figures import SYNTHETIC_BANNER, event_study_figures
@@ -52,28 +52,66 @@ def run(
     return table[list(COLUMNS)], {**result.diagnostics, "panel_source": source}
 
 
-def check_inputs_fit(panel: pd.DataFrame, register: pd.DataFrame, base_year: int) -> None:
+def check_inputs_fit(panel: pd.DataFrame, register: pd.DataFrame, config: EstimatorConfig) -> None:
     """Inputs that cannot give an estimate fail the command, saying why, instead of every cell
     being withheld for a reason that is not the real one. (In a refresh, the pipeline's own
     synthetic panel is used and the other marts must still publish: there the cells are
     withheld with their reasons.)"""
     years = panel["year"]
-    if not (years == base_year).any():
-        raise PanelError(
-            f"the matching year {base_year} is not in the firm panel (years {years.min()}-"
-            f"{years.max()}): give --base-year, the year before the programme"
-        )
+    first, last = int(years.min()), int(years.max())
     if panel["cvr"].isin(register["cvr"]).all():
         raise PanelError("the firm panel holds participants only: no firm to compare them with")
-    early = register["treatment_year"] <= base_year
-    if early.any():
-        row = int(early.to_numpy().argmax())
+    matching = register["treatment_year"] - 1 - config.anticipation
+    if config.latest_matching_year is not None:
+        matching = matching.clip(upper=config.latest_matching_year)
+    outside = (matching < first) | (matching > last)
+    if outside.any():
+        row = int(outside.to_numpy().argmax())
         raise RegisterError(
             f"participant register, data row {row + 1}, column treatment_year: "
-            f"{int(register['treatment_year'].iloc[row])} is not after the matching year "
-            f"{base_year} ({int(early.sum())} such row(s)): participants are matched on the "
-            "year before they entered"
+            f"{int(register['treatment_year'].iloc[row])} is matched in "
+            f"{int(matching.iloc[row])}, which is not in the firm panel (years {first}-{last}; "
+            f"{int(outside.sum())} such row(s)): participants are matched on the year before "
+            "they entered"
         )
+
+
+def read_exclusions(path: Path) -> frozenset[int]:
+    """CVRs never to be used as controls (e.g. the previous programme's register): a CSV or
+    Parquet file with a ``cvr`` column, or a plain list with one CVR per line."""
+    if not path.is_file():
+        raise RegisterError(f"{path}: exclusion list not found")
+    try:
+        if path.suffix.lower() == ".parquet":
+            cvr = pd.read_parquet(path)["cvr"].astype(str)
+            first_row = 1
+        else:
+            text = path.read_text(encoding="utf-8-sig").splitlines()
+            header = text[0].replace(",", ";").split(";") if text else []
+            if "cvr" in [h.strip().lower() for h in header]:
+                frame = pd.read_csv(
+                    path, sep=None, engine="python", dtype=str, encoding="utf-8-sig"
+                )
+                frame.columns = [c.strip().lower() for c in frame.columns]
+                cvr, first_row = frame["cvr"], 2
+            else:
+                cvr, first_row = pd.Series(text, dtype=str), 1
+    except UnicodeDecodeError as exc:
+        raise RegisterError(
+            f"{path.name}: not UTF-8 text ({exc.reason}); save it as UTF-8"
+        ) from None
+    except (ValueError, OSError, KeyError) as exc:
+        raise RegisterError(f"{path.name}: cannot be read as a CVR list: {exc}") from None
+    cvr = cvr.astype(str).str.strip()
+    cvr = cvr[cvr != ""]
+    bad = ~cvr_ok(cvr.reset_index(drop=True))
+    if bad.any():
+        row = int(bad.to_numpy().argmax())
+        raise RegisterError(
+            f"{path.name}, row {int(cvr.index[row]) + first_row}, column cvr: "
+            f"{int(bad.sum())} value(s) not a valid CVR number"
+        )
+    return frozenset(int(c) for c in cvr)
 
 
 OUTPUT_MARKER = ".effect-estimates"  # marks a folder these outputs may replace
@@ -160,10 +198,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument(
-        "--base-year",
+        "--latest-matching-year",
         type=int,
-        help="matching year (default: the year before the programme period)",
+        help="match no cohort later than this year (e.g. 2019 to keep COVID's 2020 out); "
+        "default: each cohort in its own base year",
     )
+    p.add_argument(
+        "--anticipation",
+        type=_at_least_zero,
+        default=0,
+        help="years before entry participants may already react (base year g-1-anticipation)",
+    )
+    p.add_argument("--control-group", choices=["never", "not-yet"], default="never")
+    p.add_argument(
+        "--exclude",
+        type=Path,
+        help="CVRs never used as controls (e.g. an earlier programme's register)",
+    )
+    p.add_argument("--bootstrap-draws", type=_at_least_999, default=999)
+    p.add_argument("--seed", type=int, default=EstimatorConfig().seed)
     p.add_argument("--neighbours", type=_at_least_one, default=3)
     p.add_argument("--min-firms", type=_at_least_one, default=DisclosureRule().min_firms)
     p.add_argument("--max-share", type=_share, default=DisclosureRule().max_share)
@@ -179,6 +232,20 @@ def _at_least_one(text: str) -> int:
     return value
 
 
+def _at_least_zero(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text}: at least 0")
+    return value
+
+
+def _at_least_999(text: str) -> int:
+    value = int(text)
+    if value < 999:
+        raise argparse.ArgumentTypeError(f"{text}: at least 999 bootstrap draws")
+    return value
+
+
 def _share(text: str) -> float:
     value = float(text)
     if not 0 < value <= 1:
@@ -186,34 +253,34 @@ def _share(text: str) -> float:
     return value
 
 
-def default_base_year(register: pd.DataFrame) -> int:
-    if "programme_first_year" in register.columns:
-        return int(pd.to_numeric(register["programme_first_year"]).min()) - 1
-    return int(register["treatment_year"].min()) - 1
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     started = time.perf_counter()
-    if problem := out_problem(args.out, [args.panel, args.register]):
+    if problem := out_problem(args.out, [args.panel, args.register, *filter(None, [args.exclude])]):
         print(f"error: {problem}", file=sys.stderr)
         return 2
     try:
         panel = read_panel(args.panel)
         register = read_register(args.register)
         config = EstimatorConfig(
-            base_year=args.base_year or default_base_year(register),
             neighbours=args.neighbours,
+            anticipation=args.anticipation,
+            control_group=args.control_group,
+            latest_matching_year=args.latest_matching_year,
             rule=DisclosureRule(args.min_firms, args.max_share),
             outcomes=tuple(args.outcomes),
             group_types=tuple(args.groups),
+            exclude=read_exclusions(args.exclude) if args.exclude else frozenset(),
+            bootstrap_draws=args.bootstrap_draws,
+            seed=args.seed,
         )
-        check_inputs_fit(panel, register, config.base_year)
+        check_inputs_fit(panel, register, config)
         table, diagnostics = run(panel, register, config)
     except (PanelError, RegisterError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    diagnostics["inputs_sha256"] = _sha256([*panel_files(args.panel), args.register])
+    inputs = [*panel_files(args.panel), args.register, *([args.exclude] if args.exclude else [])]
+    diagnostics["inputs_sha256"] = _sha256(inputs)
     diagnostics["seconds"] = round(time.perf_counter() - started, 1)
     write_outputs(table, diagnostics, args.out)
     shown = table[~table["suppressed"]]

@@ -156,13 +156,14 @@ def _links(parts: list[tuple[int, int, CohortMatch]]) -> Links:
 
 
 def _pool_rows(
-    firm_cohort: np.ndarray, base: int, excluded: np.ndarray, config: EstimatorConfig
+    firm_cohort: np.ndarray, cohort: int, base: int, excluded: np.ndarray, config: EstimatorConfig
 ) -> np.ndarray:
-    """The control pool of a cohort with base year ``base``: never-participants (and, with
-    not-yet-treated controls, participants still untreated then), never an excluded firm."""
+    """The control pool of ``cohort`` (base year ``base``): never-participants (and, with
+    not-yet-treated controls, other cohorts' participants still untreated then), never an
+    excluded firm."""
     eligible = np.isinf(firm_cohort)
     if config.control_group == "not-yet":
-        eligible |= firm_cohort - config.anticipation > base
+        eligible |= (firm_cohort - config.anticipation > base) & (firm_cohort != cohort)
     return np.flatnonzero(eligible & ~excluded)
 
 
@@ -198,7 +199,7 @@ def design(panel: pd.DataFrame, register: pd.DataFrame, config: EstimatorConfig)
                 if config.latest_matching_year is None
                 else min(base, config.latest_matching_year - shift)
             )
-            pool_rows = _pool_rows(firm_cohort, base, excluded, config)
+            pool_rows = _pool_rows(firm_cohort, g, base, excluded, config)
             found = (
                 match_cohort(wide, treated, pool_rows, year, config.neighbours)
                 if config.matched

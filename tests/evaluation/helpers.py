@@ -41,7 +41,6 @@ def panel(reg: pd.DataFrame, **spec) -> pd.DataFrame:
 def productivity(reg: pd.DataFrame, data: pd.DataFrame, matched: bool = True) -> pd.DataFrame:
     """The overall productivity rows, indexed by period."""
     config = EstimatorConfig(
-        base_year=2024,
         outcomes=("log_value_added_per_fte",),
         group_types=("overall",),
         matched=matched,

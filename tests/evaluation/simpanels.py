@@ -79,16 +79,16 @@ def simulate(
     if kind == "industry_shocks":
         codes = np.searchsorted(INDUSTRIES, industry)
         walks = np.cumsum(rng.normal(0, 0.03, (len(INDUSTRIES), t)), axis=1)
-        boom = np.isin(INDUSTRIES, BOOM_INDUSTRIES)[:, None] * BOOM_GROWTH * np.clip(
-            years - (BOOM_FROM - 1), 0, None
+        boom = (
+            np.isin(INDUSTRIES, BOOM_INDUSTRIES)[:, None]
+            * BOOM_GROWTH
+            * np.clip(years - (BOOM_FROM - 1), 0, None)
         )
         lp = lp + (walks + boom)[codes]
     lp = lp + np.where(event >= 1, effect, 0.0)
 
     log_fte0 = np.clip(rng.normal(2.5, 0.9, n), np.log(1.0), np.log(240))
-    fte_trend = rng.normal(0.01, 0.02, n) + np.where(
-        part & (kind == "selection_growth"), 0.01, 0.0
-    )
+    fte_trend = rng.normal(0.01, 0.02, n) + np.where(part & (kind == "selection_growth"), 0.01, 0.0)
     lf = log_fte0[:, None] + fte_trend[:, None] * since + rng.normal(0, 0.04, (n, t))
     fte = np.round(np.exp(lf), 1).clip(0.5, None)
     value_added = np.exp(lp) * fte

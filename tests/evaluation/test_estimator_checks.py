@@ -1,105 +1,150 @@
-"""The estimator against independent computations: a hand-computed 2x2, a TWFE event study,
-the ``differences`` library's Callaway-Sant'Anna ATT(g,t), and scipy's chi-squared."""
+"""The estimator against independent computations: the diff-diff library's Callaway-Sant'Anna
+(group-time and event-time effects, analytic errors, bootstrap bands), the matched contrasts
+recomputed by hand from the links, an unbalanced comparison by hand, and scipy's chi-squared."""
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.evaluation.did import cell_effects, chi2_sf, event_study
+from pipelines.evaluation.did import comparisons, pool
+from pipelines.evaluation.estimate import EstimatorConfig, design, estimate_effects
+from pipelines.evaluation.inference import chi2_sf
 from pipelines.evaluation.outcomes import add_outcomes
 from tests.evaluation.helpers import panel, register
 
+OUTCOME = "log_value_added_per_fte"
 
-def _sample(cohorts: list[int], firms: int = 1500, seed: int = 3) -> pd.DataFrame:
-    reg = register(participants=300, seed=seed).assign(
+
+def _data(cohorts: list[int], participants: int = 300, firms: int = 1500, seed: int = 3):
+    reg = register(participants=participants, seed=seed).assign(
         treatment_year=lambda d: np.resize(cohorts, len(d))
     )
-    data = add_outcomes(panel(reg, firms=firms, effect_pct=5.0, seed=seed))
+    return reg, panel(reg, firms=firms, effect_pct=5.0, seed=seed)
+
+
+def _reference(reg: pd.DataFrame, data: pd.DataFrame, control_group: str, anticipation: int, **kw):
+    from diff_diff import CallawaySantAnna
+
+    long = add_outcomes(data)
     cohort = reg.set_index("cvr")["treatment_year"]
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
-            "cvr": data["cvr"],
-            "year": data["year"],
-            "cohort": data["cvr"].map(cohort).astype(float),
-            "weight": 1.0,
-            "y": data["log_value_added_per_fte"],
+            "id": long["cvr"].astype("int64"),
+            "year": long["year"],
+            "y": long[OUTCOME],
+            "g": long["cvr"].map(cohort).fillna(0).astype(int),
         }
     )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return CallawaySantAnna(
+            control_group="never_treated" if control_group == "never" else "not_yet_treated",
+            anticipation=anticipation,
+            estimation_method="reg",
+            base_period="universal",
+            **kw,
+        ).fit(frame, outcome="y", unit="id", time="year", first_treat="g")
 
 
-def test_single_cohort_equals_hand_computed_2x2():
-    sample = _sample([2026])
-    study = event_study(sample, 2028)
-    wide = sample.pivot(index="cvr", columns="year", values="y")
-    treated = sample.drop_duplicates("cvr").set_index("cvr")["cohort"].notna()
-    change = wide[2027] - wide[2025]
-    by_hand = change[treated].mean() - change[~treated].mean()
-    got = study.events.set_index("event_time").loc[1, "estimate"]
-    assert got == pytest.approx(by_hand, abs=1e-12)
+def _config(**kw) -> EstimatorConfig:
+    return EstimatorConfig(matched=False, outcomes=(OUTCOME,), group_types=("overall",), **kw)
 
 
-@pytest.mark.slow  # the estimator against a TWFE regression
-def test_single_cohort_equals_twfe_event_study():
-    sample = _sample([2026]).query("year >= 2023")
-    study = event_study(sample, 2028)
-    firms = pd.get_dummies(sample["cvr"].astype(str), drop_first=False, dtype=float)
-    years = pd.get_dummies(sample["year"], drop_first=True, dtype=float)
-    rel = sample["year"] - sample["cohort"]
-    events = pd.DataFrame({f"e{e}": (rel == e).astype(float) for e in (-3, -2, 0, 1, 2)})
-    x = np.hstack([firms.to_numpy(), years.to_numpy(), events.to_numpy()])
-    beta = np.linalg.lstsq(x, sample["y"].to_numpy(), rcond=None)[0][-5:]
-    ours = study.events.set_index("event_time").loc[[-3, -2, 0, 1, 2], "estimate"].to_numpy()
-    np.testing.assert_allclose(ours, beta, atol=1e-9)
-
-
-@pytest.mark.slow  # the estimator against the differences library
-def test_staggered_cells_and_errors_match_the_differences_library():
-    from differences import ATTgt
-
-    sample = _sample([2025, 2026, 2027]).query("year >= 2022")
-    study = event_study(sample, 2028)
-    ours = study.cells.set_index(["cohort", "year"])
-    frame = sample.assign(firm=pd.factorize(sample["cvr"])[0]).set_index(["firm", "year"])
-    att = ATTgt(data=frame[["cohort", "y"]], cohort_column="cohort", base_period="universal")
-    att.filter_gt(base_period="universal", relative_period_start=-3, relative_period_end=3)
-    att.fit(formula="y", est_method="reg", control_group="never_treated", progress_bar=False)
-    theirs = att.results().droplevel("base_period")
-    theirs.columns = [c[-1] for c in theirs.columns]
-    theirs.index = pd.MultiIndex.from_arrays(
-        [theirs.index.get_level_values(i).astype(int) for i in (0, 1)], names=["cohort", "year"]
+@pytest.mark.slow  # the estimator and the library, three settings
+@pytest.mark.parametrize(
+    ("control_group", "anticipation"), [("never", 0), ("not-yet", 0), ("never", 1)]
+)
+def test_unmatched_effects_and_errors_equal_the_diff_diff_library(control_group, anticipation):
+    reg, data = _data([2025, 2026, 2027])
+    config = _config(control_group=control_group, anticipation=anticipation)
+    ref = _reference(reg, data, control_group, anticipation, n_bootstrap=0)
+    # group-time effects ATT(g, t)
+    plan = design(data, reg, config)
+    cells = comparisons(
+        plan.wide, OUTCOME, plan.links, plan.firm_cohort, anticipation, control_group != "never"
     )
-    ours.index = pd.MultiIndex.from_arrays(
-        [ours.index.get_level_values(i).astype(int) for i in (0, 1)], names=["cohort", "year"]
+    everyone = np.ones(len(plan.wide.cvr), bool)
+    compared = 0
+    for cell in cells:
+        ours = pool([cell], everyone)
+        theirs = ref.group_time_effects[(cell.cohort, cell.year)]
+        assert ours.estimate == pytest.approx(theirs["effect"], abs=1e-8)
+        assert np.sqrt(np.sum(ours.influence**2)) == pytest.approx(theirs["se"], rel=1e-6)
+        compared += 1
+    assert compared == 15  # 6 + 5 + 4 cells of the three cohorts up to 2028
+    # event-time effects and their errors (cohort shares enter the influence function)
+    table = estimate_effects(data, reg, config).table.dropna(subset=["event_time", "std_error"])
+    events = ref.aggregate("event_study").to_dataframe().set_index("event_time")
+    for _, row in table.iterrows():
+        theirs = events.loc[int(row["event_time"])]
+        assert row["estimate"] == pytest.approx(theirs["att"], abs=1e-8)
+        assert row["std_error"] == pytest.approx(theirs["se"], rel=1e-6)
+    assert len(table) == 6
+
+
+@pytest.mark.slow
+def test_uniform_band_agrees_with_the_library_within_monte_carlo_error():
+    """One cohort observed exactly at event times -3..3: both bands cover the same periods."""
+    reg, data = _data([2025], participants=200, firms=1200, seed=5)
+    data = data[data["year"].between(2022, 2028)]
+    table = estimate_effects(data, reg, _config(bootstrap_draws=1999, seed=4)).table
+    rows = table.dropna(subset=["band_upper"])
+    critical = ((rows["band_upper"] - rows["estimate"]) / rows["std_error"]).to_numpy()
+    assert np.allclose(critical, critical[0])  # one critical value for the group's event times
+    assert len(rows) == 6
+    ref = _reference(reg, data, "never", 0, n_bootstrap=1999, seed=4, cband=True)
+    theirs = ref.aggregate("event_study").cband_crit_value
+    assert 2.0 < critical[0] < 3.5
+    # the 95 % quantile of a sup over 6 correlated t's from 1999 draws: Monte Carlo sd ~ 0.04
+    assert critical[0] == pytest.approx(theirs, abs=0.15)
+
+
+def test_matched_contrast_equals_the_mean_of_participants_own_contrasts():
+    """Recomputed from the links with pandas: each participant's change minus the weighted
+    change of its own surviving matches, renormalised; a participant's weights sum to 1."""
+    reg, data = _data([2026], participants=150, firms=1200, seed=7)
+    # one control exits in 2027: it drops out of the 2027 comparison only
+    plan = design(data, reg, EstimatorConfig(outcomes=(OUTCOME,), group_types=("overall",)))
+    gone = int(plan.wide.cvr[plan.links.control[0]])
+    data = data[~(data["cvr"].astype("int64").eq(gone) & data["year"].eq(2027))]
+    plan = design(data, reg, EstimatorConfig(outcomes=(OUTCOME,), group_types=("overall",)))
+    links = pd.DataFrame(
+        {
+            "t": plan.wide.cvr[plan.links.treated],
+            "c": plan.wide.cvr[plan.links.control],
+            "w": plan.links.weight,
+        }
     )
-    joined = ours.join(theirs[["ATT", "std_error"]], how="inner", rsuffix="_lib")
-    assert len(joined) == len(ours) == len(theirs[theirs["std_error"] > 0])
-    np.testing.assert_allclose(joined["estimate"], joined["ATT"], atol=1e-10)
-    np.testing.assert_allclose(joined["std_error"], joined["std_error_lib"], rtol=0.01)
+    long = add_outcomes(data).assign(cvr=lambda d: d["cvr"].astype("int64"))
+    wide = long.pivot(index="cvr", columns="year", values=OUTCOME)
+    dy = wide[2027] - wide[2025]
+    links["dy_c"] = links["c"].map(dy)
+    links = links.dropna(subset=["dy_c"])
+    links["w"] = links["w"] / links.groupby("t")["w"].transform("sum")
+    control_change = (links["w"] * links["dy_c"]).groupby(links["t"]).sum()
+    by_hand = (dy.reindex(control_change.index) - control_change).mean()
+    cells = comparisons(plan.wide, OUTCOME, plan.links, plan.firm_cohort, 0, False)
+    ours = next(c for c in cells if c.year == 2027)
+    assert ours.tau.mean() == pytest.approx(by_hand, abs=1e-12)
+    assert gone not in set(plan.wide.cvr[ours.link_control])
 
 
-def test_influence_functions_give_firm_clustered_errors():
-    sample = _sample([2026], firms=800)
-    table, psi = cell_effects(sample.query("year >= 2023"))
-    assert psi.shape == (sample["cvr"].nunique(), len(table))
-    assert np.allclose(psi.sum(axis=0), 0, atol=1e-12)  # influence functions are centred
-
-
-def test_cell_effects_refuse_a_firm_year_twice():
-    sample = _sample([2026], firms=800).query("year >= 2023")
-    twice = pd.concat([sample, sample.iloc[[5]]])
-    with pytest.raises(ValueError, match="firm and year more than once"):
-        cell_effects(twice)
-
-
-def test_cell_effects_do_not_depend_on_row_order():
-    sample = _sample([2025, 2026], firms=800).query("year >= 2022")
-    shuffled = sample.sample(frac=1.0, random_state=1)
-    table, psi = cell_effects(sample)
-    table_s, psi_s = cell_effects(shuffled)
-    pd.testing.assert_frame_equal(table, table_s)
-    assert np.array_equal(psi, psi_s)
+def test_a_firm_missing_one_year_stays_in_every_other_comparison():
+    """Unbalanced panel: a participant without 2028 leaves the t+2 comparison only."""
+    reg, data = _data([2026], participants=150, firms=1200, seed=8)
+    config = EstimatorConfig(outcomes=(OUTCOME,), group_types=("overall",))
+    full = estimate_effects(data, reg, config).table.set_index("period")
+    lost = reg["cvr"].iloc[:5]
+    holes = estimate_effects(
+        data[~(data["cvr"].isin(lost) & data["year"].eq(2028))], reg, config
+    ).table.set_index("period")
+    assert holes.loc["t+2", "firms_treated"] == full.loc["t+2", "firms_treated"] - 5
+    assert holes.loc["t+1", "firms_treated"] == full.loc["t+1", "firms_treated"]
+    assert holes.loc["t+1", "estimate"] == pytest.approx(full.loc["t+1", "estimate"], abs=1e-12)
 
 
 @pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 8])

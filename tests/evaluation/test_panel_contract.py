@@ -155,16 +155,23 @@ def test_inputs_that_cannot_give_an_estimate_say_why():
     from pipelines.evaluation.effects import check_inputs_fit
     from pipelines.evaluation.register import RegisterError
 
+    from pipelines.evaluation.estimate import EstimatorConfig
+
     reg = register(participants=20)
     data = panel(reg, firms=300)
-    with pytest.raises(PanelError, match="matching year 2014 is not in the firm panel"):
-        check_inputs_fit(data, reg, 2014)
+    config = EstimatorConfig()
     with pytest.raises(PanelError, match="participants only"):
-        check_inputs_fit(data[data["cvr"].isin(reg["cvr"])], reg, 2024)
-    early = reg.assign(treatment_year=reg["treatment_year"].where(reg.index != 3, 2020))
-    with pytest.raises(RegisterError, match="data row 4, column treatment_year: 2020"):
-        check_inputs_fit(data, early, 2024)
-    check_inputs_fit(data, reg, 2024)  # the good inputs pass
+        check_inputs_fit(data[data["cvr"].isin(reg["cvr"])], reg, config)
+    early = reg.assign(treatment_year=reg["treatment_year"].where(reg.index != 3, 2015))
+    with pytest.raises(
+        RegisterError, match="data row 4, column treatment_year: 2015 is matched in 2014"
+    ):
+        check_inputs_fit(data, early, config)
+    capped = EstimatorConfig(latest_matching_year=2010)
+    with pytest.raises(RegisterError, match="matched in 2010, which is not in the firm panel"):
+        check_inputs_fit(data, reg, capped)
+    check_inputs_fit(data, reg, config)  # the good inputs pass
+    check_inputs_fit(data, reg, EstimatorConfig(anticipation=1, latest_matching_year=2023))
 
 
 def test_in_a_refresh_hopeless_inputs_withhold_the_cells_instead_of_failing():
@@ -178,7 +185,27 @@ def test_in_a_refresh_hopeless_inputs_withhold_the_cells_instead_of_failing():
     table, _ = run(
         data[data["cvr"].isin(reg["cvr"])],
         reg,
-        EstimatorConfig(base_year=2024, outcomes=("log_fte",), group_types=("overall",)),
+        EstimatorConfig(outcomes=("log_fte",), group_types=("overall",)),
     )
-    assert len(table) == 8 and table["suppressed"].all()
+    assert len(table) == 9 and table["suppressed"].all()
     assert (table["suppression_reason"] != "").all()
+
+
+def test_rd_expenditure_may_be_empty_but_not_wrong(tmp_path):
+    """Empty = not in DST's R&D survey that year (unknown); a word or a negative is refused."""
+    reg = register(participants=5)
+    data = panel(reg, firms=40)
+    text = data.astype({"rd_expenditure_dkk": "string"})
+    text.loc[text.index[:3], "rd_expenditure_dkk"] = ""
+    text.to_csv(tmp_path / "p.csv", sep=",", index=False)
+    read = read_panel(tmp_path / "p.csv")
+    assert read["rd_expenditure_dkk"].isna().sum() == 3
+    text.loc[text.index[4], "rd_expenditure_dkk"] = "ukendt"
+    text.loc[text.index[6], "rd_expenditure_dkk"] = "-5"
+    text.to_csv(tmp_path / "p.csv", sep=",", index=False)
+    with pytest.raises(PanelError) as err:
+        read_panel(tmp_path / "p.csv")
+    assert "row 6, column rd_expenditure_dkk: 'ukendt' is not a number >= 0 or empty" in str(
+        err.value
+    )
+    assert "row 8, column rd_expenditure_dkk" in str(err.value)

@@ -44,6 +44,9 @@ class Links:
     cell: np.ndarray  # stratum: unique across cohorts
     cohort: np.ndarray  # entry year of the link's participant (the comparison it belongs to)
     base: np.ndarray  # the DiD base year of that cohort
+    entry: np.ndarray  # the participant's real entry year (the placebo's cohort is earlier)
+    x_control: np.ndarray  # the control's matching features (links x features; 0 columns:
+    gap: np.ndarray  # participant's minus control's features      no bias correction)
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,13 @@ def comparisons(
             continue
         t_rows, c_rows = links.treated[at], links.control[at]
         w, cell = links.weight[at], links.cell[at]
+        x_c, gap = links.x_control[at], links.gap[at]
+        alive = np.ones(len(c_rows), bool)
+        j_entry = wide.column(int(links.entry[at][0]))
+        if outcome == "survival" and j_entry is not None:
+            # a participant is alive when it enters; so must its controls be, or survival up to
+            # entry would count as an effect (immortal time)
+            alive = wide.present[c_rows, j_entry] & wide.present[t_rows, j_entry]
         for e in events:
             t = int(g) + e
             jt = wide.column(t)
@@ -93,7 +103,7 @@ def comparisons(
                 continue
             dy = y[:, jt] - y[:, jb]
             dy_c = dy[c_rows]
-            ok_c = np.isfinite(dy_c)
+            ok_c = np.isfinite(dy_c) & alive
             if not_yet:  # a later participant is a control only while untreated
                 ok_c &= firm_cohort[c_rows] - anticipation > max(t, base)
             w_ok = np.where(ok_c, w, 0.0)
@@ -104,8 +114,11 @@ def comparisons(
             ok_t = np.isfinite(dy_t) & (total > 0)
             keep = ok_c & ok_t[pos]
             wn = w[keep] / total[pos[keep]]
+            adjusted = dy_c[keep] + _bias_correction(
+                dy_c[keep], x_c[keep], gap[keep], wn, cell[keep]
+            )
             control_mean = np.bincount(
-                pos[keep], weights=wn * dy_c[keep], minlength=len(participants)
+                pos[keep], weights=wn * adjusted, minlength=len(participants)
             )
             out.append(
                 Comparison(
@@ -120,10 +133,33 @@ def comparisons(
                     link_control=c_rows[keep],
                     link_weight=wn,
                     link_cell=cell[keep],
-                    link_dy=dy_c[keep],
+                    link_dy=adjusted,
                 )
             )
     return out
+
+
+def _bias_correction(
+    dy: np.ndarray, x: np.ndarray, gap: np.ndarray, weight: np.ndarray, cell: np.ndarray
+) -> np.ndarray:
+    """Abadie and Imbens' (2011) bias correction of matching: each control's change is moved by
+    beta'(x_participant - x_control), with beta the within-cell (weighted) regression of the
+    controls' change on the matching features. What the nearest neighbours leave unbalanced on
+    the features is then adjusted for, not left in the estimate."""
+    k = x.shape[1]
+    if k == 0 or len(dy) <= 3 * k:
+        return np.zeros(len(dy))
+    _, inverse = np.unique(cell, return_inverse=True)
+    total = np.bincount(inverse, weights=weight)
+
+    def within(v: np.ndarray) -> np.ndarray:
+        means = np.bincount(inverse, weights=weight * v) / total
+        return v - means[inverse]
+
+    xs = np.column_stack([within(x[:, j]) for j in range(k)])
+    root = np.sqrt(weight)
+    beta, *_ = np.linalg.lstsq(xs * root[:, None], within(dy) * root, rcond=None)
+    return gap @ beta
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ cells (null space of the withheld part) and adds secondary suppression until no 
 determined, and no determined combination of withheld cells (a pair, or the withheld part of an
 identity that also involves published cells) stands behind fewer than ``min_firms`` firms or
 fails the dominance or comparison rules. Each complement is the published cell with the fewest
-firms among those sharing an identity with the cells it protects.
+firms among the published cells the derivation reads.
 """
 
 from __future__ import annotations
@@ -63,6 +63,8 @@ class Cell:
     control_weight: np.ndarray = field(default_factory=lambda: np.zeros(0))
     reason: str = ""  # why it is withheld ("" = published)
     virtual: bool = False  # an 'all' the table does not carry, still tied to its groups
+    known: bool = False  # withheld, yet a reader can tell its value (an outcome that does not
+    # vary): it enters the identities as a published cell would
 
     @property
     def firms(self) -> int:
@@ -232,7 +234,11 @@ def audit(cells: list[Cell], rule: DisclosureRule) -> list[tuple[int, str]]:
         local = [cells[i] for i in index]
         rows = relations(local)
         while True:
-            withheld = [k for k, c in enumerate(local) if c.has_number and (c.reason or c.virtual)]
+            withheld = [
+                k
+                for k, c in enumerate(local)
+                if c.has_number and (c.reason or c.virtual) and not c.known
+            ]
             problem = None
             for members, coef, reads in derivable(local, rows, withheld):
                 if all(local[k].virtual for k in members):
@@ -242,17 +248,16 @@ def audit(cells: list[Cell], rule: DisclosureRule) -> list[tuple[int, str]]:
                     break
             if problem is None:
                 break
-            k, reason = _complement(local, *problem)
-            local[k].reason = reason
-            added.append((index[k], reason))
+            members, reads = problem
+            shown = [i for i in reads if not local[i].reason and not local[i].virtual]
+            if not shown:
+                # derived from cells a reader can guess (an outcome that does not vary) only:
+                # as guessable as they are, and nothing to withhold would change that
+                for k in members:
+                    local[k].known = True
+                continue
+            k = min(shown, key=lambda i: (local[i].firms, i))
+            names = ", ".join(local[m].label() for m in members if not local[m].virtual) or "all"
+            local[k].reason = f"withheld with {names}: the published cells would give it away"
+            added.append((index[k], local[k].reason))
     return added
-
-
-def _complement(cells: list[Cell], protect: list[int], reads: list[int]) -> tuple[int, str]:
-    """Of the published cells the derivation reads, the one with the fewest firms."""
-    shown = [i for i in reads if not cells[i].reason and not cells[i].virtual]
-    if not shown:  # a determined combination always reads a published cell
-        raise RuntimeError("disclosure audit: a derivation reads no published cell")
-    pick = min(shown, key=lambda i: (cells[i].firms, i))
-    names = ", ".join(cells[k].label() for k in protect if not cells[k].virtual) or "all"
-    return pick, f"withheld with {names}: the published cells would give it away"

@@ -136,22 +136,38 @@ def _cohorts(register: pd.DataFrame) -> pd.Series:
     return register.groupby(cvr)["treatment_year"].min().astype(int)
 
 
-def _links(parts: list[tuple[int, int, CohortMatch]]) -> Links:
+def _links(parts: list[tuple[int, int, int, CohortMatch]]) -> Links:
+    """(cohort, base year, real entry year, matches) of every cohort as one set of links."""
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
-        return Links(empty, empty, np.zeros(0), empty, empty, empty)
-    treated = np.concatenate([m.treated for _, _, m in parts])
-    cohort = np.concatenate([np.full(len(m.treated), g) for g, _, m in parts])
-    base = np.concatenate([np.full(len(m.treated), b) for _, b, m in parts])
-    raw_cell = np.concatenate([m.cell for _, _, m in parts])
+        return Links(
+            empty,
+            empty,
+            np.zeros(0),
+            empty,
+            empty,
+            empty,
+            empty,
+            np.zeros((0, 0)),
+            np.zeros((0, 0)),
+        )
+
+    def each(value: int, m: CohortMatch) -> np.ndarray:
+        return np.full(len(m.treated), value)
+
+    cohort = np.concatenate([each(g, m) for g, _, _, m in parts])
+    raw_cell = np.concatenate([m.cell for *_, m in parts])
     _, cell = np.unique(np.column_stack([cohort, raw_cell]), axis=0, return_inverse=True)
     return Links(
-        treated=treated,
-        control=np.concatenate([m.control for _, _, m in parts]),
-        weight=np.concatenate([m.weight for _, _, m in parts]),
+        treated=np.concatenate([m.treated for *_, m in parts]),
+        control=np.concatenate([m.control for *_, m in parts]),
+        weight=np.concatenate([m.weight for *_, m in parts]),
         cell=cell.ravel(),
         cohort=cohort,
-        base=base,
+        base=np.concatenate([each(b, m) for _, b, _, m in parts]),
+        entry=np.concatenate([each(e, m) for _, _, e, m in parts]),
+        x_control=np.concatenate([m.x_control for *_, m in parts]),
+        gap=np.concatenate([m.gap for *_, m in parts]),
     )
 
 
@@ -175,9 +191,19 @@ def _unmatched(treated: np.ndarray, pool_rows: np.ndarray) -> CohortMatch:
         control=np.tile(pool_rows, len(treated)),
         weight=np.full(len(treated) * k, 1.0 / max(k, 1)),
         cell=np.zeros(len(treated) * k, dtype=np.int64),
+        x_control=np.zeros((len(treated) * k, 0)),
+        gap=np.zeros((len(treated) * k, 0)),
         unmatched_no_data=0,
         unmatched_no_control=len(treated) if k == 0 else 0,
     )
+
+
+def features_until(cohort: int) -> int:
+    """The last year the matching features of ``cohort`` come from: the year before its event
+    window. No year an estimate is taken in is matched on, so a transitory high or low matched
+    on cannot come back as an effect (regression to the mean), and the pre-entry estimates are
+    an honest test of the matching, not zero by construction."""
+    return cohort + EVENT_WINDOW[0] - 1
 
 
 def design(panel: pd.DataFrame, register: pd.DataFrame, config: EstimatorConfig) -> Design:
@@ -200,12 +226,13 @@ def design(panel: pd.DataFrame, register: pd.DataFrame, config: EstimatorConfig)
                 else min(base, config.latest_matching_year - shift)
             )
             pool_rows = _pool_rows(firm_cohort, g, base, excluded, config)
+            until = features_until(g - shift)
             found = (
-                match_cohort(wide, treated, pool_rows, year, config.neighbours)
+                match_cohort(wide, treated, pool_rows, year, until, config.neighbours)
                 if config.matched
                 else _unmatched(treated, pool_rows)
             )
-            target.append((g - shift, base, found))
+            target.append((g - shift, base, g, found))
             if shift == 0:
                 matches[g], years[g] = found, year
     return Design(wide, firm_cohort, _links(real), _links(placebo), matches, years)
@@ -374,10 +401,11 @@ def estimate_effects(
                 cell.virtual = kind == "overall" and "overall" not in config.group_types
                 if pooled is None:
                     cell.reason = f"{NOT_ESTIMABLE}: no participant observed with a control"
-                elif not member[analysed].any() or pooled.firms_treated == 0:
-                    cell.reason = f"{NOT_ESTIMABLE}: no participant"
                 else:
                     cell.reason = cell_reason(cell, config.rule)
+                    if not cell.reason and result.se[period] == 0:
+                        cell.reason = f"{NOT_ESTIMABLE}: the outcome does not vary"
+                        cell.known = True  # no inference, but a reader may guess its value
                 cells.append(cell)
     for index, reason in audit(cells, config.rule):
         cells[index].reason = reason
@@ -442,9 +470,10 @@ def _balance(plan: Design, g: int, config: EstimatorConfig) -> dict:
     treated = np.unique(m.treated)
     pool_rows = np.flatnonzero(np.isinf(plan.firm_cohort))
     out: dict[str, dict[str, float]] = {}
-    f_t, _ = features(wide, treated, plan.matching_year[g])
-    f_p, _ = features(wide, pool_rows, plan.matching_year[g])
-    f_c, _ = features(wide, m.control, plan.matching_year[g])
+    year, until = plan.matching_year[g], features_until(g)
+    f_t, _, _ = features(wide, treated, year, until)
+    f_p, _, _ = features(wide, pool_rows, year, until)
+    f_c, _, _ = features(wide, m.control, year, until)
     for k, name in enumerate(FEATURES):
         out[name] = {
             "smd_before": _smd(f_t[:, k], f_p[:, k]),
@@ -508,6 +537,7 @@ def _diagnostics(
         entry = {
             "base_year": g - 1 - config.anticipation,
             "matching_year": plan.matching_year[g],
+            "features_until": features_until(g),
             "participants": int((cohorts == g).sum()),
             "matched": int(len(np.unique(m.treated))),
             "not_matched_no_data": m.unmatched_no_data,
@@ -518,39 +548,79 @@ def _diagnostics(
         if entry["matched"] >= config.rule.min_firms and config.matched:
             entry["balance"] = _balance(plan, g, config)
         per_cohort[str(g)] = entry
-    return {
-        "participants": int(len(participants)),
-        "linked_to_panel": int(linked.sum()),
-        "not_in_panel": int((~linked).sum()),
-        "matched": int(len(matched)),
-        "not_matched": int(no_data + no_control),
-        "not_matched_no_data": int(no_data),
-        "not_matched_no_control": int(no_control),
-        "treated_before": int(np.isin(participants, excluded).sum()),
-        "excluded_from_controls": int(
-            np.isin(plan.wide.cvr[np.isinf(plan.firm_cohort)], excluded).sum()
-        ),
-        "distinct_controls": int(len(np.unique(plan.links.control))),
-        "neighbours": config.neighbours,
-        "anticipation": config.anticipation,
-        "control_group": config.control_group,
-        "bootstrap_draws": config.bootstrap_draws,
-        "seed": config.seed,
-        "cohorts": per_cohort,
-        "attrition": {o: _attrition(plan, o) for o in config.outcomes},
-        "withheld": {
-            "primary": sum(
-                1
-                for c in cells
-                if c.reason
-                and not c.reason.startswith(("withheld with", NOT_ESTIMABLE))
-                and not c.virtual
+    return _mask_small_counts(
+        {
+            "participants": int(len(participants)),
+            "linked_to_panel": int(linked.sum()),
+            "not_in_panel": int((~linked).sum()),
+            "matched": int(len(matched)),
+            "not_matched": int(no_data + no_control),
+            "not_matched_no_data": int(no_data),
+            "not_matched_no_control": int(no_control),
+            "treated_before": int(np.isin(participants, excluded).sum()),
+            "excluded_from_controls": int(
+                np.isin(plan.wide.cvr[np.isinf(plan.firm_cohort)], excluded).sum()
             ),
-            "secondary": sum(
-                1 for c in cells if c.reason.startswith("withheld with") and not c.virtual
-            ),
-            "not_estimable": sum(
-                1 for c in cells if c.reason.startswith(NOT_ESTIMABLE) and not c.virtual
-            ),
+            "distinct_controls": int(len(np.unique(plan.links.control))),
+            "neighbours": config.neighbours,
+            "anticipation": config.anticipation,
+            "control_group": config.control_group,
+            "bootstrap_draws": config.bootstrap_draws,
+            "seed": config.seed,
+            "cohorts": per_cohort,
+            "attrition": {o: _attrition(plan, o) for o in config.outcomes},
+            "withheld": {
+                "primary": sum(
+                    1
+                    for c in cells
+                    if c.reason
+                    and not c.reason.startswith(("withheld with", NOT_ESTIMABLE))
+                    and not c.virtual
+                ),
+                "secondary": sum(
+                    1 for c in cells if c.reason.startswith("withheld with") and not c.virtual
+                ),
+                "not_estimable": sum(
+                    1 for c in cells if c.reason.startswith(NOT_ESTIMABLE) and not c.virtual
+                ),
+            },
         },
-    }
+        config.rule.min_firms,
+    )
+
+
+WITHHELD_COUNT = "withheld (it would give a count below the minimum away)"
+# counts of firms found in DST's registers that add up to a total a reader knows: when one is
+# small, all are shown as a range (the others would give it away)
+_COUNT_IDENTITIES = (
+    ("linked_to_panel", "not_in_panel"),
+    ("matched", "not_matched", "not_matched_no_data", "not_matched_no_control"),
+)
+
+
+def _mask_small_counts(diagnostics: dict, min_firms: int) -> dict:
+    """Counts of firms between 1 and ``min_firms`` - 1 leave as '<3', and the counts they add up
+    with as 'withheld' (the count rule applies to diagnostics.json as to the estimates)."""
+    small = f"<{min_firms}"
+
+    def is_small(value: object) -> bool:
+        return isinstance(value, int) and 0 < value < min_firms
+
+    def mask(d: dict, identities: tuple[tuple[str, ...], ...]) -> None:
+        for names in identities:
+            if any(is_small(d.get(n)) for n in names):
+                for n in names:
+                    if n in d and d[n] != 0:
+                        d[n] = small if is_small(d[n]) else WITHHELD_COUNT
+        for key in ("excluded_from_controls", "distinct_controls"):
+            if is_small(d.get(key)):
+                d[key] = small
+
+    mask(diagnostics, _COUNT_IDENTITIES)
+    for cohort in diagnostics["cohorts"].values():
+        mask(cohort, _COUNT_IDENTITIES[1:])
+    for counts in diagnostics["attrition"].values():
+        for reason, n in counts.items():
+            if is_small(n):
+                counts[reason] = small
+    return diagnostics

@@ -1,4 +1,5 @@
-"""Event-study figures: one per outcome, all participating firms, 95 % confidence intervals."""
+"""Event-study figures: one per outcome, all participating firms, pointwise 95 % confidence
+intervals and the uniform 95 % band over event times."""
 
 from __future__ import annotations
 
@@ -42,9 +43,27 @@ def event_study_figure(table: pd.DataFrame, outcome: str, target: Path, banner: 
         shown["estimate"] - shown["ci_lower"].fillna(shown["estimate"]),
         shown["ci_upper"].fillna(shown["estimate"]) - shown["estimate"],
     ]
+    band = shown.dropna(subset=["band_lower", "band_upper"]).sort_values("event_time")
+    if len(band):
+        ax.fill_between(
+            band["event_time"].astype(float),
+            band["band_lower"],
+            band["band_upper"],
+            color="#1f5f8b",
+            alpha=0.12,
+            linewidth=0,
+            label="uniform 95 % band (all event times at once)",
+        )
     ax.errorbar(
-        shown["event_time"], shown["estimate"], yerr=err, fmt="o-", capsize=4, color="#1f5f8b"
+        shown["event_time"],
+        shown["estimate"],
+        yerr=err,
+        fmt="o-",
+        capsize=4,
+        color="#1f5f8b",
+        label="estimate, pointwise 95 % CI",
     )
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
     ax.set_xticks(range(-3, 4))
     ax.set_xlabel("years since entry (-1 = reference year)")
     ax.set_ylabel("effect on participants (ATT)")

@@ -41,12 +41,15 @@ class CohortMatch:
     control: np.ndarray  # panel row of the control, one per link
     weight: np.ndarray  # 1/k of the participant's links
     cell: np.ndarray  # the exact cell of the link (shared by participant and control)
+    x_control: np.ndarray  # the control's standardised features (links x FEATURES)
+    gap: np.ndarray  # participant's minus control's features (links x FEATURES)
     unmatched_no_data: int  # participants without the features (too young, missing years)
     unmatched_no_control: int  # participants with no control in their cell
 
 
-def _slope(values: np.ndarray) -> np.ndarray:
-    """Per row OLS slope on the column index over the observed columns (NaN: < 4 observed)."""
+def _slope(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row OLS slope on the column index over the observed columns, and its squared
+    standard error (NaN: fewer than 4 observed years)."""
     seen = np.isfinite(values)
     n = seen.sum(axis=1)
     t = np.broadcast_to(np.arange(values.shape[1], dtype=float), values.shape)
@@ -55,45 +58,79 @@ def _slope(values: np.ndarray) -> np.ndarray:
         y_mean = np.where(seen, values, 0).sum(axis=1) / n
         dt = np.where(seen, t - t_mean[:, None], 0.0)
         dy = np.where(seen, values - y_mean[:, None], 0.0)
-        slope = (dt * dy).sum(axis=1) / (dt * dt).sum(axis=1)
-    return np.where(n >= MIN_SLOPE_YEARS, slope, np.nan)
+        sxx = (dt * dt).sum(axis=1)
+        slope = (dt * dy).sum(axis=1) / sxx
+        resid = np.where(seen, dy - slope[:, None] * dt, 0.0)
+        se2 = (resid**2).sum(axis=1) / (n - 2) / sxx
+    enough = n >= MIN_SLOPE_YEARS
+    return np.where(enough, slope, np.nan), np.where(enough, se2, np.nan)
 
 
-def features(wide: WidePanel, rows: np.ndarray, year: int) -> tuple[np.ndarray, np.ndarray]:
-    """(features: rows x FEATURES, exact cell key per row; -1 where the firm cannot be matched)."""
-    j = wide.column(year)
-    if j is None:
-        return np.full((len(rows), len(FEATURES)), np.nan), np.full(len(rows), -1)
+def shrink(slope: np.ndarray, se2: np.ndarray) -> np.ndarray:
+    """Empirical-Bayes slopes within one group of firms: each estimate pulled toward the group's
+    mean by its reliability tau^2 / (tau^2 + se^2). A participant and a control with the same
+    noisy slope do not have the same expected true growth when participants grow faster on
+    average; after shrinking within each group, equal values mean equal expected growth."""
+    ok = np.isfinite(slope) & np.isfinite(se2)
+    if ok.sum() < 2:
+        return slope
+    mean = float(slope[ok].mean())
+    tau2 = max(float(slope[ok].var() - se2[ok].mean()), 1e-12)
+    return mean + tau2 / (tau2 + se2) * (slope - mean)
+
+
+def _mean_observed(values: np.ndarray) -> np.ndarray:
+    """Per row mean over the observed columns (NaN where none is)."""
+    seen = np.isfinite(values)
+    n = seen.sum(axis=1)
+    total = np.where(seen, values, 0.0).sum(axis=1)
+    return np.where(n > 0, total / np.maximum(n, 1), np.nan)
+
+
+def features(
+    wide: WidePanel, rows: np.ndarray, year: int, until: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(features: rows x FEATURES, exact cell key per row (-1: cannot be matched), squared
+    standard errors of the two slopes). The cell is taken in ``year``; the outcome features from
+    the years up to ``until`` only."""
+    j, end = wide.column(year), wide.column(until)
+    empty = np.full((len(rows), len(FEATURES)), np.nan)
+    if j is None or end is None:
+        return empty, np.full(len(rows), -1), empty[:, :2]
     lp = wide.values["log_value_added_per_fte"][rows]
     lt = wide.values["log_turnover"][rows]
     lf = wide.values["log_fte"][rows]
-    lo_level, lo_slope = max(0, j - LEVEL_YEARS + 1), max(0, j - SLOPE_YEARS + 1)
-    with np.errstate(all="ignore"):
-        lp_level = np.nanmean(lp[:, lo_level : j + 1], axis=1)
-        lt_level = np.nanmean(lt[:, lo_level : j + 1], axis=1)
+    lo_level, lo_slope = max(0, end - LEVEL_YEARS + 1), max(0, end - SLOPE_YEARS + 1)
+    lp_slope, lp_se2 = _slope(lp[:, lo_slope : end + 1])
+    lf_slope, lf_se2 = _slope(lf[:, lo_slope : end + 1])
     table = np.column_stack(
         [
-            np.where(np.isfinite(lp[:, j]), lp_level, np.nan),  # the base year itself observed
-            np.where(np.isfinite(lt[:, j]), lt_level, np.nan),
-            _slope(lp[:, lo_slope : j + 1]),
-            _slope(lf[:, lo_slope : j + 1]),
+            _mean_observed(lp[:, lo_level : end + 1]),
+            _mean_observed(lt[:, lo_level : end + 1]),
+            lp_slope,
+            lf_slope,
         ]
     )
+    table[~np.isfinite(lp[:, j]) | ~np.isfinite(lt[:, j])] = np.nan  # observed in the base year
     industry = wide.industry[rows, j].astype(np.int64)
     region = wide.region[rows, j]
     size = size_code(wide.values["fte"][rows, j])
     ok = (industry >= 0) & (region > 0) & (size >= 0) & np.isfinite(table).all(axis=1)
     cell = np.where(ok, (industry * 1000 + region) * 10 + size, -1)
-    return table, cell
+    return table, cell, np.column_stack([lp_se2, lf_se2])
 
 
 def match_cohort(
-    wide: WidePanel, treated: np.ndarray, pool: np.ndarray, year: int, k: int
+    wide: WidePanel, treated: np.ndarray, pool: np.ndarray, year: int, until: int, k: int
 ) -> CohortMatch:
-    """Match the cohort's participants (panel rows) to ``pool`` (panel rows) in ``year``."""
+    """Match the cohort's participants (panel rows) to ``pool`` (panel rows) in the cells of
+    ``year`` on features from the years up to ``until``."""
     rows = np.concatenate([treated, pool])
-    table, cell = features(wide, rows, year)
+    table, cell, se2 = features(wide, rows, year, until)
     usable = cell >= 0
+    for group in (np.arange(len(rows)) < len(treated), np.arange(len(rows)) >= len(treated)):
+        for column, err in ((2, 0), (3, 1)):
+            table[group, column] = shrink(table[group, column], se2[group, err])
     scale = np.nanstd(table[usable], axis=0) if usable.any() else np.ones(len(FEATURES))
     table = table / np.where(scale > 0, scale, 1.0) * FEATURE_WEIGHTS
     is_treated = np.arange(len(rows)) < len(treated)
@@ -124,6 +161,8 @@ def match_cohort(
         control=rows[c_idx],
         weight=weight,
         cell=cell[t_idx],
+        x_control=table[c_idx],
+        gap=table[t_idx] - table[c_idx],
         unmatched_no_data=int((is_treated & ~usable).sum()),
         unmatched_no_control=no_control,
     )

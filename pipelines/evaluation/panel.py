@@ -7,7 +7,9 @@ and jobs grow faster than other firms' before and after joining: ``--selection``
 comparison with all other firms overstates the effect; the planted effect raises log
 productivity by log(1 + ``--effect-pct``/100) from the year after entry on; ``--pretrend``
 shifts participants' productivity in event years -3 and -2 (a parallel-trends violation the
-pre-trend test must flag). Every row has ``is_synthetic = true``; the folder gets SYNTHETIC.json.
+pre-trend test must flag); firms exit at ``--exit-rate`` a year (participants at half of it after
+entry: a planted survival effect), and their rows stop. Every row has ``is_synthetic = true``;
+the folder gets SYNTHETIC.json.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ class PanelSpec:
     effect_pct: float = 5.0  # planted productivity effect from the year after entry
     selection: float = 0.01  # participants' extra yearly growth of log productivity
     pretrend: float = 0.0  # participants' productivity shift in event years -3 and -2
+    exit_rate: float = 0.02  # yearly exit hazard; participants exit at half of it after entry
     seed: int = 20250101
     industries: int = len(INDUSTRIES)  # fewer: coarser cells (small test panels)
 
@@ -146,7 +149,13 @@ def generate_panel(register: pd.DataFrame, spec: PanelSpec = PanelSpec()) -> pd.
     )
     rd_prob = np.clip(firms["rd_prob"].to_numpy()[:, None] + np.where(event >= 1, 0.1, 0.0), 0, 1)
     rd = np.where(rng.random((n, t)) < rd_prob, turnover * 0.03, 0.0)
-    return pd.DataFrame(
+    hazard = np.where(
+        np.isnan(event), spec.exit_rate, np.where(event >= 0, spec.exit_rate / 2, 0.0)
+    )
+    hazard[:, 0] = 0.0  # every firm is there in the first year
+    active = np.cumsum(rng.random((n, t)) < hazard, axis=1) == 0  # no row from the exit on
+    keep = active.ravel()
+    panel = pd.DataFrame(
         {
             "cvr": _per_year(firms["cvr"], t),
             "year": np.tile(years, n),
@@ -160,6 +169,7 @@ def generate_panel(register: pd.DataFrame, spec: PanelSpec = PanelSpec()) -> pd.
             "is_synthetic": True,
         }
     )
+    return panel[keep].reset_index(drop=True)
 
 
 def register_fingerprint(register: pd.DataFrame) -> str:

@@ -223,32 +223,57 @@ def _participant_register(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
 
 
 def _effect_estimates(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
+    from pipelines.evaluation.attack import findings
     from pipelines.evaluation.disclosure import DEFAULT_MIN_FIRMS
 
     df = df.copy()
     shown = ~df["suppressed"].astype(bool)
     numbers = df[["estimate", "firms_treated", "firms_compared"]].notna().any(axis=1)
     outside = (df["estimate"] < df["ci_lower"]) | (df["estimate"] > df["ci_upper"])
-    few = (df["firms_treated"] < DEFAULT_MIN_FIRMS) | (df["firms_compared"] < DEFAULT_MIN_FIRMS)
+    narrow = (df["band_lower"] > df["ci_lower"]) | (df["band_upper"] < df["ci_upper"])
+    few = (
+        (df["firms_treated"] < DEFAULT_MIN_FIRMS)
+        | (df["firms_compared"] < DEFAULT_MIN_FIRMS)
+        | (df["controls_effective"] < DEFAULT_MIN_FIRMS)
+    )
+    derived = findings(df, DEFAULT_MIN_FIRMS)
     df["_check_withheld_cell_with_numbers"] = (~shown & numbers).astype(int)
     df["_check_estimate_outside_its_ci"] = (shown & outside.fillna(False)).astype(int)
+    df["_check_band_inside_the_ci"] = (shown & narrow.fillna(False)).astype(int)
     df["_check_published_cell_below_min_firms"] = (shown & few.fillna(False)).astype(int)
+    df["_check_withheld_cells_a_reader_derives"] = len(derived)
+    checks = (
+        ("_check_withheld_cell_with_numbers", "withheld cells carry no numbers"),
+        ("_check_estimate_outside_its_ci", "estimate inside its confidence interval"),
+        ("_check_band_inside_the_ci", "the uniform band contains the pointwise CI"),
+        (
+            "_check_published_cell_below_min_firms",
+            f"disclosure control: published cells have at least {DEFAULT_MIN_FIRMS} firms "
+            "and effective comparison firms",
+        ),
+        (
+            "_check_withheld_cells_a_reader_derives",
+            "disclosure audit: no withheld cell can be worked out from the published ones",
+        ),
+    )
     return df, [
         *[
             gx.expectations.ExpectColumnValuesToBeBetween(
                 column=c, min_value=0, max_value=0, meta={"rule": rule}
             )
-            for c, rule in (
-                ("_check_withheld_cell_with_numbers", "withheld cells carry no numbers"),
-                ("_check_estimate_outside_its_ci", "estimate inside its confidence interval"),
-                (
-                    "_check_published_cell_below_min_firms",
-                    f"disclosure control: published cells have at least {DEFAULT_MIN_FIRMS} firms",
-                ),
-            )
+            for c, rule in checks
         ],
         gx.expectations.ExpectColumnValuesToBeBetween(
             column="pretrend_p_value", min_value=0, max_value=1, meta={"rule": "p-value within 0-1"}
+        ),
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="mde",
+            min_value=0,
+            strict_min=True,
+            meta={"rule": "minimum detectable effect > 0"},
+        ),
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="breakdown_mbar", min_value=0, meta={"rule": "breakdown M-bar >= 0"}
         ),
     ]
 

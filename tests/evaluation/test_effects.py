@@ -176,3 +176,19 @@ def test_every_outcome_and_group_gets_rows(reg):
     assert (
         shown["band_upper"].dropna() >= shown.loc[shown["band_upper"].notna(), "ci_upper"]
     ).all()
+
+
+def test_small_counts_in_the_diagnostics_are_masked_with_their_complements(reg):
+    """Two participants without a control in their cell: '<3', and 'matched' (which with the
+    public number of participants would give the 2 away) is withheld too."""
+    data = panel(reg, effect_pct=5.0)
+    lonely = reg["cvr"].iloc[:2]
+    data.loc[data["cvr"].isin(lonely), "industry"] = "98"  # no other firm in industry 98
+    result = estimate_effects(
+        data, reg, EstimatorConfig(outcomes=("log_fte",), group_types=("overall",))
+    )
+    diagnostics = result.diagnostics
+    assert diagnostics["not_matched_no_control"] == "<3"
+    assert diagnostics["matched"].startswith("withheld")
+    assert diagnostics["not_matched_no_data"] == 0
+    assert diagnostics["linked_to_panel"] == len(reg)  # nothing small in that identity

@@ -40,3 +40,21 @@ def test_refresh_publishes_register_estimates_and_submission_package(refreshed):
     package = (published / "evaluation" / "dst_submission" / "participants.csv").read_text()
     assert len(package.splitlines()) - 1 == rows
     assert (root / "data" / "evaluation" / "synthetic_firm_panel" / "SYNTHETIC.json").exists()
+
+
+def test_the_bundled_release_gives_no_withheld_cell_away(refreshed):
+    """The outside reader on the published effect_estimates finds nothing, and the table has
+    the inference and diagnostics columns, checked by the gate."""
+    from pipelines.evaluation.attack import findings
+
+    root, _ = refreshed
+    with duckdb.connect(str(root / "data" / "published" / "klynge.duckdb"), read_only=True) as con:
+        table = con.execute("select * from effect_estimates").df()
+    assert findings(table).empty
+    shown = table[~table["suppressed"] & table["band_lower"].notna()]
+    assert len(shown) > 0
+    assert (shown["band_lower"] <= shown["ci_lower"]).all()
+    assert (shown["band_upper"] >= shown["ci_upper"]).all()
+    assert (table["mde"].dropna() > 0).all()
+    assert set(table["period"]) >= {"placebo", "overall", "t+3"}
+    assert table["breakdown_mbar"].notna().any()

@@ -59,6 +59,8 @@ def test_release_files(tmp_path):
             "estimate": [0.0, 0.01, 0.02],
             "ci_lower": [None, 0.0, 0.01],
             "ci_upper": [None, 0.02, 0.03],
+            "band_lower": [None, -0.01, 0.0],
+            "band_upper": [None, 0.03, 0.04],
             "suppressed": False,
             "pretrend_p_value": 0.4,
             "is_synthetic": True,
@@ -76,7 +78,7 @@ import sys
 class Block:
     def find_spec(self, name, path=None, target=None):
         if name.split(".")[0] in ("dagster", "dagster_dbt", "dbt", "great_expectations",
-                                  "duckdb", "differences", "statsmodels", "scipy", "yaml"):
+                                  "duckdb", "diff_diff", "statsmodels", "scipy", "yaml"):
             raise ImportError("not on the research machine: " + name)
         # only pipelines/evaluation/ (and an empty pipelines/__init__.py) is copied there
         if name.startswith("pipelines.") and not name.startswith("pipelines.evaluation"):

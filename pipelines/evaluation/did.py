@@ -5,7 +5,8 @@ base year b = g-1-anticipation to t between cohort g's participants and *their o
 controls. A firm enters the comparison when it is observed in b and in t (an unbalanced panel:
 no firm is dropped for a year outside the comparison); each participant's surviving controls'
 weights are renormalised to 1, and a participant with no surviving control leaves the
-comparison. So ATT(g,t) is the mean over participants of their own contrast
+comparison. Each control's change is bias-corrected for what the matching left unbalanced
+(:func:`_bias_correction`). So ATT(g,t) is the mean over participants of their own contrast
 ``tau_i = dy_i - sum_c w_ic dy_c``, and a group's estimate is the mean over its participants:
 the groups' estimates weighted by their firm counts add up to the total exactly (which the
 disclosure audit relies on).

@@ -89,9 +89,8 @@ def read_exclusions(path: Path) -> frozenset[int]:
             text = path.read_text(encoding="utf-8-sig").splitlines()
             header = text[0].replace(",", ";").split(";") if text else []
             if "cvr" in [h.strip().lower() for h in header]:
-                frame = pd.read_csv(
-                    path, sep=None, engine="python", dtype=str, encoding="utf-8-sig"
-                )
+                sep = ";" if text[0].count(";") >= text[0].count(",") else ","
+                frame = pd.read_csv(path, sep=sep, dtype=str, encoding="utf-8-sig")
                 frame.columns = [c.strip().lower() for c in frame.columns]
                 cvr, first_row = frame["cvr"], 2
             else:

@@ -1,20 +1,24 @@
 """Each entry cohort's own comparison group: exact cells plus nearest neighbours.
 
-Cohort g is matched in its own matching year (its base year g-1-anticipation, or an earlier
-year the caller caps it at) on what was known then: every participant of the cohort gets its
-``k`` nearest firms of the cohort's control pool (with replacement) in the same exact cell,
-2-digit industry x size group x region in the matching year. Within the cell the distance is
-Euclidean on standardised pre-period features:
+Cohort g is matched on what was known before it: every participant of the cohort gets its ``k``
+nearest firms of the cohort's control pool (with replacement) in the same exact cell, 2-digit
+industry x size group x region in the matching year (the base year g-1-anticipation, or an
+earlier year the caller caps it at). Within the cell the distance is Euclidean on standardised
+outcome features taken from the years *before the cohort's event window* (up to g-4), so no year
+an estimate is taken in is matched on:
 
-* the *average* level of log productivity and log turnover over the matching year and the two
-  before it: a single year's level carries that year's transitory luck, and a control chosen
-  to equal a participant's lucky year regresses back afterwards (an effect from nothing);
-* the yearly growth (OLS slope over up to ten years, at least four) of log productivity and
-  log FTE: the selection an evaluation of business support fears most is that firms already on
-  the way up join, and matching on growth removes exactly that. Growth weighs double.
+* the average level of log productivity and log turnover over three years: a single year's
+  level carries that year's luck, and a control chosen to equal a participant's lucky year
+  regresses back afterwards (an effect from nothing);
+* the yearly growth (OLS slope over up to ten years, at least four) of log productivity and log
+  FTE, weighing double: the selection an evaluation of business support fears most is that
+  firms already on the way up join. The slopes are noisy; each is shrunk toward its own group's
+  mean (participants', controls') by its reliability (empirical Bayes), so that equal matched
+  slopes mean equal expected growth, not a control whose growth was only measured high.
 
-Controls are never pooled across cohorts: a control matched for cohort 2026 stands in for
-cohort 2026's participants only.
+What the neighbours leave unbalanced is adjusted for in the comparisons (bias-corrected
+matching, :func:`pipelines.evaluation.did.comparisons`). Controls are never pooled across
+cohorts: a control matched for cohort 2026 stands in for cohort 2026's participants only.
 """
 
 from __future__ import annotations

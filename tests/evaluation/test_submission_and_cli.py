@@ -118,7 +118,7 @@ def test_estimator_runs_without_the_pipeline(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     table = pd.read_parquet(out / "effect_estimates.parquet")
-    assert len(table) == 8 and (table["panel_source"] == "synthetic").all()
+    assert len(table) == 9 and (table["panel_source"] == "synthetic").all()
     assert (out / "figures" / "event_study_log_fte.png").exists()
     diagnostics = json.loads((out / "diagnostics.json").read_text())
     assert diagnostics["participants"] == 60 and "register.csv" in diagnostics["inputs_sha256"]
@@ -205,3 +205,39 @@ def test_impossible_settings_are_usage_errors(tmp_path, option):
     with pytest.raises(SystemExit) as exit_:
         main(["--panel", "p", "--register", "r", "--out", str(tmp_path / "o"), *option])
     assert exit_.value.code == 2
+
+
+def test_exclusion_list_is_read_checked_and_counted(tmp_path, capsys):
+    """--exclude takes an earlier programme's CVRs; a CVR failing modulus 11 is named by row."""
+    from pipelines.evaluation.effects import main, read_exclusions
+    from pipelines.evaluation.register import RegisterError
+
+    args = _cli_inputs(tmp_path)
+    panel_cvrs = pd.read_parquet(tmp_path / "panel" / "firm_panel.parquet")["cvr"].unique()
+    register_cvrs = set(pd.read_csv(tmp_path / "r.csv", sep=";", dtype=str)["cvr"])
+    earlier = [c for c in panel_cvrs if c not in register_cvrs][:5]
+    (tmp_path / "earlier.csv").write_text("cvr;cluster_id\n" + "".join(f"{c};X\n" for c in earlier))
+    assert read_exclusions(tmp_path / "earlier.csv") == frozenset(int(c) for c in earlier)
+    (tmp_path / "plain.txt").write_text("\n".join(earlier) + "\n")
+    assert read_exclusions(tmp_path / "plain.txt") == frozenset(int(c) for c in earlier)
+    out = tmp_path / "out"
+    code = main(
+        [
+            *args,
+            "--out",
+            str(out),
+            "--outcomes",
+            "log_fte",
+            "--exclude",
+            str(tmp_path / "earlier.csv"),
+        ]
+    )
+    assert code == 0
+    diagnostics = json.loads((out / "diagnostics.json").read_text())
+    assert diagnostics["excluded_from_controls"] == 5
+    assert "earlier.csv" in diagnostics["inputs_sha256"]
+    (tmp_path / "bad.csv").write_text(f"cvr\n{earlier[0]}\n12345678\n")
+    with pytest.raises(RegisterError, match="bad.csv, row 3, column cvr"):
+        read_exclusions(tmp_path / "bad.csv")
+    assert main([*args, "--out", str(out), "--exclude", str(tmp_path / "bad.csv")]) == 2
+    assert "bad.csv, row 3, column cvr" in capsys.readouterr().err

@@ -65,7 +65,10 @@ class Comparison:
     link_control: np.ndarray
     link_weight: np.ndarray  # renormalised: a participant's weights sum to 1
     link_cell: np.ndarray
-    link_dy: np.ndarray
+    link_dy: np.ndarray  # the control's change, bias-corrected for this participant
+    link_gap: np.ndarray  # participant's minus control's features (links x features)
+    link_score: np.ndarray  # the link's term of the correction's regression (links x features)
+    regression_inverse: np.ndarray  # inverse of the regression's weighted cross-product matrix
 
 
 def comparisons(
@@ -115,9 +118,8 @@ def comparisons(
             ok_t = np.isfinite(dy_t) & (total > 0)
             keep = ok_c & ok_t[pos]
             wn = w[keep] / total[pos[keep]]
-            adjusted = dy_c[keep] + _bias_correction(
-                dy_c[keep], x_c[keep], gap[keep], wn, cell[keep]
-            )
+            correction = _bias_correction(dy_c[keep], x_c[keep], wn, cell[keep])
+            adjusted = dy_c[keep] + gap[keep] @ correction.beta
             control_mean = np.bincount(
                 pos[keep], weights=wn * adjusted, minlength=len(participants)
             )
@@ -135,21 +137,32 @@ def comparisons(
                     link_weight=wn,
                     link_cell=cell[keep],
                     link_dy=adjusted,
+                    link_gap=gap[keep],
+                    link_score=correction.score,
+                    regression_inverse=correction.inverse,
                 )
             )
     return out
 
 
+@dataclass(frozen=True)
+class Correction:
+    beta: np.ndarray  # features
+    score: np.ndarray  # links x features: w_l x~_l e_l (x~: within-cell features, e: residual)
+    inverse: np.ndarray  # (sum_l w_l x~_l x~_l')^-1
+
+
 def _bias_correction(
-    dy: np.ndarray, x: np.ndarray, gap: np.ndarray, weight: np.ndarray, cell: np.ndarray
-) -> np.ndarray:
+    dy: np.ndarray, x: np.ndarray, weight: np.ndarray, cell: np.ndarray
+) -> Correction:
     """Abadie and Imbens' (2011) bias correction of matching: each control's change is moved by
     beta'(x_participant - x_control), with beta the within-cell (weighted) regression of the
     controls' change on the matching features. What the nearest neighbours leave unbalanced on
-    the features is then adjusted for, not left in the estimate."""
+    the features is then adjusted for, not left in the estimate. The regression's own sampling
+    error enters the influence functions (:func:`pool`), through ``score`` and ``inverse``."""
     k = x.shape[1]
     if k == 0 or len(dy) <= 3 * k:
-        return np.zeros(len(dy))
+        return Correction(np.zeros(k), np.zeros((len(dy), k)), np.zeros((k, k)))
     _, inverse = np.unique(cell, return_inverse=True)
     total = np.bincount(inverse, weights=weight)
 
@@ -158,9 +171,12 @@ def _bias_correction(
         return v - means[inverse]
 
     xs = np.column_stack([within(x[:, j]) for j in range(k)])
-    root = np.sqrt(weight)
-    beta, *_ = np.linalg.lstsq(xs * root[:, None], within(dy) * root, rcond=None)
-    return gap @ beta
+    ys = within(dy)
+    cross = (xs * weight[:, None]).T @ xs
+    cross_inverse = np.linalg.pinv(cross)
+    beta = cross_inverse @ ((xs * weight[:, None]).T @ ys)
+    score = xs * (weight * (ys - xs @ beta))[:, None]
+    return Correction(beta, score, cross_inverse)
 
 
 @dataclass(frozen=True)
@@ -175,13 +191,25 @@ class Pooled:
     contribution: np.ndarray  # each participant's share of the estimate (sums to it)
     controls: np.ndarray  # control panel rows
     control_weight: np.ndarray  # their weights, normalised to sum to 1
+    # the estimate as a linear function of the participants' contrasts, one coordinate per
+    # participant and period (see :func:`coordinate`): estimate = sum coef x contrast
+    coords: np.ndarray
+    coef: np.ndarray
 
     @property
     def firms_treated(self) -> int:
         return len(self.treated)
 
 
-def pool(parts: list[Comparison], member: np.ndarray) -> Pooled | None:
+PERIOD_CODES = 32  # coordinate = panel row x PERIOD_CODES + period code
+
+
+def coordinate(rows: np.ndarray, event: int, placebo: bool = False) -> np.ndarray:
+    """One code per participant and period: event times 0..6 (t-3..t+3), placebo 16.."""
+    return rows.astype(np.int64) * PERIOD_CODES + (16 if placebo else 3) + event
+
+
+def pool(parts: list[Comparison], member: np.ndarray, placebo: bool = False) -> Pooled | None:
     """Pool comparisons (one event time: every cohort reaching it) over the participants in
     ``member`` (a boolean mask over panel rows). None when no participant is left."""
     sel = [(c, member[c.treated], member[c.link_treated]) for c in parts]
@@ -208,12 +236,29 @@ def pool(parts: list[Comparison], member: np.ndarray) -> Pooled | None:
             (c.dy_treated[m] - mean_c[inverse[:k]] - theta) / n,
             -c.link_weight[lm] * (c.link_dy[lm] - mean_c[link_cell]) / n,
         ]
+        if c.link_score.shape[1] and c.link_score.any():
+            # the correction's slope is estimated from every link of the comparison: its error
+            # moves this group's estimate by -(mean weighted gap)' (beta_hat - beta)
+            gap = (c.link_weight[lm, None] * c.link_gap[lm]).sum(axis=0) / n
+            rows.append(c.link_control)
+            values.append(-(c.link_score @ (c.regression_inverse @ gap)))
         c_rows.append(c.link_control[lm])
         c_weight.append(c.link_weight[lm])
     firms, influence = _sum_by(np.concatenate(rows), np.concatenate(values))
     controls, weight = _sum_by(np.concatenate(c_rows), np.concatenate(c_weight))
     treated = np.concatenate([c.treated[m] for c, m, _ in sel])
-    return Pooled(theta, firms, influence, treated, tau / n, controls, weight / weight.sum())
+    coords = coordinate(treated, parts[0].event_time, placebo)
+    return Pooled(
+        theta,
+        firms,
+        influence,
+        treated,
+        tau / n,
+        controls,
+        weight / weight.sum(),
+        coords,
+        np.full(len(coords), 1.0 / n),
+    )
 
 
 def average(periods: list[Pooled]) -> Pooled | None:
@@ -234,7 +279,9 @@ def average(periods: list[Pooled]) -> Pooled | None:
         np.concatenate([p.control_weight for p in periods]) / k,
     )
     estimate = float(np.mean([p.estimate for p in periods]))
-    return Pooled(estimate, firms, influence, treated, contribution, controls, weight)
+    coords = np.concatenate([p.coords for p in periods])
+    coef = np.concatenate([p.coef for p in periods]) / k
+    return Pooled(estimate, firms, influence, treated, contribution, controls, weight, coords, coef)
 
 
 def _sum_by(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -13,16 +13,19 @@ work out.
   the comparison weight (a control matched to many participants counts once per weight, not
   once per firm).
 
-**Secondary suppression** (:func:`audit`). Published cells are tied by identities a reader can
-use: within each outcome and period, the groups of a group type weighted by their firm counts
-add up to ``all`` (size groups, kinds of participation, new to R&D, funding terciles, and
-clusters, which the audit treats as a partition even where firms overlap); and ``overall`` is
-the mean of the group's event times 0..+3. The audit solves that linear system for the withheld
-cells (null space of the withheld part) and adds secondary suppression until no withheld cell is
-determined, and no determined combination of withheld cells (a pair, or the withheld part of an
-identity that also involves published cells) stands behind fewer than ``min_firms`` firms or
-fails the dominance or comparison rules. Each complement is the published cell with the fewest
-firms among the published cells the derivation reads.
+**Secondary suppression** (:func:`audit`). Every published estimate is a linear function of
+the participants' own contrasts, one per participant and period (``Cell.coords``/``coef``: a
+cell's estimate is the mean of its participants' contrasts; ``overall`` and ``placebo`` average
+periods). A reader who knows the method and which firms stand behind which cell (the register is
+public; the audit assumes the reader knows all of it: overlapping clusters, groups of different
+types that share or differ by a few firms, attrition) can form any linear combination of the
+published estimates, i.e. any vector of the row space of the published cells' coefficient
+matrix. The audit withholds published cells until that row space holds no withheld cell's
+coefficients and no vector that touches fewer than ``min_firms`` firms. Such a vector takes the
+same value on firms behind exactly the same cells with the same weights, so it is enough to test
+the sets of fewer than ``min_firms`` such firms (a set of coordinates S is reached when the
+largest singular value of the orthonormal row-space basis restricted to S is 1). Each complement
+is, of the published cells the derivation reads, the one with the fewest firms.
 """
 
 from __future__ import annotations
@@ -33,8 +36,6 @@ import numpy as np
 
 DEFAULT_MIN_FIRMS = 3
 DEFAULT_MAX_SHARE = 0.5
-PARTITIONS = ("size_group", "cluster", "participation_kind", "new_to_rd", "funding_tercile")
-OVERALL_EVENTS = ("t+0", "t+1", "t+2", "t+3")
 TOLERANCE = 1e-9
 
 
@@ -61,6 +62,8 @@ class Cell:
     contribution: np.ndarray = field(default_factory=lambda: np.zeros(0))
     controls: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     control_weight: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    coords: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    coef: np.ndarray = field(default_factory=lambda: np.zeros(0))  # estimate = coef . contrasts
     reason: str = ""  # why it is withheld ("" = published)
     virtual: bool = False  # an 'all' the table does not carry, still tied to its groups
     known: bool = False  # withheld, yet a reader can tell its value (an outcome that does not
@@ -116,148 +119,151 @@ def cell_reason(cell: Cell, rule: DisclosureRule) -> str:
     return combination_reason([cell], np.ones(1), rule)
 
 
-def relations(cells: list[Cell]) -> list[dict[int, float]]:
-    """The identities a reader can use, as {cell index: coefficient} summing to 0."""
-    where = {(c.outcome, c.group_type, c.group_value, c.period): i for i, c in enumerate(cells)}
-    out: list[dict[int, float]] = []
-    keys = {(c.outcome, c.period) for c in cells if c.has_number}
-    for outcome, period in sorted(keys):
-        total = where.get((outcome, "overall", "all", period))
-        if total is None or not cells[total].has_number or period == "overall":
-            continue
-        for kind in PARTITIONS:
-            parts = [
-                i
-                for i, c in enumerate(cells)
-                if c.outcome == outcome
-                and c.period == period
-                and c.group_type == kind
-                and c.has_number
-            ]
-            if parts:
-                row = {total: float(cells[total].firms)}
-                row.update({i: -float(cells[i].firms) for i in parts})
-                out.append(row)
-    groups = {(c.outcome, c.group_type, c.group_value) for c in cells}
-    for outcome, kind, value in sorted(groups):
-        mean = where.get((outcome, kind, value, "overall"))
-        events = [where.get((outcome, kind, value, p)) for p in OVERALL_EVENTS]
-        events = [i for i in events if i is not None and cells[i].has_number]
-        if mean is not None and cells[mean].has_number and events:
-            row = {mean: 1.0}
-            row.update({i: -1.0 / len(events) for i in events})
-            out.append(row)
-    return out
-
-
-def _null_space(matrix: np.ndarray) -> np.ndarray:
-    if matrix.shape[0] == 0:
-        return np.eye(matrix.shape[1])
-    _, s, vt = np.linalg.svd(matrix)
-    rank = int((s > TOLERANCE * max(s.max(initial=0.0), 1.0)).sum())
-    return vt[rank:].T
-
-
-def derivable(
-    cells: list[Cell], rows: list[dict[int, float]], withheld: list[int]
-) -> list[tuple[list[int], np.ndarray, list[int]]]:
-    """Combinations of withheld cells a reader can determine from the published ones:
-    single cells, pairs, and the withheld part of each identity that involves a published cell.
-    Combinations fixed by the identities alone (every cell in them withheld) tell nothing and
-    are left out. Each comes with the published cells its derivation uses."""
-    if not withheld:
-        return []
-    col = {i: k for k, i in enumerate(withheld)}
-    a_w = np.zeros((len(rows), len(withheld)))
-    a_p = np.zeros((len(rows), len(cells)))
-    for r, row in enumerate(rows):
-        for i, v in row.items():
-            if i in col:
-                a_w[r, col[i]] = v
-            else:
-                a_p[r, i] = v
-    null = _null_space(a_w)  # directions the published cells leave open
-    informative = (a_p != 0).any(axis=1)  # identities that involve a published cell
-    structural = _null_space(a_p.T)  # combinations of identities free of published cells
-    struct_rows = a_w.T @ structural if structural.size else np.zeros((len(withheld), 0))
-    found: list[tuple[list[int], np.ndarray, list[int]]] = []
-
-    def used(members: list[int], coef: np.ndarray) -> list[int]:
-        """The published cells the cheapest derivation of the combination reads."""
-        target = np.zeros(len(withheld))
-        target[[col[i] for i in members]] = coef
-        y, *_ = np.linalg.lstsq(a_w.T, target, rcond=None)
-        weight = a_p.T @ y
-        return [int(i) for i in np.flatnonzero(np.abs(weight) > 1e-9 * np.abs(weight).max())]
-
-    def carries_data(coef: np.ndarray) -> bool:
-        if struct_rows.shape[1] == 0:
-            return True
-        fit, *_ = np.linalg.lstsq(struct_rows, coef, rcond=None)
-        return bool(np.linalg.norm(struct_rows @ fit - coef) > 1e-7 * np.linalg.norm(coef))
-
-    norms = np.einsum("ij,ij->i", null, null) if null.size else np.zeros(len(withheld))
-    for k, i in enumerate(withheld):
-        unit = np.zeros(len(withheld))
-        unit[k] = 1.0
-        if norms[k] < TOLERANCE and carries_data(unit):
-            found.append(([i], np.ones(1), used([i], np.ones(1))))
-    gram = null @ null.T if null.size else np.zeros((len(withheld), len(withheld)))
-    for k in range(len(withheld)):
-        if norms[k] < TOLERANCE:
-            continue
-        for m in range(k + 1, len(withheld)):
-            if norms[m] < TOLERANCE:
-                continue
-            det = gram[k, k] * gram[m, m] - gram[k, m] ** 2
-            if det < TOLERANCE * gram[k, k] * gram[m, m]:
-                coef = np.zeros(len(withheld))
-                coef[k], coef[m] = gram[k, m] / gram[k, k], -1.0
-                if carries_data(coef):
-                    pair = [withheld[k], withheld[m]]
-                    found.append((pair, coef[[k, m]], used(pair, coef[[k, m]])))
-    for r in np.flatnonzero(informative):
-        nz = np.flatnonzero(a_w[r])
-        if len(nz) >= 2:
-            found.append(
-                ([withheld[k] for k in nz], a_w[r, nz], [int(i) for i in np.flatnonzero(a_p[r])])
-            )
-    return found
-
-
 def audit(cells: list[Cell], rule: DisclosureRule) -> list[tuple[int, str]]:
-    """Secondary suppression: (cell index, reason) to add, per outcome, until nothing withheld
-    can be derived. Cells' primary reasons must be set already."""
+    """Secondary suppression: (cell index, reason) to add, per outcome, until the published
+    cells give away no withheld cell and nothing about fewer than ``min_firms`` firms. Cells'
+    primary reasons must be set already."""
     added: list[tuple[int, str]] = []
     for outcome in sorted({c.outcome for c in cells}):
         index = [i for i, c in enumerate(cells) if c.outcome == outcome]
-        local = [cells[i] for i in index]
-        rows = relations(local)
-        while True:
-            withheld = [
-                k
-                for k, c in enumerate(local)
-                if c.has_number and (c.reason or c.virtual) and not c.known
-            ]
-            problem = None
-            for members, coef, reads in derivable(local, rows, withheld):
-                if all(local[k].virtual for k in members):
-                    continue
-                if len(members) == 1 or combination_reason([local[k] for k in members], coef, rule):
-                    problem = (members, reads)
-                    break
-            if problem is None:
-                break
-            members, reads = problem
-            shown = [i for i in reads if not local[i].reason and not local[i].virtual]
-            if not shown:
-                # derived from cells a reader can guess (an outcome that does not vary) only:
-                # as guessable as they are, and nothing to withhold would change that
-                for k in members:
-                    local[k].known = True
-                continue
-            k = min(shown, key=lambda i: (local[i].firms, i))
-            names = ", ".join(local[m].label() for m in members if not local[m].virtual) or "all"
-            local[k].reason = f"withheld with {names}: the published cells would give it away"
-            added.append((index[k], local[k].reason))
+        added += [(index[k], why) for k, why in _audit_outcome([cells[i] for i in index], rule)]
     return added
+
+
+def _audit_outcome(cells: list[Cell], rule: DisclosureRule) -> list[tuple[int, str]]:
+    from pipelines.evaluation.did import PERIOD_CODES
+
+    numbered = [k for k, c in enumerate(cells) if c.has_number]
+    if not numbered:
+        return []
+    coords = np.unique(np.concatenate([cells[k].coords for k in numbered]))
+    matrix = np.zeros((len(cells), len(coords)))
+    for k in numbered:
+        np.add.at(matrix[k], np.searchsorted(coords, cells[k].coords), cells[k].coef)
+    firm = coords // PERIOD_CODES
+    added: list[tuple[int, str]] = []
+    accepted: set[bytes] = set()  # leaks only guessable cells give away: nothing to withhold
+    while True:
+        shown = [
+            k for k in numbered if (not cells[k].reason or cells[k].known) and not cells[k].virtual
+        ]
+        published = matrix[shown]
+        basis = _row_space(published)
+        leak = _first_leak(cells, matrix, numbered, published, basis, firm, rule, accepted)
+        if leak is None:
+            return added
+        target, label, key = leak
+        weights, *_ = np.linalg.lstsq(published.T, target, rcond=None)
+        reads = [shown[i] for i in np.flatnonzero(np.abs(weights) > 1e-9 * np.abs(weights).max())]
+        candidates = [k for k in reads if not cells[k].reason]
+        if not candidates:
+            accepted.add(key)
+            continue
+        pick = min(candidates, key=lambda k: (cells[k].firms, k))
+        cells[pick].reason = (
+            f"withheld: the published cells would {label}"
+            if label.startswith("single out")
+            else f"withheld with {label}: the published cells would give it away"
+        )
+        added.append((pick, cells[pick].reason))
+
+
+def _first_leak(
+    cells: list[Cell],
+    matrix: np.ndarray,
+    numbered: list[int],
+    published: np.ndarray,
+    basis: np.ndarray,
+    firm: np.ndarray,
+    rule: DisclosureRule,
+    accepted: set[bytes],
+) -> tuple[np.ndarray, str, bytes] | None:
+    """A withheld cell, or a combination about fewer than ``min_firms`` firms, that the row
+    space of the published cells reaches: (its coefficients, what it is, a key)."""
+    for k in numbered:
+        cell = cells[k]
+        if not cell.reason or cell.known or cell.virtual:
+            continue
+        row = matrix[k]
+        rest = row - basis.T @ (basis @ row) if len(basis) else row
+        key = f"cell {k}".encode()
+        if np.linalg.norm(rest) <= 1e-8 * np.linalg.norm(row) and key not in accepted:
+            return row, cell.label(), key
+    for columns in _small_sets(published, basis, firm, rule.min_firms):
+        key = columns.tobytes()
+        if key in accepted:
+            continue
+        vector = _reached(basis, columns)
+        if vector is not None:
+            who = len(np.unique(firm[columns]))
+            return vector, f"single out {who} firm(s)", key
+    return None
+
+
+def _row_space(matrix: np.ndarray) -> np.ndarray:
+    """Orthonormal basis (rows) of the row space."""
+    if matrix.shape[0] == 0:
+        return np.zeros((0, matrix.shape[1]))
+    _, s, vt = np.linalg.svd(matrix, full_matrices=False)
+    rank = int((s > TOLERANCE * max(s.max(initial=0.0), 1e-300)).sum())
+    return vt[:rank]
+
+
+def _reached(basis: np.ndarray, columns: np.ndarray) -> np.ndarray | None:
+    """A row-space vector that lives on ``columns`` only, if there is one."""
+    if not len(basis) or not len(columns):
+        return None
+    u, s, _ = np.linalg.svd(basis[:, columns], full_matrices=False)
+    if s[0] < 1 - 1e-8:
+        return None
+    return u[:, 0] @ basis
+
+
+def _small_sets(
+    published: np.ndarray, basis: np.ndarray, firm: np.ndarray, min_firms: int
+) -> list[np.ndarray]:
+    """Column sets of fewer than ``min_firms`` firms that a row-space vector could live on.
+
+    A row-space vector takes the same value on firms whose columns are identical, so the firms
+    fall into blocks and a vector about fewer than ``min_firms`` firms lives on blocks of fewer
+    firms than that: every such block, and every pair of one-firm blocks that could reach (by
+    Weyl's inequality: the larger of their own reach plus their coupling)."""
+    used = np.flatnonzero(np.abs(published).sum(axis=0) > 0)
+    by_firm: dict[int, list[int]] = {}
+    for column in used:
+        by_firm.setdefault(int(firm[column]), []).append(int(column))
+    blocks: dict[bytes, list[int]] = {}
+    for f, cols in by_firm.items():
+        periods = np.asarray(cols) % 32  # the periods, and the firm's weights in every cell
+        signature = periods.tobytes() + np.round(published[:, cols], 12).tobytes()
+        blocks.setdefault(signature, []).append(f)
+    sets, singles = [], []
+    for members in blocks.values():
+        if len(members) < min_firms:
+            columns = np.concatenate([by_firm[f] for f in members]).astype(np.int64)
+            sets.append(columns)
+            if len(members) == 1:
+                singles.append(columns)
+    if min_firms > 2 and len(singles) > 1 and len(basis):
+        sets += _coupled_pairs(basis, singles)
+    return sets
+
+
+def _coupled_pairs(basis: np.ndarray, singles: list[np.ndarray], chunk: int = 256) -> list:
+    """Pairs of one-firm blocks whose joint reach can be 1: max(reach_a, reach_b) + coupling."""
+    columns = np.concatenate(singles)
+    starts = np.cumsum([0] + [len(s) for s in singles[:-1]])
+    part = basis[:, columns]
+    reach = np.array([np.linalg.norm(basis[:, s], 2) ** 2 for s in singles])
+    out = []
+    for first in range(0, len(singles), chunk):
+        block = singles[first : first + chunk]
+        gram = basis[:, np.concatenate(block)].T @ part
+        local = np.cumsum([0] + [len(s) for s in block[:-1]])
+        square = np.add.reduceat(np.add.reduceat(gram**2, local, axis=0), starts, axis=1)
+        for i, coupling in enumerate(np.sqrt(square)):
+            a = first + i
+            for b in np.flatnonzero(np.maximum(reach[a], reach) + coupling >= 1 - 1e-8):
+                if b > a:
+                    out.append(np.concatenate([singles[a], singles[b]]))
+    return out

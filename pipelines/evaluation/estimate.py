@@ -264,7 +264,7 @@ def _group_result(
             periods[period_label(e)] = pool(by_event.get(e, []), member)
     post = [periods.get(period_label(e)) for e in POST_EVENTS]
     periods["overall"] = average([p for p in post if p is not None])
-    placebo = [pool(parts, member) for parts in placebo_by_event.values()]
+    placebo = [pool(parts, member, placebo=True) for parts in placebo_by_event.values()]
     periods["placebo"] = average([p for p in placebo if p is not None])
     se = {k: inference.std_error(p) for k, p in periods.items() if p is not None}
     events = [
@@ -303,6 +303,8 @@ def _cell(outcome: str, kind: str, value: str, period: str, pooled: Pooled | Non
         pooled.contribution,
         pooled.controls,
         pooled.control_weight,
+        pooled.coords,
+        pooled.coef,
     )
 
 
@@ -574,11 +576,11 @@ def _diagnostics(
                     1
                     for c in cells
                     if c.reason
-                    and not c.reason.startswith(("withheld with", NOT_ESTIMABLE))
+                    and not c.reason.startswith(("withheld", NOT_ESTIMABLE))
                     and not c.virtual
                 ),
                 "secondary": sum(
-                    1 for c in cells if c.reason.startswith("withheld with") and not c.virtual
+                    1 for c in cells if c.reason.startswith("withheld") and not c.virtual
                 ),
                 "not_estimable": sum(
                     1 for c in cells if c.reason.startswith(NOT_ESTIMABLE) and not c.virtual

@@ -83,6 +83,16 @@ def shrink(slope: np.ndarray, se2: np.ndarray) -> np.ndarray:
     return mean + tau2 / (tau2 + se2) * (slope - mean)
 
 
+def _net_of_year(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The rows' values less each year's mean over all firms: a year every firm shares (a
+    boom, a crisis) is neither growth nor noise of any one firm, and left in it would make every
+    firm's slope look noisier than it is (and the slopes be shrunk too much)."""
+    seen = np.isfinite(values)
+    count = seen.sum(axis=0)
+    year_mean = np.where(seen, values, 0.0).sum(axis=0) / np.maximum(count, 1)
+    return values[rows] - year_mean[None, :]
+
+
 def _mean_observed(values: np.ndarray) -> np.ndarray:
     """Per row mean over the observed columns (NaN where none is)."""
     seen = np.isfinite(values)
@@ -101,9 +111,10 @@ def features(
     empty = np.full((len(rows), len(FEATURES)), np.nan)
     if j is None or end is None:
         return empty, np.full(len(rows), -1), empty[:, :2]
-    lp = wide.values["log_value_added_per_fte"][rows]
-    lt = wide.values["log_turnover"][rows]
-    lf = wide.values["log_fte"][rows]
+    lp, lt, lf = (
+        _net_of_year(wide.values[name], rows)
+        for name in ("log_value_added_per_fte", "log_turnover", "log_fte")
+    )
     lo_level, lo_slope = max(0, end - LEVEL_YEARS + 1), max(0, end - SLOPE_YEARS + 1)
     lp_slope, lp_se2 = _slope(lp[:, lo_slope : end + 1])
     lf_slope, lf_se2 = _slope(lf[:, lo_slope : end + 1])

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from pipelines.evaluation.attack import findings
+from pipelines.evaluation.did import PERIOD_CODES
 from pipelines.evaluation.disclosure import (
     Cell,
     DisclosureRule,
@@ -21,6 +22,9 @@ from tests.evaluation.helpers import panel, register
 RULE = DisclosureRule()
 
 
+PERIOD = {"t-3": 0, "t-2": 1, "t+0": 3, "t+1": 4, "t+2": 5, "t+3": 6}
+
+
 def _cell(
     group_type: str,
     value: str,
@@ -29,17 +33,24 @@ def _cell(
     tau: list[float],
     controls: int = 30,
 ) -> Cell:
+    """A cell: the mean of its firms' contrasts ``tau`` in ``period`` ('overall': the same
+    contrasts in each of t+0..t+3, averaged)."""
     tau_arr = np.asarray(tau, dtype=float)
+    ids = np.asarray(firms, dtype=np.int64)
+    periods = ["t+0", "t+1", "t+2", "t+3"] if period == "overall" else [period]
+    coords = np.concatenate([ids * PERIOD_CODES + PERIOD[p] for p in periods])
     return Cell(
         "log_fte",
         group_type,
         value,
         period,
         float(tau_arr.mean()),
-        np.asarray(firms),
+        ids,
         tau_arr / len(tau_arr),
         np.arange(10_000, 10_000 + controls),
         np.full(controls, 1 / controls),
+        coords,
+        np.full(len(coords), 1 / (len(ids) * len(periods))),
     )
 
 
@@ -137,7 +148,7 @@ def test_the_audit_adds_the_smallest_cluster_and_the_reader_finds_nothing():
     cells = _two_one_firm_clusters()
     added = audit(cells, RULE)
     assert [cells[i].group_value for i, _ in added] == ["K1"]  # 10 firms < 12
-    assert added[0][1].startswith("withheld with cluster K3 t+1, cluster K4 t+1")
+    assert added[0][1] == "withheld: the published cells would single out 2 firm(s)"
     assert findings(_published(cells)).empty
 
 
@@ -155,13 +166,30 @@ def test_a_complement_that_does_not_pass_the_rules_is_not_enough():
 
 
 def test_a_withheld_event_time_takes_overall_or_another_event_time_with_it():
-    periods = ("t+0", "t+1", "t+2", "t+3", "overall")
-    cells = [_cell("overall", "all", p, list(range(40)), [0.02] * 40) for p in periods]
-    cells[3] = _cell("overall", "all", "t+3", [1, 2], [0.02, 0.03])
+    """'overall' is the mean of t+0..t+3: with t+3 (two firms) withheld and the rest published,
+    overall and t+0..t+2 would give t+3 away."""
+    events = ("t+0", "t+1", "t+2")
+    cells = [_cell("overall", "all", p, list(range(40)), [0.02] * 40) for p in events]
+    cells.append(_cell("overall", "all", "t+3", [1, 2], [0.02, 0.03]))
+    mean = Cell(
+        "log_fte",
+        "overall",
+        "all",
+        "overall",
+        float(np.mean([c.estimate for c in cells])),
+        np.arange(40),
+        np.full(40, 0.02 / 40),
+        np.arange(10_000, 10_030),
+        np.full(30, 1 / 30),
+        np.concatenate([c.coords for c in cells]),
+        np.concatenate([c.coef for c in cells]) / 4,
+    )
+    cells.append(mean)
     for cell in cells:
         cell.reason = cell_reason(cell, RULE)
+    assert [c.period for c in cells if c.reason] == ["t+3"]
     added = audit(cells, RULE)
-    assert len(added) == 1
+    assert len(added) == 1 and added[0][1].startswith("withheld with overall all t+3")
     assert findings(_published(cells).assign(group_type="overall")).empty
 
 
@@ -175,8 +203,8 @@ def _estimate(reg: pd.DataFrame, data: pd.DataFrame, **config) -> pd.DataFrame:
 
 def _withheld(table: pd.DataFrame) -> tuple[int, int]:
     reasons = table["suppression_reason"]
-    secondary = reasons.str.startswith("withheld with").sum()
-    primary = (table["suppressed"] & ~reasons.str.startswith(("withheld with", "not estim"))).sum()
+    secondary = reasons.str.startswith("withheld").sum()
+    primary = (table["suppressed"] & ~reasons.str.startswith(("withheld", "not estim"))).sum()
     return int(primary), int(secondary)
 
 
@@ -271,7 +299,6 @@ def test_the_scenarios_withhold_what_they_are_built_to():
     late = _estimate(*_one_late_event_time())
     k04 = late[late["group_value"].eq("K04")].set_index(["outcome", "period"])
     assert k04.loc[("log_fte", "t+3"), "suppression_reason"] == "fewer than 3 firms"
-    assert not k04.loc[("log_fte", "t-3"), "suppressed"]
     assert k04.loc[("log_fte", "overall"), "suppressed"]  # the mean would give t+3 away
     dominated = _estimate(*_dominated())
     cell = dominated[
@@ -286,3 +313,56 @@ def test_the_scenarios_withhold_what_they_are_built_to():
     assert k04.loc[("log_value_added_per_fte", "t+0"), "suppression_reason"] == (
         "fewer than 3 effective comparison firms"
     )
+
+
+# --- differencing across overlapping and different group types (a hostile review found these
+# against a partition-only audit; each derivation below needs every cell it names published)
+
+
+def _cells_needed_published(table: pd.DataFrame, needed: list[tuple[str, str]]) -> list[str]:
+    """The outcome x event time combinations where every cell of ``needed`` is published (the
+    count-weighted identities hold per event time; 'overall' and 'placebo' average periods with
+    different firm counts, so they are not such an identity)."""
+    open_ = []
+    for (outcome, period), rows in table.groupby(["outcome", "period"]):
+        if period in ("t-1", "overall", "placebo"):
+            continue
+        shown = rows[~rows["suppressed"]]
+        have = set(zip(shown["group_type"], shown["group_value"], strict=True))
+        if all(cell in have for cell in needed):
+            open_.append(f"{outcome} {period}")
+    return open_
+
+
+@pytest.mark.slow
+def test_a_firm_in_two_clusters_is_not_singled_out():
+    """sum of clusters' n x estimate - all's n x estimate = the contrast of the firm counted
+    twice: that needs 'all' and every cluster published in the same period."""
+    reg = register(participants=240, clusters=3, seed=21)
+    twice = reg.iloc[[0]].assign(cluster_id="K04")
+    small = reg.iloc[1:5].assign(cluster_id="K04")
+    data = panel(reg, firms=2500)
+    reg = pd.concat([reg.drop(reg.index[1:5]), twice, small], ignore_index=True)
+    table = _estimate(reg, data)
+    clusters = [("cluster", k) for k in ("K01", "K02", "K03", "K04")]
+    assert _cells_needed_published(table, [("overall", "all"), *clusters]) == []
+
+
+@pytest.mark.slow
+def test_groups_of_different_types_with_the_same_or_nearly_the_same_firms():
+    """new_to_rd=true holds exactly cluster K03's firms, and cluster K04 is one firm: with K04
+    withheld, 'all' - K01 - K02 - (new_to_rd true) would be K04. And new_to_rd=false holds K01
+    plus one firm, so (false) - K01 would be that firm."""
+    reg = register(participants=240, clusters=3, seed=22)
+    label = np.where(np.arange(240) < 100, "K01", np.where(np.arange(240) < 190, "K02", "K03"))
+    label[0] = "K04"
+    reg["cluster_id"] = label
+    reg["new_to_rd"] = reg["cluster_id"].eq("K03")
+    reg.loc[reg.index[[1, 150]], "new_to_rd"] = [False, True]  # K02 gets one 'true' firm
+    data = panel(reg, firms=2500)
+    table = _estimate(reg, data)
+    same = [("overall", "all"), ("cluster", "K01"), ("cluster", "K02"), ("new_to_rd", "true")]
+    assert _cells_needed_published(table, same) == []
+    nested = [("new_to_rd", "true"), ("cluster", "K03")]
+    assert _cells_needed_published(table, nested) == []
+    assert findings(table).empty

@@ -153,9 +153,8 @@ def test_register_problems_are_named(tmp_path):
 
 def test_inputs_that_cannot_give_an_estimate_say_why():
     from pipelines.evaluation.effects import check_inputs_fit
-    from pipelines.evaluation.register import RegisterError
-
     from pipelines.evaluation.estimate import EstimatorConfig
+    from pipelines.evaluation.register import RegisterError
 
     reg = register(participants=20)
     data = panel(reg, firms=300)

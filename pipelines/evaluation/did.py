@@ -46,8 +46,11 @@ class Links:
     cohort: np.ndarray  # entry year of the link's participant (the comparison it belongs to)
     base: np.ndarray  # the DiD base year of that cohort
     entry: np.ndarray  # the participant's real entry year (the placebo's cohort is earlier)
-    x_control: np.ndarray  # the control's matching features (links x features; 0 columns:
-    gap: np.ndarray  # participant's minus control's features      no bias correction)
+    gap: np.ndarray  # participant's minus control's features (0 columns: no bias correction)
+    pool: np.ndarray  # each cohort's matchable control pool (panel rows), its features, cells
+    pool_x: np.ndarray
+    pool_cell: np.ndarray
+    pool_cohort: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,8 @@ class Comparison:
     link_cell: np.ndarray
     link_dy: np.ndarray  # the control's change, bias-corrected for this participant
     link_gap: np.ndarray  # participant's minus control's features (links x features)
-    link_score: np.ndarray  # the link's term of the correction's regression (links x features)
+    score_rows: np.ndarray  # the pool firms the correction's regression is fitted on
+    score: np.ndarray  # their terms of the regression (rows x features)
     regression_inverse: np.ndarray  # inverse of the regression's weighted cross-product matrix
 
 
@@ -93,13 +97,17 @@ def comparisons(
             continue
         t_rows, c_rows = links.treated[at], links.control[at]
         w, cell = links.weight[at], links.cell[at]
-        x_c, gap = links.x_control[at], links.gap[at]
+        gap = links.gap[at]
+        in_pool = links.pool_cohort == g
+        p_rows, p_x, p_cell = links.pool[in_pool], links.pool_x[in_pool], links.pool_cell[in_pool]
+        p_alive = np.ones(len(p_rows), bool)
         alive = np.ones(len(c_rows), bool)
         j_entry = wide.column(int(links.entry[at][0]))
         if outcome == "survival" and j_entry is not None:
             # a participant is alive when it enters; so must its controls be, or survival up to
             # entry would count as an effect (immortal time)
             alive = wide.present[c_rows, j_entry] & wide.present[t_rows, j_entry]
+            p_alive = wide.present[p_rows, j_entry]
         for e in events:
             t = int(g) + e
             jt = wide.column(t)
@@ -118,7 +126,13 @@ def comparisons(
             ok_t = np.isfinite(dy_t) & (total > 0)
             keep = ok_c & ok_t[pos]
             wn = w[keep] / total[pos[keep]]
-            correction = _bias_correction(dy_c[keep], x_c[keep], wn, cell[keep])
+            dy_p = dy[p_rows]
+            ok_p = np.isfinite(dy_p) & p_alive
+            if not_yet:
+                ok_p &= firm_cohort[p_rows] - anticipation > max(t, base)
+            correction = _bias_correction(
+                dy_p[ok_p], p_x[ok_p], np.ones(int(ok_p.sum())), p_cell[ok_p]
+            )
             adjusted = dy_c[keep] + gap[keep] @ correction.beta
             control_mean = np.bincount(
                 pos[keep], weights=wn * adjusted, minlength=len(participants)
@@ -138,7 +152,8 @@ def comparisons(
                     link_cell=cell[keep],
                     link_dy=adjusted,
                     link_gap=gap[keep],
-                    link_score=correction.score,
+                    score_rows=p_rows[ok_p],
+                    score=correction.score,
                     regression_inverse=correction.inverse,
                 )
             )
@@ -156,10 +171,11 @@ def _bias_correction(
     dy: np.ndarray, x: np.ndarray, weight: np.ndarray, cell: np.ndarray
 ) -> Correction:
     """Abadie and Imbens' (2011) bias correction of matching: each control's change is moved by
-    beta'(x_participant - x_control), with beta the within-cell (weighted) regression of the
-    controls' change on the matching features. What the nearest neighbours leave unbalanced on
-    the features is then adjusted for, not left in the estimate. The regression's own sampling
-    error enters the influence functions (:func:`pool`), through ``score`` and ``inverse``."""
+    beta'(x_participant - x_control), with beta the within-cell regression of the change of the
+    cohort's control pool on the matching features. What the nearest neighbours leave
+    unbalanced on the features is then adjusted for, not left in the estimate. The regression's
+    own sampling error enters the influence functions (:func:`pool`), through ``score`` and
+    ``inverse``."""
     k = x.shape[1]
     if k == 0 or len(dy) <= 3 * k:
         return Correction(np.zeros(k), np.zeros((len(dy), k)), np.zeros((k, k)))
@@ -236,12 +252,12 @@ def pool(parts: list[Comparison], member: np.ndarray, placebo: bool = False) -> 
             (c.dy_treated[m] - mean_c[inverse[:k]] - theta) / n,
             -c.link_weight[lm] * (c.link_dy[lm] - mean_c[link_cell]) / n,
         ]
-        if c.link_score.shape[1] and c.link_score.any():
-            # the correction's slope is estimated from every link of the comparison: its error
-            # moves this group's estimate by -(mean weighted gap)' (beta_hat - beta)
+        if c.score.shape[1] and c.score.any():
+            # the correction's slope is estimated on the cohort's control pool: its error moves
+            # this group's estimate by -(mean weighted gap)' (beta_hat - beta)
             gap = (c.link_weight[lm, None] * c.link_gap[lm]).sum(axis=0) / n
-            rows.append(c.link_control)
-            values.append(-(c.link_score @ (c.regression_inverse @ gap)))
+            rows.append(c.score_rows)
+            values.append(-(c.score @ (c.regression_inverse @ gap)))
         c_rows.append(c.link_control[lm])
         c_weight.append(c.link_weight[lm])
     firms, influence = _sum_by(np.concatenate(rows), np.concatenate(values))

@@ -140,16 +140,20 @@ def _links(parts: list[tuple[int, int, int, CohortMatch]]) -> Links:
     """(cohort, base year, real entry year, matches) of every cohort as one set of links."""
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
+        none = np.zeros((0, 0))
         return Links(
-            empty,
-            empty,
-            np.zeros(0),
-            empty,
-            empty,
-            empty,
-            empty,
-            np.zeros((0, 0)),
-            np.zeros((0, 0)),
+            treated=empty,
+            control=empty,
+            weight=np.zeros(0),
+            cell=empty,
+            cohort=empty,
+            base=empty,
+            entry=empty,
+            gap=none,
+            pool=empty,
+            pool_x=none,
+            pool_cell=empty,
+            pool_cohort=empty,
         )
 
     def each(value: int, m: CohortMatch) -> np.ndarray:
@@ -166,8 +170,11 @@ def _links(parts: list[tuple[int, int, int, CohortMatch]]) -> Links:
         cohort=cohort,
         base=np.concatenate([each(b, m) for _, b, _, m in parts]),
         entry=np.concatenate([each(e, m) for _, _, e, m in parts]),
-        x_control=np.concatenate([m.x_control for *_, m in parts]),
         gap=np.concatenate([m.gap for *_, m in parts]),
+        pool=np.concatenate([m.pool for *_, m in parts]),
+        pool_x=np.concatenate([m.pool_x for *_, m in parts]),
+        pool_cell=np.concatenate([m.pool_cell for *_, m in parts]),
+        pool_cohort=np.concatenate([np.full(len(m.pool), g) for g, _, _, m in parts]),
     )
 
 
@@ -191,8 +198,10 @@ def _unmatched(treated: np.ndarray, pool_rows: np.ndarray) -> CohortMatch:
         control=np.tile(pool_rows, len(treated)),
         weight=np.full(len(treated) * k, 1.0 / max(k, 1)),
         cell=np.zeros(len(treated) * k, dtype=np.int64),
-        x_control=np.zeros((len(treated) * k, 0)),
         gap=np.zeros((len(treated) * k, 0)),
+        pool=np.zeros(0, dtype=np.int64),
+        pool_x=np.zeros((0, 0)),
+        pool_cell=np.zeros(0, dtype=np.int64),
         unmatched_no_data=0,
         unmatched_no_control=len(treated) if k == 0 else 0,
     )

@@ -45,15 +45,17 @@ class CohortMatch:
     control: np.ndarray  # panel row of the control, one per link
     weight: np.ndarray  # 1/k of the participant's links
     cell: np.ndarray  # the exact cell of the link (shared by participant and control)
-    x_control: np.ndarray  # the control's standardised features (links x FEATURES)
     gap: np.ndarray  # participant's minus control's features (links x FEATURES)
+    pool: np.ndarray  # every matchable control-pool firm (panel rows): the bias correction's
+    pool_x: np.ndarray  # regression is fitted on them, with their features
+    pool_cell: np.ndarray  # and cells
     unmatched_no_data: int  # participants without the features (too young, missing years)
     unmatched_no_control: int  # participants with no control in their cell
 
 
-def _slope(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per row OLS slope on the column index over the observed columns, and its squared
-    standard error (NaN: fewer than 4 observed years)."""
+def _slope(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row OLS slope on the column index over the observed columns, the residual variance
+    and the sum of squared centred years (NaN: fewer than 4 observed years)."""
     seen = np.isfinite(values)
     n = seen.sum(axis=1)
     t = np.broadcast_to(np.arange(values.shape[1], dtype=float), values.shape)
@@ -65,19 +67,24 @@ def _slope(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         sxx = (dt * dt).sum(axis=1)
         slope = (dt * dy).sum(axis=1) / sxx
         resid = np.where(seen, dy - slope[:, None] * dt, 0.0)
-        se2 = (resid**2).sum(axis=1) / (n - 2) / sxx
+        variance = (resid**2).sum(axis=1) / (n - 2)
     enough = n >= MIN_SLOPE_YEARS
-    return np.where(enough, slope, np.nan), np.where(enough, se2, np.nan)
+    nan = np.nan
+    return np.where(enough, slope, nan), np.where(enough, variance, nan), np.where(enough, sxx, nan)
 
 
-def shrink(slope: np.ndarray, se2: np.ndarray) -> np.ndarray:
+def shrink(slope: np.ndarray, variance: np.ndarray, sxx: np.ndarray) -> np.ndarray:
     """Empirical-Bayes slopes within one group of firms: each estimate pulled toward the group's
     mean by its reliability tau^2 / (tau^2 + se^2). A participant and a control with the same
     noisy slope do not have the same expected true growth when participants grow faster on
-    average; after shrinking within each group, equal values mean equal expected growth."""
-    ok = np.isfinite(slope) & np.isfinite(se2)
+    average; after shrinking within each group, equal values mean equal expected growth. The
+    noise variance is pooled over the group (se^2 = pooled residual variance / the firm's sum of
+    squared centred years): a firm's own residual variance from a handful of years is itself so
+    noisy that the firms it happens to make look precise would be shrunk too little."""
+    ok = np.isfinite(slope) & np.isfinite(variance) & np.isfinite(sxx)
     if ok.sum() < 2:
         return slope
+    se2 = float(variance[ok].mean()) / sxx
     mean = float(slope[ok].mean())
     tau2 = max(float(slope[ok].var() - se2[ok].mean()), 1e-12)
     return mean + tau2 / (tau2 + se2) * (slope - mean)
@@ -104,20 +111,20 @@ def _mean_observed(values: np.ndarray) -> np.ndarray:
 def features(
     wide: WidePanel, rows: np.ndarray, year: int, until: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(features: rows x FEATURES, exact cell key per row (-1: cannot be matched), squared
-    standard errors of the two slopes). The cell is taken in ``year``; the outcome features from
-    the years up to ``until`` only."""
+    """(features: rows x FEATURES, exact cell key per row (-1: cannot be matched), and per slope
+    its residual variance and sum of squared centred years: rows x 2 x 2). The cell is taken in
+    ``year``; the outcome features from the years up to ``until`` only."""
     j, end = wide.column(year), wide.column(until)
     empty = np.full((len(rows), len(FEATURES)), np.nan)
     if j is None or end is None:
-        return empty, np.full(len(rows), -1), empty[:, :2]
+        return empty, np.full(len(rows), -1), np.full((len(rows), 2, 2), np.nan)
     lp, lt, lf = (
         _net_of_year(wide.values[name], rows)
         for name in ("log_value_added_per_fte", "log_turnover", "log_fte")
     )
     lo_level, lo_slope = max(0, end - LEVEL_YEARS + 1), max(0, end - SLOPE_YEARS + 1)
-    lp_slope, lp_se2 = _slope(lp[:, lo_slope : end + 1])
-    lf_slope, lf_se2 = _slope(lf[:, lo_slope : end + 1])
+    lp_slope, *lp_noise = _slope(lp[:, lo_slope : end + 1])
+    lf_slope, *lf_noise = _slope(lf[:, lo_slope : end + 1])
     table = np.column_stack(
         [
             _mean_observed(lp[:, lo_level : end + 1]),
@@ -132,7 +139,7 @@ def features(
     size = size_code(wide.values["fte"][rows, j])
     ok = (industry >= 0) & (region > 0) & (size >= 0) & np.isfinite(table).all(axis=1)
     cell = np.where(ok, (industry * 1000 + region) * 10 + size, -1)
-    return table, cell, np.column_stack([lp_se2, lf_se2])
+    return table, cell, np.stack([np.column_stack(lp_noise), np.column_stack(lf_noise)], axis=1)
 
 
 def match_cohort(
@@ -141,11 +148,12 @@ def match_cohort(
     """Match the cohort's participants (panel rows) to ``pool`` (panel rows) in the cells of
     ``year`` on features from the years up to ``until``."""
     rows = np.concatenate([treated, pool])
-    table, cell, se2 = features(wide, rows, year, until)
+    table, cell, noise = features(wide, rows, year, until)
     usable = cell >= 0
     for group in (np.arange(len(rows)) < len(treated), np.arange(len(rows)) >= len(treated)):
-        for column, err in ((2, 0), (3, 1)):
-            table[group, column] = shrink(table[group, column], se2[group, err])
+        for column, which in ((2, 0), (3, 1)):
+            variance, sxx = noise[group, which, 0], noise[group, which, 1]
+            table[group, column] = shrink(table[group, column], variance, sxx)
     scale = np.nanstd(table[usable], axis=0) if usable.any() else np.ones(len(FEATURES))
     table = table / np.where(scale > 0, scale, 1.0) * FEATURE_WEIGHTS
     is_treated = np.arange(len(rows)) < len(treated)
@@ -176,8 +184,10 @@ def match_cohort(
         control=rows[c_idx],
         weight=weight,
         cell=cell[t_idx],
-        x_control=table[c_idx],
         gap=table[t_idx] - table[c_idx],
+        pool=rows[c_ok],
+        pool_x=table[c_ok],
+        pool_cell=cell[c_ok],
         unmatched_no_data=int((is_treated & ~usable).sum()),
         unmatched_no_control=no_control,
     )

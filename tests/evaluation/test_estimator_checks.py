@@ -106,46 +106,47 @@ def test_uniform_band_agrees_with_the_library_within_monte_carlo_error():
 
 def test_matched_contrast_equals_the_mean_of_participants_own_contrasts():
     """Recomputed from the links with pandas: each participant's change minus the weighted,
-    bias-corrected change of its own surviving matches (the correction's slope from a weighted
-    regression with cell dummies, not the estimator's within-cell demeaning); a participant's
-    weights renormalised to 1."""
+    bias-corrected change of its own surviving matches (the correction's slope from a regression
+    of the control pool's change with cell dummies, not the estimator's within-cell demeaning);
+    a participant's weights renormalised to 1."""
     reg, data = _data([2026], participants=150, firms=1200, seed=7)
     config = EstimatorConfig(outcomes=(OUTCOME,), group_types=("overall",))
     plan = design(data, reg, config)
     gone = int(plan.wide.cvr[plan.links.control[0]])  # exits in 2027: out of that comparison
     data = data[~(data["cvr"].astype("int64").eq(gone) & data["year"].eq(2027))]
     plan = design(data, reg, config)
-    links = pd.DataFrame(
-        {
-            "t": plan.wide.cvr[plan.links.treated],
-            "c": plan.wide.cvr[plan.links.control],
-            "w": plan.links.weight,
-            "cell": plan.links.cell,
-        }
-    )
-    features = [f"x{j}" for j in range(plan.links.x_control.shape[1])]
-    links[features] = plan.links.x_control
-    links[[f"g{j}" for j in range(len(features))]] = plan.links.gap
     long = add_outcomes(data).assign(cvr=lambda d: d["cvr"].astype("int64"))
     wide = long.pivot(index="cvr", columns="year", values=OUTCOME)
     dy = wide[2027] - wide[2025]
-    links["dy_c"] = links["c"].map(dy)
-    links = links.dropna(subset=["dy_c"])
-    links["w"] = links["w"] / links.groupby("t")["w"].transform("sum")
-    dummies = pd.get_dummies(links["cell"], dtype=float)
-    design_matrix = np.hstack([links[features].to_numpy(), dummies.to_numpy()])
-    root = np.sqrt(links["w"].to_numpy())
-    beta = np.linalg.lstsq(design_matrix * root[:, None], links["dy_c"] * root, rcond=None)[0]
-    gap = links[[f"g{j}" for j in range(len(features))]].to_numpy()
-    links["adjusted"] = links["dy_c"] + gap @ beta[: len(features)]
-    control_change = (links["w"] * links["adjusted"]).groupby(links["t"]).sum()
+    links = plan.links
+    pool = pd.DataFrame(links.pool_x, columns=[f"x{j}" for j in range(links.pool_x.shape[1])])
+    pool["cell"] = links.pool_cell
+    pool["dy"] = dy.reindex(plan.wide.cvr[links.pool]).to_numpy()
+    pool = pool.dropna(subset=["dy"])
+    features = [c for c in pool.columns if c.startswith("x")]
+    design_matrix = np.hstack(
+        [pool[features].to_numpy(), pd.get_dummies(pool["cell"], dtype=float).to_numpy()]
+    )
+    beta = np.linalg.lstsq(design_matrix, pool["dy"].to_numpy(), rcond=None)[0][: len(features)]
+    pairs = pd.DataFrame(
+        {
+            "t": plan.wide.cvr[links.treated],
+            "c": plan.wide.cvr[links.control],
+            "w": links.weight,
+            "shift": links.gap @ beta,
+        }
+    )
+    pairs["dy_c"] = pairs["c"].map(dy)
+    pairs = pairs.dropna(subset=["dy_c"])
+    pairs["w"] = pairs["w"] / pairs.groupby("t")["w"].transform("sum")
+    control_change = (pairs["w"] * (pairs["dy_c"] + pairs["shift"])).groupby(pairs["t"]).sum()
     by_hand = (dy.reindex(control_change.index) - control_change).mean()
-    cells = comparisons(plan.wide, OUTCOME, plan.links, plan.firm_cohort, 0, False)
+    cells = comparisons(plan.wide, OUTCOME, links, plan.firm_cohort, 0, False)
     ours = next(c for c in cells if c.year == 2027)
     assert ours.tau.mean() == pytest.approx(by_hand, abs=1e-10)
     assert gone not in set(plan.wide.cvr[ours.link_control])
-    uncorrected = (links["w"] * links["dy_c"]).groupby(links["t"]).sum()
-    assert abs(by_hand - (dy.reindex(uncorrected.index) - uncorrected).mean()) > 1e-6
+    plain = (pairs["w"] * pairs["dy_c"]).groupby(pairs["t"]).sum()
+    assert abs(by_hand - (dy.reindex(plain.index) - plain).mean()) > 1e-6  # it corrects
 
 
 def test_a_firm_missing_one_year_stays_in_every_other_comparison():

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pipelines.evaluation.did import PERIOD_CODES
+
 DEFAULT_MIN_FIRMS = 3
 DEFAULT_MAX_SHARE = 0.5
 TOLERANCE = 1e-9
@@ -131,8 +133,6 @@ def audit(cells: list[Cell], rule: DisclosureRule) -> list[tuple[int, str]]:
 
 
 def _audit_outcome(cells: list[Cell], rule: DisclosureRule) -> list[tuple[int, str]]:
-    from pipelines.evaluation.did import PERIOD_CODES
-
     numbered = [k for k, c in enumerate(cells) if c.has_number]
     if not numbered:
         return []
@@ -140,7 +140,6 @@ def _audit_outcome(cells: list[Cell], rule: DisclosureRule) -> list[tuple[int, s
     matrix = np.zeros((len(cells), len(coords)))
     for k in numbered:
         np.add.at(matrix[k], np.searchsorted(coords, cells[k].coords), cells[k].coef)
-    firm = coords // PERIOD_CODES
     added: list[tuple[int, str]] = []
     accepted: set[bytes] = set()  # leaks only guessable cells give away: nothing to withhold
     while True:
@@ -149,7 +148,7 @@ def _audit_outcome(cells: list[Cell], rule: DisclosureRule) -> list[tuple[int, s
         ]
         published = matrix[shown]
         basis = _row_space(published)
-        leak = _first_leak(cells, matrix, numbered, published, basis, firm, rule, accepted)
+        leak = _first_leak(cells, matrix, numbered, published, basis, coords, rule, accepted)
         if leak is None:
             return added
         target, label, key = leak
@@ -174,7 +173,7 @@ def _first_leak(
     numbered: list[int],
     published: np.ndarray,
     basis: np.ndarray,
-    firm: np.ndarray,
+    coords: np.ndarray,
     rule: DisclosureRule,
     accepted: set[bytes],
 ) -> tuple[np.ndarray, str, bytes] | None:
@@ -189,7 +188,8 @@ def _first_leak(
         key = f"cell {k}".encode()
         if np.linalg.norm(rest) <= 1e-8 * np.linalg.norm(row) and key not in accepted:
             return row, cell.label(), key
-    for columns in _small_sets(published, basis, firm, rule.min_firms):
+    firm = coords // PERIOD_CODES
+    for columns in _small_sets(published, basis, coords, rule.min_firms):
         key = columns.tobytes()
         if key in accepted:
             continue
@@ -220,7 +220,7 @@ def _reached(basis: np.ndarray, columns: np.ndarray) -> np.ndarray | None:
 
 
 def _small_sets(
-    published: np.ndarray, basis: np.ndarray, firm: np.ndarray, min_firms: int
+    published: np.ndarray, basis: np.ndarray, coords: np.ndarray, min_firms: int
 ) -> list[np.ndarray]:
     """Column sets of fewer than ``min_firms`` firms that a row-space vector could live on.
 
@@ -228,14 +228,14 @@ def _small_sets(
     fall into blocks and a vector about fewer than ``min_firms`` firms lives on blocks of fewer
     firms than that: every such block, and every pair of one-firm blocks that could reach (by
     Weyl's inequality: the larger of their own reach plus their coupling)."""
+    firm, period = coords // PERIOD_CODES, coords % PERIOD_CODES
     used = np.flatnonzero(np.abs(published).sum(axis=0) > 0)
     by_firm: dict[int, list[int]] = {}
     for column in used:
         by_firm.setdefault(int(firm[column]), []).append(int(column))
     blocks: dict[bytes, list[int]] = {}
     for f, cols in by_firm.items():
-        periods = np.asarray(cols) % 32  # the periods, and the firm's weights in every cell
-        signature = periods.tobytes() + np.round(published[:, cols], 12).tobytes()
+        signature = period[cols].tobytes() + np.round(published[:, cols], 12).tobytes()
         blocks.setdefault(signature, []).append(f)
     sets, singles = [], []
     for members in blocks.values():

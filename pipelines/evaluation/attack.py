@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipelines.evaluation.estimate import OVERLAPPING_CLUSTERS
+
 POST = ("t+0", "t+1", "t+2", "t+3")
 KEY = ["group_type", "group_value", "period"]
 
@@ -33,7 +35,10 @@ def _solve(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _relations(cells: pd.DataFrame) -> list[tuple[int, list[int]]]:
-    """(index of the 'all' cell, indices of a group type's cells) per period and group type."""
+    """(index of the 'all' cell, indices of a group type's cells) per period and group type;
+    clusters only when the method does not say they overlap."""
+    method = cells["method"] if "method" in cells else pd.Series([], dtype=str)
+    overlap = method.astype(str).str.contains(OVERLAPPING_CLUSTERS, regex=False).any()
     out = []
     for period, rows in cells.groupby("period", sort=True):
         if period == "overall":
@@ -41,8 +46,9 @@ def _relations(cells: pd.DataFrame) -> list[tuple[int, list[int]]]:
         total = rows.index[rows["group_type"].eq("overall")]
         if len(total) != 1:
             continue
-        for _kind, parts in rows[~rows["group_type"].eq("overall")].groupby("group_type"):
-            out.append((int(total[0]), [int(i) for i in parts.index]))
+        for kind, parts in rows[~rows["group_type"].eq("overall")].groupby("group_type"):
+            if not (kind == "cluster" and overlap):
+                out.append((int(total[0]), [int(i) for i in parts.index]))
     return out
 
 

@@ -64,6 +64,11 @@ COLUMNS = (
     "is_sample",
 )
 NOT_ESTIMABLE = "not estimable"
+# said in 'method' when a firm took part through several clusters: it is in each of them, so the
+# clusters' estimates do not add up to 'all' (pipelines.evaluation.attack reads it)
+OVERLAPPING_CLUSTERS = (
+    "; clusters overlap (a firm in several is in each; they do not add up to all)"
+)
 
 
 def period_label(event_time: int | None) -> str:
@@ -421,6 +426,11 @@ def estimate_effects(
     for index, reason in audit(cells, config.rule):
         cells[index].reason = reason
     table = _table(cells, results, config)
+    if (
+        "cluster" in config.group_types
+        and register.groupby("cvr")["cluster_id"].nunique().gt(1).any()
+    ):
+        table["method"] += OVERLAPPING_CLUSTERS
     return Estimates(table, _diagnostics(plan, register, config, cells), cells)
 
 

@@ -346,6 +346,8 @@ def test_a_firm_in_two_clusters_is_not_singled_out():
     table = _estimate(reg, data)
     clusters = [("cluster", k) for k in ("K01", "K02", "K03", "K04")]
     assert _cells_needed_published(table, [("overall", "all"), *clusters]) == []
+    assert table["method"].str.contains("clusters overlap").all()
+    assert findings(table).empty  # the gate's reader knows clusters do not add up here
 
 
 @pytest.mark.slow

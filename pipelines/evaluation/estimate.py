@@ -13,7 +13,7 @@ year).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -301,7 +301,13 @@ def _group_result(
         if overall is not None
         else float("nan")
     )
-    return _GroupResult(periods, se, band, pretrend, breakdown)
+    # the influence functions are spent: keep only what the table and the audit read
+    empty = np.zeros(0)
+    slim = {
+        k: None if p is None else replace(p, firms=empty, influence=empty)
+        for k, p in periods.items()
+    }
+    return _GroupResult(slim, se, band, pretrend, breakdown)
 
 
 def _cell(outcome: str, kind: str, value: str, period: str, pooled: Pooled | None) -> Cell:
@@ -383,7 +389,11 @@ def estimate_effects(
     groups = firm_groups(register, wide, plan.firm_cohort, plan.matching_year, analysed, types)
     multipliers = inference.Multipliers(
         np.concatenate(
-            [links.treated, links.control, plan.placebo_links.treated, plan.placebo_links.control]
+            [
+                part
+                for chosen in (links, plan.placebo_links)
+                for part in (chosen.treated, chosen.control, chosen.pool)
+            ]
         ),
         config.bootstrap_draws,
         config.seed,

@@ -48,17 +48,15 @@ class Multipliers:
     def __init__(self, rows: np.ndarray, draws: int, seed: int) -> None:
         self.rows = np.unique(rows)
         rng = np.random.default_rng(seed)
-        self.weights = (rng.integers(0, 2, (len(self.rows), draws), dtype=np.int8) * 2 - 1).astype(
-            np.int8
-        )
+        signs = rng.integers(0, 2, (draws, len(self.rows)), dtype=np.int8) * 2 - 1
+        self.weights = signs.astype(float)  # draws x firms: one matrix product per group
 
     def draw(self, periods: list[Pooled]) -> np.ndarray:
         """Bootstrap draws (draws x periods) of the periods' estimation errors."""
-        out = np.empty((self.weights.shape[1], len(periods)))
+        dense = np.zeros((len(self.rows), len(periods)))
         for k, p in enumerate(periods):
-            idx = np.searchsorted(self.rows, p.firms)
-            out[:, k] = p.influence @ self.weights[idx]
-        return out
+            dense[np.searchsorted(self.rows, p.firms), k] = p.influence
+        return self.weights @ dense
 
 
 def band_critical_value(periods: list[Pooled], multipliers: Multipliers) -> float:

@@ -88,23 +88,21 @@ def _sum_by(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return unique, np.bincount(inverse, weights=values, minlength=len(unique))
 
 
-def combination_reason(cells: list[Cell], coef: np.ndarray, rule: DisclosureRule) -> str:
-    """Why the combination sum_k coef_k x estimate_k may not be known ("" = it may)."""
+def combination_reason(cells: list[Cell], rule: DisclosureRule) -> str:
+    """Why the cells' estimates may not be published together ("" = they may): the count and
+    dominance rules on the participants behind them, and the comparison side's rules."""
     _, contribution = _sum_by(
         np.concatenate([c.treated for c in cells]),
-        np.concatenate([k * c.contribution for c, k in zip(cells, coef, strict=True)]),
+        np.concatenate([c.contribution for c in cells]),
     )
     size = np.abs(contribution)
-    behind = len(
-        np.unique(np.concatenate([c.treated for c, k in zip(cells, coef, strict=True) if k]))
-    )
-    if behind < rule.min_firms:
+    if len(contribution) < rule.min_firms:
         return f"fewer than {rule.min_firms} firms"
     if size.sum() > 0 and size.max() / size.sum() > rule.max_share:
         return f"one firm carries more than {rule.max_share:.0%} of the estimate"
     _, weight = _sum_by(
         np.concatenate([c.controls for c in cells]),
-        np.concatenate([abs(k) * c.control_weight for c, k in zip(cells, coef, strict=True)]),
+        np.concatenate([c.control_weight for c in cells]),
     )
     if weight.sum() <= 0:
         return "no comparison firms"
@@ -118,7 +116,7 @@ def combination_reason(cells: list[Cell], coef: np.ndarray, rule: DisclosureRule
 
 def cell_reason(cell: Cell, rule: DisclosureRule) -> str:
     """Primary suppression of one cell."""
-    return combination_reason([cell], np.ones(1), rule)
+    return combination_reason([cell], rule)
 
 
 def audit(cells: list[Cell], rule: DisclosureRule) -> list[tuple[int, str]]:

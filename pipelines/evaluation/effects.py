@@ -18,6 +18,7 @@ import json
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -204,7 +205,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--anticipation",
-        type=_at_least_zero,
+        type=_at_least(0),
         default=0,
         help="years before entry participants may already react (base year g-1-anticipation)",
     )
@@ -214,35 +215,26 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="CVRs never used as controls (e.g. an earlier programme's register)",
     )
-    p.add_argument("--bootstrap-draws", type=_at_least_999, default=999)
+    p.add_argument("--bootstrap-draws", type=_at_least(999, " bootstrap draws"), default=999)
     p.add_argument("--seed", type=int, default=EstimatorConfig().seed)
-    p.add_argument("--neighbours", type=_at_least_one, default=3)
-    p.add_argument("--min-firms", type=_at_least_one, default=DisclosureRule().min_firms)
+    p.add_argument("--neighbours", type=_at_least(1), default=3)
+    p.add_argument("--min-firms", type=_at_least(1), default=DisclosureRule().min_firms)
     p.add_argument("--max-share", type=_share, default=DisclosureRule().max_share)
     p.add_argument("--outcomes", nargs="+", choices=list(OUTCOMES), default=list(OUTCOMES))
     p.add_argument("--groups", nargs="+", choices=list(GROUP_TYPES), default=list(GROUP_TYPES))
     return p
 
 
-def _at_least_one(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text}: at least 1")
-    return value
+def _at_least(minimum: int, what: str = "") -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum``."""
 
+    def check(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text}: at least {minimum}{what}")
+        return value
 
-def _at_least_zero(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text}: at least 0")
-    return value
-
-
-def _at_least_999(text: str) -> int:
-    value = int(text)
-    if value < 999:
-        raise argparse.ArgumentTypeError(f"{text}: at least 999 bootstrap draws")
-    return value
+    return check
 
 
 def _share(text: str) -> float:

@@ -30,7 +30,7 @@ from pipelines.evaluation.did import (
 )
 from pipelines.evaluation.disclosure import Cell, DisclosureRule, audit, cell_reason
 from pipelines.evaluation.groups import GROUP_TYPES, firm_groups
-from pipelines.evaluation.matching import CohortMatch, match_cohort
+from pipelines.evaluation.matching import FEATURES, CohortMatch, features, match_cohort
 from pipelines.evaluation.outcomes import OUTCOMES
 from pipelines.evaluation.wide import WidePanel, to_wide
 
@@ -328,7 +328,7 @@ def _cell(outcome: str, kind: str, value: str, period: str, pooled: Pooled | Non
     )
 
 
-def _row(cell: Cell, result: _GroupResult, rule: DisclosureRule) -> dict:
+def _row(cell: Cell, result: _GroupResult) -> dict:
     pooled = result.periods.get(cell.period)
     event = None if cell.period in ("overall", "placebo") else int(cell.period[1:])
     row = {
@@ -454,7 +454,7 @@ def _table(
             by_group.setdefault((cell.outcome, cell.group_type, cell.group_value), []).append(cell)
     for key, group in by_group.items():
         result = results[key]
-        rows = {c.period: _row(c, result, config.rule) for c in group}
+        rows = {c.period: _row(c, result) for c in group}
         shown = [p for p, r in rows.items() if not r["suppressed"]]
         pre_shown = all(
             not rows[period_label(e)]["suppressed"]
@@ -494,8 +494,6 @@ def _balance(plan: Design, g: int, config: EstimatorConfig) -> dict:
     pool (before) and vs their weighted matches (after): on the features matched on, and on
     what was not matched on (export share, R&D active); region and industry as the largest
     difference in shares (0 by construction: they are exact cells)."""
-    from pipelines.evaluation.matching import FEATURES, features
-
     wide, m = plan.wide, plan.matches[g]
     j = wide.column(plan.matching_year[g])
     treated = np.unique(m.treated)

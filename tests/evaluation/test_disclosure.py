@@ -89,7 +89,7 @@ def test_the_comparison_side_counts_effective_controls_not_firms():
 def test_a_combination_of_two_one_firm_cells_is_behind_two_firms():
     a = _cell("cluster", "K3", "t+1", [7], [0.3])
     b = _cell("cluster", "K4", "t+1", [8], [0.1])
-    assert combination_reason([a, b], np.array([1.0, 1.0]), RULE) == "fewer than 3 firms"
+    assert combination_reason([a, b], RULE) == "fewer than 3 firms"
 
 
 def _two_one_firm_clusters() -> list[Cell]:

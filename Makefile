@@ -16,18 +16,16 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $@
 
 # dbt's manifest is what Dagster reads to build the asset graph: re-parse when dbt files change.
-# The project folder is given as an absolute path: the refresh's dbt builds reuse this parse
-# (pipelines/dbt_in_process.py), and dbt finds seeds through the folder the parse was given.
 # The programme's constants reach dbt as --vars (pipelines/config/programme.yaml).
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.md' \) -print)
 $(DBT_MANIFEST): $(STAMP) $(DBT_SOURCES) pipelines/config/programme.yaml
-	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --project-dir $(CURDIR)/dbt_project \
+	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --project-dir . \
 		--quiet --vars "$$(../$(BIN)/python -m pipelines.constants)"
 	@touch $@
 
 install: $(STAMP) $(DBT_MANIFEST)
 
-# Dagster's instance settings (run queue of one, event log storage), copied from
+# Dagster's instance settings (run queue of one, no telemetry), copied from
 # pipelines/config/dagster.yaml; never overwrites an operator's own file. `make run` needs no
 # rule: the refresh command installs them itself.
 $(DAGSTER_HOME)/dagster.yaml: $(STAMP)

@@ -19,6 +19,7 @@ import shutil
 import sys
 import uuid
 
+from pipelines.checksums import sha256_file
 from pipelines.settings import (
     DEFAULT_DAGSTER_HOME,
     PACKAGE_DIR,
@@ -109,13 +110,29 @@ def _check_folders(settings) -> None:
             raise SettingsError(f"{name}={folder} is not writable")
 
 
+# sha256 of earlier versions of config/dagster.yaml: an unedited copy of one of them in
+# DAGSTER_HOME is the project's, not the operator's, and is brought up to date (one of them
+# names an event log storage module the project no longer has).
+EARLIER_INSTANCE_SETTINGS = frozenset(
+    {
+        "34f16fffce145f5396dfcb44c823e71e0eca52fb42f2789c7f4ee16ed9f347c6",
+        "d0c1ed477003b032bbb991d44b39704346a3b90a37af80ff6403220014a35562",
+    }
+)
+
+
 def install_instance_settings() -> None:
     """Give DAGSTER_HOME the project's ``dagster.yaml`` when it has none, as ``make run`` does
-    (run queue, event log storage); an operator's own file is never replaced."""
+    (run queue, telemetry), or an unedited copy of an earlier version; an operator's own file
+    is never replaced."""
     home = dagster_home()
-    if home and not (target := home / "dagster.yaml").exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(INSTANCE_SETTINGS, target)
+    if not home:
+        return
+    target = home / "dagster.yaml"
+    if target.exists() and sha256_file(target) not in EARLIER_INSTANCE_SETTINGS:
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(INSTANCE_SETTINGS, target)
 
 
 def _report(result, settings, log_file) -> int:

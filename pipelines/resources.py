@@ -10,17 +10,13 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import fields
-from functools import cached_property
-from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
 
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliInvocation, DbtCliResource
-from packaging.version import Version
 
 from pipelines import constants
-from pipelines.dbt_in_process import dbt_in_this_process
 from pipelines.dst.client import DstClient, RetryPolicy
 from pipelines.dst.snapshot import SnapshotStore
 from pipelines.dst.source import DstSource
@@ -96,34 +92,19 @@ class DstSourceResource(ConfigurableResource):
 
 
 class LocalDbtCliResource(DbtCliResource):
-    """dbt as installed beside this Python, given the pipeline's vars, run in this process.
+    """dbt as installed beside this Python, given the pipeline's vars.
 
     Every command gets ``vars_json`` (:func:`dbt_vars`: the programme's constants, the
     warehouse and the price base year) as ``--vars``, so no caller can forget them and dbt
-    reads no environment.
-
-    Commands run inside this process (:mod:`pipelines.dbt_in_process`): no second dbt start-up,
-    and builds take the project's kept parse instead of parsing again.
-
-    Before each build dagster-dbt asks the executable for its version (``dbt --version``: a
-    second dbt start-up, which also tries to reach PyPI) and opens a dbt adapter inside this
-    process (loading the profile, the project and dbt-duckdb) that only serves row counts and
-    column metadata, which this project does not fetch. The executable is the one of this
-    environment, so its package tells the version; the adapter is left out.
+    reads no environment. Builds name one artifacts folder in the data folder
+    (``target_path``): dbt keeps its parse there, and the next build in the same data folder
+    parses only what changed.
     """
-
-    @cached_property
-    def _cli_version(self) -> Version:
-        return Version(installed_version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
-        return None
 
     vars_json: str = "{}"
 
     def cli(self, args: Sequence[str], **kwargs: Any) -> DbtCliInvocation:  # type: ignore[override]
-        with dbt_in_this_process():
-            return super().cli([*args, "--vars", self.vars_json], **kwargs)
+        return super().cli([*args, "--vars", self.vars_json], **kwargs)
 
 
 def build_resources(settings: Settings) -> dict[str, object]:

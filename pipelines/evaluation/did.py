@@ -260,8 +260,8 @@ def pool(parts: list[Comparison], member: np.ndarray, placebo: bool = False) -> 
             values.append(-(c.score @ (c.regression_inverse @ gap)))
         c_rows.append(c.link_control[lm])
         c_weight.append(c.link_weight[lm])
-    firms, influence = _sum_by(np.concatenate(rows), np.concatenate(values))
-    controls, weight = _sum_by(np.concatenate(c_rows), np.concatenate(c_weight))
+    firms, influence = sum_by(np.concatenate(rows), np.concatenate(values))
+    controls, weight = sum_by(np.concatenate(c_rows), np.concatenate(c_weight))
     treated = np.concatenate([c.treated[m] for c, m, _ in sel])
     coords = coordinate(treated, parts[0].event_time, placebo)
     return Pooled(
@@ -282,15 +282,15 @@ def average(periods: list[Pooled]) -> Pooled | None:
     if not periods:
         return None
     k = len(periods)
-    firms, influence = _sum_by(
+    firms, influence = sum_by(
         np.concatenate([p.firms for p in periods]),
         np.concatenate([p.influence for p in periods]) / k,
     )
-    treated, contribution = _sum_by(
+    treated, contribution = sum_by(
         np.concatenate([p.treated for p in periods]),
         np.concatenate([p.contribution for p in periods]) / k,
     )
-    controls, weight = _sum_by(
+    controls, weight = sum_by(
         np.concatenate([p.controls for p in periods]),
         np.concatenate([p.control_weight for p in periods]) / k,
     )
@@ -300,6 +300,16 @@ def average(periods: list[Pooled]) -> Pooled | None:
     return Pooled(estimate, firms, influence, treated, contribution, controls, weight, coords, coef)
 
 
-def _sum_by(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    unique, inverse = np.unique(keys, return_inverse=True)
-    return unique, np.bincount(inverse, weights=values, minlength=len(unique))
+def sum_by(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys (panel rows: non-negative integers) in order, and each one's summed
+    values, added in the order given. Many keys (every firm of a cohort's control pool, many
+    times over) are counted into an array as long as the panel rather than sorted; a few are
+    sorted. Both add the same values in the same order."""
+    if len(keys) == 0:
+        return keys.astype(np.int64), values.astype(float)
+    size = int(keys.max()) + 1
+    if len(keys) * 8 < size:
+        unique, inverse = np.unique(keys, return_inverse=True)
+        return unique, np.bincount(inverse, weights=values, minlength=len(unique))
+    unique = np.flatnonzero(np.bincount(keys, minlength=size))
+    return unique, np.bincount(keys, weights=values, minlength=size)[unique]

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pipelines.evaluation.did import PERIOD_CODES
+from pipelines.evaluation.did import PERIOD_CODES, sum_by
 
 DEFAULT_MIN_FIRMS = 3
 DEFAULT_MAX_SHARE = 0.5
@@ -83,15 +83,10 @@ class Cell:
         return f"{self.group_type} {self.group_value} {self.period}"
 
 
-def _sum_by(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    unique, inverse = np.unique(keys, return_inverse=True)
-    return unique, np.bincount(inverse, weights=values, minlength=len(unique))
-
-
 def combination_reason(cells: list[Cell], rule: DisclosureRule) -> str:
     """Why the cells' estimates may not be published together ("" = they may): the count and
     dominance rules on the participants behind them, and the comparison side's rules."""
-    _, contribution = _sum_by(
+    _, contribution = sum_by(
         np.concatenate([c.treated for c in cells]),
         np.concatenate([c.contribution for c in cells]),
     )
@@ -100,7 +95,7 @@ def combination_reason(cells: list[Cell], rule: DisclosureRule) -> str:
         return f"fewer than {rule.min_firms} firms"
     if size.sum() > 0 and size.max() / size.sum() > rule.max_share:
         return f"one firm carries more than {rule.max_share:.0%} of the estimate"
-    _, weight = _sum_by(
+    _, weight = sum_by(
         np.concatenate([c.controls for c in cells]),
         np.concatenate([c.control_weight for c in cells]),
     )

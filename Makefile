@@ -29,7 +29,7 @@ install: $(STAMP) $(DBT_MANIFEST)
 # pipelines/config/dagster.yaml; never overwrites an operator's own file. `make run` needs no
 # rule: the refresh command installs them itself.
 $(DAGSTER_HOME)/dagster.yaml: $(STAMP)
-	$(BIN)/python -c 'from pipelines.cli import install_instance_settings as i; i()'
+	$(BIN)/python -c 'from pipelines.cli.command import install_instance_settings as i; i()'
 
 run: install
 	$(BIN)/python -m pipelines.cli refresh
@@ -67,7 +67,7 @@ lock:
 	rm -rf .lock-venv
 
 demo-snapshot: install
-	$(BIN)/python -m pipelines.dst.demo_snapshot
+	$(BIN)/python -m pipelines.synthetic.dst_snapshot
 
 record-snapshot: install
 	$(BIN)/python -m pipelines.dst.record_snapshot
@@ -77,7 +77,7 @@ clean:
 
 # Regenerate the synthetic programme sample and the inbound contract documentation/templates.
 programme-sample: install
-	$(BIN)/python -m pipelines.programme.generate --out data/inbound/programme/sample
+	$(BIN)/python -m pipelines.synthetic.programme_sample --out data/inbound/programme/sample
 
 programme-docs: install
 	$(BIN)/python -m pipelines.programme.docs

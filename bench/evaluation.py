@@ -33,7 +33,7 @@ READ_PANEL = (
 
 
 def _register(folder) -> str:
-    from pipelines.evaluation.panel import _cvrs
+    from pipelines.synthetic.firm_panel import _cvrs
 
     rng = np.random.default_rng(15)
     pd.DataFrame(
@@ -60,7 +60,7 @@ def _scale(
         [
             PYTHON,
             "-m",
-            "pipelines.evaluation.panel",
+            "pipelines.synthetic.firm_panel",
             "--register",
             register,
             "--out",

@@ -348,12 +348,14 @@ def import_figure(bench: str, data_dir: Path, home: Path) -> Figure:
     imports and building the definitions from the dbt manifest."""
     env = bench_env(data_dir, home, "snapshot")
     m = run_measured(
-        "import_definitions", [PYTHON, "-c", "from pipelines.definitions import defs; defs()"], env
+        "import_definitions",
+        [PYTHON, "-c", "from pipelines.orchestration.definitions import defs; defs()"],
+        env,
     )
     return Figure(
         "refresh.import_definitions_s",
         bench,
-        "    of which: loading pipelines.definitions",
+        "    of which: loading pipelines.orchestration.definitions",
         m["wall_s"],
         "s",
         error="" if m["rc"] == 0 else f"import failed; log {m['log']}",
@@ -366,7 +368,7 @@ def dbt_reference_figures(bench: str, data_dir: Path, cold: RefreshRun) -> list[
     included, as when run by hand), and the cold refresh as a multiple of it."""
     import json
 
-    from pipelines.resources import DBT_EXECUTABLE, dbt_vars
+    from pipelines.orchestration.resources import DBT_EXECUTABLE, dbt_vars
     from pipelines.settings import load_settings
 
     work = fresh_dir(RUNS_DIR / "dbt_reference")
@@ -431,7 +433,7 @@ def programme_set(n: int, log: Callable[[str], None]) -> Path:
             [
                 PYTHON,
                 "-m",
-                "pipelines.programme.generate",
+                "pipelines.synthetic.programme_sample",
                 "--out",
                 str(out),
                 "--participants",

@@ -130,7 +130,7 @@ def _programme_reasons(con: duckdb.DuckDBPyConnection, settings: Settings) -> li
     try:
         unchanged = files_unchanged(batch, last_load_of(con, schemas), schemas)
     except OSError as exc:  # e.g. no permission: the refresh runs and reports it
-        from pipelines.programme.identifiers import redact
+        from pipelines.programme.checks.identifiers import redact
 
         name = redact(Path(exc.filename).name) if exc.filename else "an inbound file"
         return [f"programme: {name} cannot be read ({exc.strerror})"]

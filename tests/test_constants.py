@@ -50,10 +50,10 @@ CODE_GLOBS = (
 # demo snapshot, the benchmark's synthetic table), examples of dates in the contract and its
 # docs, a Unicode code point, a comment on number formats.
 YEAR_ELSEWHERE = {
-    "pipelines/dst/demo_snapshot.py",
+    "pipelines/synthetic/dst_snapshot.py",
     "bench/dst_stream.py",
     "pipelines/programme/docs.py",
-    "pipelines/programme/columns.py",
+    "pipelines/programme/checks/columns.py",
     "pipelines/publish/exports.py",
     "pipelines/config/programme_contract/cluster_finances.yaml",
     "pipelines/config/programme_contract/projects.yaml",
@@ -136,7 +136,7 @@ def test_size_groups_follow_the_seed():
 def test_dbt_gets_the_file_as_vars_on_every_invocation(monkeypatch):
     from dagster_dbt import DbtCliResource
 
-    from pipelines.resources import local_dbt
+    from pipelines.orchestration.resources import local_dbt
     from pipelines.settings import load_settings
 
     p = programme()
@@ -167,7 +167,7 @@ def test_dbt_gets_the_file_as_vars_on_every_invocation(monkeypatch):
 def test_the_manifest_parse_and_the_makefile_pass_the_vars(monkeypatch, tmp_path):
     from dagster_dbt import DbtCliResource
 
-    from pipelines.assets import dbt
+    from pipelines.orchestration.assets import dbt
 
     seen = []
     monkeypatch.setattr(
@@ -239,10 +239,10 @@ def test_gx_suites_read_the_file():
 
 
 def test_figures_contract_and_generator_read_the_file(tmp_path):
-    from pipelines.evaluation.panel import PanelSpec
     from pipelines.programme.contract import load_contract, load_date_windows
-    from pipelines.programme.generate import generate
     from pipelines.publish.cluster_figure import _cap_label
+    from pipelines.synthetic.firm_panel import PanelSpec
+    from pipelines.synthetic.programme_sample import generate
 
     p = programme()
     assert _cap_label() == f"{p.smv_funding_cap_pct:g} %"

@@ -78,8 +78,8 @@ def test_pending_without_a_release_or_warehouse(tmp_path):
 
 
 def test_nightly_schedule_skips_with_the_reason(refreshed, tmp_path):
-    from pipelines.jobs import refresh_schedule
-    from pipelines.resources import SettingsResource
+    from pipelines.orchestration.jobs import refresh_schedule
+    from pipelines.orchestration.resources import SettingsResource
 
     data_dir = copy_data_dir(refreshed[0], tmp_path)
     settings = SettingsResource.of(

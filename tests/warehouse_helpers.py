@@ -17,8 +17,8 @@ from pipelines.dst.config import load_table_specs
 from pipelines.dst.ingest import ingest_table
 from pipelines.dst.snapshot import SnapshotStore
 from pipelines.dst.source import DstSource
+from pipelines.orchestration.warehouse import WarehouseResource
 from pipelines.settings import BUNDLED_SNAPSHOT_DIR, DBT_PROJECT_DIR, SourceMode
-from pipelines.warehouse import WarehouseResource
 
 DBT = str(Path(sys.executable).parent / "dbt")
 
@@ -33,7 +33,8 @@ def load_snapshot(warehouse: Path, snapshot_dir: Path = BUNDLED_SNAPSHOT_DIR) ->
 
 def _as_the_refresh_builds(args: tuple[str, ...]) -> list[str]:
     """A whole-project ``dbt build`` leaves out ``effect_estimates``, as the refresh's dbt asset
-    does: its input is written by the estimator (pipelines/assets/evaluation.py) first."""
+    does: its input is written by the estimator (pipelines/orchestration/assets/evaluation.py)
+    first."""
     args = list(args)
     if not args or args[0] != "build" or "--select" in args:
         return args

@@ -22,10 +22,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from pipelines.bookkeeping import PROGRAMME_LOADS as LOADS_TABLE
 from pipelines.constants import programme
+from pipelines.programme.checks.reader import HEADER_SCAN_ROWS, MAX_XLSX_UNPACKED_BYTES
+from pipelines.programme.checks.values import FALSE_WORDS, TRUE_WORDS
 from pipelines.programme.contract import EntitySchema, FieldSpec, FieldType, load_contract
 from pipelines.programme.load import LINEAGE_COLUMNS
-from pipelines.programme.reader import HEADER_SCAN_ROWS, MAX_XLSX_UNPACKED_BYTES
-from pipelines.programme.values import FALSE_WORDS, TRUE_WORDS
 from pipelines.settings import REPO_ROOT
 
 DOCS_DIR = REPO_ROOT / "docs"

@@ -25,10 +25,8 @@ import duckdb
 from pipelines.bookkeeping import latest_programme_load
 from pipelines.checksums import sha256_file
 from pipelines.programme import settle, shrink
-from pipelines.programme.contract import EntitySchema, load_contract
-from pipelines.programme.crosscheck import cross_check
-from pipelines.programme.discover import InboundBatch, discover
-from pipelines.programme.errors import (
+from pipelines.programme.checks.crosscheck import cross_check
+from pipelines.programme.checks.errors import (
     MAX_PROBLEMS_PER_FILE,
     ProgrammeHeldError,
     ProgrammeIncompleteError,
@@ -36,10 +34,12 @@ from pipelines.programme.errors import (
     ProgrammeUnsettledError,
     Rejection,
 )
-from pipelines.programme.identifiers import redact
+from pipelines.programme.checks.identifiers import redact
+from pipelines.programme.checks.validate import CheckedFile, check_files
+from pipelines.programme.contract import EntitySchema, load_contract
+from pipelines.programme.discover import InboundBatch, discover
 from pipelines.programme.load import LoadStamp, replace_tables
 from pipelines.programme.quarantine import quarantine_file, rejected_since
-from pipelines.programme.validate import CheckedFile, check_files
 
 Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
 _log = logging.getLogger(__name__)

@@ -22,9 +22,9 @@ from pipelines.bookkeeping import (
     ensure_programme_loads,
     record_programme_load,
 )
+from pipelines.programme.checks.rules import SOURCE_ROW
+from pipelines.programme.checks.validate import CheckedFile
 from pipelines.programme.contract import EntitySchema
-from pipelines.programme.rules import SOURCE_ROW
-from pipelines.programme.validate import CheckedFile
 
 LINEAGE_COLUMNS = (
     ("_source_file", "VARCHAR"),

@@ -19,8 +19,8 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipelines.programme.identifiers import redact
-from pipelines.programme.validate import CheckedFile
+from pipelines.programme.checks.identifiers import redact
+from pipelines.programme.checks.validate import CheckedFile
 
 PERSONAL_DATA_NOTE = (
     "The file holds what looks like CPR numbers (personal data). Ask the "

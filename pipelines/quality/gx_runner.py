@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from pipelines.catalog import Mart
-from pipelines.programme.identifiers import redact
+from pipelines.programme.checks.identifiers import redact
 
 if TYPE_CHECKING:
     import pandas as pd

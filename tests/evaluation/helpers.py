@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.evaluation.estimate import EstimatorConfig, estimate_effects
-from pipelines.evaluation.panel import PanelSpec, _cvrs, generate_panel
+from pipelines.synthetic.firm_panel import PanelSpec, _cvrs, generate_panel
 
 PLANTED = float(np.log(1.05))  # +5 % productivity
 

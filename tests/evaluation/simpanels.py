@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipelines.evaluation.panel import _cvrs
+from pipelines.synthetic.firm_panel import _cvrs
 
 KINDS = ("industry_shocks", "selection_growth", "noisy_level", "exits")
 FIRST_YEAR, LAST_YEAR = 2015, 2030

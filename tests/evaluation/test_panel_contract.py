@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from pipelines.evaluation.contract import PanelError, read_panel
-from pipelines.evaluation.panel import PanelSpec, generate_panel, is_current, write_panel
+from pipelines.synthetic.firm_panel import PanelSpec, generate_panel, is_current, write_panel
 from tests.evaluation.helpers import panel, register
 
 GOOD = (

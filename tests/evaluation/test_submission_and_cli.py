@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipelines.evaluation.panel import PanelSpec, write_panel
 from pipelines.evaluation.release_files import write_evaluation_files
 from pipelines.evaluation.submission import write_submission
+from pipelines.synthetic.firm_panel import PanelSpec, write_panel
 from tests.evaluation.helpers import register
 
 REPO = Path(__file__).resolve().parents[2]
@@ -153,7 +153,7 @@ def test_estimator_reports_a_bad_panel(tmp_path):
 
 
 def _cli_inputs(tmp_path):
-    from pipelines.evaluation.panel import PanelSpec, write_panel
+    from pipelines.synthetic.firm_panel import PanelSpec, write_panel
 
     reg = register(participants=30)
     reg.to_csv(tmp_path / "r.csv", sep=";", index=False)

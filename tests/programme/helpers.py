@@ -8,9 +8,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.programme.identifiers import cvr_check_digit
+from pipelines.orchestration.warehouse import WarehouseResource
+from pipelines.programme.checks.identifiers import cvr_check_digit
 from pipelines.programme.ingest import ProgrammeLoad, ingest_programme
-from pipelines.warehouse import WarehouseResource
 
 TABLES = (
     "programme_clusters",

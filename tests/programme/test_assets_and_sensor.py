@@ -17,12 +17,12 @@ from dagster import (
     materialize,
 )
 
-from pipelines.assets.programme import programme_assets
 from pipelines.constants import programme
-from pipelines.programme.sensor import build_programme_sensor
-from pipelines.resources import SettingsResource
+from pipelines.orchestration.assets.programme import programme_assets
+from pipelines.orchestration.resources import SettingsResource
+from pipelines.orchestration.sensors import build_programme_sensor
+from pipelines.orchestration.warehouse import WarehouseResource
 from pipelines.settings import load_settings
-from pipelines.warehouse import WarehouseResource
 from tests.programme.helpers import CLUSTERS, INVALID_CVR, write_base, write_csv
 
 KEYS = [

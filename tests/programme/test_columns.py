@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.programme import validate
+from pipelines.programme.checks import validate
+from pipelines.programme.checks.rules import SOURCE_ROW
 from pipelines.programme.contract import load_contract
 from pipelines.programme.discover import InboundFile
-from pipelines.programme.rules import SOURCE_ROW
 from tests.programme.helpers import (
     CLUSTERS,
     CVR_A,
@@ -337,7 +337,7 @@ def test_rows_are_loaded_in_file_order(data_dir, inbound, slow_row):
 
 def _cvrs(n: int) -> list[str]:
     """``n`` valid CVR numbers (9200000x...), none in the base set."""
-    from pipelines.programme.identifiers import cvr_check_digit
+    from pipelines.programme.checks.identifiers import cvr_check_digit
 
     found: list[str] = []
     for i in range(10 * n):
@@ -377,8 +377,8 @@ def test_cvr_check_digits_read_from_the_arrow_buffer_follow_the_rule():
     import numpy as np
     import pyarrow as pa
 
-    from pipelines.programme.columns import _cvr_valid
-    from pipelines.programme.identifiers import is_valid_cvr
+    from pipelines.programme.checks.columns import _cvr_valid
+    from pipelines.programme.checks.identifiers import is_valid_cvr
 
     rng = random.Random(7)
     values = [str(rng.randint(10_000_000, 99_999_999)) for _ in range(3000)]

@@ -8,11 +8,11 @@ import io
 import openpyxl
 
 from pipelines.constants import programme
+from pipelines.programme.checks.identifiers import is_valid_cvr
 from pipelines.programme.contract import load_contract
 from pipelines.programme.discover import BUNDLED_SAMPLE_DIR
 from pipelines.programme.docs import stale
-from pipelines.programme.generate import generate
-from pipelines.programme.identifiers import is_valid_cvr
+from pipelines.synthetic.programme_sample import generate
 from tests.programme.helpers import query, run_ingest
 
 
@@ -39,7 +39,7 @@ def test_committed_sample_is_what_the_generator_writes(tmp_path):
     for path in fresh.paths.values():
         committed = BUNDLED_SAMPLE_DIR / path.name
         assert committed.read_bytes() == path.read_bytes(), (
-            f"{committed} is stale: run python -m pipelines.programme.generate"
+            f"{committed} is stale: run python -m pipelines.synthetic.programme_sample"
         )
         assert committed.stat().st_size < 1_000_000
 

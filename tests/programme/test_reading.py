@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from pipelines.programme.errors import ProgrammeHeldError
+from pipelines.programme.checks.errors import ProgrammeHeldError
 from pipelines.programme.shrink import MARKER_NAME, write_acknowledgement
 from tests.programme.helpers import (
     CLUSTERS,

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from pipelines.programme.errors import ProgrammeIncompleteError, ProgrammeRejectedError
+from pipelines.programme.checks.errors import ProgrammeIncompleteError, ProgrammeRejectedError
 from tests.programme.helpers import (
     BASE,
     CLUSTERS,

@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey
 
-from pipelines.programme import settle, validate
-from pipelines.programme.errors import (
+from pipelines.programme import settle
+from pipelines.programme.checks import validate
+from pipelines.programme.checks.errors import (
     ProgrammeHeldError,
     ProgrammeRejectedError,
     ProgrammeUnsettledError,
 )
-from pipelines.programme.identifiers import find_cpr, redact
+from pipelines.programme.checks.identifiers import find_cpr, redact
 from pipelines.programme.shrink import MARKER_NAME, shrinkage, write_acknowledgement
 from tests.programme.helpers import (
     CLUSTERS,
@@ -186,7 +187,7 @@ def test_formula_without_a_cached_value_in_an_optional_cell_is_noted(
     """An optional cell may be empty, so the file loads; the note says which cells a formula
     would have filled had Excel calculated it (also when the sheet's XML is read in stretches
     that cut through cells)."""
-    from pipelines.programme import reader
+    from pipelines.programme.checks import reader
 
     if chunk:
         monkeypatch.setattr(reader, "_XML_CHUNK", chunk)
@@ -441,7 +442,7 @@ def test_replacing_the_sample_by_real_reports_is_never_held(data_dir, inbound):
 def test_a_workbook_that_unpacks_beyond_the_limit_is_not_opened(data_dir, inbound, monkeypatch):
     """A zip bomb: a small file whose parts unpack to far more than any report. The sizes in
     the zip's directory decide before openpyxl reads a byte (here the limit is lowered)."""
-    from pipelines.programme import reader
+    from pipelines.programme.checks import reader
 
     rows = copy_rows(CLUSTERS) + [["K99", "x" * 30_000]] * 100  # 3 MB compressing to kBs
     write_xlsx(inbound / "clusters.xlsx", rows)
@@ -520,7 +521,10 @@ def _prefixed(path: Path) -> None:
 
 
 def test_the_uncalculated_formula_note_reads_prefixed_sheets(tmp_path):
-    from pipelines.programme.reader import uncalculated_formula_cells, uncalculated_formula_note
+    from pipelines.programme.checks.reader import (
+        uncalculated_formula_cells,
+        uncalculated_formula_note,
+    )
 
     rows = copy_rows(FINANCES)
     rows[1][4] = "=E3"
@@ -537,7 +541,7 @@ def test_rich_text_is_not_taken_for_a_formula(tmp_path):
     """An inline rich string's run properties hold <family .../>: no formula."""
     import zipfile
 
-    from pipelines.programme.reader import uncalculated_formula_cells
+    from pipelines.programme.checks.reader import uncalculated_formula_cells
 
     path = write_xlsx(tmp_path / "cluster_finances.xlsx", copy_rows(FINANCES))
     with zipfile.ZipFile(path) as archive:

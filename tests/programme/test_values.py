@@ -7,14 +7,14 @@ from datetime import date, datetime
 
 import pytest
 
-from pipelines.programme.identifiers import (
+from pipelines.programme.checks.identifiers import (
     cvr_check_digit,
     cvr_weighted_sum,
     find_cpr,
     is_valid_cvr,
     redact,
 )
-from pipelines.programme.values import (
+from pipelines.programme.checks.values import (
     CellError,
     parse_boolean,
     parse_cvr,

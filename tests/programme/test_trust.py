@@ -561,3 +561,53 @@ def zipfile_part(path: Path, name: str = "xl/worksheets/sheet1.xml") -> bytes:
 
     with zipfile.ZipFile(path) as archive:
         return archive.read(name)
+
+
+def test_the_first_sheet_is_found_as_the_workbook_orders_it(tmp_path):
+    """The formula scan reads the sheet the reader read: the workbook's first sheet, whatever
+    its part is called (sheets moved in Excel keep their part names) and whether the
+    relationship names it by an absolute or a relative path."""
+    import zipfile
+
+    import openpyxl
+
+    from pipelines.programme.checks.reader import first_sheet_part, uncalculated_formula_cells
+
+    book = openpyxl.Workbook()
+    book.active.title = "Data"
+    book.active["B2"] = "=A1*2"  # never calculated
+    book.create_sheet("Noter")["A1"] = "ikke data"
+    book.save(tmp_path / "saved.xlsx")
+    with zipfile.ZipFile(tmp_path / "saved.xlsx") as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+
+    def workbook(name: str, first: str, absolute: bool) -> bytes:
+        """The first sheet's content in part ``first``, the other in the other part."""
+        one, two = "xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"
+        other = two if first == one else one
+        rels = parts["xl/_rels/workbook.xml.rels"].decode()
+        rels = rels.replace("/xl/worksheets/sheet1.xml", "@FIRST").replace(
+            "/xl/worksheets/sheet2.xml", "@OTHER"
+        )
+        prefix = "/" if absolute else ""
+        rels = rels.replace("@FIRST", prefix + first.removeprefix("xl/" if not absolute else ""))
+        rels = rels.replace("@OTHER", prefix + other.removeprefix("xl/" if not absolute else ""))
+        content = {**parts, first: parts[one], other: parts[two]}
+        content["xl/_rels/workbook.xml.rels"] = rels.encode()
+        path = tmp_path / name
+        with zipfile.ZipFile(path, "w") as archive:
+            for part, data in content.items():
+                archive.writestr(part, data)
+        return path.read_bytes()
+
+    for absolute in (True, False):
+        for first in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"):
+            data = workbook("book.xlsx", first, absolute)
+            assert first_sheet_part(data) == first
+            assert uncalculated_formula_cells(data, first_sheet_part(data)) == ["B2"]
+
+    del parts["xl/_rels/workbook.xml.rels"]
+    with zipfile.ZipFile(tmp_path / "no_relationships.xlsx", "w") as archive:
+        for part, data in parts.items():
+            archive.writestr(part, data)
+    assert first_sheet_part((tmp_path / "no_relationships.xlsx").read_bytes()) is None

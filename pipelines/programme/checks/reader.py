@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain, islice
 from pathlib import Path
+from xml.etree import ElementTree
 
 from pipelines.programme.checks.values import as_text
 
@@ -322,7 +323,7 @@ def _open_xlsx(data: bytes, expected: set[str]) -> Table:
         rows=remaining(),
         leading_rows=first[:index],
         text_cells=False,
-        sheet_path=sheet._worksheet_path,
+        sheet_path=first_sheet_part(data),
     )
 
 
@@ -391,6 +392,31 @@ _SAVED_RESULT = re.compile(rb"<(?:\w+:)?v>")
 _CELL_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
 _SHOWN_CELLS = 10
 _XML_CHUNK = 1 << 20
+
+
+_PACKAGE_RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_OFFICE_RELATIONSHIP_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def first_sheet_part(data: bytes) -> str | None:
+    """The zip part holding the workbook's first sheet (``xl/worksheets/sheet1.xml``), as the
+    workbook names it: its first ``<sheet>`` and that sheet's relationship. None when the
+    workbook does not say."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        try:
+            book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+            links = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        except (KeyError, ElementTree.ParseError):
+            return None
+    sheet = next((e for e in book.iter() if e.tag.rsplit("}", 1)[-1] == "sheet"), None)
+    if sheet is None:
+        return None
+    wanted = sheet.get(_OFFICE_RELATIONSHIP_ID)
+    for link in links.iter(f"{_PACKAGE_RELATIONSHIPS}Relationship"):
+        if link.get("Id") == wanted:
+            target = link.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
 
 
 def uncalculated_formula_cells(data: bytes, sheet_path: str) -> list[str]:

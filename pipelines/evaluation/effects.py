@@ -41,6 +41,13 @@ def panel_source(panel: pd.DataFrame) -> str:
     return "synthetic" if bool(flags[0]) else "real"
 
 
+# Published numbers are rounded to this many decimals: sums over many firms (the bootstrap's
+# matrix products above all) differ in their last bits between CPUs, and a release must hold the
+# same numbers on every machine. Effects are in log points or shares, so 1e-6 is far below
+# anything a reader can use.
+PUBLISHED_DECIMALS = 6
+
+
 def run(
     panel: pd.DataFrame, register: pd.DataFrame, config: EstimatorConfig, is_sample: bool = False
 ) -> tuple[pd.DataFrame, dict]:
@@ -49,8 +56,22 @@ def run(
     result = estimate_effects(panel, register, config)
     table = result.table.assign(
         panel_source=source, is_synthetic=source == "synthetic", is_sample=is_sample
-    )
-    return table[list(COLUMNS)], {**result.diagnostics, "panel_source": source}
+    )[list(COLUMNS)]
+    floats = table.select_dtypes("float").columns
+    table[floats] = table[floats].round(PUBLISHED_DECIMALS)
+    diagnostics = _rounded({**result.diagnostics, "panel_source": source})
+    return table, diagnostics
+
+
+def _rounded(value):
+    """Floats of the diagnostics at the published precision, wherever they are nested."""
+    if isinstance(value, float):
+        return round(value, PUBLISHED_DECIMALS)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_rounded(v) for v in value]
+    return value
 
 
 def check_inputs_fit(panel: pd.DataFrame, register: pd.DataFrame, config: EstimatorConfig) -> None:

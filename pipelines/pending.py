@@ -1,4 +1,4 @@
-"""Is there anything for a refresh to do? Decided in about a second, before Dagster, dbt or
+"""Is there anything for a refresh to do? Decided cheaply, before Dagster, dbt or
 Great Expectations are even imported.
 
 Most nights nothing has changed: DST has not republished a table and no cluster organisation

@@ -243,7 +243,7 @@ class _Exit:
 def _exit_without_teardown() -> None:
     """The last exit handler: exit with the command's status, skipping the interpreter's
     teardown. After a refresh the process holds Dagster's, dbt's and pandas' objects; freeing
-    them one by one took about 3 s and writes nothing. Every other exit handler has run by
+    them one by one is slow and writes nothing. Every other exit handler has run by
     then (registered later, they run earlier); log files and the streams are flushed here."""
     logging.shutdown()
     sys.stdout.flush()

@@ -102,7 +102,7 @@ def breakdown_mbar(
 def chi2_sf(x: float, k: int) -> float:
     """P(X > x) for X ~ chi-squared with k degrees of freedom (closed form for integer k).
 
-    Written out so the estimator needs no scipy (whose import alone takes seconds).
+    Written out so the estimator needs no scipy (a heavy import for one function).
     """
     if k < 1:
         return float("nan")

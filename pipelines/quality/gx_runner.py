@@ -135,8 +135,8 @@ def _import_gx() -> None:
 
 def _exit_without_teardown() -> None:
     """In the GX process: once it has sent its last answer and is stopping, exit at once.
-    Tearing down an interpreter holding GX takes about 2 s, which the pipeline's process
-    would spend waiting for it at its own exit; everything was written before the answer."""
+    Tearing down an interpreter holding GX is slow, and the pipeline's process would spend
+    that time waiting for it at its own exit; everything was written before the answer."""
     multiprocessing.util.Finalize(None, os._exit, args=(0,), exitpriority=0)
 
 
@@ -201,7 +201,7 @@ def _context(project_dir: str):
 
 def _store(gx, factory, item):
     """Add to the run's fresh GX project; replace only what an earlier validation of the same
-    mart in this run stored (``add_or_update`` compares every expectation: seconds)."""
+    mart in this run stored (``add_or_update`` compares every expectation, which is slow)."""
     try:
         return factory.add(item)
     except gx.exceptions.DataContextError:

@@ -1,6 +1,6 @@
 """A synthetic firm panel with a planted effect, linked to the participant register's CVRs.
 
-    python -m pipelines.synthetic.firm_panel --register participants.csv --out DIR [--firms 50000]
+    python -m pipelines.synthetic.firm_panel --register participants.csv --out DIR [--firms 20000]
 
 Deterministic for a seed and register. Participants are selected on growth (their productivity
 and jobs grow faster than other firms' before and after joining: ``--selection``), so a naive
@@ -58,7 +58,7 @@ MARKER_FILE = "SYNTHETIC.json"
 
 @dataclass(frozen=True)
 class PanelSpec:
-    firms: int = 50_000
+    firms: int = 20_000  # ten per participant of the bundled sample (bench 6: 50k and 300k)
     first_year: int = 2015
     last_year: int = field(default_factory=lambda: programme().last_year)
     effect_pct: float = 5.0  # planted productivity effect from the year after entry

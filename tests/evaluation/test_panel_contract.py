@@ -75,7 +75,7 @@ def test_generator_is_deterministic_linked_and_marked(tmp_path):
     assert first.equals(generate_panel(reg, spec))
     assert set(reg["cvr"]) <= set(first["cvr"]) and first["is_synthetic"].all()
     assert first["cvr"].nunique() == 2000 and first["year"].nunique() == 14
-    assert PanelSpec().firms == 50_000
+    assert PanelSpec().firms == 20_000
     written = write_panel(reg, tmp_path / "syn", spec)
     path = tmp_path / "syn" / "firm_panel.parquet"
     assert is_current(tmp_path / "syn", reg, spec)

@@ -76,7 +76,7 @@ def _execute(run_id: str, log_file, verbose: bool):
     """The refresh job in this process, recorded in DAGSTER_HOME like any other run."""
     from dagster import DagsterInstance
 
-    from pipelines.cli.run_log import LOGGERS, run_config
+    from pipelines.cli.run_log import LOGGERS, console_lines, run_config
     from pipelines.orchestration.definitions import defs
 
     job = defs().resolve_job_def("refresh").with_logger_defs(LOGGERS)
@@ -85,12 +85,13 @@ def _execute(run_id: str, log_file, verbose: bool):
         DagsterInstance.get() as instance,
         open(log_file, "a", encoding="utf-8", buffering=1) as raw,
         contextlib.nullcontext() if verbose else contextlib.redirect_stdout(raw),
+        console_lines(instance, run_id, verbose),
     ):
         return job.execute_in_process(
             instance=instance,
             raise_on_error=False,
             run_id=run_id,
-            run_config=run_config(log_file, verbose),
+            run_config=run_config(log_file),
         )
 
 

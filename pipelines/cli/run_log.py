@@ -11,29 +11,28 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from dagster import Field, LoggerDefinition, logger
+from dagster import DagsterInstance, EventLogEntry, Field, LoggerDefinition, logger
 
 CONSOLE_WIDTH = 160
+POLL_SECONDS = 0.25
 
 
-def _meta(record: logging.LogRecord) -> dict:
-    return getattr(record, "dagster_meta", None) or {}
-
-
-def _step_line(record: logging.LogRecord) -> str | None:
+def _step_line(entry: EventLogEntry) -> str | None:
     """One line for the events a person running the refresh needs; None for the rest."""
-    meta = _meta(record)
-    event = meta.get("dagster_event")
-    step = meta.get("step_key") or ""
+    event = entry.dagster_event
+    step = entry.step_key or ""
     if event is None:
-        if record.levelno < logging.INFO or record.getMessage().startswith("Skipping step"):
+        message = entry.user_message or ""
+        if entry.level < logging.INFO or message.startswith("Skipping step"):
             return None  # a skipped step gets its own line from the STEP_SKIPPED event
-        text = (meta.get("orig_message") or record.getMessage()).splitlines()[0]
-        level = "" if record.levelno == logging.INFO else f"{record.levelname}: "
+        text = message.splitlines()[0] if message else ""
+        level = "" if entry.level == logging.INFO else f"{logging.getLevelName(entry.level)}: "
         return f"  {step}: {level}{text}" if step else f"  {level}{text}"
     kind = event.event_type_value
     data = event.event_specific_data
@@ -51,29 +50,59 @@ def _step_line(record: logging.LogRecord) -> str | None:
     return None
 
 
-class ConsoleHandler(logging.Handler):
-    def __init__(self, stream: TextIO, verbose: bool):
-        super().__init__(logging.DEBUG)
-        self.stream, self.verbose = stream, verbose
+class ConsoleLines(threading.Thread):
+    """The console's lines, read from the run's stored events as they arrive (Dagster's event
+    records, the same the UI reads): one line per step, or every event with ``verbose``."""
 
-    def emit(self, record: logging.LogRecord) -> None:
-        line = record.getMessage() if self.verbose else _step_line(record)
+    def __init__(
+        self, instance: DagsterInstance, run_id: str, stream: TextIO, verbose: bool
+    ) -> None:
+        super().__init__(name="console lines", daemon=True)
+        self.instance, self.run_id, self.stream, self.verbose = instance, run_id, stream, verbose
+        self.cursor: str | None = None
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(POLL_SECONDS):
+            self.drain()
+        self.drain()
+
+    def drain(self) -> None:
+        while True:
+            batch = self.instance.get_records_for_run(self.run_id, cursor=self.cursor)
+            for record in batch.records:
+                self.show(record.event_log_entry)
+            self.cursor = batch.cursor
+            if not batch.has_more:
+                return
+
+    def show(self, entry: EventLogEntry) -> None:
+        line = entry.message if self.verbose else _step_line(entry)
         if line:
-            stamp = self.formatter.formatTime(record, "%H:%M:%S") if self.formatter else ""
+            stamp = time.strftime("%H:%M:%S", time.localtime(entry.timestamp))
             self.stream.write(f"{stamp} {line[:CONSOLE_WIDTH]}\n")
             self.stream.flush()
 
 
+@contextlib.contextmanager
+def console_lines(instance: DagsterInstance, run_id: str, verbose: bool) -> Iterator[None]:
+    """Print the run's lines while the block runs it, and the last ones once it is done."""
+    lines = ConsoleLines(instance, run_id, sys.stderr, verbose)
+    lines.start()
+    try:
+        yield
+    finally:
+        lines.done.set()
+        lines.join()
+
+
 @logger(
-    config_schema={"log_file": Field(str), "verbose": Field(bool, default_value=False)},
-    description="Concise console log (one line per step) and the full log in a file.",
+    config_schema={"log_file": Field(str)},
+    description="The complete log of a refresh in a file: every event and dbt's output.",
 )
-def concise_logger(init_context) -> logging.Logger:
+def full_log_file(init_context) -> logging.Logger:
     config = init_context.logger_config
     log = logging.Logger("klynge_refresh", level=logging.DEBUG)
-    console = ConsoleHandler(sys.stderr, config["verbose"])
-    console.setFormatter(logging.Formatter())
-    log.addHandler(console)
     Path(config["log_file"]).parent.mkdir(parents=True, exist_ok=True)
     full = logging.FileHandler(config["log_file"], encoding="utf-8")
     full.setFormatter(logging.Formatter("%(asctime)s - %(levelname)s - %(message)s"))
@@ -81,11 +110,11 @@ def concise_logger(init_context) -> logging.Logger:
     return log
 
 
-LOGGERS: dict[str, LoggerDefinition] = {"concise": concise_logger}
+LOGGERS: dict[str, LoggerDefinition] = {"full_log_file": full_log_file}
 
 
-def run_config(log_file: Path, verbose: bool) -> dict:
-    return {"loggers": {"concise": {"config": {"log_file": str(log_file), "verbose": verbose}}}}
+def run_config(log_file: Path) -> dict:
+    return {"loggers": {"full_log_file": {"config": {"log_file": str(log_file)}}}}
 
 
 @contextlib.contextmanager

@@ -1,16 +1,15 @@
 """Dagster on PostgreSQL: the shipped pipelines/config/dagster_postgres.yaml on a real server.
 
-A PostgreSQL 15 server in a temporary folder, listening only on a Unix socket in that folder
-(no TCP port), with a database and user for Dagster made as docs/operations.md says. A
-DAGSTER_HOME holding the shipped instance file, the connection given as DAGSTER_PG_URL. Then, as
-in a deployment: one full refresh (`python -m pipelines.cli refresh`, what `make run` calls,
-bundled DST snapshot and programme sample), and a `dagster-webserver` on a free local port that
-evaluates the nightly schedule and the programme file sensor ("Test schedule"/"Test sensor" in
+A PostgreSQL server (Debian's, the newest installed) in a temporary folder, listening only on a Unix
+socket in that folder (no TCP port), with a database and user for Dagster made as docs/operations.md
+says. A DAGSTER_HOME holding the shipped instance file, the connection given as DAGSTER_PG_URL.
+Then, as in a deployment: one full refresh (`python -m pipelines.cli refresh`, what `make run`
+calls, bundled DST snapshot and programme sample), and a `dagster-webserver` on a free local port
+that evaluates the nightly schedule and the programme file sensor ("Test schedule"/"Test sensor" in
 the UI), switches the schedule off and on, and lists the run history as the UI reads it.
 
-Skipped, with the reason, where Debian's PostgreSQL 15 is not installed (`.ci/run` installs it)
-or the tests cannot start it as the `postgres` user (needs root and `runuser`).
-"""
+Skipped, with the reason, where Debian's PostgreSQL is not installed (`.ci/run` installs it) or the
+tests cannot start it as the `postgres` user (needs root and `runuser`)."""
 
 from __future__ import annotations
 
@@ -36,7 +35,11 @@ from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, Postgr
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INSTANCE_FILE = REPO_ROOT / "pipelines" / "config" / "dagster_postgres.yaml"
 BUNDLED_PROGRAMME_SAMPLE = REPO_ROOT / "data" / "inbound" / "programme" / "sample"
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+PG_BIN = max(
+    Path("/usr/lib/postgresql").glob("*/bin"),
+    key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+    default=Path("/usr/lib/postgresql/15/bin"),
+)
 SUPERUSER_PASSWORD = "superuser-secret"
 DAGSTER_PASSWORD = "not/so:simple@1%"  # characters a URL must escape (docs/operations.md)
 LOCATION = {"repositoryLocationName": "klynge", "repositoryName": "__repository__"}
@@ -44,7 +47,7 @@ LOCATION = {"repositoryLocationName": "klynge", "repositoryName": "__repository_
 
 def _why_no_server() -> str | None:
     if not (PG_BIN / "initdb").is_file() or not (PG_BIN / "pg_ctl").is_file():
-        return f"PostgreSQL 15 is not installed ({PG_BIN}/initdb; Debian package postgresql)"
+        return f"PostgreSQL is not installed ({PG_BIN}/initdb; Debian package postgresql)"
     if shutil.which("runuser") is None or os.geteuid() != 0:
         return "PostgreSQL refuses to run as root: starting it as `postgres` needs root and runuser"
     try:
@@ -71,7 +74,7 @@ def _as_postgres(*command: str | Path, folder: Path, check: bool = True):
 
 @pytest.fixture(scope="session")
 def postgres_server():
-    """A PostgreSQL 15 server on a Unix socket in a temporary folder (the folder is the host
+    """A PostgreSQL server on a Unix socket in a temporary folder (the folder is the host
     name libpq is given); stopped and removed at the end of the session."""
     import psycopg2
 
@@ -104,7 +107,10 @@ def postgres_server():
             cur.execute("select current_setting('listen_addresses'), version()")
             listen, version = cur.fetchone()
         con.close()
-        assert listen == "" and version.startswith("PostgreSQL 15"), (listen, version)
+        assert listen == "" and version.startswith(f"PostgreSQL {PG_BIN.parent.name}"), (
+            listen,
+            version,
+        )
         yield folder
     finally:
         if (data / "postmaster.pid").exists():

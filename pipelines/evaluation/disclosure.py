@@ -33,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from pipelines.evaluation.did import PERIOD_CODES, sum_by
 
@@ -117,11 +118,16 @@ def cell_reason(cell: Cell, rule: DisclosureRule) -> str:
 def audit(cells: list[Cell], rule: DisclosureRule) -> list[tuple[int, str]]:
     """Secondary suppression: (cell index, reason) to add, per outcome, until the published
     cells give away no withheld cell and nothing about fewer than ``min_firms`` firms. Cells'
-    primary reasons must be set already."""
+    primary reasons must be set already.
+
+    The audit decomposes thousands of small matrices: the BLAS library runs them on one thread,
+    since threads that wait for a busy core cost far more than such matrices gain from them."""
     added: list[tuple[int, str]] = []
-    for outcome in sorted({c.outcome for c in cells}):
-        index = [i for i, c in enumerate(cells) if c.outcome == outcome]
-        added += [(index[k], why) for k, why in _audit_outcome([cells[i] for i in index], rule)]
+    with threadpool_limits(limits=1, user_api="blas"):
+        for outcome in sorted({c.outcome for c in cells}):
+            index = [i for i, c in enumerate(cells) if c.outcome == outcome]
+            found = _audit_outcome([cells[i] for i in index], rule)
+            added += [(index[k], why) for k, why in found]
     return added
 
 

@@ -11,16 +11,31 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
+import textwrap
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from dagster import DagsterInstance, EventLogEntry, Field, LoggerDefinition, logger
+from dagster import (
+    DagsterEventType,
+    DagsterInstance,
+    EventLogEntry,
+    Field,
+    LoggerDefinition,
+    logger,
+)
 
-CONSOLE_WIDTH = 160
+CONSOLE_WIDTH = 160  # longer lines wrap, indented, at a space
 POLL_SECONDS = 0.25
+# What dagster-dbt says about its own workings in every dbt step: in the full log only.
+DAGSTER_DBT_NOTICES = (
+    "A dbt subsetted execution is not being performed",
+    "Copying `",
+    "Running dbt command: `",
+    "Finished dbt command: `",
+)
 
 
 def _step_line(entry: EventLogEntry) -> str | None:
@@ -31,22 +46,31 @@ def _step_line(entry: EventLogEntry) -> str | None:
         message = entry.user_message or ""
         if entry.level < logging.INFO or message.startswith("Skipping step"):
             return None  # a skipped step gets its own line from the STEP_SKIPPED event
+        if message.startswith(DAGSTER_DBT_NOTICES):
+            return None
         text = message.splitlines()[0] if message else ""
         level = "" if entry.level == logging.INFO else f"{logging.getLevelName(entry.level)}: "
         return f"  {step}: {level}{text}" if step else f"  {level}{text}"
-    kind = event.event_type_value
+    kind = event.event_type
     data = event.event_specific_data
-    if kind == "STEP_SUCCESS":
+    if kind == DagsterEventType.STEP_SUCCESS:
         return f"ok      {step} ({data.duration_ms / 1000:.1f} s)"
-    if kind == "STEP_FAILURE":
-        message = (data.error.message if data and data.error else "").strip().splitlines()
+    if kind == DagsterEventType.STEP_FAILURE:
+        error = data.error if data else None
+        while error is not None and error.cause is not None:  # Dagster's wrapper: its cause
+            error = error.cause
+        message = (error.message if error else "").strip().splitlines()
         return f"FAILED  {step}: {message[0] if message else ''}"
-    if kind == "STEP_SKIPPED":
+    if kind == DagsterEventType.STEP_SKIPPED:
         return f"skipped {step}"
-    if kind == "ASSET_CHECK_EVALUATION" and not data.passed and data.severity.value == "ERROR":
+    if (
+        kind == DagsterEventType.ASSET_CHECK_EVALUATION
+        and not data.passed
+        and data.severity.value == "ERROR"
+    ):
         return f"  check {data.check_name} on {data.asset_key.to_user_string()} FAILED"
-    if kind in ("RUN_SUCCESS", "RUN_FAILURE"):
-        return f"run {'finished' if kind == 'RUN_SUCCESS' else 'FAILED'}"
+    if kind in (DagsterEventType.RUN_SUCCESS, DagsterEventType.RUN_FAILURE):
+        return f"run {'finished' if kind == DagsterEventType.RUN_SUCCESS else 'FAILED'}"
     return None
 
 
@@ -80,8 +104,22 @@ class ConsoleLines(threading.Thread):
         line = entry.message if self.verbose else _step_line(entry)
         if line:
             stamp = time.strftime("%H:%M:%S", time.localtime(entry.timestamp))
-            self.stream.write(f"{stamp} {line[:CONSOLE_WIDTH]}\n")
+            self.stream.write(console_text(f"{stamp} {line}") + "\n")
             self.stream.flush()
+
+
+def console_text(line: str) -> str:
+    """The line as the console shows it: wrapped at a space into lines of at most
+    ``CONSOLE_WIDTH`` characters, continuation lines indented past the time."""
+    return "\n".join(
+        textwrap.wrap(
+            line,
+            CONSOLE_WIDTH,
+            subsequent_indent=" " * 11,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+    )
 
 
 @contextlib.contextmanager

@@ -12,12 +12,12 @@ from dagster import Definitions, definitions
 
 @definitions
 def defs() -> Definitions:
-    from dagster import DefaultSensorStatus, build_sensor_for_freshness_checks, in_process_executor
+    from dagster import in_process_executor
 
     from pipelines.catalog import published_marts
     from pipelines.orchestration.alerts import run_failure_alert
     from pipelines.orchestration.assets.dbt import build_dbt_models, klynge_dbt_project
-    from pipelines.orchestration.assets.dst import dst_assets, dst_freshness_checks
+    from pipelines.orchestration.assets.dst import dst_assets
     from pipelines.orchestration.assets.evaluation import build_evaluation_assets
     from pipelines.orchestration.assets.programme import programme_assets
     from pipelines.orchestration.assets.publish import build_publish
@@ -37,15 +37,12 @@ def defs() -> Definitions:
             *build_evaluation_assets(project),
             build_publish(marts),
         ],
-        asset_checks=[*build_quality_checks(marts), *dst_freshness_checks],
+        asset_checks=build_quality_checks(marts),
         jobs=[refresh_job],
         schedules=[refresh_schedule],
         sensors=[
             build_programme_sensor(refresh_job),
             run_failure_alert,
-            build_sensor_for_freshness_checks(
-                freshness_checks=dst_freshness_checks, default_status=DefaultSensorStatus.RUNNING
-            ),
         ],
         resources=build_resources(load_settings()),
         # Start-up, not data, dominates on small machines: one process runs every step.

@@ -115,8 +115,8 @@ def discover(
         sample = sample_dir_for(inbound_dir)
         paths, is_sample, base = report_paths(sample), True, f"{SAMPLE_DIRNAME}/"
         notes.append(
-            f"no report files in {inbound_dir}: loading the synthetic sample from "
-            f"{sample} (rows marked _is_sample)"
+            f"the inbound folder {inbound_dir} holds no report files, so the bundled synthetic "
+            f"sample is loaded instead (from {sample}; its rows are marked _is_sample)"
         )
     files = [
         InboundFile(p, base + p.name, entity_for(p.name, prefixes), is_sample, is_regular_file(p))

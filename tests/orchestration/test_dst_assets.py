@@ -99,10 +99,30 @@ def test_auto_mode_falls_back_to_snapshot_when_dst_unreachable(data_dir, closed_
         "KLYNGE_DST_SOURCE": "auto",
         "DST_API_BASE_URL": closed_port_url,
     }
-    _, result = run_dst(env)
+    with DagsterInstance.ephemeral() as instance:
+        _, result = run_dst(env, instance)
+        logs = [e for e in instance.all_logs(result.run_id) if e.dagster_event is None]
     meta = metadata(result, "nan1")
     assert meta["source_mode"] == "snapshot"
     assert "reach" in meta["fallback_reason"]
+    # the operator reads one sentence per table (the console shows WARNING and up); the
+    # technical reason stays in the metadata and, at DEBUG, in the full log
+    warnings = [e.user_message for e in logs if e.level >= 30 and "NAN1" in e.user_message]
+    assert warnings == ["NAN1: DST could not be reached; the stored snapshot is used"], warnings
+    [detail] = [e for e in logs if e.level < 20 and "NAN1: why" in e.user_message]
+    assert meta["fallback_reason"] in detail.user_message
+    assert not any(meta["fallback_reason"] in e.user_message for e in logs if e.level >= 20)
+
+
+def test_dst_tables_carry_a_freshness_policy_not_a_check_step():
+    """Freshness is the UI's concern (a policy on each DST asset), not a step of every run."""
+    from pipelines.orchestration.definitions import defs
+
+    definitions = defs()
+    for asset in dst_assets:
+        [spec] = asset.specs
+        assert spec.freshness_policy is not None, spec.key
+    assert not [c for c in definitions.asset_checks or [] if "freshness" in str(c)]
 
 
 def test_auto_mode_does_not_fall_back_on_a_dst_error(data_dir, fake_dst):

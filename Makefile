@@ -8,7 +8,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 HOST ?= 127.0.0.1
 PORT ?= 3000
 
-.PHONY: install run test test-fast reliability lint dev validate lock demo-snapshot record-snapshot clean programme-sample programme-docs bench acknowledge-shrink
+.PHONY: install run test test-fast reliability lint dev validate lock demo-snapshot record-snapshot clean programme-sample programme-docs bench acknowledge-shrink pin-release
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -74,6 +74,12 @@ record-snapshot: install
 
 clean:
 	rm -rf $(VENV) .dagster_home dbt_project/target data/warehouse.duckdb*
+
+# Keep a cited release forever: never pruned by KLYNGE_KEEP_RELEASES; listed in
+# data/published/pinned.json (python -m pipelines.publish.pins unpin|list for the rest).
+pin-release: install
+	@test -n "$(ID)" || { echo "usage: make pin-release ID=<release id or version>" >&2; exit 2; }
+	$(BIN)/python -m pipelines.publish.pins pin "$(ID)"
 
 # Regenerate the synthetic programme sample and the inbound contract documentation/templates.
 programme-sample: install

@@ -38,6 +38,8 @@ class Mart:
     columns: tuple[Column, ...] = field(default_factory=tuple)
     grain: str = ""  # what one row is
     answers: str = ""  # the analyst's question the table answers
+    # column -> (published mart, its column): every value is one of the other table's keys
+    references: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def relation(self) -> str:
@@ -72,6 +74,26 @@ def _check_spec(config: Path, name: str, spec: Any, columns: set[str]) -> None:
     unknown = [k for k in keys if k not in columns] if isinstance(keys, list) else [keys]
     if unknown:
         raise CatalogError(f"{where}: keys {unknown} are not columns of the mart")
+    references = spec.get("references", {})
+    if not isinstance(references, dict) or not all(
+        isinstance(v, str) and v.count(".") == 1 for v in references.values()
+    ):
+        raise CatalogError(f"{where}: give 'references' as column: other_mart.column")
+    unknown = [k for k in references if k not in columns]
+    if unknown:
+        raise CatalogError(f"{where}: references {unknown} are not columns of the mart")
+
+
+def _check_references(config: Path, marts: list[Mart]) -> None:
+    """Each reference names a published mart and one of its columns."""
+    columns = {m.name: {c.name for c in m.columns} for m in marts}
+    for mart in marts:
+        for column, table, ref in mart.references:
+            if ref not in columns.get(table, ()):
+                raise CatalogError(
+                    f"{config}: mart {mart.name}: references {column}: {table}.{ref} is not a "
+                    "column of a published mart"
+                )
 
 
 def _manifest(path: Path) -> dict:
@@ -110,6 +132,11 @@ def published_marts(
                 columns=columns,
                 grain=spec.get("grain", ""),
                 answers=spec.get("answers", ""),
+                references=tuple(
+                    (column, *target.split(".", 1))
+                    for column, target in spec.get("references", {}).items()
+                ),
             )
         )
+    _check_references(config, marts)
     return tuple(marts)

@@ -5,14 +5,15 @@ r"""A published release reduced to its content, so a change can prove it left th
 returns ``{"files": {path: {facet: value}}}``: row counts, column lists and short hashes of the
 normalised content, per table and per column, so a difference names the file, table and column.
 
-Ignored, because it changes between two builds of the same code and data: the release name, run
-id, creation time, git commit (and its "uncommitted changes" note), load times and load ids
-(all read from the release's own ``manifest.json`` and masked wherever they appear), the
-release folder's absolute path, the manifest's per-file checksums and sizes (Parquet metadata,
-XLSX and GX pages hold timestamps; every file's content is fingerprinted here instead), PNG
-metadata, XLSX document properties, GX Data Docs' run times, run folders, data-context and
-element ids, and row order (tables compare as multisets). Floats are rounded to 9 significant
-digits (never coarser than 0.01, so amounts in kroner keep their øre) to absorb summation noise;
+Ignored, because it changes between two builds of the same code and data: the release name, its
+version (which starts with the day it was built), run id, creation time, git commit (and its
+"uncommitted changes" note), load times and load ids (all read from the release's own
+``manifest.json`` and masked wherever they appear), the release folder's absolute path, the
+manifest's per-file checksums and sizes (Parquet metadata, XLSX and GX pages hold timestamps;
+every file's content is fingerprinted here instead), PNG metadata, XLSX document properties,
+CITATION.cff's release date, GX Data Docs' run times, run folders, data-context and element
+ids, and row order (tables compare as multisets). Floats are rounded to 9 significant digits
+(never coarser than 0.01, so amounts in kroner keep their øre) to absorb summation noise;
 decimals, integers and text are exact. XLSX counts as cell values,
 kinds and number formats, frozen panes and filters (an empty string is a blank cell; fonts and
 widths are left out); Parquet as schema (with nullability), rows and key-value metadata.
@@ -49,6 +50,7 @@ MIN_MASKED = 8  # shorter manifest values (e.g. "unknown") are too common to mas
 DIRTY_NOTE = re.compile(r"(<git-commit>(?:</code>)?)\s*\([^()<]*\)")
 MANIFEST_VOLATILE = {
     "release": "<release>",
+    "version": "<version>",
     "run_id": "<run-id>",
     "created_at": "<created-at>",
     "git_commit": "<git-commit>",

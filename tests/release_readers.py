@@ -190,6 +190,12 @@ def _text(path: Path, mask: Callable[[str], str]) -> dict[str, Any]:
     return {"lines": text.count("\n"), "text": digest(text)}
 
 
+def _cff(path: Path, mask: Callable[[str], str]) -> dict[str, Any]:
+    """CITATION.cff as text, its release date (the day it was built) masked like its time."""
+    text = re.sub(r"(?m)^date-released: .*$", "date-released: <date>", mask(path.read_text()))
+    return {"lines": text.count("\n"), "text": digest(text)}
+
+
 def _gx_page(path: Path, mask: Callable[[str], str]) -> dict[str, Any]:
     """A GX Data Docs page without run times and generated ids; the index's table rows sorted
     (their order follows the validations' run times)."""
@@ -262,6 +268,7 @@ READERS: dict[str, Callable[[Path, Callable[[str], str]], dict[str, Any]]] = {
     ".json": _json,
     ".html": _text,
     ".md": _text,
+    ".cff": _cff,
     "": _text,  # SHA256SUMS
 }
 

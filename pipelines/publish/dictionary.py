@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipelines.catalog import Mart
+from pipelines.publish.changes import CHANGE_COLUMNS, CHANGES_COMMENT
 from pipelines.publish.facts import RELEASE_INFO_COLUMNS, RELEASE_INFO_COMMENT, RELEASE_INFO_KEYS
 
 
@@ -26,6 +27,23 @@ def _release_info() -> list[str]:
     ]
     out += ["", "| key | meaning |", "|---|---|"]
     out += [f"| `{key}` | {_cell(text)} |" for key, text in RELEASE_INFO_KEYS.items()]
+    return [*out, ""]
+
+
+def _release_changes() -> list[str]:
+    out = [
+        "## release_changes",
+        "",
+        CHANGES_COMMENT,
+        "",
+        "Key: change_id. Query: `select * from release_changes order by change_id`.",
+        "",
+        "| column | type | description |",
+        "|---|---|---|",
+    ]
+    out += [
+        f"| `{name}` | {kind} | {_cell(text)} |" for name, (kind, text) in CHANGE_COLUMNS.items()
+    ]
     return [*out, ""]
 
 
@@ -58,4 +76,5 @@ def data_dictionary(marts: tuple[Mart, ...], rows: dict[str, int], notice: str |
         out += [f"| `{c.name}` | {c.data_type} | {_cell(c.description)} |" for c in mart.columns]
         out.append("")
     out += _release_info()
+    out += _release_changes()
     return "\n".join(out)

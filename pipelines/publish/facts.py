@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 # release_info's keys and what each means (its documentation in the data dictionary)
 RELEASE_INFO_KEYS: dict[str, str] = {
     "release": "Release id (the folder name under data/published/releases/).",
+    "version": "The release's citable version: <release date>+dst.<newest DST 'updated' "
+    "date>+prog.<checksum of the programme files> (README: how to cite).",
     "run_id": "Dagster run that built the release.",
     "created_at": "When the release was written (UTC, ISO 8601).",
     "git_commit": "Commit of the pipeline code that built it.",
@@ -56,6 +58,7 @@ class ReleaseFacts:
     synthetic: bool
     sample: bool
     notices: list[str] = field(default_factory=list)
+    version: str = ""  # citable version (pipelines/publish/package.py)
 
     @property
     def notice(self) -> str | None:
@@ -91,6 +94,7 @@ class ReleaseFacts:
         """The rows of the ``release_info`` table (and the Parquet key-value metadata)."""
         values = {
             "release": self.release,
+            "version": self.version,
             "run_id": self.run_id,
             "created_at": self.created_at,
             "git_commit": self.git_commit,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pipelines.catalog import Mart
 from pipelines.constants import programme
 from pipelines.publish.facts import ReleaseFacts
+from pipelines.publish.package import citation_text
 
 
 def dst_source_sentence(facts: ReleaseFacts) -> str:
@@ -33,11 +34,34 @@ def _text(text: str) -> str:
 
 
 def release_readme(facts: ReleaseFacts, marts: tuple[Mart, ...], rows: dict[str, int]) -> str:
-    lines = [f"# klynge-pipeline release {facts.release}", ""]
+    lines = [f"# klynge-pipeline release {facts.version}", ""]
     lines += [f"> **{n}**\n" for n in facts.notices]
     lines += [
         f"Evaluation datasets of the Danish cluster programme {programme().period_label} "
-        "(Klyngeprogrammet).",
+        f"(Klyngeprogrammet). Release id `{facts.release}`, version `{facts.version}`.",
+        "",
+        "## Sådan citeres udgivelsen / How to cite this release",
+        "",
+        "Angiv versionen, når du citerer tal fra udgivelsen; `CITATION.cff` har titel, "
+        "version, dato, kilder og licens i Citation File Format, og `datapackage.json` "
+        "beskriver tabellerne maskinlæsbart (Frictionless Data Package). / Give the version "
+        "when you cite numbers from this release; `CITATION.cff` holds its title, version, "
+        "date, sources and licence, and `datapackage.json` describes the tables for tools "
+        "(Frictionless Data Package).",
+        "",
+        f"> {_text(citation_text(facts.version, facts.created_at, 'da'))}",
+        ">",
+        f"> {_text(citation_text(facts.version, facts.created_at, 'en'))}",
+        "",
+        "## Hvad er ændret / What changed",
+        "",
+        "`changes.md` siger, hvad der er ændret siden udgivelsen før: DST-revisioner (gammel "
+        "og ny værdi, DST's `updated`), rettede programfiler og rækker tilføjet, fjernet og "
+        "ændret pr. tabel; alle ændringer står i tabellen `release_changes` i "
+        "`klynge.duckdb`. / `changes.md` says what changed since the release before: DST "
+        "revisions (old and new value, DST's `updated`), corrected programme files and rows "
+        "added, removed and changed per table; every change is in the table "
+        "`release_changes` of `klynge.duckdb`.",
         "",
         "## Which table answers which question",
         "",
@@ -84,6 +108,8 @@ def release_readme(facts: ReleaseFacts, marts: tuple[Mart, ...], rows: dict[str,
         "  `quality/<table>.json` the same as data; `gx_data_docs/` Great Expectations' own",
         "  Data Docs (their styles load from the internet).",
         "- `manifest.json`: provenance and the checksum of every file.",
+        "- `datapackage.json` (Frictionless Data Package: every table's CSV with its schema,",
+        "  keys, units and sources), `CITATION.cff` (how to cite), `changes.md` (what changed).",
         "",
         f"Run {facts.run_id}; code {facts.git_commit}.",
     ]

@@ -108,6 +108,7 @@ def _provenance(sheet, row: int, facts: ReleaseFacts, fmt: dict[str, object]) ->
     created = _parse(facts.created_at)
     for key, value in [
         ("Release id", facts.release),
+        ("Version (cite this)", facts.version),
         ("Run id", facts.run_id),
         ("Created (UTC)", created or facts.created_at),
         ("Git commit", facts.git_commit),

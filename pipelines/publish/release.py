@@ -25,9 +25,15 @@ from typing import Any
 
 from pipelines.catalog import Mart
 from pipelines.checksums import sha256_file
-from pipelines.publish import exports, figures, switch, xlsx
+from pipelines.publish import changes, exports, figures, pins, switch, xlsx
 from pipelines.publish.dictionary import data_dictionary
 from pipelines.publish.facts import ReleaseFacts, price_base_year
+from pipelines.publish.package import (
+    citation_cff,
+    datapackage,
+    datapackage_json,
+    release_version,
+)
 from pipelines.publish.provenance import Provenance, git_commit
 from pipelines.publish.quality_page import GX_DOCS_DIR, write_quality
 from pipelines.publish.readme import release_readme
@@ -115,6 +121,7 @@ def _manifest(
     """Everything but ``files``, which is listed once every file of the release is written."""
     return {
         "release": facts.release,
+        "version": facts.version,
         "run_id": provenance.run_id,
         "created_at": facts.created_at,
         **commit,
@@ -133,6 +140,32 @@ def _manifest(
             m.name: {"rows": rows[m.name], "columns": [c.name for c in m.columns]} for m in marts
         },
     }
+
+
+def _previous_release(published: Path) -> Path | None:
+    """The complete release that is current before this one is switched to (None at first)."""
+    current = published / CURRENT
+    if not current.is_symlink() or not (current / "manifest.json").is_file():
+        return None
+    return current.resolve()
+
+
+def _write_changes(
+    building: Path, previous: Path | None, marts: tuple[Mart, ...], facts: ReleaseFacts
+) -> dict[str, Any]:
+    """``release_changes`` in ``klynge.duckdb`` and ``changes.md``: what changed since the
+    release that was current before; returns the manifest's summary of it."""
+    comparison = changes.compare(
+        previous, building, marts, facts.dst_tables, facts.programme_inputs
+    )
+    changes.write_release_changes(building / "klynge.duckdb", comparison)
+    (building / "changes.md").write_text(
+        changes.changes_markdown(comparison, facts.version, facts.notice), encoding="utf-8"
+    )
+    counts: dict[str, int] = {}
+    for change in comparison.changes:
+        counts[change.change_kind] = counts.get(change.change_kind, 0) + 1
+    return {"previous": comparison.previous, "counts": counts}
 
 
 def _build_report(release: Path, manifest: dict[str, Any]) -> None:
@@ -200,6 +233,37 @@ def _write_docs(
         shutil.copytree(docs, building / GX_DOCS_DIR)
     write_quality(quality_dir, building / "quality", marts, facts, tables.get("quality_findings"))
     (building / "README.md").write_text(release_readme(facts, marts, rows), encoding="utf-8")
+    _write_package(building, marts, facts, rows)
+
+
+def _write_package(
+    building: Path, marts: tuple[Mart, ...], facts: ReleaseFacts, rows: dict[str, int]
+) -> None:
+    """``datapackage.json`` (Frictionless) and ``CITATION.cff``: the release as a citable,
+    machine-readable data package."""
+    package = datapackage(
+        release=facts.release,
+        version=facts.version,
+        created_at=facts.created_at,
+        notice=facts.notice,
+        synthetic=facts.synthetic,
+        sample=facts.sample,
+        marts=marts,
+        rows=rows,
+        dst_tables=facts.dst_tables,
+        programme_inputs=facts.programme_inputs,
+    )
+    (building / "datapackage.json").write_text(datapackage_json(package), encoding="utf-8")
+    (building / "CITATION.cff").write_text(
+        citation_cff(
+            version=facts.version,
+            created_at=facts.created_at,
+            notice=facts.notice,
+            dst_tables=facts.dst_tables,
+            programme_inputs=facts.programme_inputs,
+        ),
+        encoding="utf-8",
+    )
 
 
 def publish_release(
@@ -227,10 +291,12 @@ def publish_release(
     building = releases / f".{name}.partial"
     building.mkdir()
     commit = git_commit()
+    created_at = now.isoformat(timespec="seconds")
     facts = ReleaseFacts(
         release=name,
+        version=release_version(created_at, provenance.dst_tables, provenance.programme_inputs),
         run_id=provenance.run_id,
-        created_at=now.isoformat(timespec="seconds"),
+        created_at=created_at,
         git_commit=commit["git_commit"],
         price_base_year=None,
         dst_source_mode=provenance.source_mode,
@@ -241,10 +307,15 @@ def publish_release(
         notices=_notices(provenance),
     )
     rows, tables, facts = _write_data(building, warehouse, marts, facts, provenance)
+    changed = _write_changes(building, _previous_release(published), marts, facts)
     if data_docs is not None:
         data_docs()
     _write_docs(building, marts, facts, rows, tables, quality_dir)
-    manifest = _manifest(facts, provenance, commit, marts, rows)
+    manifest = {
+        **_manifest(facts, provenance, commit, marts, rows),
+        "changes": changed,
+        "pinned": pins.pinned(published),  # as they are now (data/published/pinned.json)
+    }
     _build_report(building, manifest)
     manifest["files"] = _files(building, rows)  # the report's files too
     (building / "manifest.json").write_text(

@@ -29,6 +29,9 @@ ENTRIES = (
     "evaluation",
     "manifest.json",
     "README.md",
+    "datapackage.json",
+    "CITATION.cff",
+    "changes.md",
 )
 
 
@@ -105,15 +108,20 @@ def switch(published: Path, release: Path) -> None:
 
 
 def prune(published: Path, keep: int) -> list[str]:
-    """Remove all but the ``keep`` newest complete releases (never the current one)."""
+    """Remove all but the ``keep`` newest complete releases (never the current one, never a
+    pinned one: :mod:`pipelines.publish.pins`)."""
+    from pipelines.publish.pins import locked, pinned_names
+
     releases = published / RELEASES
     current = (published / CURRENT).resolve().name if (published / CURRENT).exists() else None
     complete = sorted(p for p in releases.iterdir() if p.is_dir() and not p.name.startswith("."))
     removed = []
-    for old in complete[:-keep] if keep > 0 else []:
-        if old.name != current:
-            shutil.rmtree(old, ignore_errors=True)
-            removed.append(old.name)
+    with locked(published):
+        keep_pinned = pinned_names(published)
+        for old in complete[:-keep] if keep > 0 else []:
+            if old.name != current and old.name not in keep_pinned:
+                shutil.rmtree(old, ignore_errors=True)
+                removed.append(old.name)
     return removed
 
 

@@ -17,6 +17,9 @@ DATA_FILES = (
     ("file_dictionary", "data_dictionary.md"),
     ("file_manifest", "manifest.json"),
     ("file_readme", "README.md"),
+    ("file_citation", "CITATION.cff"),
+    ("file_datapackage", "datapackage.json"),
+    ("file_changes", "changes.md"),
 )
 
 

@@ -5,7 +5,8 @@ Layout (both languages from the same templates)::
     report/index.html              forside (headline numbers, figures, cluster overview)
     report/klynger/<id>.html       one scorecard per cluster
     report/datakvalitet.html       the gate's result per table, warnings, findings by rule
-    report/datagrundlag.html       provenance: release, DST tables, programme files, downloads
+    report/datagrundlag.html       provenance: release, how to cite, DST tables, programme files
+    report/aendringer.html         what changed since the previous release; pinned releases
     report/en/...                  the same pages in English (clusters/, quality.html, ...)
 
 Every page is static HTML with inline CSS and inline SVG; the only script is a small inline
@@ -23,6 +24,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from pipelines.publish.cells import without_bidi_controls
+from pipelines.publish.package import citation_text
 from pipelines.report import clusters, front, provenance
 from pipelines.report.data import ReleaseData
 from pipelines.report.i18n import LANGUAGES, Text
@@ -38,12 +40,14 @@ class Paths:
     clusters: str
     quality: str
     provenance: str
+    changes: str
 
 
 PATHS = {
-    "da": Paths("", "klynger", "datakvalitet.html", "datagrundlag.html"),
-    "en": Paths("en/", "clusters", "quality.html", "provenance.html"),
+    "da": Paths("", "klynger", "datakvalitet.html", "datagrundlag.html", "aendringer.html"),
+    "en": Paths("en/", "clusters", "quality.html", "provenance.html", "changes.html"),
 }
+CHANGES_SHOWN = 200  # rows per list on the page; every change is in release_changes
 
 
 def _shown(value: Any) -> Any:
@@ -79,11 +83,13 @@ def _links(lang: str, page: str, cluster_page: str = "") -> dict[str, str]:
         "cluster": f"{other.clusters}/{cluster_page}",
         "quality": other.quality,
         "provenance": other.provenance,
+        "changes": other.changes,
     }[page]
     return {
         "home": f"{up}index.html",
         "quality": f"{up}{paths.quality}",
         "provenance": f"{up}{paths.provenance}",
+        "changes": f"{up}{paths.changes}",
         "clusters": f"{up}{paths.clusters}/",
         "data": f"{to_report}../",
         "other_lang": f"{to_report}{other.prefix}{same}",
@@ -165,10 +171,52 @@ def render_language(
             page="provenance",
             link=_links(lang, "provenance"),
             price_base=db.row("price_base"),
+            citation=citation_text(
+                manifest.get("version") or manifest["release"], manifest["created_at"], lang
+            ),
             files=provenance.data_files(release, tables),
         )
     )
+    written.append(
+        _write(
+            env,
+            "changes.html",
+            root / paths.changes,
+            **common,
+            page="changes",
+            link=_links(lang, "changes"),
+            previous=(manifest.get("changes") or {}).get("previous"),
+            changes=_changes_by_kind(db),
+            details=[
+                c
+                for c in db.rows("release_changes")
+                if c["change_kind"] in ("row_added", "row_removed", "value_changed")
+            ],
+            limit=CHANGES_SHOWN,
+            pinned=manifest.get("pinned", []),
+        )
+    )
     return written
+
+
+def _file_kind(change: dict[str, Any]) -> str:
+    old, new = change.get("file_old"), change.get("file_new")
+    if old and new:
+        return "corrected" if old == new else "replaced"
+    return "added" if new else "removed"
+
+
+def _changes_by_kind(db: ReleaseData) -> dict[str, list[dict[str, Any]]]:
+    """The release's ``release_changes`` rows, by kind (programme files with their kind)."""
+    out: dict[str, list[dict[str, Any]]] = {
+        k: [] for k in ("dst_table", "dst_revision", "programme_file", "table")
+    }
+    for change in db.rows("release_changes"):
+        if change["change_kind"] == "programme_file":
+            change = {**change, "file_kind": _file_kind(change)}
+        if change["change_kind"] in out:
+            out[change["change_kind"]].append(change)
+    return out
 
 
 def build_report(release: Path, manifest: dict[str, Any]) -> list[Path]:

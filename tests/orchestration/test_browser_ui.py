@@ -10,40 +10,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from pipelines.settings import PACKAGE_DIR, REPO_ROOT
+from pipelines.settings import PACKAGE_DIR
 from tests.browser import ARTIFACTS, chrome, needs_browser
+from tests.dagster_server import dagster_server
 
 pytestmark = [needs_browser, pytest.mark.slow]  # dagster dev and Chromium
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_server(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"dagster dev exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(1)
-    raise AssertionError(f"{url} did not answer within {timeout}s")
 
 
 @pytest.fixture(scope="module")
@@ -52,33 +28,14 @@ def dagster_ui(tmp_path_factory):
     home = root / "dagster_home"
     home.mkdir()
     shutil.copy(PACKAGE_DIR / "config" / "dagster.yaml", home / "dagster.yaml")
-    port = free_port()
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),
         "KLYNGE_DATA_DIR": str(root / "data"),
         "KLYNGE_DST_SOURCE": "snapshot",
     }
-    dagster = Path(sys.executable).parent / "dagster"
-    log = open(root / "dagster_dev.log", "w")  # noqa: SIM115 (closed at teardown)
-    proc = subprocess.Popen(
-        [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        wait_for_server(f"http://127.0.0.1:{port}/server_info", proc)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
+    with dagster_server(["dagster", "dev"], env, root / "dagster_dev.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

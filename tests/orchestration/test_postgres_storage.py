@@ -17,8 +17,6 @@ import os
 import pwd
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,6 +29,8 @@ import pytest
 import requests
 from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
+
+from tests.dagster_server import dagster_server
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INSTANCE_FILE = REPO_ROOT / "pipelines" / "config" / "dagster_postgres.yaml"
@@ -185,50 +185,12 @@ def instance(deployment):
         yield opened
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def webserver(deployment, refresh):
     """`dagster-webserver` on that DAGSTER_HOME (a free local port), after the refresh."""
-    port = _free_port()
-    log_path = deployment["root"] / "webserver.log"
-    log = open(log_path, "w")  # noqa: SIM115 (closed at teardown)
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "dagster-webserver"),
-            *("-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)),
-        ],
-        cwd=REPO_ROOT,
-        env={**os.environ, **deployment["env"]},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert proc.poll() is None, log_path.read_text(encoding="utf-8")[-4000:]
-            assert time.monotonic() < deadline, f"{url} did not answer within 180 s"
-            try:
-                if requests.get(f"{url}/server_info", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.5)
+    env = {**os.environ, **deployment["env"]}
+    with dagster_server(["dagster-webserver"], env, deployment["root"] / "webserver.log") as url:
         yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
 
 
 def graphql(url: str, query: str, **variables) -> dict:

@@ -45,7 +45,7 @@ def _step_line(entry: EventLogEntry) -> str | None:
     if event is None:
         message = entry.user_message or ""
         if entry.level < logging.INFO or message.startswith("Skipping step"):
-            return None  # a skipped step gets its own line from the STEP_SKIPPED event
+            return None  # skipped steps are counted from their STEP_SKIPPED events
         if message.startswith(DAGSTER_DBT_NOTICES):
             return None
         text = message.splitlines()[0] if message else ""
@@ -61,14 +61,10 @@ def _step_line(entry: EventLogEntry) -> str | None:
             error = error.cause
         message = (error.message if error else "").strip().splitlines()
         return f"FAILED  {step}: {message[0] if message else ''}"
-    if kind == DagsterEventType.STEP_SKIPPED:
-        return f"skipped {step}"
-    if (
-        kind == DagsterEventType.ASSET_CHECK_EVALUATION
-        and not data.passed
-        and data.severity.value == "ERROR"
-    ):
-        return f"  check {data.check_name} on {data.asset_key.to_user_string()} FAILED"
+    if kind == DagsterEventType.ASSET_CHECK_EVALUATION and not data.passed:
+        # as the UI shows it: a failed check of severity WARN is a warning, not a pass
+        outcome = "FAILED" if data.severity.value == "ERROR" else "failed as a WARNING"
+        return f"  check {data.check_name} on {data.asset_key.to_user_string()} {outcome}"
     if kind in (DagsterEventType.RUN_SUCCESS, DagsterEventType.RUN_FAILURE):
         return f"run {'finished' if kind == DagsterEventType.RUN_SUCCESS else 'FAILED'}"
     return None
@@ -84,6 +80,7 @@ class ConsoleLines(threading.Thread):
         super().__init__(name="console lines", daemon=True)
         self.instance, self.run_id, self.stream, self.verbose = instance, run_id, stream, verbose
         self.cursor: str | None = None
+        self.skipped = 0
         self.done = threading.Event()
 
     def run(self) -> None:
@@ -101,7 +98,24 @@ class ConsoleLines(threading.Thread):
                 return
 
     def show(self, entry: EventLogEntry) -> None:
-        line = entry.message if self.verbose else _step_line(entry)
+        event = entry.dagster_event
+        if not self.verbose and event is not None:
+            if event.event_type == DagsterEventType.STEP_SKIPPED:
+                self.skipped += 1  # said once, when the run ends
+                return
+            if event.is_job_success or event.is_run_failure:
+                self.write(entry, self.skipped_line())
+        self.write(entry, entry.message if self.verbose else _step_line(entry))
+
+    def skipped_line(self) -> str | None:
+        if not self.skipped:
+            return None
+        return (
+            f"skipped {self.skipped} step(s): what they check or publish was not rebuilt "
+            "in this run (the step list is in the full log and the UI)"
+        )
+
+    def write(self, entry: EventLogEntry, line: str | None) -> None:
         if line:
             stamp = time.strftime("%H:%M:%S", time.localtime(entry.timestamp))
             self.stream.write(console_text(f"{stamp} {line}") + "\n")

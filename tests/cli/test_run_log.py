@@ -6,7 +6,17 @@ from __future__ import annotations
 import io
 import re
 
-from dagster import DagsterInstance, job, op
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    DagsterInstance,
+    Out,
+    asset,
+    asset_check,
+    job,
+    materialize,
+    op,
+)
 
 from pipelines.cli.run_log import CONSOLE_WIDTH, ConsoleLines, console_text
 
@@ -81,3 +91,62 @@ def test_verbose_shows_every_event():
     quiet, verbose = _console(), _console(verbose=True)
     assert len(verbose) > len(quiet)
     assert any("only for the full log" in line for line in verbose)
+
+
+@op
+def upstream(context) -> int:
+    context.log.info("nothing to rebuild")
+    return 1
+
+
+@op(out={"rebuilt": Out(is_required=False)})
+def optional(context, value: int):
+    """Yields nothing: every step after it is skipped, as when dbt built nothing."""
+    del value
+    return
+    yield
+
+
+@op
+def check_one(context, rebuilt) -> None:
+    del rebuilt
+
+
+@op
+def check_two(context, rebuilt) -> None:
+    del rebuilt
+
+
+@job
+def nothing_rebuilt() -> None:
+    rebuilt = optional(upstream())
+    check_one(rebuilt)
+    check_two(rebuilt)
+
+
+@asset
+def mart() -> int:
+    return 1
+
+
+@asset_check(asset=mart, blocking=False)
+def built_from_real_data() -> AssetCheckResult:
+    return AssetCheckResult(passed=False, severity=AssetCheckSeverity.WARN)
+
+
+def test_skipped_steps_are_said_once_and_a_warned_check_is_not_ok():
+    out = io.StringIO()
+    with DagsterInstance.ephemeral() as instance:
+        result = nothing_rebuilt.execute_in_process(instance=instance)
+        lines = ConsoleLines(instance, result.run_id, out, verbose=False)
+        lines.done.set()
+        lines.run()
+        checked = materialize([mart, built_from_real_data], instance=instance)
+        warned = ConsoleLines(instance, checked.run_id, out, verbose=False)
+        warned.done.set()
+        warned.run()
+    text = out.getvalue()
+    assert "Skipping step" not in text and "skipped check_one" not in text
+    assert len(re.findall(r"skipped 2 step\(s\)", text)) == 1
+    assert text.index("skipped 2 step(s)") < text.index("run finished")
+    assert "check built_from_real_data on mart failed as a WARNING" in text

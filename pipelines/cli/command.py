@@ -118,6 +118,7 @@ EARLIER_INSTANCE_SETTINGS = frozenset(
     {
         "34f16fffce145f5396dfcb44c823e71e0eca52fb42f2789c7f4ee16ed9f347c6",
         "d0c1ed477003b032bbb991d44b39704346a3b90a37af80ff6403220014a35562",
+        "bee77a3411d351bc09173f5a7b6e1f6e2e977bc36d80dbade0b9d15f513e45b5",
     }
 )
 

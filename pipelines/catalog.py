@@ -24,7 +24,8 @@ MART_SCHEMA = "marts"
 class Column:
     name: str
     data_type: str
-    description: str
+    description: str  # English, the dbt description
+    description_da: str = ""  # Danish, from the column's dbt meta `description_da` when written
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,12 @@ def published_marts(
         if node is None:
             raise CatalogError(f"{config}: mart {name} is not a dbt model in {manifest}")
         columns = tuple(
-            Column(c["name"], (c.get("data_type") or "").lower(), c.get("description", ""))
+            Column(
+                c["name"],
+                (c.get("data_type") or "").lower(),
+                c.get("description", ""),
+                " ".join(str((c.get("meta") or {}).get("description_da", "")).split()),
+            )
             for c in node["columns"].values()
         )
         _check_spec(config, name, spec, {c.name for c in columns})

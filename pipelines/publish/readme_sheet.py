@@ -1,4 +1,8 @@
-"""The XLSX ``READ_ME`` sheet: what the workbook is, whether it is real data, what answers what."""
+"""The XLSX ``READ_ME`` sheet: what the workbook is, whether it is real data, what answers what.
+
+Its readers are Danish: every text is in Danish first, then in English (a label reads
+"Dansk / English"; a sentence is a Danish row followed by its English row).
+"""
 
 from __future__ import annotations
 
@@ -8,19 +12,33 @@ from typing import TYPE_CHECKING
 from pipelines.catalog import Mart
 from pipelines.constants import programme
 from pipelines.publish.cells import neutralise
+from pipelines.publish.columns_sheet import COLUMNS_SHEET
 
 if TYPE_CHECKING:
     from pipelines.publish.facts import ReleaseFacts
     from pipelines.publish.xlsx import SheetPart
 
+# column names -> unit, in Danish and in English
 UNITS = [
-    ("*_dkk", "kroner (kr.), shown with thousands separators"),
-    ("*_mio_dkk", "million kroner (mio. kr.)"),
-    ("*_fixed_mio_dkk", "mio. kr. in fixed prices of the base year (deflator: sheet price_index)"),
-    ("*_pct", "percent, 0-100 (shown with one decimal; the cell keeps full precision)"),
-    ("*_pp", "percentage points"),
-    ("is_*, series_break, ...", "TRUE / FALSE"),
-    ("year, *_year", "calendar year"),
+    (
+        "*_dkk",
+        "kroner (kr.), vist med tusindtalsseparator",
+        "kroner (DKK), shown with thousands separators",
+    ),
+    ("*_mio_dkk", "millioner kroner (mio. kr.)", "million kroner (DKK million)"),
+    (
+        "*_fixed_mio_dkk",
+        "mio. kr. i faste priser i basisåret (deflator: arket price_index)",
+        "DKK million in fixed prices of the base year (deflator: sheet price_index)",
+    ),
+    (
+        "*_pct",
+        "procent, 0-100 (vist med én decimal; cellen har den fulde præcision)",
+        "percent, 0-100 (shown with one decimal; the cell keeps full precision)",
+    ),
+    ("*_pp", "procentpoint", "percentage points"),
+    ("is_*, series_break, ...", "SAND / FALSK", "TRUE / FALSE"),
+    ("year, *_year", "kalenderår", "calendar year"),
 ]
 
 
@@ -28,30 +46,34 @@ def write_readme(workbook, facts: ReleaseFacts, sheets: list[tuple[Mart, list[Sh
     """Title and notices, the release's provenance, the sheets and what each answers, units."""
     sheet = workbook.add_worksheet("READ_ME")
     fmt = _formats(workbook)
-    sheet.set_column(0, 0, 28)
+    sheet.set_column(0, 0, 34)
     sheet.set_column(1, 1, 90, fmt["wrap"])
-    sheet.set_column(2, 3, 22, fmt["wrap"])
+    sheet.set_column(2, 2, 40, fmt["wrap"])
+    sheet.set_column(3, 3, 12, fmt["wrap"])
 
-    row = _line(sheet, 0, [f"klynge-pipeline release {facts.release}"], fmt["title"])
+    row = _line(sheet, 0, [f"klynge-pipeline: udgivelse / release {facts.release}"], fmt["title"])
     period = programme().period_label
-    row = (
-        _line(
-            sheet,
-            row,
-            [f"Evaluation datasets of the Danish cluster programme {period} (Klyngeprogrammet)."],
-        )
-        + 1
+    row = _line(
+        sheet,
+        row,
+        ["Dansk", f"Evalueringsdata for det danske klyngeprogram {period} (Klyngeprogrammet)."],
+        fmt["bold"],
     )
+    row = _line(
+        sheet,
+        row,
+        ["English", f"Evaluation datasets of the Danish cluster programme {period}."],
+        fmt["bold"],
+    )
+    row = _line(sheet, row, ["Sådan læses den", READING_DA])
+    row = _line(sheet, row, ["How to read it", READING_EN]) + 1
     for notice in facts.notices:
-        row = _line(sheet, row, ["NOTICE", notice], fmt["alert"])
+        row = _line(sheet, row, ["BEMÆRK / NOTICE", notice], fmt["alert"])
     if not facts.notices:
-        row = _line(
-            sheet,
-            row,
-            ["Data", "Built from Statistics Denmark and the cluster organisations' reported data."],
-        )
+        row = _line(sheet, row, ["Data", DATA_DA])
+        row = _line(sheet, row, ["", DATA_EN])
     row = _provenance(sheet, row + 1, facts, fmt)
-    row = _line(sheet, row + 1, ["Sheet", "What it answers", "One row per", "Rows"], fmt["head"])
+    row = _line(sheet, row + 1, SHEETS_HEADER, fmt["head"])
     for mart, parts in sheets:
         for part in parts:
             sheet.write_string(row, 0, part.name, fmt["bold"])
@@ -59,18 +81,43 @@ def write_readme(workbook, facts: ReleaseFacts, sheets: list[tuple[Mart, list[Sh
             sheet.write_string(row, 2, neutralise(mart.grain), fmt["wrap"])
             sheet.write_number(row, 3, part.rows)
             row += 1
-    row = _line(sheet, row + 1, ["Column names", "Unit"], fmt["head"])
-    for pattern, unit in UNITS:
-        row = _line(sheet, row, [pattern, unit])
-    _line(
-        sheet,
-        row + 1,
-        [
-            "More",
-            "Every column is described in data_dictionary.md and in the "
-            "DuckDB file's column comments; provenance in manifest.json.",
-        ],
-    )
+    row = _line(sheet, row + 1, ["Kolonnenavne / Column names", "Enhed", "Unit"], fmt["head"])
+    for pattern, unit_da, unit_en in UNITS:
+        row = _line(sheet, row, [pattern, unit_da, unit_en])
+    row = _line(sheet, row + 1, ["Mere", MORE_DA])
+    _line(sheet, row, ["More", MORE_EN])
+
+
+READING_DA = (
+    "Ét ark pr. tabel; arket hedder som tabellen i DuckDB-, Parquet- og CSV-filerne. "
+    "Kolonnenavnene er tekniske (fx smv_funding_dkk); arket "
+    f"{COLUMNS_SHEET} forklarer hver kolonne med type, enhed og beskrivelse på dansk og "
+    "engelsk (hvor en kolonne endnu ikke har en dansk beskrivelse, står kun den engelske). "
+    "Beløb er i kroner (kr.), andele i procent (0-100). Tabellernes egne tekster (fx hvad et "
+    "ark besvarer) er på engelsk."
+)
+READING_EN = (
+    "One sheet per table, named as the table in the DuckDB, Parquet and CSV files. The "
+    "column names are technical (e.g. smv_funding_dkk); the sheet "
+    f"{COLUMNS_SHEET} explains every column with its type, unit and description in Danish and "
+    "English. Amounts are in kroner (DKK), shares in percent (0-100)."
+)
+DATA_DA = "Bygget på Danmarks Statistik og klyngeorganisationernes indberettede data."
+DATA_EN = "Built from Statistics Denmark and the cluster organisations' reported data."
+SHEETS_HEADER = [
+    "Ark / Sheet",
+    "Hvad arket besvarer / What it answers",
+    "Én række pr. / One row per",
+    "Rækker / Rows",
+]
+MORE_DA = (
+    f"Hver kolonne er beskrevet i arket {COLUMNS_SHEET}, i data_dictionary.md og i "
+    "DuckDB-filens kolonnekommentarer; dataenes oprindelse står i manifest.json."
+)
+MORE_EN = (
+    f"Every column is described in the sheet {COLUMNS_SHEET}, in data_dictionary.md and in "
+    "the DuckDB file's column comments; provenance in manifest.json."
+)
 
 
 def _answers(mart: Mart, part: SheetPart, parts: list[SheetPart]) -> str:
@@ -107,17 +154,22 @@ def _provenance(sheet, row: int, facts: ReleaseFacts, fmt: dict[str, object]) ->
     """One row per provenance item (a date as a date cell); returns the next free row."""
     created = _parse(facts.created_at)
     for key, value in [
-        ("Release id", facts.release),
-        ("Version (cite this)", facts.version),
-        ("Run id", facts.run_id),
-        ("Created (UTC)", created or facts.created_at),
-        ("Git commit", facts.git_commit),
-        ("Price base year", facts.price_base_year),
-        ("DST source mode", facts.dst_source_mode),
+        ("Udgivelses-id / Release id", facts.release),
+        ("Version (citér denne / cite this)", facts.version),
+        ("Kørsels-id / Run id", facts.run_id),
+        ("Oprettet / Created (UTC)", created or facts.created_at),
+        ("Git-commit / Git commit", facts.git_commit),
+        ("Prisbasisår / Price base year", facts.price_base_year),
+        ("DST-kilde / DST source mode", facts.dst_source_mode),
         ("DST fallback reason", facts.fallback_reason or "none (not a fallback)"),
-        ("DST versions", facts.dst_versions()),
-        ("Programme files", facts.programme_files()),
-        ("Programme data", "the generated SAMPLE" if facts.sample else "reported data"),
+        ("DST-versioner / DST versions", facts.dst_versions()),
+        ("Programfiler / Programme files", facts.programme_files()),
+        (
+            "Programdata / Programme data",
+            "det genererede EKSEMPEL / the generated SAMPLE"
+            if facts.sample
+            else "indberettede data / reported data",
+        ),
     ]:
         sheet.write_string(row, 0, key, fmt["bold"])
         if isinstance(value, datetime):

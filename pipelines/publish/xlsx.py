@@ -1,4 +1,5 @@
-"""``klynge.xlsx``: a READ_ME sheet, then one sheet per published table, pleasant in Excel.
+"""``klynge.xlsx``: a READ_ME sheet (Danish, then English), a sheet describing every column
+(``Kolonner (Columns)``), then one sheet per published table, pleasant in Excel.
 
 Written with XlsxWriter: each cell is written by type (``write_string``, ``write_number``,
 ``write_boolean``, ``write_datetime``), so text is always text and can never become a formula
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipelines.catalog import Mart
 from pipelines.publish.cells import ColumnFormat, column_format, neutralise
+from pipelines.publish.columns_sheet import write_columns_sheet
 from pipelines.publish.readme_sheet import write_readme
 
 if TYPE_CHECKING:
@@ -79,6 +81,7 @@ def write_xlsx(
         by_name = {m.name: m for m in marts}
         parts = {name: sheet_parts(name, len(df)) for name, df in tables.items()}
         write_readme(workbook, facts, [(by_name[n], p) for n, p in parts.items()])
+        write_columns_sheet(workbook, tables, by_name)
         for name, df in tables.items():
             for part in parts[name]:
                 _write_table(workbook, part, by_name[name], df.iloc[part.first : part.end])

@@ -20,6 +20,7 @@ from openpyxl.utils.escape import unescape
 from pipelines.catalog import published_marts
 from pipelines.publish import exports, xlsx
 from pipelines.publish.cells import FORMULA_TRIGGERS, neutralise
+from pipelines.publish.columns_sheet import COLUMNS_SHEET
 from pipelines.publish.facts import ReleaseFacts
 from pipelines.publish.readme import release_readme
 
@@ -122,7 +123,7 @@ def test_xlsx_text_is_text_never_a_formula(tmp_path):
     cvr = sheet.cell(row=2, column=col["cvr"] + 1)
     assert (cvr.value, cvr.data_type, cvr.number_format) == ("01234567", "s", "@")
     assert all(isinstance(v[col["is_sample"]], bool) for v in values)
-    assert book.sheetnames == ["READ_ME", "quality_findings"]
+    assert book.sheetnames == ["READ_ME", COLUMNS_SHEET, "quality_findings"]
     readme = [c for row in book["READ_ME"].iter_rows(values_only=True) for c in row if c]
     assert "'=evil.csv (sha256 abababababab)" in readme
 
@@ -144,6 +145,66 @@ def test_readme_names_the_fallback_reason_and_base_year():
     assert all(f"| `{m.name}` |" in text for m in marts)
     assert "not a fallback" in release_readme(facts(), marts, {})
     assert fallback.release_info()["dst_fallback_reason"] == "connection refused"
+
+
+def _sheet_rows(book, name):
+    return [[unescape(c) if isinstance(c, str) else c for c in r] for r in book[name].values]
+
+
+def test_xlsx_readme_is_danish_first_then_english(tmp_path):
+    mart = MARTS["quality_findings"]
+    xlsx.write_xlsx({mart.name: findings_frame()}, (mart,), tmp_path / "k.xlsx", facts())
+    rows = _sheet_rows(openpyxl.load_workbook(tmp_path / "k.xlsx"), "READ_ME")
+    labels = [r[0] for r in rows if r[0]]
+    texts = "\n".join(str(c) for r in rows for c in r if c)
+    assert labels.index("Dansk") < labels.index("English")
+    assert labels.index("Sådan læses den") < labels.index("How to read it")
+    assert labels.index("Mere") < labels.index("More")
+    for danish in ("Evalueringsdata for det danske klyngeprogram", "kroner (kr.)", "procentpoint"):
+        assert danish in texts
+    for english in ("Evaluation datasets of the Danish cluster programme", "percentage points"):
+        assert english in texts
+    assert "Udgivelses-id / Release id" in labels and COLUMNS_SHEET in texts
+
+
+def test_xlsx_column_sheet_describes_every_column_once(tmp_path):
+    """Every column of every published table sheet, once, with a description."""
+    tables = {m.name: pd.DataFrame({c.name: [None] for c in m.columns}) for m in MARTS.values()}
+    tables["quality_findings"] = pd.concat([findings_frame()] * 2, ignore_index=True)
+    marts = tuple(MARTS.values())
+    target = tmp_path / "k.xlsx"
+    xlsx.write_xlsx(tables, marts, target, facts())
+    book = openpyxl.load_workbook(target)
+    header, *rows = _sheet_rows(book, COLUMNS_SHEET)
+    assert header[:2] == ["Tabel / Table", "Kolonne / Column"]
+    listed = [(r[0], r[1]) for r in rows]
+    on_sheets = [(n, c) for n, df in tables.items() for c in df.columns]
+    assert sorted(listed) == sorted(on_sheets) and len(set(listed)) == len(listed)
+    da, en = header.index("Beskrivelse (dansk)"), header.index("Description (English)")
+    assert all((r[da] or r[en] or "").strip() for r in rows)
+    units = {r[1]: r[header.index("Enhed / Unit")] for r in rows if r[0] == "price_index"}
+    assert units["year"] == "kalenderår / calendar year"
+    sheet = book[COLUMNS_SHEET]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:")
+
+
+def test_xlsx_column_descriptions_are_text_never_formulas(tmp_path):
+    from dataclasses import replace
+
+    mart = MARTS["quality_findings"]
+    hostile = tuple(
+        replace(c, description='=HYPERLINK("http://x","click")', description_da="=1+1")
+        for c in mart.columns
+    )
+    mart = replace(mart, columns=hostile)
+    xlsx.write_xlsx({mart.name: findings_frame()}, (mart,), tmp_path / "k.xlsx", facts())
+    book = openpyxl.load_workbook(tmp_path / "k.xlsx")
+    sheet = book[COLUMNS_SHEET]
+    assert not [c for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    header, *rows = _sheet_rows(book, COLUMNS_SHEET)
+    da, en = header.index("Beskrivelse (dansk)"), header.index("Description (English)")
+    assert {r[da] for r in rows} == {"'=1+1"}
+    assert {r[en] for r in rows} == {'\'=HYPERLINK("http://x","click")'}
 
 
 def test_xlsx_rows_written_in_slices_are_the_rows_of_the_table(tmp_path, monkeypatch):
@@ -176,7 +237,7 @@ def test_xlsx_table_longer_than_an_excel_sheet_continues_on_further_sheets(tmp_p
     xlsx.write_xlsx({mart.name: frame}, (mart,), tmp_path / "k.xlsx", facts())
     book = openpyxl.load_workbook(tmp_path / "k.xlsx")
     names = ["quality_findings", "quality_findings (2)", "quality_findings (3)"]
-    assert book.sheetnames == ["READ_ME", *names]
+    assert book.sheetnames == ["READ_ME", COLUMNS_SHEET, *names]
     ids = []
     for name in names:
         rows = list(book[name].iter_rows(values_only=True))

@@ -14,6 +14,7 @@ import openpyxl
 import pyarrow.parquet as pq
 
 from pipelines.catalog import published_marts
+from pipelines.publish.columns_sheet import COLUMNS_SHEET
 from pipelines.publish.facts import RELEASE_INFO_KEYS
 
 MARTS = published_marts()
@@ -29,16 +30,18 @@ def manifest(refreshed) -> dict:
 
 def test_xlsx_readme_sheet_says_what_the_workbook_is(refreshed):
     book = openpyxl.load_workbook(published(refreshed) / "klynge.xlsx")
-    assert book.sheetnames == ["READ_ME", *[m.name for m in MARTS]]
+    assert book.sheetnames == ["READ_ME", COLUMNS_SHEET, *[m.name for m in MARTS]]
     cells = {r[0]: r[1] for r in book["READ_ME"].iter_rows(values_only=True) if r[0]}
     facts = manifest(refreshed)
-    assert cells["Release id"] == facts["release"]
-    assert cells["Price base year"] == facts["price_base_year"] == 2024
-    notices = [r[1] for r in book["READ_ME"].iter_rows(values_only=True) if r[0] == "NOTICE"]
+    assert cells["Udgivelses-id / Release id"] == facts["release"]
+    assert cells["Prisbasisår / Price base year"] == facts["price_base_year"] == 2024
+    notices = [
+        r[1] for r in book["READ_ME"].iter_rows(values_only=True) if r[0] == "BEMÆRK / NOTICE"
+    ]
     assert notices == [facts["notice"][: len(notices[0])], notices[1]]
     assert notices[0].startswith("SYNTHETIC DEMO DATA") and notices[1].startswith("SAMPLE")
-    assert "NAN1 2025-10-30T08:00:00 (snapshot)" in cells["DST versions"]
-    assert "sample/participants.csv" in cells["Programme files"]
+    assert "NAN1 2025-10-30T08:00:00 (snapshot)" in cells["DST-versioner / DST versions"]
+    assert "sample/participants.csv" in cells["Programfiler / Programme files"]
     for mart in MARTS:
         assert mart.answers and cells[mart.name] == mart.answers
 

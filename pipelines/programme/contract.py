@@ -1,7 +1,10 @@
 """The versioned inbound contract for programme data, read from ``config/programme_contract/``.
 
 One YAML file per entity declares its fields (type, required, limits, description, example),
-its unique keys and its references to other entities. Everything else (validation, the raw
+its unique keys and its references to other entities. Texts for senders come in English
+(``description``, ``enum_descriptions``) and Danish (``description_da``,
+``enum_descriptions_da``); the Danish ones are optional for the loader, and a test requires
+them for every entity, field and list value. Everything else (validation, the raw
 table columns, the documentation and the templates) is derived from these files, so they are
 the one place where the contract changes. A mistake in a contract file fails at import time
 with the file and key named.
@@ -67,6 +70,8 @@ class FieldSpec:
     min: Decimal | None = None
     max: Decimal | None = None
     pattern: str | None = None
+    description_da: str = ""  # the description in Danish, for the Danish senders
+    enum_descriptions_da: dict[str, str] = field(default_factory=dict)
     not_before: str | None = None  # another date field this one may not precede
     # e.g. {"participant_type": ("foreign",)}: may be empty when that column holds one of these
     empty_allowed_when: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -100,6 +105,7 @@ class EntitySchema:
     unique: tuple[tuple[str, ...], ...] = ()
     references: tuple[Reference, ...] = ()
     source: Path | None = None
+    description_da: str = ""  # the description in Danish
 
     @property
     def raw_table(self) -> str:
@@ -113,15 +119,26 @@ class EntitySchema:
         return next(f for f in self.fields if f.name == name)
 
 
-_ENTITY_KEYS = {"entity", "version", "file_prefix", "description", "unique", "references", "fields"}
+_ENTITY_KEYS = {
+    "entity",
+    "version",
+    "file_prefix",
+    "description",
+    "description_da",
+    "unique",
+    "references",
+    "fields",
+}
 _FIELD_KEYS = {
     "name",
     "type",
     "required",
     "description",
+    "description_da",
     "example",
     "enum",
     "enum_descriptions",
+    "enum_descriptions_da",
     "min",
     "max",
     "pattern",
@@ -223,6 +240,11 @@ def _field(path: Path, raw: Any, windows: dict[str, DateWindow]) -> FieldSpec:
         enum=enum,
         enum_descriptions={str(k): str(v) for k, v in (raw.get("enum_descriptions") or {}).items()},
         pattern=raw.get("pattern"),
+        description_da=" ".join(str(raw.get("description_da") or "").split()),
+        enum_descriptions_da={
+            str(k): " ".join(str(v).split())
+            for k, v in (raw.get("enum_descriptions_da") or {}).items()
+        },
         not_before=raw.get("not_before"),
         empty_allowed_when={
             str(k): tuple(str(x) for x in v)
@@ -265,6 +287,7 @@ def load_entity(path: Path, windows: dict[str, DateWindow] | None = None) -> Ent
             Reference(tuple(r["columns"]), str(r["entity"])) for r in raw.get("references") or ()
         ),
         source=path,
+        description_da=" ".join(str(raw.get("description_da") or "").split()),
     )
     _check_names(path, schema)
     return schema

@@ -6,7 +6,10 @@
 The people filling in files read ``docs/programme_contract.md`` and start from
 ``docs/templates/<entity>.csv`` (a header and one example row, ``;``-separated UTF-8 with BOM so
 that Excel shows æøå). Both are generated, never edited by hand; a test keeps them in step
-with the schemas. The prose is the Jinja template ``templates/programme_contract.md.j2``.
+with the schemas. The senders are Danish cluster organisations: the page is in Danish first
+(``templates/programme_contract.md.j2``), then in English
+(``templates/programme_contract_en.md.j2``); the tables' texts come from the schemas'
+``description_da`` / ``description`` and the Danish and English texts below.
 """
 
 from __future__ import annotations
@@ -42,6 +45,39 @@ TYPE_TEXT = {
     FieldType.CVR: "CVR number",
 }
 
+TYPE_TEXT_DA = {
+    FieldType.STRING: "tekst",
+    FieldType.INTEGER: "heltal",
+    FieldType.DECIMAL: "tal",
+    FieldType.DATE: "dato",
+    FieldType.BOOLEAN: "sand/falsk",
+    FieldType.ENUM: "en værdi fra en liste",
+    FieldType.CVR: "CVR-nummer",
+}
+
+# the date windows of config/programme.yaml, in Danish (their description there is English)
+WINDOW_TEXT_DA = {
+    "programme": "programperioden",
+    "plausible": "programperioden og tre år efter den, da projekter kan slutte senere",
+}
+
+# the entities' names for Danish readers
+ENTITY_TITLE_DA = {
+    "clusters": "Klynger",
+    "projects": "Projekter",
+    "participants": "Deltagere",
+    "cluster_finances": "Klyngernes økonomi",
+}
+
+LINEAGE_MEANING_DA = {
+    "_source_file": "filen, relativt til `inbound/programme/` (fx `sample/projects.csv`)",
+    "_source_sha256": "filens SHA-256-kontrolsum, som den blev indlæst",
+    "_source_row": "rækken i filen, som et regneark viser den",
+    "_loaded_at": "hvornår indlæsningen kørte (UTC)",
+    "_is_sample": "sand for rækker fra det syntetiske eksempel",
+    "_contract_version": "den version af kontrakten for filtypen, filen blev kontrolleret mod",
+}
+
 LINEAGE_MEANING = {
     "_source_file": "the file, relative to `inbound/programme/` (e.g. `sample/projects.csv`)",
     "_source_sha256": "SHA-256 checksum of the file as loaded",
@@ -52,13 +88,12 @@ LINEAGE_MEANING = {
 }
 
 
-def _limits(spec: FieldSpec) -> str:
+def _limits(spec: FieldSpec, da: bool = False) -> str:
     parts = []
     if spec.enum:
-        if spec.enum_descriptions:
-            parts.append(
-                "<br>".join(f"`{v}`: {spec.enum_descriptions.get(v, '')}" for v in spec.enum)
-            )
+        meanings = spec.enum_descriptions_da if da else spec.enum_descriptions
+        if meanings:
+            parts.append("<br>".join(f"`{v}`: {meanings.get(v, '')}" for v in spec.enum))
         else:
             parts.append(", ".join(f"`{v}`" for v in spec.enum))
     if spec.min is not None:
@@ -66,67 +101,102 @@ def _limits(spec: FieldSpec) -> str:
     if spec.max is not None:
         parts.append(f"≤ {spec.max}")
     if spec.type is FieldType.DECIMAL:
-        parts.append(f"at most {spec.scale} decimals")
+        parts.append(f"højst {spec.scale} decimaler" if da else f"at most {spec.scale} decimals")
     if spec.pattern:
-        parts.append(f"form `{spec.pattern}`")
+        parts.append(f"formen `{spec.pattern}`" if da else f"form `{spec.pattern}`")
     if spec.not_before:
-        parts.append(f"not before {spec.not_before}")
+        parts.append(f"ikke før {spec.not_before}" if da else f"not before {spec.not_before}")
     if spec.window:
         w = spec.window
-        parts.append(f"from {w.earliest} to {w.latest} ({w.description})")
+        if da:
+            what = WINDOW_TEXT_DA.get(w.name, w.description)
+            parts.append(f"fra {w.earliest} til {w.latest} ({what})")
+        else:
+            parts.append(f"from {w.earliest} to {w.latest} ({w.description})")
     return "; ".join(parts)
 
 
-def _required(spec: FieldSpec) -> str:
+def _required(spec: FieldSpec, da: bool = False) -> str:
+    yes, no = ("ja", "nej") if da else ("yes", "no")
     if not spec.required:
-        return "no"
+        return no
     if spec.empty_allowed_when:
+        if da:
+            cond = " / ".join(
+                f"{col} er {' eller '.join(vals)}" for col, vals in spec.empty_allowed_when.items()
+            )
+            return f"ja (må være tom, når {cond})"
         cond = " / ".join(
             f"{col} is {' or '.join(vals)}" for col, vals in spec.empty_allowed_when.items()
         )
         return f"yes (may be empty when {cond})"
-    return "yes"
+    return yes
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _entity(schema: EntitySchema) -> dict[str, object]:
-    """What the template shows for one entity: its constraints and one table row per field."""
+def _constraints(schema: EntitySchema, da: bool) -> list[str]:
     constraints = []
     for key in schema.unique:
-        note = (
-            " (rows with an empty key cell are not compared)"
-            if any(schema.spec(c).empty_allowed_when for c in key)
-            else ""
-        )
-        constraints.append(f"Unique: {', '.join(f'`{c}`' for c in key)}{note}.")
+        cols = ", ".join(f"`{c}`" for c in key)
+        if any(schema.spec(c).empty_allowed_when for c in key):
+            note = (
+                " (rækker med en tom nøglecelle sammenlignes ikke)"
+                if da
+                else " (rows with an empty key cell are not compared)"
+            )
+        else:
+            note = ""
+        if da and len(key) == 1:
+            constraints.append(f"{cols} må kun forekomme én gang{note}.")
+        elif da:
+            both = " og ".join(f"`{c}`" for c in key)
+            constraints.append(f"Kombinationen af {both} må kun forekomme én gang{note}.")
+        else:
+            constraints.append(f"Unique: {cols}{note}.")
     for ref in schema.references:
         cols = ", ".join(f"`{c}`" for c in ref.columns)
-        constraints.append(f"{cols} must exist in a `{ref.entity}` file.")
-    rows = [
-        [
-            _cell(x)
-            for x in (
-                f"`{f.name}`",
-                TYPE_TEXT[f.type],
-                _required(f),
-                _limits(f),
-                f.description,
-                f"`{f.example}`",
-            )
+        if da:
+            constraints.append(f"{cols} skal findes i en `{ref.entity}`-fil.")
+        else:
+            constraints.append(f"{cols} must exist in a `{ref.entity}` file.")
+    return constraints
+
+
+def _entity(schema: EntitySchema) -> dict[str, object]:
+    """What the template shows for one entity: its constraints and one table row per field, in
+    English (``rows``, ``constraints``) and in Danish (``*_da``)."""
+
+    def rows(da: bool) -> list[list[str]]:
+        return [
+            [
+                _cell(x)
+                for x in (
+                    f"`{f.name}`",
+                    (TYPE_TEXT_DA if da else TYPE_TEXT)[f.type],
+                    _required(f, da),
+                    _limits(f, da),
+                    (f.description_da or f.description) if da else f.description,
+                    f"`{f.example}`",
+                )
+            ]
+            for f in schema.fields
         ]
-        for f in schema.fields
-    ]
+
     return {
         "entity": schema.entity,
+        "title_da": ENTITY_TITLE_DA.get(schema.entity, schema.entity),
         "version": schema.version,
         "description": schema.description,
+        "description_da": schema.description_da or schema.description,
+        "constraints_da": _constraints(schema, da=True),
+        "rows_da": rows(da=True),
         "file_prefix": schema.file_prefix,
         "raw_table": schema.raw_table,
-        "constraints": constraints,
-        "rows": rows,
+        "constraints": _constraints(schema, da=False),
+        "rows": rows(da=False),
     }
 
 
@@ -150,6 +220,7 @@ def render_markdown(schemas: Mapping[str, EntitySchema]) -> str:
         false_words="/".join(sorted(FALSE_WORDS)),
         entities=[_entity(s) for s in schemas.values()],
         lineage=[(name, sql, LINEAGE_MEANING[name]) for name, sql in LINEAGE_COLUMNS],
+        lineage_da=[(name, sql, LINEAGE_MEANING_DA[name]) for name, sql in LINEAGE_COLUMNS],
         loads_table=LOADS_TABLE,
     )
 

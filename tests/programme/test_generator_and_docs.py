@@ -132,6 +132,44 @@ def test_generated_docs_and_templates_are_up_to_date():
     assert stale(load_contract()) == [], "run python -m pipelines.programme.docs"
 
 
+def test_contract_has_danish_texts_for_senders():
+    """The senders are Danish: every entity, field and list value has its Danish text beside
+    the English one, and every date window a Danish name."""
+    from pipelines.programme.contract import load_date_windows
+    from pipelines.programme.docs import WINDOW_TEXT_DA
+
+    for entity, schema in load_contract().items():
+        assert schema.description_da and schema.description, entity
+        for f in schema.fields:
+            assert f.description_da and f.description, (entity, f.name)
+            if f.enum_descriptions:
+                assert set(f.enum_descriptions_da) == set(f.enum_descriptions) == set(f.enum)
+                assert all(f.enum_descriptions_da.values()), (entity, f.name)
+    assert set(load_date_windows()) <= set(WINDOW_TEXT_DA)
+
+
+def test_contract_page_is_danish_first_then_english():
+    from pipelines.programme.docs import render_markdown
+
+    schemas = load_contract()
+    page = render_markdown(schemas)
+    english = page.index('<a id="english-version"></a>')
+    danish_part, english_part = page[:english], page[english:]
+    assert page.startswith("# Klyngeprogrammet: kontrakt for indberetning af data")
+    for heading in ("## Filer", "## Værdier", "## Afviste filer", "## Hvad hver fil indeholder"):
+        assert heading in danish_part
+    for heading in ("## Files", "## Values", "## Rejected files", "## What each file holds"):
+        assert heading in english_part and heading not in danish_part
+    for schema in schemas.values():
+        assert schema.description_da in danish_part and schema.description in english_part
+        for f in schema.fields:  # the wire names are the same in both halves
+            assert f"| `{f.name}` |" in danish_part and f"| `{f.name}` |" in english_part
+            assert f.description_da in danish_part
+    assert (
+        "| kolonne | type | påkrævet |" in danish_part and "privat medfinansiering" in page.lower()
+    )
+
+
 def test_templates_load_as_a_valid_set(data_dir, inbound):
     from pipelines.programme.docs import TEMPLATES_DIR
 

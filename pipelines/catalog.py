@@ -25,7 +25,7 @@ class Column:
     name: str
     data_type: str
     description: str  # English, the dbt description
-    description_da: str = ""  # Danish, from the column's dbt meta `description_da` when written
+    description_da: str = ""  # Danish: the column's dbt meta `description_da`, where written
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,14 @@ def _manifest(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _description_da(column: dict[str, Any]) -> str:
+    """The column's Danish description: ``description_da`` in its dbt ``meta`` (given under
+    ``config:`` or beside it), or "" where only the English one is written."""
+    metas = (column.get("meta") or {}, (column.get("config") or {}).get("meta") or {})
+    text = next((m["description_da"] for m in metas if m.get("description_da")), "")
+    return " ".join(str(text).split())
+
+
 @cache
 def published_marts(
     config: Path = PUBLISHED_CONFIG,
@@ -122,7 +130,7 @@ def published_marts(
                 c["name"],
                 (c.get("data_type") or "").lower(),
                 c.get("description", ""),
-                " ".join(str((c.get("meta") or {}).get("description_da", "")).split()),
+                _description_da(c),
             )
             for c in node["columns"].values()
         )

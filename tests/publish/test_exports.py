@@ -140,11 +140,16 @@ def test_readme_names_the_fallback_reason_and_base_year():
         }
     )
     text = release_readme(fallback, marts, {})
-    assert "because DST could not be reached (connection refused)" in text
+    # a sentence for readers in both languages; the exception stays in manifest.json
+    assert "DST could not be reached; the stored snapshot was used." in text
+    assert "DST kunne ikke nås; det gemte øjebliksbillede er brugt." in text
+    assert "connection refused" not in text
     assert "prices of **2024**" in text
     assert all(f"| `{m.name}` |" in text for m in marts)
     assert "not a fallback" in release_readme(facts(), marts, {})
-    assert fallback.release_info()["dst_fallback_reason"] == "connection refused"
+    reason = fallback.release_info()["dst_fallback_reason"]
+    assert reason == "DST could not be reached; the stored snapshot was used."
+    assert fallback.fallback_reason == "connection refused"  # manifest.json's, for operators
 
 
 def _sheet_rows(book, name):
@@ -186,6 +191,32 @@ def test_xlsx_column_sheet_describes_every_column_once(tmp_path):
     assert units["year"] == "kalenderår / calendar year"
     sheet = book[COLUMNS_SHEET]
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:")
+
+
+def test_danish_column_descriptions_come_from_dbt_meta(tmp_path):
+    """A column's Danish description is its dbt meta ``description_da`` (under ``config:`` or
+    beside it); the XLSX column sheet shows it beside the English one."""
+    import json
+
+    from pipelines.catalog import PUBLISHED_CONFIG
+    from pipelines.settings import DBT_PROJECT_DIR
+
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text("utf-8"))
+    node = next(n for n in manifest["nodes"].values() if n["name"] == "price_index")
+    node["columns"]["year"].setdefault("config", {})["meta"] = {"description_da": "Referenceår."}
+    node["columns"]["deflator"]["meta"] = {"description_da": "  BNP-deflatoren,\n  et forhold."}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    mart = {m.name: m for m in published_marts(PUBLISHED_CONFIG, tmp_path / "manifest.json")}[
+        "price_index"
+    ]
+    danish = {c.name: c.description_da for c in mart.columns}
+    assert danish["year"] == "Referenceår." and danish["deflator"] == "BNP-deflatoren, et forhold."
+    assert danish["gdp_current_mio_dkk"] == ""
+    frame = pd.DataFrame({c.name: [None] for c in mart.columns})
+    xlsx.write_xlsx({mart.name: frame}, (mart,), tmp_path / "k.xlsx", facts())
+    header, *rows = _sheet_rows(openpyxl.load_workbook(tmp_path / "k.xlsx"), COLUMNS_SHEET)
+    da = header.index("Beskrivelse (dansk)")
+    assert {r[1]: r[da] for r in rows}["year"] == "Referenceår."
 
 
 def test_xlsx_column_descriptions_are_text_never_formulas(tmp_path):
@@ -379,4 +410,4 @@ def test_file_names_in_the_release_readme_are_plain_markdown_text():
     unescaped = re.compile(r"(?<!\\)[<>\[\]`|*]")
     assert not unescaped.findall(line.removeprefix("- Programme data: "))
     assert r"\<img src=x onerror=" in line and r"\[l\](javascript" in line
-    assert r"\[click\](http://evil.example) \<b\>" in text
+    assert "evil.example" not in text  # the fallback's detail is manifest.json's only

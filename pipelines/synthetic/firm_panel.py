@@ -9,7 +9,10 @@ productivity by log(1 + ``--effect-pct``/100) from the year after entry on; ``--
 shifts participants' productivity in event years -3 and -2 (a parallel-trends violation the
 pre-trend test must flag); firms exit at ``--exit-rate`` a year (participants at half of it after
 entry: a planted survival effect), and their rows stop. Every row has ``is_synthetic = true``;
-the folder gets SYNTHETIC.json.
+the folder gets SYNTHETIC.json. With ``max_participants`` (the refresh's panel, see
+:data:`REFRESH_PANEL`), a register with more firms than that is sampled (seeded) down to it, so
+that every participant has firms to compare it with; the participants left out are simply not
+observed, as firms outside a register's coverage are.
 """
 
 from __future__ import annotations
@@ -67,6 +70,12 @@ class PanelSpec:
     exit_rate: float = 0.02  # yearly exit hazard; participants exit at half of it after entry
     seed: int = 20250101
     industries: int = len(INDUSTRIES)  # fewer: coarser cells (small test panels)
+    max_participants: int | None = None  # a larger register is sampled down to this many
+
+
+# The refresh's fallback panel: ten firms per participant at most, as for the bundled sample
+# (its 1,909 participants are all in); a benchmark register of 300,000 firms is sampled.
+REFRESH_PANEL = PanelSpec(max_participants=PanelSpec().firms // 10)
 
 
 def _cvrs(count: int, exclude: set[str], start: int = 20_000_000) -> np.ndarray:
@@ -88,7 +97,12 @@ def _firms(register: pd.DataFrame, spec: PanelSpec, rng: np.random.Generator) ->
             .any(),
         }
     )
-    others = _cvrs(max(spec.firms - len(entry), 0), set(entry.index))
+    if spec.max_participants is not None and len(entry) > spec.max_participants:
+        # a register too large for the panel (a benchmark set): a seeded sample of its firms,
+        # so that each has firms to compare it with; the others are not observed
+        keep = spec.max_participants
+        entry = entry.iloc[np.sort(rng.choice(len(entry), keep, replace=False))]
+    others = _cvrs(spec.firms - len(entry), set(register["cvr"].astype(str)))
     firms = pd.DataFrame({"cvr": np.concatenate([entry.index.to_numpy(str), others])})
     n, n_part = len(firms), len(entry)
     firms["participant"] = np.arange(n) < n_part
@@ -227,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     defaults = PanelSpec()
     for name in asdict(defaults):
         default = getattr(defaults, name)
-        parser.add_argument(f"--{name.replace('_', '-')}", type=type(default), default=default)
+        kind = int if default is None else type(default)  # max_participants: none by default
+        parser.add_argument(f"--{name.replace('_', '-')}", type=kind, default=default)
     args = parser.parse_args(argv)
     spec = PanelSpec(**{k: getattr(args, k) for k in asdict(defaults)})
     write_panel(read_register(args.register), args.out, spec)

@@ -6,7 +6,13 @@ import pandas as pd
 import pytest
 
 from pipelines.evaluation.contract import PanelError, read_panel
-from pipelines.synthetic.firm_panel import PanelSpec, generate_panel, is_current, write_panel
+from pipelines.synthetic.firm_panel import (
+    REFRESH_PANEL,
+    PanelSpec,
+    generate_panel,
+    is_current,
+    write_panel,
+)
 from tests.evaluation.helpers import panel, register
 
 GOOD = (
@@ -208,3 +214,18 @@ def test_rd_expenditure_may_be_empty_but_not_wrong(tmp_path):
         err.value
     )
     assert "row 8, column rd_expenditure_dkk" in str(err.value)
+
+
+def test_a_register_larger_than_the_panel_is_sampled_so_that_controls_remain():
+    """A benchmark register with more firms than the refresh's panel takes: a seeded sample of
+    them is in the panel, every other firm is there to compare them with."""
+    reg = register(participants=400)
+    spec = PanelSpec(firms=2000, industries=2, max_participants=200)
+    data = generate_panel(reg, spec)
+    firms = data["cvr"].unique()
+    inside = set(reg["cvr"]) & set(firms)
+    assert len(firms) == 2000 and len(inside) == 200
+    assert generate_panel(reg, spec).equals(data)  # deterministic
+    assert REFRESH_PANEL.max_participants == REFRESH_PANEL.firms // 10
+    room = PanelSpec(firms=2000, industries=2)  # no limit: every participant is in
+    assert set(reg["cvr"]) <= set(generate_panel(reg, room)["cvr"])

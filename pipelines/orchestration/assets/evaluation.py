@@ -53,10 +53,10 @@ def _panel(data_dir: Path, register, log):
     if real.is_dir() and contract.panel_files(real):
         return real, None
     synthetic = data_dir / "evaluation" / "synthetic_firm_panel"
-    if panel.is_current(synthetic, register):
+    if panel.is_current(synthetic, register, panel.REFRESH_PANEL):
         return synthetic, None
     log.info("no firm panel in data/inbound/firm_panel/: generating the synthetic panel")
-    return synthetic, panel.write_panel(register, synthetic)
+    return synthetic, panel.write_panel(register, synthetic, panel.REFRESH_PANEL)
 
 
 @asset(

@@ -30,6 +30,17 @@
       });
     });
   });
+  // A scrolling table's cue line: shown only while the table is wider than its box.
+  function cues() {
+    document.querySelectorAll(".wide.scroll").forEach(function (box) {
+      var cue = box.previousElementSibling;
+      if (cue && cue.classList.contains("scroll-cue")) {
+        cue.classList.toggle("shown", box.scrollWidth > box.clientWidth + 1);
+      }
+    });
+  }
+  cues();
+  window.addEventListener("resize", cues);
   window.addEventListener("beforeprint", function () {
     document.querySelectorAll("details").forEach(function (d) { d.open = true; });
   });

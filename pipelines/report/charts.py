@@ -14,8 +14,33 @@ from typing import Any
 
 from pipelines.report import numbers
 
-WIDTH, HEIGHT = 720, 340
-LEFT, RIGHT, TOP, BOTTOM = 64, 96, 24, 44  # right: room for a limit's label
+
+@dataclass(frozen=True)
+class Size:
+    """A chart's drawing box in SVG units, and its text size in those units.
+
+    Every chart is drawn twice: ``DESKTOP`` for screens wider than a phone and ``PHONE`` for
+    phones (CSS shows one). The phone box is about as wide as a phone's screen, so its text
+    is drawn at about its own size (never below ~11 px), where a desktop chart scaled down to
+    a phone would draw its labels at about 5 px.
+    """
+
+    name: str
+    width: int
+    height: int
+    left: int
+    right: int  # room for a limit's label
+    top: int
+    bottom: int
+    font: float  # tick and label text
+    value_font: float  # value labels on bars
+    max_x_labels: int  # x ticks on a line chart, at most
+
+
+DESKTOP = Size("desktop", 720, 340, 64, 96, 24, 44, 13, 11.5, 10)
+PHONE = Size("phone", 360, 280, 46, 76, 26, 40, 13, 12, 5)
+WIDTH, HEIGHT = DESKTOP.width, DESKTOP.height
+CHAR = 0.6  # a label's width per character, in font sizes (an estimate for layout only)
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies and in greyscale print.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 DASHES = ("", "6 3", "2 3", "8 3 2 3", "", "4 4")
@@ -43,6 +68,12 @@ class Chart:
     legend: list[dict[str, Any]] = field(default_factory=list)
     marker: dict[str, Any] | None = None  # vertical: a series break between two years
     reference: dict[str, Any] | None = None  # horizontal: a limit such as the SME funding cap
+    size: Size = DESKTOP
+    subtitle: str = ""  # a panel's own heading, when a figure has several
+    x_rotate: int = 0  # degrees: category labels turned when they do not fit side by side
+    value_labels: bool = True  # bar values written above the bars (when they fit)
+    x_lines: list[list[str]] = field(default_factory=list)  # bar categories' label lines
+    phone: Chart | None = None  # the same chart drawn for a phone's screen
 
 
 def _float(value: Any) -> float | None:
@@ -70,10 +101,14 @@ def _y_axis(values: list[float], lang: str) -> tuple[float, float, list[float], 
     return bottom, top, ticks, decimals
 
 
-def _frame(kind: str, values: list[float], lang: str) -> tuple[Chart, Any]:
+def _frame(
+    kind: str, values: list[float], lang: str, size: Size, extra_bottom: float = 0
+) -> tuple[Chart, Any]:
     bottom, top, ticks, decimals = _y_axis(values, lang)
-    x0, y0, x1, y1 = LEFT, TOP, WIDTH - RIGHT, HEIGHT - BOTTOM
-    chart = Chart(kind, WIDTH, HEIGHT, (x0, y0, x1, y1))
+    height = round(size.height + extra_bottom)
+    x0, y0, x1, y1 = size.left, size.top, size.width - size.right, height - size.bottom
+    y1 = round(y1 - extra_bottom, 1)
+    chart = Chart(kind, size.width, height, (x0, y0, x1, y1), size=size)
 
     def y_of(value: float) -> float:
         return round(y1 - (value - bottom) / (top - bottom) * (y1 - y0), 1)
@@ -82,31 +117,62 @@ def _frame(kind: str, values: list[float], lang: str) -> tuple[Chart, Any]:
     return chart, y_of
 
 
-def _legend(chart: Chart, series: list[Series]) -> None:
+def _wrap(label: str, room: float) -> list[str]:
+    """``label`` in lines of at most ``room`` characters, broken between words."""
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= room:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [label]
+
+
+def _legend(chart: Chart, series: list[Series], first_colour: int = 0) -> None:
     """The legend is drawn in HTML under the chart, where long labels can wrap."""
-    for i, s in enumerate(series):
+    for i, s in enumerate(series, start=first_colour):
         chart.legend.append(
             {"label": s.label, "color": PALETTE[i % len(PALETTE)], "dash": DASHES[i % len(DASHES)]}
         )
 
 
 def line_chart(
-    series: list[Series], lang: str, break_after: Any = None, break_label: str = ""
+    series: list[Series],
+    lang: str,
+    break_after: Any = None,
+    break_label: str = "",
+    subtitle: str = "",
+    first_colour: int = 0,
 ) -> Chart:
     """Lines over ordered x values (years); a gap where a value is missing.
 
-    ``break_after``: draw a dashed marker between this x and the next one (a series break).
+    ``break_after``: draw a dashed marker between this x and the next one (a series break),
+    and do not join the lines across it (as the PNG figures do not).
     """
+    chart = _line_chart(series, lang, break_after, break_label, DESKTOP, first_colour)
+    chart.phone = _line_chart(series, lang, break_after, break_label, PHONE, first_colour)
+    chart.subtitle = chart.phone.subtitle = subtitle
+    return chart
+
+
+def _line_chart(
+    series: list[Series],
+    lang: str,
+    break_after: Any,
+    break_label: str,
+    size: Size,
+    first_colour: int = 0,
+) -> Chart:
     xs = sorted({x for s in series for x in s.values})
     values = [v for s in series for v in map(_float, s.values.values()) if v is not None]
-    chart, y_of = _frame("line", values, lang)
+    chart, y_of = _frame("line", values, lang, size)
     x0, _, x1, y1 = chart.plot
     span = max(len(xs) - 1, 1)
 
     def x_of(x: Any) -> float:
         return round(x0 + xs.index(x) / span * (x1 - x0), 1)
 
-    every = max(1, math.ceil(len(xs) / 10))
+    every = max(1, math.ceil(len(xs) / size.max_x_labels))
     chart.x_ticks = [(x_of(x), str(x)) for i, x in enumerate(xs) if i % every == 0]
     for i, s in enumerate(series):
         path, pen_down, points = [], False, []
@@ -115,6 +181,8 @@ def line_chart(
             if v is None:
                 pen_down = False
                 continue
+            if pen_down and xs.index(x) > 0 and xs[xs.index(x) - 1] == break_after:
+                pen_down = False  # never across a series break
             path.append(f"{'L' if pen_down else 'M'}{x_of(x)},{y_of(v)}")
             points.append({"x": x_of(x), "y": y_of(v)})
             pen_down = True
@@ -123,14 +191,14 @@ def line_chart(
                 "label": s.label,
                 "path": " ".join(path),
                 "points": points,
-                "color": PALETTE[i % len(PALETTE)],
-                "dash": DASHES[i % len(DASHES)],
+                "color": PALETTE[(i + first_colour) % len(PALETTE)],
+                "dash": DASHES[(i + first_colour) % len(DASHES)],
             }
         )
     if break_after is not None and break_after in xs and xs.index(break_after) + 1 < len(xs):
         nxt = xs[xs.index(break_after) + 1]
         chart.marker = {"x": round((x_of(break_after) + x_of(nxt)) / 2, 1), "label": break_label}
-    _legend(chart, series)
+    _legend(chart, series, first_colour)
     return chart
 
 
@@ -145,12 +213,43 @@ def bar_chart(
 
     ``reference``: (value, label) of a horizontal limit line, e.g. the funding-rate cap.
     """
+    chart = _bar_chart(series, categories, lang, decimals, reference, DESKTOP)
+    chart.phone = _bar_chart(series, categories, lang, decimals, reference, PHONE)
+    return chart
+
+
+def _bar_chart(
+    series: list[Series],
+    categories: list[tuple[Any, str]],
+    lang: str,
+    decimals: int,
+    reference: tuple[Any, str] | None,
+    size: Size,
+) -> Chart:
     values = [v for s in series for v in map(_float, s.values.values()) if v is not None]
     limit = _float(reference[0]) if reference else None
-    chart, y_of = _frame("bar", values + ([limit] if limit is not None else []), lang)
+    group = (size.width - size.left - size.right) / max(len(categories), 1)
+    room = group * 0.95 / (CHAR * size.font)  # characters that fit under one group
+    wrapped = [_wrap(label, room) for _, label in categories]
+    widest = max((len(label) for _, label in categories), default=0) * CHAR * size.font
+    # a label wraps onto lines under its group; one with a word too long for that is turned
+    rotate = 90 if any(len(w) > room for _, label in categories for w in label.split()) else 0
+    lines = max((len(w) for w in wrapped), default=1)
+    extra = widest - 12 if rotate else (lines - 1) * size.font * 1.15
+    chart, y_of = _frame(
+        "bar", values + ([limit] if limit is not None else []), lang, size, extra_bottom=extra
+    )
+    chart.x_rotate = rotate
+    chart.x_lines = [[label] for _, label in categories] if rotate else wrapped
     x0, _, x1, y1 = chart.plot
-    group = (x1 - x0) / max(len(categories), 1)
     bar = group * 0.8 / max(len(series), 1)
+    longest = max(
+        (len(numbers.number(v, decimals, lang)) for s in series for v in s.values.values()),
+        default=0,
+    )
+    chart.value_labels = (
+        len(categories) * len(series) <= 16 and longest * CHAR * size.value_font <= bar + 4
+    )
     for c, (key, label) in enumerate(categories):
         left = x0 + c * group + group * 0.1
         chart.x_ticks.append((round(x0 + (c + 0.5) * group, 1), label))

@@ -27,6 +27,13 @@ INSTITUTIONS = (
     ("professionshoejskoler", "projects_with_professionshoejskole", "ki_professionshoejskole"),
 )
 
+# The unit of each quality rule's observed value and limit (quality_findings holds bare numbers)
+RULE_UNITS = {
+    "smv_funding_rate_above_max": "pct",
+    "overhead_share_above_norm": "pct",
+    "public_funding_above_grant": "dkk",
+}
+
 
 def page_name(cluster_id: str) -> str:
     """The scorecard's file name: ``<id>.html`` for a plain id, a stable hash otherwise."""
@@ -93,4 +100,5 @@ def scorecard(
         "charts": _charts(cluster, text, rule_limits),
         "limits": rule_limits,
         "institutions": INSTITUTIONS,
+        "units": RULE_UNITS,
     }

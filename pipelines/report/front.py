@@ -37,21 +37,33 @@ def series_break(rows: list[dict[str, Any]]) -> tuple[Any, Any] | None:
     return years[years.index(first) - 1], first
 
 
-def _break_chart(series: list[Series], rows: list[dict[str, Any]], text: Text) -> charts.Chart:
+def _break_chart(
+    series: list[Series],
+    rows: list[dict[str, Any]],
+    text: Text,
+    subtitle: str = "",
+    first_colour: int = 0,
+) -> charts.Chart:
     brk = series_break(rows)
     return charts.line_chart(
         series,
         text.lang,
         break_after=brk[0] if brk else None,
         break_label=text("series_break", before=brk[0], after=brk[1]) if brk else "",
+        subtitle=subtitle,
+        first_colour=first_colour,
     )
 
 
 def headline(db: ReleaseData, text: Text) -> dict[str, Any]:
     # SMEs' business shares: the latest year of the figure's series (one query, one number)
     business = db.rows("figure_business_share")
+    rd = db.row("headline_smv_rd")
+    brk = series_break(db.rows("figure_smv_share"))
     return {
-        "rd": db.row("headline_smv_rd"),
+        "rd": rd,
+        # the series break, when the headline's change runs across it
+        "rd_break": brk if rd and brk and rd["compare_year"] <= brk[0] < rd["year"] else None,
         "business": business[-1] if business else None,
         "programme": db.row("headline_programme"),
     }
@@ -67,8 +79,14 @@ def _fig_rd_by_size(db: ReleaseData, text: Text) -> dict[str, Any]:
         )
         for g in SIZE_GROUPS
     ]
+    smv = [s for s in series if s.key != "250_plus"]
+    large = [s for s in series if s.key == "250_plus"]
     return {
-        "chart": _break_chart(series, rows, text),
+        # two panels, each on its own scale: the SME groups are a tenth of the large firms'
+        "chart": [
+            _break_chart(smv, rows, text, subtitle=text("fig1_panel_smv")),
+            _break_chart(large, rows, text, subtitle=text("fig1_panel_large"), first_colour=3),
+        ],
         "series": series,
         "years": sorted({r["year"] for r in rows}),
         "series_break": series_break(rows),

@@ -145,4 +145,6 @@ def test_figures_are_in_the_release(refreshed):
         "smv_vs_large_rd_fixed_prices.png",
         "cluster_outcomes_overview.png",
     ):
-        assert (figures / name).stat().st_size > 30_000, name
+        assert (figures / name).stat().st_size > 30_000, name  # Danish
+        assert (figures / "en" / name).stat().st_size > 30_000, name  # English
+        assert (figures / name).read_bytes() != (figures / "en" / name).read_bytes(), name

@@ -101,8 +101,12 @@ def test_front_page_offline(browser, release):
     targets = {a.get_attribute("href") for a in links}
     assert len(links) == 11 and len(targets) == 11
     assert all(t.startswith("file://") and "/report/klynger/" in t for t in targets)
-    charts = browser.find_elements(By.CSS_SELECTOR, "figure svg[role=img]")
-    assert len(charts) == 4 and all(c.size["height"] > 150 for c in charts)
+    # Figure 1 has two panels (the SME groups on their own scale); each chart is drawn for a
+    # desktop and a phone, and a desktop window shows the desktop drawing only
+    charts = browser.find_elements(By.CSS_SELECTOR, 'figure svg[role=img][data-size="desktop"]')
+    assert len(charts) == 5 and all(c.size["height"] > 150 for c in charts)
+    phone = browser.find_elements(By.CSS_SELECTOR, 'figure svg[role=img][data-size="phone"]')
+    assert len(phone) == 5 and not any(c.is_displayed() for c in phone)
     screenshot(browser, "report_front_da")
 
 
@@ -177,3 +181,84 @@ def test_print_gives_a_clean_document(browser, release):
     pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
     assert pdf.startswith(b"%PDF") and pages >= 3, pages
     assert_offline_and_clean(browser)
+
+
+def report_pages(release: Path) -> list[Path]:
+    """Every page of the report in both languages: front, each cluster, quality, provenance,
+    changes."""
+    report = release / "report"
+    pages = sorted(report.glob("*.html")) + sorted((report / "en").glob("*.html"))
+    pages += sorted((report / "klynger").glob("*.html")) + sorted(
+        (report / "en" / "clusters").glob("*.html")
+    )
+    return pages
+
+
+def emulate_width(browser, width: int, height: int = 900) -> None:
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
+    )
+
+
+# The smallest text a chart may draw, in CSS pixels (its SVG text scales with the drawing).
+SMALLEST_CHART_TEXT = 10.5
+CHART_TEXT = """
+const out = [];
+for (const svg of document.querySelectorAll("svg.chart")) {
+  const box = svg.getBoundingClientRect();
+  if (!box.width) continue;  // the other drawing (desktop or phone) is not shown
+  const scale = box.width / svg.viewBox.baseVal.width;
+  for (const text of svg.querySelectorAll("text")) {
+    out.push([svg.closest("figure").id, text.textContent,
+              parseFloat(getComputedStyle(text).fontSize) * scale]);
+  }
+}
+return out;
+"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_no_page_scrolls_sideways(browser, release, width):
+    """At a desktop's and a phone's width no page is wider than the screen: a wide table
+    scrolls in its own box (with a cue when it does), and chart text stays readable."""
+    from selenium.webdriver.common.by import By
+
+    pages = report_pages(release)
+    assert len(pages) >= 2 * (4 + 11), [p.name for p in pages]  # 4 pages + 11 clusters
+    emulate_width(browser, width)
+    try:
+        wide = []
+        for page in pages:
+            open_page(browser, page)
+            scroll, client = browser.execute_script(
+                "return [document.documentElement.scrollWidth,"
+                " document.documentElement.clientWidth]"
+            )
+            if scroll > client:
+                wide.append((str(page.relative_to(release)), scroll, client))
+            texts = browser.execute_script(CHART_TEXT)
+            small = [t for t in texts if t[2] < SMALLEST_CHART_TEXT]
+            assert small == [], f"{page}: chart text below {SMALLEST_CHART_TEXT} px: {small[:5]}"
+        assert wide == [], f"pages wider than {width} px: {wide}"
+
+        open_page(browser, release / "report" / "index.html")
+        box = browser.find_element(By.CSS_SELECTOR, "#clusters .wide.scroll")
+        fits = browser.execute_script(
+            "return arguments[0].scrollWidth <= arguments[0].clientWidth", box
+        )
+        cue = browser.find_element(By.CSS_SELECTOR, "#clusters .scroll-cue")
+        assert cue.is_displayed() == (not fits)  # a cue exactly when the table scrolls
+        if width == 1280:
+            assert fits, "the cluster table must fit a 1280 px screen"
+        note = browser.find_element(By.ID, "clusters-smv-note").text
+        assert "én gang pr. klynge" in note
+        for page, name in (("index.html", "front"), ("klynger/K01.html", "cluster")):
+            open_page(browser, release / "report" / page)
+            height = browser.execute_script("return document.documentElement.scrollHeight")
+            emulate_width(browser, width, min(height, 12000))
+            ARTIFACTS.mkdir(exist_ok=True)
+            browser.save_screenshot(str(ARTIFACTS / f"report_{name}_da_{width}px.png"))
+            emulate_width(browser, width)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

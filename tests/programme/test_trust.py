@@ -148,6 +148,20 @@ def test_excel_error_value_in_xlsx_names_the_cell(
     )
 
 
+def test_excel_errors_as_danish_excel_writes_them_are_rejected(data_dir, inbound, loaded):
+    """A CSV saved from Danish Excel holds a failed lookup as #I/T, not #N/A."""
+    rows = copy_rows(PARTICIPANTS)
+    rows[2][2] = "#I/T"
+    rows[5][2] = "#VÆRDI!"
+    write_csv(inbound / "participants.csv", rows)
+    with pytest.raises(ProgrammeRejectedError) as info:
+        run_ingest(data_dir)
+    problems = info.value.rejections[0].problems.items
+    assert [(p.row, p.rule) for p in problems] == [(3, "excel_error"), (6, "excel_error")]
+    assert "#I/T" in problems[0].message and "#VÆRDI!" in problems[1].message
+    assert snapshot(data_dir) == loaded
+
+
 def test_formula_without_a_cached_value_is_called_that(data_dir, inbound, quarantine, loaded):
     (inbound / "clusters.csv").unlink()
     rows = copy_rows(CLUSTERS)

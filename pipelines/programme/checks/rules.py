@@ -44,6 +44,13 @@ EXCEL_ERRORS = frozenset(
         "#CONNECT!",
         "#BUSY!",
         "#UNKNOWN!",
+        # the same errors as Danish Excel shows them and writes them into a CSV it saves
+        "#I/T",
+        "#REFERENCE!",
+        "#VÆRDI!",
+        "#DIVISION/0!",
+        "#NAVN?",
+        "#NUL!",
     }
 )
 # A text cell starting with one of these is a formula to a spreadsheet (OWASP CSV injection).

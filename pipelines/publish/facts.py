@@ -23,8 +23,9 @@ RELEASE_INFO_KEYS: dict[str, str] = {
     "git_commit": "Commit of the pipeline code that built it.",
     "price_base_year": "Base year of every fixed-price column (see table price_index).",
     "dst_source_mode": "Where the DST tables came from: live, snapshot or mixed.",
-    "dst_fallback_reason": "Why the DST snapshot was used instead of the live API "
-    "(empty when it was not a fallback).",
+    "dst_fallback_reason": "Why the DST snapshot was used instead of the live API, as a "
+    "sentence for readers (empty when it was not a fallback); the technical detail is in "
+    "manifest.json (dst.fallback_reason).",
     "dst_versions": "Each DST table with its 'updated' timestamp (its data version).",
     "programme_files": "The programme input files loaded, with the first 12 hex digits "
     "of their sha256.",
@@ -33,6 +34,21 @@ RELEASE_INFO_KEYS: dict[str, str] = {
     "notice": "The warning every output carries when synthetic or sample data is in it; "
     "empty for real data.",
 }
+# What readers are told when the stored snapshot stood in for DST: one sentence per language.
+# The exception that caused it (host, port, errno) is for operators and stays in manifest.json.
+FALLBACK_TEXT = {
+    "da": "DST kunne ikke nås; det gemte øjebliksbillede er brugt.",
+    "en": "DST could not be reached; the stored snapshot was used.",
+}
+
+
+def fallback_text(reason: str | None, lang: str = "en") -> str | None:
+    """The reader's sentence for a DST fallback (None when there was none). ``reason`` is the
+    technical detail, never shown: every fallback is DST being unreachable (an HTTP error from
+    DST is never hidden by one)."""
+    return FALLBACK_TEXT[lang] if reason else None
+
+
 RELEASE_INFO_COMMENT = (
     "Provenance of this release, one row per key (see the data dictionary): "
     "run, time, code version, base year, DST source and versions, programme "
@@ -72,6 +88,16 @@ class ReleaseFacts:
         )
         return "; ".join(reasons) or None
 
+    def fallback_sentence(self, lang: str = "en") -> str | None:
+        """Why the snapshot was used, for readers (README, XLSX, report); None if not."""
+        return fallback_text(self.fallback_reason, lang)
+
+    def fallback_sentences(self) -> str | None:
+        """The same in Danish, then English (for texts in both languages, like READ_ME)."""
+        if not self.fallback_reason:
+            return None
+        return f"{self.fallback_sentence('da')} / {self.fallback_sentence('en')}"
+
     def dst_versions(self) -> str:
         return (
             ", ".join(
@@ -100,7 +126,7 @@ class ReleaseFacts:
             "git_commit": self.git_commit,
             "price_base_year": "" if self.price_base_year is None else str(self.price_base_year),
             "dst_source_mode": self.dst_source_mode,
-            "dst_fallback_reason": self.fallback_reason or "",
+            "dst_fallback_reason": self.fallback_sentence("en") or "",
             "dst_versions": self.dst_versions(),
             "programme_files": self.programme_files(),
             "synthetic": str(self.synthetic),

@@ -12,8 +12,9 @@ def dst_source_sentence(facts: ReleaseFacts) -> str:
     """Where the DST data came from, and why, in one sentence."""
     if facts.fallback_reason:
         return (
-            "the bundled snapshot, because DST could not be reached "
-            f"({_text(facts.fallback_reason)})"
+            f"the bundled snapshot: {facts.fallback_sentence('en')} / "
+            f"{facts.fallback_sentence('da')} (technical detail: `manifest.json`, "
+            "`dst.fallback_reason`)"
         )
     if facts.dst_source_mode == "snapshot":
         return "the bundled snapshot, as configured (KLYNGE_DST_SOURCE=snapshot): not a fallback"

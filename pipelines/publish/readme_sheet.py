@@ -161,7 +161,7 @@ def _provenance(sheet, row: int, facts: ReleaseFacts, fmt: dict[str, object]) ->
         ("Git-commit / Git commit", facts.git_commit),
         ("Prisbasisår / Price base year", facts.price_base_year),
         ("DST-kilde / DST source mode", facts.dst_source_mode),
-        ("DST fallback reason", facts.fallback_reason or "none (not a fallback)"),
+        ("DST fallback reason", facts.fallback_sentences() or "none (not a fallback)"),
         ("DST-versioner / DST versions", facts.dst_versions()),
         ("Programfiler / Programme files", facts.programme_files()),
         (

@@ -24,6 +24,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from pipelines.publish.cells import without_bidi_controls
+from pipelines.publish.facts import fallback_text
 from pipelines.publish.package import citation_text
 from pipelines.report import clusters, front, provenance
 from pipelines.report.data import ReleaseData
@@ -69,6 +70,7 @@ def environment() -> Environment:
         finalize=_shown,
     )
     env.globals["checksum"] = provenance.grouped_checksum
+    env.globals["fallback_text"] = fallback_text  # the reader's sentence, not the exception
     return env
 
 

@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -52,6 +52,9 @@ class Outcome:
     unexpected_count: int | None
     unexpected_examples: list[Any]
     expected: str | None = None  # e.g. "between 0 and 100"
+    # the expectation's arguments (bounds, value set, type list...): the report states the rule
+    # from them in the reader's language (pipelines/report/rules.py)
+    kwargs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -223,6 +226,9 @@ def _build_data_docs(out_dir: Path) -> Path | None:
     return docs if docs.exists() else None
 
 
+_NOT_RULES = {"batch_id", "column", "column_list", "result_format", "catch_exceptions"}
+
+
 def _outcome(r) -> Outcome:
     """One expectation's result, as plain data for metadata, the manifest and messages."""
     cfg = r.expectation_config
@@ -237,6 +243,7 @@ def _outcome(r) -> Outcome:
         unexpected_count=result.get("unexpected_count"),
         unexpected_examples=_jsonable(result.get("partial_unexpected_list") or [])[:MAX_EXAMPLES],
         expected=_expected(cfg.kwargs),
+        kwargs=_jsonable({k: v for k, v in cfg.kwargs.items() if k not in _NOT_RULES}),
     )
 
 

@@ -10,6 +10,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pipelines.report import rules
+
+TYPE_CHECK = "expect_column_values_to_be_in_type_list"
+
 # Files of the release the provenance page links to (text key, path in the release folder).
 DATA_FILES = (
     ("file_duckdb", "klynge.duckdb"),
@@ -34,8 +38,10 @@ def _json(path: Path) -> Any:
         raise ReportInputError(f"{path}: cannot read it for the report: {exc}") from exc
 
 
-def gate_results(release: Path, tables: list[str]) -> list[dict[str, Any]]:
-    """Per published table, its suite's result with every expectation (None when absent)."""
+def gate_results(release: Path, tables: list[str], lang: str = "en") -> list[dict[str, Any]]:
+    """Per published table, its suite's result (None when absent), its rules stated in
+    ``lang`` (failed first) and its column-type checks apart: they are most of the suite and
+    say one thing, that every column has the dbt contract's type."""
     results = []
     for table in tables:
         path = release / "quality" / f"{table}.json"
@@ -43,18 +49,26 @@ def gate_results(release: Path, tables: list[str]) -> list[dict[str, Any]]:
         expectations = [
             {
                 **e,
-                "column_text": ", ".join(str(e.get("column") or "").split(",")),
-                "observed_text": _compact(e.get("observed")),
+                "meaning": rules.meaning(e, lang),
+                "sentence": rules.sentence(e, lang),
+                "observed_text": _compact(rules.observed(e, lang)),
                 "examples_text": _compact(e.get("unexpected_examples") or None),
             }
             for e in (result or {}).get("expectations", [])
         ]
+        is_type = [e["expectation"] == TYPE_CHECK for e in expectations]
+        checks = [e for e, t in zip(expectations, is_type, strict=True) if not t]
+        types = [e for e, t in zip(expectations, is_type, strict=True) if t]
         results.append(
             {
                 "table": table,
                 "result": result,
                 "expectations": expectations,
+                "checks": sorted(checks, key=lambda e: bool(e.get("success"))),
+                "types": sorted(types, key=lambda e: bool(e.get("success"))),
                 "failed": sum(1 for e in expectations if not e.get("success")),
+                "types_failed": sum(1 for e in types if not e.get("success")),
+                "unexpected": sum(int(e.get("unexpected_count") or 0) for e in expectations),
             }
         )
     return results

@@ -160,7 +160,7 @@ def render_language(
             **common,
             page="quality",
             link=_links(lang, "quality"),
-            gates=provenance.gate_results(release, tables),
+            gates=provenance.gate_results(release, tables, lang),
             findings=db.rows("findings_by_rule"),
         )
     )

@@ -170,13 +170,28 @@ def test_banner_on_every_page_and_both_languages(release):
 
 
 def test_quality_page_lists_every_expectation_with_its_observed_value(release):
+    """Every expectation is on the page, in the page's language, types as the dbt contract
+    states them (never the pandas dtype GX saw), the column-type checks folded apart."""
+    from pipelines.quality.suites import PANDAS_TYPES
+
     markup = (release / "report" / "datakvalitet.html").read_text(encoding="utf-8")
+    english = (release / "report" / "en" / "quality.html").read_text(encoding="utf-8")
+    assert markup.index('id="quality-summary"') < markup.index('id="expectations"')
+    dtypes = {t for types in PANDAS_TYPES.values() for t in types} - {"object", "str"}
     for path in sorted((release / "quality").glob("*.json")):
         result = json.loads(path.read_text(encoding="utf-8"))
-        section = markup.split(f'<h3 id="gate-{result["mart"]}">', 1)[1].split("<h3", 1)[0]
-        assert section.count("<tr><td><code>") == len(result["expectations"]), path.name
-        for e in result["expectations"]:
-            assert html.escape(e["expectation"]) in section
+        start = f'<details class="gate" id="gate-{result["mart"]}"'
+        section = markup.split(start, 1)[1].split('<details class="gate"', 1)[0]
+        types = [e for e in result["expectations"] if e["expectation"].endswith("type_list")]
+        assert section.count('<td class="rule">') == len(result["expectations"]) - len(types)
+        assert section.count('<details class="types"') == (1 if types else 0)
+        for e in types:
+            assert f"<code>{e['rule'].removeprefix('type ')}</code>" in section, e
+        text = visible_text(section)
+        assert not any(re.search(rf"\b{re.escape(t)}\b", text) for t in dtypes), path.name
+        assert "expect_" not in text and " within " not in text, path.name  # no GX, no English
+        en_section = english.split(start, 1)[1].split('<details class="gate"', 1)[0]
+        assert "Every value of" in en_section or "Number of rows" in en_section
     with duckdb.connect(str(release / "klynge.duckdb"), read_only=True) as con:
         rules = con.execute("select rule, count(*) from quality_findings group by 1").fetchall()
     text = visible_text(markup)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -35,7 +34,7 @@ from pipelines.publish.package import (
     release_version,
 )
 from pipelines.publish.provenance import Provenance, git_commit
-from pipelines.publish.quality_page import GX_DOCS_DIR, write_quality
+from pipelines.publish.quality_page import write_quality
 from pipelines.publish.readme import release_readme
 from pipelines.publish.switch import CURRENT, RELEASES
 from pipelines.report import build_report
@@ -221,17 +220,13 @@ def _write_docs(
     marts: tuple[Mart, ...],
     facts: ReleaseFacts,
     rows: dict[str, int],
-    tables: dict[str, Any],
     quality_dir: Path,
 ) -> None:
-    """Data dictionary, gate results (and GX Data Docs when this run has them), README."""
+    """Data dictionary, gate results (with GX's raw validation results), README."""
     (building / "data_dictionary.md").write_text(
         data_dictionary(marts, rows, facts.notice), encoding="utf-8"
     )
-    docs = quality_dir / "gx" / "uncommitted" / "data_docs" / "local_site"
-    if docs.exists():
-        shutil.copytree(docs, building / GX_DOCS_DIR)
-    write_quality(quality_dir, building / "quality", marts, facts, tables.get("quality_findings"))
+    write_quality(quality_dir, building / "quality", marts)
     (building / "README.md").write_text(release_readme(facts, marts, rows), encoding="utf-8")
     _write_package(building, marts, facts, rows)
 
@@ -279,7 +274,8 @@ def publish_release(
 ) -> PublishOutcome:
     """Write a complete release, then switch ``current`` to it; on any failure the current
     release stays as it was. ``data_docs`` waits for the run's GX Data Docs (being built in
-    ``quality_dir`` meanwhile) before they are copied."""
+    ``quality_dir`` meanwhile, for operators; the release has the report's quality page and
+    GX's raw results instead)."""
     now = now or datetime.now(UTC)
     name = now.strftime("%Y%m%dT%H%M%S%fZ")
     releases = published / RELEASES
@@ -310,7 +306,7 @@ def publish_release(
     changed = _write_changes(building, _previous_release(published), marts, facts)
     if data_docs is not None:
         data_docs()
-    _write_docs(building, marts, facts, rows, tables, quality_dir)
+    _write_docs(building, marts, facts, rows, quality_dir)
     manifest = {
         **_manifest(facts, provenance, commit, marts, rows),
         "changes": changed,

@@ -23,7 +23,6 @@ ENTRIES = (
     "csv",
     "figures",
     "data_dictionary.md",
-    "gx_data_docs",
     "quality",
     "report",
     "evaluation",
@@ -33,6 +32,10 @@ ENTRIES = (
     "CITATION.cff",
     "changes.md",
 )
+
+
+# Entries releases no longer have: their links (into ``current``) are taken away.
+RETIRED = ("gx_data_docs",)  # GX's Data Docs need CDNs; the report's quality page replaces them
 
 
 class EntryInTheWayError(RuntimeError):
@@ -62,6 +65,10 @@ def ensure_entry_links(published: Path) -> None:
                     f"{link} exists and is not a link into the current release; move it away"
                 )
             link.symlink_to(Path(CURRENT) / entry)
+    for entry in RETIRED:
+        link = published / entry
+        if link.is_symlink() and Path(os.readlink(link)) == Path(CURRENT) / entry:
+            link.unlink()
 
 
 def _current_in_the_way(published: Path) -> None:

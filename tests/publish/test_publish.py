@@ -63,7 +63,8 @@ def test_release_has_every_output_and_a_truthful_manifest(refreshed):
         assert (published / "parquet" / f"{name}.parquet").exists()
         assert (published / "csv" / f"{name}.csv").exists()
     assert (published / "figures" / "smv_vs_large_rd_fixed_prices.png").stat().st_size > 10_000
-    assert (published / "gx_data_docs" / "index.html").exists()
+    assert not (published / "gx_data_docs").exists()  # the report's quality page instead
+    assert (published / "report" / "datakvalitet.html").exists()
     assert "smv_rd_share_summary" in (published / "data_dictionary.md").read_text()
     assert manifest["synthetic"] is True and "SYNTHETIC" in manifest["notice"]
     assert "SYNTHETIC" in (published / "README.md").read_text()
@@ -208,8 +209,9 @@ def _publish_directly(
 def test_data_docs_built_meanwhile_are_waited_for_and_their_failure_publishes_nothing(
     refreshed, tmp_path
 ):
-    """``publish`` lets the GX process build the Data Docs while it writes the data: the
-    release copies them only once they are complete, and a failed build publishes nothing."""
+    """``publish`` lets the GX process build the Data Docs (in the run's working folder, for
+    operators) while it writes the data, and a failed build publishes nothing. The release
+    never carries them: they need CDNs; the report's quality page is the view to read."""
     data_dir = copy_data_dir(refreshed[0], tmp_path)
     site = run_dir(data_dir, "none") / "gx" / "uncommitted" / "data_docs" / "local_site"
 
@@ -220,8 +222,8 @@ def test_data_docs_built_meanwhile_are_waited_for_and_their_failure_publishes_no
 
     outcome = _publish_directly(data_dir, data_docs=docs_finished_late)
     assert outcome.switched
-    copied = outcome.release / "gx_data_docs" / "index.html"
-    assert copied.read_text(encoding="utf-8") == "<html>late docs</html>"
+    assert (site / "index.html").exists()
+    assert not (outcome.release / "gx_data_docs").exists()
 
     before = tree_digest(data_dir / "published" / "current")
     releases_before = sorted(os.listdir(data_dir / "published" / "releases"))

@@ -48,6 +48,7 @@ def _open(browser, page, width: int) -> None:
 def _screenshot(browser, name: str, width: int) -> None:
     height = browser.execute_script("return document.documentElement.scrollHeight")
     browser.set_window_size(width, min(max(height, 900), 12000))
+    browser.execute_script("window.scrollTo(0, 0)")  # the page from its top
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / f"{name}_{width}.png"))
 

@@ -36,6 +36,11 @@ GX_VOLATILE = [
     (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z"), "<gx-time>"),
 ]
 GX_TABLE_DATA = re.compile(r"^(\s*data: )(\[.*\]),?$", re.MULTILINE)
+# GX's own validation result (quality/gx/<table>.json): its ids and times, with any UTC offset
+GX_RESULT_VOLATILE = [
+    *GX_VOLATILE,
+    (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?[+-]\d\d:\d\d"), "<gx-time>"),
+]
 
 
 def digest(text: str | bytes) -> str:
@@ -214,6 +219,17 @@ def _gx_page(path: Path, mask: Callable[[str], str]) -> dict[str, Any]:
     return {"lines": text.count("\n"), "text": digest(text)}
 
 
+def _gx_result(path: Path, mask: Callable[[str], str]) -> dict[str, Any]:
+    """GX's validation result without its run's ids and times, as dotted facets."""
+    text = path.read_text(encoding="utf-8")
+    for pattern, placeholder in GX_RESULT_VOLATILE:
+        text = pattern.sub(placeholder, text)
+    facets: dict[str, Any] = {}
+    for key, value in json.loads(text).items():
+        facets.update(_flat(key, value, mask))
+    return facets
+
+
 def _json(path: Path, mask: Callable[[str], str]) -> dict[str, Any]:
     data = json.loads(path.read_text(encoding="utf-8"))
     if path.name == "manifest.json":
@@ -275,6 +291,8 @@ READERS: dict[str, Callable[[Path, Callable[[str], str]], dict[str, Any]]] = {
 
 def reader_for(rel: str) -> Callable[[Path, Callable[[str], str]], dict[str, Any]]:
     """The reader of the release file at ``rel`` (a path inside the release)."""
-    if rel.startswith("gx_data_docs/"):  # GX's pages; its fonts, logos and styles as bytes
+    if rel.startswith("gx_data_docs/"):  # releases before 2026-12: GX's pages, fonts, styles
         return _gx_page if rel.endswith(".html") else _bytes
+    if rel.startswith("quality/gx/"):
+        return _gx_result
     return READERS.get(Path(rel).suffix, _bytes)

@@ -7,6 +7,7 @@ import re
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -96,12 +97,18 @@ def refreshed(tmp_path_factory):
     change anything work on a copy (:func:`copy_data_dir`).
     """
     root = tmp_path_factory.mktemp("refresh")
-    (root / "dagster_home").mkdir()
+    return root, run_refresh(root, KLYNGE_DST_SOURCE="snapshot")
+
+
+def run_refresh(root: Path, **settings: str) -> subprocess.CompletedProcess:
+    """`python -m pipelines.cli refresh` with its data in ``root/data`` and Dagster's in
+    ``root/dagster_home``, and ``settings`` as further environment; it must succeed."""
+    (root / "dagster_home").mkdir(exist_ok=True)
     env = {
         **os.environ,
         "KLYNGE_DATA_DIR": str(root / "data"),
         "DAGSTER_HOME": str(root / "dagster_home"),
-        "KLYNGE_DST_SOURCE": "snapshot",
+        **settings,
     }
     result = subprocess.run(
         [sys.executable, "-m", "pipelines.cli", "refresh"],
@@ -112,7 +119,7 @@ def refreshed(tmp_path_factory):
         timeout=900,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    return root, result
+    return result
 
 
 def republished_snapshot(tmp_path, table: str = "GF13", updated: str = "2026-06-01T08:00:00"):

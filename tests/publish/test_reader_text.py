@@ -11,16 +11,13 @@ README, report pages, CSV, changes.md, CITATION.cff, datapackage.json, every XLS
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from pipelines.publish.facts import FALLBACK_TEXT
-from pipelines.settings import REPO_ROOT
+from tests.conftest import run_refresh
 
 pytestmark = pytest.mark.slow  # a full refresh
 
@@ -34,23 +31,7 @@ MACHINE_FILES = {"manifest.json"}  # and quality/ (GX's own results): for tools,
 @pytest.fixture(scope="module")
 def fallback_release(tmp_path_factory, closed_port_url_module) -> Path:
     root = tmp_path_factory.mktemp("fallback")
-    (root / "home").mkdir()
-    env = {
-        **os.environ,
-        "KLYNGE_DATA_DIR": str(root / "data"),
-        "DAGSTER_HOME": str(root / "home"),
-        "KLYNGE_DST_SOURCE": "auto",
-        "DST_API_BASE_URL": closed_port_url_module,
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "refresh"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    run_refresh(root, KLYNGE_DST_SOURCE="auto", DST_API_BASE_URL=closed_port_url_module)
     return (root / "data" / "published" / "current").resolve()
 
 

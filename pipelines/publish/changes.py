@@ -34,6 +34,7 @@ from typing import Any
 import duckdb
 
 from pipelines.catalog import Mart
+from pipelines.publish.switch import read_manifest
 from pipelines.settings import DBT_PROJECT_DIR
 
 MAX_DETAIL = 1000  # detail rows per table and kind; the table's counts are always complete
@@ -398,12 +399,7 @@ def compare(
     programme_inputs: list[dict[str, Any]],
 ) -> Comparison:
     """Every change of the release in ``building`` against the complete release ``previous``."""
-    manifest = None
-    if previous is not None:
-        try:
-            manifest = json.loads((previous / "manifest.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            manifest = None
+    manifest = read_manifest(previous) if previous is not None else None
     if manifest is None:
         return Comparison(
             None,

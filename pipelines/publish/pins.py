@@ -22,9 +22,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pipelines.publish.switch import RELEASES, complete_releases, read_manifest
+
 PINNED_FILE = "pinned.json"
 LOCK_FILE = ".pinned.lock"
-RELEASES = "releases"  # as pipelines.publish.switch.RELEASES (which imports this module)
 
 
 class PinError(ValueError):
@@ -75,22 +76,13 @@ def _write(published: Path, entries: list[dict[str, Any]]) -> None:
     os.replace(tmp, path)
 
 
-def _manifest(release: Path) -> dict[str, Any] | None:
-    try:
-        return json.loads((release / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
 def find_release(published: Path, ident: str) -> tuple[str, str]:
     """The complete release named ``ident`` (its folder name or its version): (name, version)."""
     releases = published / RELEASES
     complete = {}
-    if releases.is_dir():
-        for folder in sorted(releases.iterdir()):
-            manifest = _manifest(folder) if not folder.name.startswith(".") else None
-            if folder.is_dir() and manifest is not None:
-                complete[folder.name] = str(manifest.get("version") or folder.name)
+    for folder in complete_releases(published):
+        manifest = read_manifest(folder) or {}
+        complete[folder.name] = str(manifest.get("version") or folder.name)
     ident = ident.strip()
     if ident in complete:
         return ident, complete[ident]

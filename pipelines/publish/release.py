@@ -36,7 +36,7 @@ from pipelines.publish.package import (
 from pipelines.publish.provenance import Provenance, git_commit
 from pipelines.publish.quality_page import write_quality
 from pipelines.publish.readme import release_readme
-from pipelines.publish.switch import CURRENT, RELEASES
+from pipelines.publish.switch import CURRENT, RELEASES, read_manifest
 from pipelines.report import build_report
 
 SYNTHETIC_NOTICE = (
@@ -61,17 +61,9 @@ class PublishOutcome:
     manifest: dict[str, Any]
 
 
-def _current_manifest(published: Path) -> dict[str, Any] | None:
-    path = published / CURRENT / "manifest.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
 def _guard(published: Path, provenance: Provenance) -> str | None:
     """Why this release must not replace the current one, or None."""
-    current = _current_manifest(published)
+    current = read_manifest(published / CURRENT)
     if current is None:
         return None
     current_has_live_dst = bool(current.get("dst", {}).get("tables")) and (

@@ -9,9 +9,11 @@ links through ``current``. Interrupted builds are cleared by the next publish.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 CURRENT = "current"
 RELEASES = "releases"
@@ -80,18 +82,34 @@ def _current_in_the_way(published: Path) -> None:
         )
 
 
-def restore_current(published: Path) -> str | None:
-    """Point a missing or dangling ``current`` at the newest complete release; its name, or
-    None when there was nothing to restore. A ``current`` that is no link is an error."""
-    _current_in_the_way(published)
-    current, releases = published / CURRENT, published / RELEASES
-    if current.exists() or not releases.is_dir():
+def read_manifest(release: Path) -> dict[str, Any] | None:
+    """The release's ``manifest.json``, or None when it has none that reads."""
+    try:
+        return json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return None
-    complete = sorted(
+
+
+def complete_releases(published: Path) -> list[Path]:
+    """The complete release folders, oldest first (a partial one is hidden, ``.<name>``, and
+    a complete one holds its manifest)."""
+    releases = published / RELEASES
+    if not releases.is_dir():
+        return []
+    return sorted(
         p
         for p in releases.iterdir()
         if p.is_dir() and not p.name.startswith(".") and (p / "manifest.json").is_file()
     )
+
+
+def restore_current(published: Path) -> str | None:
+    """Point a missing or dangling ``current`` at the newest complete release; its name, or
+    None when there was nothing to restore. A ``current`` that is no link is an error."""
+    _current_in_the_way(published)
+    if (published / CURRENT).exists():
+        return None
+    complete = complete_releases(published)
     if not complete:
         return None
     switch(published, complete[-1])
@@ -119,9 +137,8 @@ def prune(published: Path, keep: int) -> list[str]:
     pinned one: :mod:`pipelines.publish.pins`)."""
     from pipelines.publish.pins import locked, pinned_names
 
-    releases = published / RELEASES
     current = (published / CURRENT).resolve().name if (published / CURRENT).exists() else None
-    complete = sorted(p for p in releases.iterdir() if p.is_dir() and not p.name.startswith("."))
+    complete = complete_releases(published)
     removed = []
     with locked(published):
         keep_pinned = pinned_names(published)

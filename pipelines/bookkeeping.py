@@ -139,6 +139,7 @@ class ProgrammeFileLoad:
     loaded_at: datetime  # UTC, naive (as DuckDB TIMESTAMP)
     is_sample: bool
     contract_version: int | None
+    programme: str  # the programme generation the file reports on
 
 
 _PROGRAMME_COLUMNS = ", ".join(f.name for f in fields(ProgrammeFileLoad))
@@ -151,6 +152,8 @@ def ensure_programme_loads(con: duckdb.DuckDBPyConnection) -> None:
             load_id varchar, entity varchar, file varchar, sha256 varchar, row_count bigint,
             loaded_at timestamp, is_sample boolean, contract_version integer)"""
     )
+    # Loads from before programme generations have none: they match no generation.
+    con.execute(f"alter table {PROGRAMME_LOADS} add column if not exists programme varchar")
 
 
 def record_programme_load(con: duckdb.DuckDBPyConnection, files: list[ProgrammeFileLoad]) -> None:
@@ -163,15 +166,24 @@ def record_programme_load(con: duckdb.DuckDBPyConnection, files: list[ProgrammeF
     )
 
 
-def latest_programme_load(con: duckdb.DuckDBPyConnection) -> list[ProgrammeFileLoad]:
-    """The files of the most recent load, by file name (empty before the first)."""
+def latest_programme_load(
+    con: duckdb.DuckDBPyConnection, programme: str | None = None
+) -> list[ProgrammeFileLoad]:
+    """The files of the most recent load of ``programme`` (a generation's id), or of every
+    generation's most recent load when None; by file name (empty before the first)."""
     if not has_table(con, PROGRAMME_LOADS):
+        return []
+    columns = {r[0] for r in con.execute(f"describe {PROGRAMME_LOADS}").fetchall()}
+    if "programme" not in columns:  # a warehouse from before generations, not written since
         return []
     rows = con.execute(
         f"""select {_PROGRAMME_COLUMNS} from {PROGRAMME_LOADS}
-            where load_id = (select load_id from {PROGRAMME_LOADS}
-                             order by loaded_at desc limit 1)
-            order by file"""
+            where load_id in (select arg_max(load_id, loaded_at) from {PROGRAMME_LOADS}
+                              where programme is not null
+                                and (programme = $programme or $programme is null)
+                              group by programme)
+            order by file""",
+        {"programme": programme},
     ).fetchall()
     return [ProgrammeFileLoad(*row) for row in rows]
 

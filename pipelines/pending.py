@@ -117,24 +117,32 @@ def _dst_reasons(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str
 
 
 def _programme_reasons(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str]:
-    from pipelines.programme.contract import load_contract
-    from pipelines.programme.discover import discover
+    from pipelines.programme.discover import discover, report_paths
+    from pipelines.programme.generations import contracts, inbound_dir_of
     from pipelines.programme.ingest import files_unchanged, last_load_of
 
-    schemas = load_contract()
-    batch = discover(
-        settings.programme_inbound_dir, {e: s.file_prefix for e, s in schemas.items()}, schemas
-    )
     if not has_table(con, PROGRAMME_LOADS):
         return ["programme: never loaded"]
-    try:
-        unchanged = files_unchanged(batch, last_load_of(con, schemas), schemas)
-    except OSError as exc:  # e.g. no permission: the refresh runs and reports it
-        from pipelines.programme.checks.identifiers import redact
+    root = settings.programme_inbound_dir
+    if report_paths(root):
+        return [f"programme: files directly in {root} (the run says where they belong)"]
+    reasons = []
+    for generation, schemas in contracts().items():
+        batch = discover(
+            inbound_dir_of(root, generation),
+            {e: s.file_prefix for e, s in schemas.items()},
+            schemas,
+        )
+        try:
+            unchanged = files_unchanged(batch, last_load_of(con, schemas), schemas)
+        except OSError as exc:  # e.g. no permission: the refresh runs and reports it
+            from pipelines.programme.checks.identifiers import redact
 
-        name = redact(Path(exc.filename).name) if exc.filename else "an inbound file"
-        return [f"programme: {name} cannot be read ({exc.strerror})"]
-    return [] if unchanged else ["programme: the inbound files differ from the last load"]
+            name = redact(Path(exc.filename).name) if exc.filename else "an inbound file"
+            return [f"programme {generation}: {name} cannot be read ({exc.strerror})"]
+        if not unchanged:
+            reasons.append(f"programme {generation}: the inbound files differ from the last load")
+    return reasons
 
 
 def _panel_reasons(settings: Settings) -> list[str]:

@@ -1,13 +1,15 @@
 """A sensor that starts a run when programme report files arrive or change.
 
-It watches the report files directly in the inbound folder (not ``sample/``, not the
-quarantine folder, which is elsewhere). The cursor keeps each file's size, mtime and SHA-256:
-a file is only hashed again when its size or mtime changed, and a run starts only when a file
-is new or its content changed, once per such change. A file touched without a change in
-content starts nothing; a file that disappears (e.g. moved to quarantine by the run) starts
-nothing either. A file modified less than ``KLYNGE_INBOUND_SETTLE_SECONDS`` ago is still being
-copied in and waits for a later tick (the settle rule of :mod:`pipelines.programme.settle`, which
-the run applies again). Links are fingerprinted by their own size and time, never followed.
+It watches the report files in each programme generation's inbound folder
+(``inbound/programme/<generation>/``, not its ``sample/``, not the quarantine folder, which is
+elsewhere) and files left directly in ``inbound/programme/``. The cursor keeps each file's size,
+mtime and SHA-256: a file is only hashed again when its size or mtime changed, and a run starts
+only when a file is new or its content changed, once per such change. A file touched without a
+change in content starts nothing; a file that disappears (e.g. moved to quarantine by the run)
+starts nothing either. A file modified less than ``KLYNGE_INBOUND_SETTLE_SECONDS`` ago is still
+being copied in and waits for a later tick (the settle rule of
+:mod:`pipelines.programme.settle`, which the run applies again). Links are fingerprinted by
+their own size and time, never followed.
 """
 
 import hashlib
@@ -26,6 +28,7 @@ from dagster import (
 )
 
 from pipelines.checksums import sha256_file
+from pipelines.constants import generations
 from pipelines.orchestration.resources import SettingsResource
 from pipelines.programme.checks.identifiers import redact
 from pipelines.programme.discover import is_regular_file, report_paths
@@ -47,6 +50,13 @@ def _read_cursor(cursor: str | None) -> Fingerprints:
     return data if isinstance(data, dict) else {}
 
 
+def _watched(inbound_dir: Path) -> list[Path]:
+    """Each generation's report files, and files left directly in the programme folder (a run
+    then says where they belong)."""
+    folders = [inbound_dir, *(inbound_dir / g.id for g in generations())]
+    return [path for folder in folders for path in report_paths(folder)]
+
+
 def scan(
     inbound_dir: Path, previous: Fingerprints, settle_seconds: float, now: float
 ) -> tuple[Fingerprints, list[str], list[str]]:
@@ -54,11 +64,11 @@ def scan(
     the names still settling."""
     current: Fingerprints = {}
     settling: list[str] = []
-    for path in report_paths(inbound_dir):
+    for path in _watched(inbound_dir):
         state = FileState.of(path)
         if state is None:
             continue  # moved away while we looked
-        name = path.name
+        name = path.relative_to(inbound_dir).as_posix()
         if too_young(state, now, settle_seconds):
             settling.append(name)
             if name in previous:

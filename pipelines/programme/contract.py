@@ -8,12 +8,17 @@ them for every entity, field and list value. Everything else (validation, the ra
 table columns, the documentation and the templates) is derived from these files, so they are
 the one place where the contract changes. A mistake in a contract file fails at import time
 with the file and key named.
+
+Each programme generation reads the contract with its own date windows and without the fields it
+never reported (``contract: absent`` in ``config/generations/<id>.yaml``): those stay in the
+raw tables as NULL columns, so that every generation's rows have the same columns, and are
+never invented.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -21,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.config_file import ConfigFileError, read_yaml
-from pipelines.constants import PROGRAMME_CONFIG, programme
+from pipelines.constants import GENERATIONS_DIR, Programme, programme
 from pipelines.settings import PACKAGE_DIR
 
 CONTRACT_DIR = PACKAGE_DIR / "config" / "programme_contract"
@@ -47,7 +52,7 @@ class ContractError(ValueError):
 
 @dataclass(frozen=True)
 class DateWindow:
-    """The dates a date field may hold (``config/programme.yaml``)."""
+    """The dates a date field may hold (the generation's ``date_windows``)."""
 
     name: str
     earliest: date
@@ -106,10 +111,18 @@ class EntitySchema:
     references: tuple[Reference, ...] = ()
     source: Path | None = None
     description_da: str = ""  # the description in Danish
+    generation: str = ""  # the programme generation whose contract this is
+    absent: tuple[FieldSpec, ...] = ()  # fields this generation never reported: NULL columns
+    declared: tuple[FieldSpec, ...] = ()  # every field of the contract file, in its order
 
     @property
     def raw_table(self) -> str:
         return f"programme_{self.entity}"
+
+    @property
+    def contract_fields(self) -> tuple[FieldSpec, ...]:
+        """Every field of the contract (the raw table's columns), absent ones included."""
+        return self.declared or self.fields
 
     @property
     def field_names(self) -> list[str]:
@@ -153,11 +166,10 @@ def _fail(path: Path, detail: str) -> ContractError:
     return ContractError(f"programme contract {path.name}: {detail}")
 
 
-def load_date_windows() -> dict[str, DateWindow]:
-    """The windows of ``config/programme.yaml``, spanning the programme period."""
-    return {
-        w.name: DateWindow(w.name, w.earliest, w.latest, w.description) for w in programme().windows
-    }
+def load_date_windows(generation: Programme | None = None) -> dict[str, DateWindow]:
+    """The generation's windows (default: the current one), spanning its period."""
+    windows = (generation or programme()).windows
+    return {w.name: DateWindow(w.name, w.earliest, w.latest, w.description) for w in windows}
 
 
 def _window(
@@ -176,7 +188,7 @@ def _window(
         raise _fail(
             path,
             f"field {raw.get('name')!r}: window {name!r} is not one of "
-            f"{sorted(windows)} in {PROGRAMME_CONFIG.name}",
+            f"{sorted(windows)} in {GENERATIONS_DIR.name}/",
         )
     return windows[name]
 
@@ -304,13 +316,17 @@ def _check_names(path: Path, schema: EntitySchema) -> None:
         raise _fail(path, f"refers to columns that are not fields: {missing}")
 
 
-def load_contract(directory: Path = CONTRACT_DIR) -> dict[str, EntitySchema]:
-    """All entities, in load order (an entity's references point to earlier ones)."""
+def load_contract(
+    directory: Path = CONTRACT_DIR, generation: Programme | None = None
+) -> dict[str, EntitySchema]:
+    """All entities as ``generation`` (default: the current one) reports them, in load order
+    (an entity's references point to earlier ones)."""
+    generation = generation or programme()
     schemas: dict[str, EntitySchema] = {}
-    windows = load_date_windows()
+    windows = load_date_windows(generation)
     for entity in ENTITIES:
         path = directory / f"{entity}.yaml"
-        schema = load_entity(path, windows)
+        schema = _without_absent(path, load_entity(path, windows), generation)
         if schema.entity != entity:
             raise _fail(path, f"declares entity {schema.entity!r}, expected {entity!r}")
         for ref in schema.references:
@@ -326,4 +342,39 @@ def load_contract(directory: Path = CONTRACT_DIR) -> dict[str, EntitySchema]:
                 path, f"file_prefix {schema.file_prefix!r} is {prefixes[schema.file_prefix]}'s too"
             )
         schemas[entity] = schema
+    unknown = sorted(set(generation.absent_fields) - set(ENTITIES))
+    if unknown:
+        raise ContractError(
+            f"generation {generation.id}: contract 'absent' names entities that do not exist: "
+            f"{unknown} (entities: {', '.join(ENTITIES)})"
+        )
     return schemas
+
+
+def _without_absent(path: Path, schema: EntitySchema, generation: Programme) -> EntitySchema:
+    """The entity without the fields the generation never reported; a required key or a field
+    another refers to cannot be absent."""
+    names = generation.absent_fields.get(schema.entity, ())
+    unknown = sorted(set(names) - set(schema.field_names))
+    if unknown:
+        raise _fail(
+            path,
+            f"generation {generation.id} declares absent fields that are not in the contract: "
+            f"{unknown}",
+        )
+    keyed = {c for key in schema.unique for c in key} | {
+        c for ref in schema.references for c in ref.columns
+    }
+    for f in schema.fields:
+        keyed |= {c for c in (f.not_before, *f.empty_allowed_when) if c}
+    if clash := sorted(set(names) & keyed):
+        raise _fail(
+            path, f"generation {generation.id}: a key or referenced field cannot be absent: {clash}"
+        )
+    return replace(
+        schema,
+        fields=tuple(f for f in schema.fields if f.name not in names),
+        absent=tuple(f for f in schema.fields if f.name in names),
+        declared=schema.fields,
+        generation=generation.id,
+    )

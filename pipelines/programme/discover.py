@@ -1,15 +1,17 @@
-"""Which inbound files make up the next load, and which entity each one holds.
+"""Which inbound files make up a generation's next load, and which entity each one holds.
 
-The rule (also in docs/programme_contract.md):
+The rule (also in docs/programme_contract.md), for each programme generation's folder
+``inbound/programme/<generation>/`` (e.g. ``2025-2028/``):
 
-* Files directly in the inbound folder are the real reports. The entity is the file name's
+* Files directly in the generation's folder are the real reports. The entity is the file name's
   prefix, case-insensitive: ``clusters*``, ``projects*``, ``participants*``,
   ``cluster_finances*`` with ``.csv`` or ``.xlsx`` (e.g. ``participants_K03_2026.csv``).
   Several files of one entity are read together.
-* If there are no real reports, the committed synthetic sample in ``sample/`` is used and
-  every row loaded from it is marked ``_is_sample = true``. If real reports exist, ``sample/``
-  is ignored (and the log says so). When ``KLYNGE_DATA_DIR`` moves the inbound folder and
-  it has no ``sample/``, the sample shipped in the repository is used.
+* If there are no real reports, the committed synthetic sample in ``<generation>/sample/`` is
+  used and every row loaded from it is marked ``_is_sample = true``. If real reports exist,
+  ``sample/`` is ignored (and the log says so). When ``KLYNGE_DATA_DIR`` moves the inbound
+  folder and it has no ``<generation>/sample/``, the sample shipped in the repository is used.
+* File names are recorded relative to ``inbound/programme/``: ``2025-2028/participants.csv``.
 * Hidden files, Excel lock files (``~$...``), README files and other sub-folders are
   ignored.
 * Links are never followed: a symbolic link (or anything else that is not a regular file,
@@ -26,7 +28,7 @@ from pathlib import Path
 from pipelines.settings import REPO_ROOT
 
 SAMPLE_DIRNAME = "sample"
-BUNDLED_SAMPLE_DIR = REPO_ROOT / "data" / "inbound" / "programme" / SAMPLE_DIRNAME
+BUNDLED_INBOUND_DIR = REPO_ROOT / "data" / "inbound" / "programme"
 _IGNORED_NAMES = {"thumbs.db", "desktop.ini"}
 
 
@@ -84,15 +86,23 @@ def entity_for(name: str, prefixes: dict[str, str]) -> str | None:
     return max(matches)[1] if matches else None
 
 
+def bundled_sample_dir(generation: str) -> Path:
+    """The synthetic sample of ``generation`` shipped in the repository."""
+    return BUNDLED_INBOUND_DIR / generation / SAMPLE_DIRNAME
+
+
 def sample_dir_for(inbound_dir: Path) -> Path:
+    """The generation folder's own sample, else the one in the repository (the folder's name
+    is the generation's id)."""
     local = inbound_dir / SAMPLE_DIRNAME
-    return local if local.is_dir() else BUNDLED_SAMPLE_DIR
+    return local if local.is_dir() else bundled_sample_dir(inbound_dir.name)
 
 
 def discover(
     inbound_dir: Path, prefixes: dict[str, str], entity_order: Iterable[str]
 ) -> InboundBatch:
-    """The files of the next load, ordered by entity (load order), then name."""
+    """The files of the next load from a generation's folder (its name is the generation's
+    id), ordered by entity (load order), then name."""
     order = {e: i for i, e in enumerate(entity_order)}
     notes: list[str] = []
     real = report_paths(inbound_dir)
@@ -110,10 +120,14 @@ def discover(
                 f"{len(real)} report file(s) in {inbound_dir}: the sample in "
                 f"{SAMPLE_DIRNAME}/ is ignored"
             )
-        paths, is_sample, base = real, False, ""
+        paths, is_sample, base = real, False, f"{inbound_dir.name}/"
     else:
         sample = sample_dir_for(inbound_dir)
-        paths, is_sample, base = report_paths(sample), True, f"{SAMPLE_DIRNAME}/"
+        paths, is_sample, base = (
+            report_paths(sample),
+            True,
+            f"{inbound_dir.name}/{SAMPLE_DIRNAME}/",
+        )
         notes.append(
             f"the inbound folder {inbound_dir} holds no report files, so the bundled synthetic "
             f"sample is loaded instead (from {sample}; its rows are marked _is_sample)"

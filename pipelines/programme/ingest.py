@@ -1,8 +1,10 @@
-"""Load the programme's inbound files: discover, check, quarantine what fails, load the rest.
+"""Load a programme generation's inbound files: discover, check, quarantine what fails, load.
 
-The set is loaded whole or not at all. If any file breaks the contract, every such file is
-moved to quarantine with its report (sample files are never moved), the raw tables are left
-exactly as they were, and :class:`ProgrammeRejectedError` names file, row, column and rule.
+Each generation (folder ``inbound/programme/<generation>/``, contract and rules of its own) is
+loaded on its own, and its set whole or not at all. If any file breaks the contract, every such
+file is moved to quarantine with its report (sample files are never moved), the generation's
+rows in the raw tables are left exactly as they were, and :class:`ProgrammeRejectedError`
+names file, row, column and rule.
 Raw files are only ever read, or moved to quarantine; never rewritten. Before anything is
 read, the set must have settled (:mod:`pipelines.programme.settle`); before anything is
 written, it must not shrink an entity beyond the guard (:mod:`pipelines.programme.shrink`).
@@ -36,8 +38,8 @@ from pipelines.programme.checks.errors import (
 )
 from pipelines.programme.checks.identifiers import redact
 from pipelines.programme.checks.validate import CheckedFile, check_files
-from pipelines.programme.contract import EntitySchema, load_contract
-from pipelines.programme.discover import InboundBatch, discover
+from pipelines.programme.contract import EntitySchema
+from pipelines.programme.discover import SAMPLE_DIRNAME, InboundBatch, discover
 from pipelines.programme.load import LoadStamp, replace_tables
 from pipelines.programme.quarantine import quarantine_file, rejected_since
 
@@ -48,7 +50,7 @@ _log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class FileLoad:
     entity: str
-    file: str  # relative to the inbound folder
+    file: str  # relative to inbound/programme/: "2025-2028/participants.csv"
     sha256: str
     rows: int
     format: str
@@ -74,6 +76,11 @@ class ProgrammeLoad:
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
 
 
+def generation_of(schemas: Mapping[str, EntitySchema]) -> str:
+    """The generation whose contract ``schemas`` is."""
+    return next(iter(schemas.values())).generation
+
+
 def _check_complete(
     counts: Mapping[str, int],
     unknown: list[str],
@@ -87,8 +94,8 @@ def _check_complete(
     detail = f"; files whose names match no entity: {', '.join(unknown)}" if unknown else ""
     raise ProgrammeIncompleteError(
         f"no file for {', '.join(missing)} in {inbound_dir} (expected {expected}){detail}. "
-        "The four entities are loaded together, so nothing was loaded and the previous load "
-        "stays in use."
+        "A generation's four entities are loaded together, so nothing of generation "
+        f"{generation_of(schemas)} was loaded and its previous load stays in use."
     )
 
 
@@ -103,7 +110,7 @@ def last_load_of(
             "select table_name from information_schema.tables where table_schema = 'raw'"
         ).fetchall()
     }
-    rows = latest_programme_load(con)
+    rows = latest_programme_load(con, generation_of(schemas))
     if not rows or not all(s.raw_table in present for s in schemas.values()):
         return None
     first = rows[0]
@@ -199,13 +206,16 @@ def _reject(
 
 
 def _guard_dropped_files(
-    con: duckdb.DuckDBPyConnection, checked: list[CheckedFile], quarantine_dir: Path
+    con: duckdb.DuckDBPyConnection,
+    checked: list[CheckedFile],
+    quarantine_dir: Path,
+    generation: str,
 ) -> list[str]:
-    """Files of the last load missing now; raises when one was rejected since."""
-    before = latest_programme_load(con)
+    """Files of the generation's last load missing now; raises when one was rejected since."""
+    before = latest_programme_load(con, generation)
     last_load = before[0].loaded_at if before else None
     gone = sorted({f.file for f in before} - {c.file.relative for c in checked})
-    gone = [f for f in gone if not f.startswith("sample/")]
+    gone = [f for f in gone if f.split("/")[1:2] != [SAMPLE_DIRNAME]]
     unresolved = rejected_since(quarantine_dir, gone, last_load) if last_load else {}
     if unresolved:
         raise ProgrammeIncompleteError(
@@ -273,19 +283,20 @@ def ingest_programme(
     quarantine_dir: Path,
     connect: Connect,
     *,
-    schemas: Mapping[str, EntitySchema] | None = None,
+    schemas: Mapping[str, EntitySchema],
     log: logging.Logger | None = None,
     now: datetime | None = None,
     settle_seconds: float,
     max_shrink_share: float,
 ) -> ProgrammeLoad:
-    """Check every inbound file and load the set, or reject and raise.
+    """Check every inbound file of a generation and load the set, or reject and raise.
 
-    ``settle_seconds`` and ``max_shrink_share`` come from the settings
-    (``KLYNGE_INBOUND_SETTLE_SECONDS``, ``KLYNGE_MAX_SHRINK_SHARE``).
+    ``inbound_dir`` and ``quarantine_dir`` are the generation's folders, ``schemas`` its
+    contract (:func:`~pipelines.programme.contract.load_contract`). ``settle_seconds`` and
+    ``max_shrink_share`` come from the settings (``KLYNGE_INBOUND_SETTLE_SECONDS``,
+    ``KLYNGE_MAX_SHRINK_SHARE``).
     """
     log = log or _log
-    schemas = schemas or load_contract()
     at = now or datetime.now(UTC)
     batch = discover(inbound_dir, {e: s.file_prefix for e, s in schemas.items()}, schemas)
     notes = [redact(n) for n in batch.notes]
@@ -312,7 +323,7 @@ def ingest_programme(
     use_ack = _guard_shrink(last, checked, schemas, inbound_dir, max_shrink_share)
     stamp = LoadStamp(uuid.uuid4().hex, at.astimezone(UTC).replace(tzinfo=None), batch.is_sample)
     with connect() as con:
-        gone = _guard_dropped_files(con, checked, quarantine_dir)
+        gone = _guard_dropped_files(con, checked, quarantine_dir, generation_of(schemas))
         rows = replace_tables(con, checked, schemas, stamp)
     files = _after_load(checked, gone, use_ack, inbound_dir, notes, log)
     return ProgrammeLoad(stamp, files, rows, {e: s.version for e, s in schemas.items()}, notes)

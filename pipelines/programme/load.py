@@ -1,8 +1,11 @@
-"""Write a checked set of programme files into ``raw.programme_*``, all four tables or none.
+"""Write a generation's checked set of programme files into ``raw.programme_*``, all four
+tables or none; the other generations' rows stay as they are.
 
 Columns are typed by the contract: amounts and FTE DECIMAL(18,2) (exact: grants add up to the
 krone, and sums in dbt do not drift as DOUBLE would), dates DATE, flags BOOLEAN, the year
-INTEGER, everything else VARCHAR (CVR numbers as 8-character text). Lineage columns follow:
+INTEGER, everything else VARCHAR (CVR numbers as 8-character text); a field the generation never
+reported is a NULL column of its type. ``programme`` (the generation's id) and the lineage
+columns follow:
 ``_source_file`` (relative to the inbound folder), ``_source_sha256``, ``_source_row`` (the
 row as a spreadsheet shows it), ``_loaded_at`` (UTC), ``_is_sample``, ``_contract_version``.
 ``raw._programme_loads`` gets one row per file of every load.
@@ -51,12 +54,21 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _select(schema: EntitySchema, files: list[tuple[int, CheckedFile]], stamp: LoadStamp) -> str:
-    cols = ", ".join(
-        f"cast({_quote(f.name)} as {f.sql_type}) as {_quote(f.name)}" for f in schema.fields
+def _contract_columns(schema: EntitySchema) -> str:
+    """Every field of the contract in its order, the ones the generation never reported NULL."""
+    absent = {f.name for f in schema.absent}
+    return ", ".join(
+        f"cast({'null' if f.name in absent else _quote(f.name)} as {f.sql_type}) "
+        f"as {_quote(f.name)}"
+        for f in schema.contract_fields
     )
+
+
+def _select(schema: EntitySchema, files: list[tuple[int, CheckedFile]], stamp: LoadStamp) -> str:
+    cols = _contract_columns(schema)
     parts = [
-        f"""select {cols}, {_literal(c.file.relative)} as _source_file,
+        f"""select {cols}, {_literal(schema.generation)} as programme,
+                        {_literal(c.file.relative)} as _source_file,
                         {_literal(c.sha256)} as _source_sha256,
                         cast({SOURCE_ROW} as integer) as _source_row, {i} as _file
                  from _load_{i}"""
@@ -81,10 +93,41 @@ def _order(files: list[tuple[int, CheckedFile]]) -> str:
     return " order by _file, _source_row"
 
 
+def _columns(schema: EntitySchema) -> list[tuple[str, str]]:
+    """The raw table's columns: the contract's fields, ``programme``, the lineage."""
+    fields = [(f.name, f.sql_type) for f in schema.contract_fields]
+    return [*fields, ("programme", "VARCHAR"), *LINEAGE_COLUMNS]
+
+
 def _empty(schema: EntitySchema) -> str:
-    cols = [f"{_quote(f.name)} {f.sql_type}" for f in schema.fields]
-    cols += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS]
-    return f"({', '.join(cols)})"
+    """No rows, with the raw table's columns."""
+    cols = ", ".join(
+        f"cast(null as {sql_type}) as {_quote(name)}" for name, sql_type in _columns(schema)
+    )
+    return f"select {cols} limit 0"
+
+
+def _kept_rows(con: duckdb.DuckDBPyConnection, schema: EntitySchema, target: str) -> str:
+    """The other generations' rows of ``target`` in the table's current columns (a column the
+    contract dropped goes, one it added is NULL); none from a table of before generations."""
+    present = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'raw' and table_name = ?",
+            [schema.raw_table],
+        ).fetchall()
+    }
+    if "programme" not in present:
+        return _empty(schema)
+    cols = ", ".join(
+        f"cast({_quote(name) if name in present else 'null'} as {sql_type}) as {_quote(name)}"
+        for name, sql_type in _columns(schema)
+    )
+    return (
+        f"select {cols} from {target} "
+        f"where programme is distinct from {_literal(schema.generation)}"
+    )
 
 
 def replace_tables(
@@ -93,9 +136,10 @@ def replace_tables(
     schemas: Mapping[str, EntitySchema],
     stamp: LoadStamp,
 ) -> dict[str, int]:
-    """Replace every ``raw.programme_<entity>`` and record the load in one transaction.
+    """Replace the generation's rows of every ``raw.programme_<entity>`` and record the load,
+    in one transaction.
 
-    Returns rows per entity. On any error nothing changes.
+    Returns the generation's rows per entity. On any error nothing changes.
     """
     ensure_programme_loads(con)
     for i, c in enumerate(checked):
@@ -106,11 +150,15 @@ def replace_tables(
         for entity, schema in schemas.items():
             files = [(i, c) for i, c in enumerate(checked) if c.schema is schema]
             target = f"raw.{_quote(schema.raw_table)}"
-            if files:
-                con.execute(f"create or replace table {target} as {_select(schema, files, stamp)}")
-            else:
-                con.execute(f"create or replace table {target} {_empty(schema)}")
-            counts[entity] = con.execute(f"select count(*) from {target}").fetchone()[0]
+            new = _select(schema, files, stamp) if files else _empty(schema)
+            con.execute(f"create table if not exists {target} as {_empty(schema)}")
+            con.execute(
+                f"create or replace table {target} as "
+                f"({_kept_rows(con, schema, target)}) union all ({new})"
+            )
+            counts[entity] = con.execute(
+                f"select count(*) from {target} where programme = ?", [schema.generation]
+            ).fetchone()[0]
         record_programme_load(
             con,
             [
@@ -123,6 +171,7 @@ def replace_tables(
                     stamp.loaded_at,
                     stamp.is_sample,
                     c.schema.version if c.schema else None,
+                    next(iter(schemas.values())).generation,
                 )
                 for c in checked
             ],

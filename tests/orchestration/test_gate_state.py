@@ -34,9 +34,9 @@ def _reports_with_grants_short_of_the_allocation(data_dir) -> None:
         shutil.copy(BUNDLED_SAMPLE_DIR / name, inbound / name)
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         con.execute(f"""copy (select cluster_id, name, business_area, cvr, region,
-                                     grant_2025_2028_dkk - case when cluster_id = 'K01'
+                                     grant_dkk - case when cluster_id = 'K01'
                                                                 then {SHORT_DKK} else 0 end
-                                         as grant_2025_2028_dkk
+                                         as grant_dkk
                               from raw.programme_clusters order by cluster_id)
                         to '{inbound / "clusters.csv"}' (header, delimiter ';')""")
     settled = time.time() - 3600

@@ -7,26 +7,27 @@ import shutil
 
 import pytest
 
-from tests.programme.helpers import run_ingest, snapshot, write_base
+from tests.programme.helpers import inbound_dir, quarantine_dir, run_ingest, snapshot, write_base
 
 
 @pytest.fixture
 def inbound(data_dir):
-    path = data_dir / "inbound" / "programme"
+    """The current generation's inbound folder."""
+    path = inbound_dir(data_dir)
     path.mkdir(parents=True)
     return path
 
 
 @pytest.fixture
 def quarantine(data_dir):
-    return data_dir / "inbound" / "quarantine"
+    return quarantine_dir(data_dir)
 
 
 @pytest.fixture(scope="session")
 def _good_load(tmp_path_factory):
     """The base set loaded once into a data folder of its own, and its tables' contents."""
     data = tmp_path_factory.mktemp("good_load") / "data"
-    write_base(data / "inbound" / "programme")
+    write_base(inbound_dir(data))
     run_ingest(data)
     return data, snapshot(data)
 

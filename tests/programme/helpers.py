@@ -8,9 +8,13 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.constants import programme
 from pipelines.orchestration.warehouse import WarehouseResource
 from pipelines.programme.checks.identifiers import cvr_check_digit
+from pipelines.programme.contract import load_contract
 from pipelines.programme.ingest import ProgrammeLoad, ingest_programme
+
+GENERATION = programme().id  # the tests' files report on the current generation
 
 TABLES = (
     "programme_clusters",
@@ -33,7 +37,7 @@ CVR_A, CVR_B, CVR_C, CVR_D = cvr("9100001"), cvr("9100002"), cvr("9100003"), cvr
 INVALID_CVR = CVR_A[:7] + str((int(CVR_A[7]) + 1) % 10)
 
 CLUSTERS = [
-    ["cluster_id", "name", "business_area", "cvr", "region", "grant_2025_2028_dkk"],
+    ["cluster_id", "name", "business_area", "cvr", "region", "grant_dkk"],
     ["K01", "Testklynge Ét (SAMPLE)", "Energi", CVR_K01, "Syddanmark", "60.000.000,00"],
     ["K02", "Testklynge To (SAMPLE)", "Fødevarer", CVR_K02, "Midtjylland", "42000000"],
 ]
@@ -154,16 +158,26 @@ def write_base(inbound: Path, skip: str | None = None) -> dict[str, Path]:
     return {e: write_csv(inbound / f"{e}.csv", rows) for e, rows in BASE.items() if e != skip}
 
 
+def inbound_dir(data_dir: Path) -> Path:
+    """The current generation's inbound folder."""
+    return data_dir / "inbound" / "programme" / GENERATION
+
+
+def quarantine_dir(data_dir: Path) -> Path:
+    """The current generation's quarantine."""
+    return data_dir / "inbound" / "quarantine" / GENERATION
+
+
 def run_ingest(
     data_dir: Path, *, settle_seconds: float = 0.0, max_shrink_share: float = 0.5
 ) -> ProgrammeLoad:
-    """Ingest as a refresh does; files written by a test count as settled unless a test asks
-    for the settle rule."""
-    inbound = data_dir / "inbound" / "programme"
+    """Ingest the current generation as a refresh does; files written by a test count as
+    settled unless a test asks for the settle rule."""
     return ingest_programme(
-        inbound,
-        data_dir / "inbound" / "quarantine",
+        inbound_dir(data_dir),
+        quarantine_dir(data_dir),
         WarehouseResource(database=str(data_dir / "warehouse.duckdb")).get_connection,
+        schemas=load_contract(),
         settle_seconds=settle_seconds,
         max_shrink_share=max_shrink_share,
     )

@@ -79,7 +79,7 @@ def test_sample_loads_end_to_end_through_dagster(data_dir):
                 f"select count(*), bool_and(_is_sample) from raw.{table}"
             ).fetchone() == (rows, True)
         assert (
-            con.execute("select sum(grant_2025_2028_dkk) from raw.programme_clusters").fetchone()[0]
+            con.execute("select sum(grant_dkk) from raw.programme_clusters").fetchone()[0]
             == programme().allocation_dkk
         )
 

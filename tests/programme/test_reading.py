@@ -137,7 +137,7 @@ def test_xlsx_with_title_rows_and_typed_cells_loads(data_dir, inbound):
     write_base(inbound)
     (inbound / "clusters.csv").unlink()
     rows = [list(r) for r in CLUSTERS]
-    rows[0] = [" Cluster_ID ", "NAME", "business_area", "CVR", "Region", "grant_2025_2028_dkk"]
+    rows[0] = [" Cluster_ID ", "NAME", "business_area", "CVR", "Region", "grant_dkk"]
     rows[1][3] = int(rows[1][3])  # a CVR typed in as a number
     rows[1][5] = 60_000_000  # amounts as Excel numbers
     rows[2][5] = 42_000_000.5
@@ -150,7 +150,7 @@ def test_xlsx_with_title_rows_and_typed_cells_loads(data_dir, inbound):
     run_ingest(data_dir)
     assert query(
         data_dir,
-        """select cluster_id, cvr, region, grant_2025_2028_dkk, _source_row
+        """select cluster_id, cvr, region, grant_dkk, _source_row
                               from raw.programme_clusters order by cluster_id""",
     ) == [
         ("K01", CLUSTERS[1][3], "Syddanmark", Decimal("60000000.00"), 4),

@@ -172,7 +172,7 @@ def test_formula_without_a_cached_value_is_called_that(data_dir, inbound, quaran
     [problem] = info.value.rejections[0].problems.items
     assert (problem.row, problem.column, problem.rule) == (
         3,
-        "grant_2025_2028_dkk",
+        "grant_dkk",
         "uncalculated_formula",
     )
     assert "open the file in Excel, save it" in problem.message

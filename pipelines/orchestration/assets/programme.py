@@ -1,9 +1,10 @@
-"""The cluster programme's inbound files as four raw tables, loaded together or not at all.
+"""The cluster programme's inbound files as four raw tables, every generation's rows in them.
 
-One multi-asset, because the four entities refer to each other and are replaced in one
-transaction: ``raw/programme_clusters``, ``raw/programme_projects``,
-``raw/programme_participants`` and ``raw/programme_cluster_finances``. A rejected file fails
-the step with file, row, column and rule in the message, and the previous tables stay.
+One multi-asset, because the four entities refer to each other and a generation's rows are
+replaced in one transaction: ``raw/programme_clusters``, ``raw/programme_projects``,
+``raw/programme_participants`` and ``raw/programme_cluster_finances``, each with the column
+``programme`` (the generation). A rejected file fails the step with generation, file, row,
+column and rule in the message, and that generation's previous rows stay.
 """
 
 from dagster import (
@@ -24,11 +25,15 @@ from pipelines.orchestration.warehouse import WarehouseResource
 from pipelines.programme.checks.errors import ProgrammeInboundError, ProgrammeRejectedError
 from pipelines.programme.checks.identifiers import redact
 from pipelines.programme.contract import EntitySchema, load_contract
-from pipelines.programme.ingest import ProgrammeLoad, ingest_programme
+from pipelines.programme.generations import (
+    GenerationLoad,
+    ProgrammeGenerationsError,
+    ingest_generations,
+)
 from pipelines.programme.load import LINEAGE_COLUMNS
 
 GROUP = "programme"
-SCHEMAS = load_contract()
+SCHEMAS = load_contract()  # the current generation's: every contract field is a raw column
 
 
 def programme_asset_key(schema: EntitySchema) -> AssetKey:
@@ -37,7 +42,10 @@ def programme_asset_key(schema: EntitySchema) -> AssetKey:
 
 
 def _column_schema(schema: EntitySchema) -> TableSchema:
-    columns = [TableColumn(f.name, f.sql_type, description=f.description) for f in schema.fields]
+    columns = [
+        TableColumn(f.name, f.sql_type, description=f.description) for f in schema.contract_fields
+    ]
+    columns.append(TableColumn("programme", "VARCHAR", description="The programme generation."))
     columns += [TableColumn(name, sql_type) for name, sql_type in LINEAGE_COLUMNS]
     return TableSchema(columns=columns)
 
@@ -58,26 +66,57 @@ def _spec(schema: EntitySchema) -> AssetSpec:
     )
 
 
-def _metadata(load: ProgrammeLoad, schema: EntitySchema) -> dict[str, object]:
-    files = load.files_of(schema.entity)
+def _metadata(loads: list[GenerationLoad], entity: str) -> dict[str, object]:
     return {
-        "dagster/row_count": load.rows[schema.entity],
+        "dagster/row_count": sum(g.load.rows[entity] for g in loads),
+        "rows_by_generation": MetadataValue.json(
+            {g.generation.id: g.load.rows[entity] for g in loads}
+        ),
         "source_files": MetadataValue.json(
             [
-                {"file": redact(f.file), "sha256": f.sha256, "rows": f.rows, "format": f.format}
-                for f in files
+                {
+                    "generation": g.generation.id,
+                    "file": redact(f.file),
+                    "sha256": f.sha256,
+                    "rows": f.rows,
+                    "format": f.format,
+                }
+                for g in loads
+                for f in g.load.files_of(entity)
             ]
         ),
-        "sample": load.stamp.is_sample,
-        "contract_version": schema.version,
-        "load_id": load.stamp.load_id,
-        **({"skipped_unsettled": MetadataValue.json(load.unsettled)} if load.unsettled else {}),
+        "sample": MetadataValue.json({g.generation.id: g.load.stamp.is_sample for g in loads}),
+        "contract_version": MetadataValue.json(
+            {g.generation.id: g.schemas[entity].version for g in loads}
+        ),
+        "load_id": MetadataValue.json({g.generation.id: g.load.stamp.load_id for g in loads}),
+        **(
+            {
+                "skipped_unsettled": MetadataValue.json(
+                    {g.generation.id: g.load.unsettled for g in loads if g.load.unsettled}
+                )
+            }
+            if any(g.load.unsettled for g in loads)
+            else {}
+        ),
     }
+
+
+def _data_version(loads: list[GenerationLoad], entity: str) -> DataVersion:
+    return DataVersion("+".join(f"{g.generation.id}:{g.load.data_version(entity)}" for g in loads))
+
+
+def _rejections(exc: ProgrammeInboundError) -> list:
+    if isinstance(exc, ProgrammeRejectedError):
+        return list(exc.rejections)
+    if isinstance(exc, ProgrammeGenerationsError):
+        return [r for failure in exc.failures.values() for r in _rejections(failure)]
+    return []
 
 
 def _failure(exc: ProgrammeInboundError) -> Failure:
     meta: dict[str, object] = {}
-    if isinstance(exc, ProgrammeRejectedError):
+    if rejections := _rejections(exc):
         meta["rejected_files"] = MetadataValue.json(
             [
                 {
@@ -87,7 +126,7 @@ def _failure(exc: ProgrammeInboundError) -> Failure:
                     "problems": r.problems.total,
                     "first_problems": [p.as_dict() for p in r.problems.items[:20]],
                 }
-                for r in exc.rejections
+                for r in rejections
             ]
         )
     return Failure(description=str(exc), metadata=meta, allow_retries=False)
@@ -96,19 +135,19 @@ def _failure(exc: ProgrammeInboundError) -> Failure:
 @multi_asset(
     name="programme_inbound",
     specs=[_spec(s) for s in SCHEMAS.values()],
-    description="Check the cluster organisations' inbound files against the contract and "
-    "load them into raw.programme_* (all four tables or none).",
+    description="Check the cluster organisations' inbound files, generation by generation, "
+    "against the contract and load them into raw.programme_* (a generation's four tables or "
+    "none).",
 )
 def programme_inbound(
     context: AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
 ):
     paths = settings.get()
     try:
-        load = ingest_programme(
+        loads = ingest_generations(
             paths.programme_inbound_dir,
             paths.quarantine_dir,
             warehouse.get_connection,
-            schemas=SCHEMAS,
             log=context.log,
             settle_seconds=settings.inbound_settle_seconds,
             max_shrink_share=settings.max_shrink_share,
@@ -116,13 +155,17 @@ def programme_inbound(
     except ProgrammeInboundError as exc:
         context.log.error(str(exc))
         raise _failure(exc) from exc
-    if load.stamp.is_sample and not load.unsettled:  # (while reports settle: kept, said above)
-        context.log.warning("loaded the SYNTHETIC sample: no real programme reports yet")
+    for g in loads:
+        if g.load.stamp.is_sample and not g.load.unsettled:  # (while reports settle: said above)
+            context.log.warning(
+                f"generation {g.generation.id}: loaded the SYNTHETIC sample, no real programme "
+                "reports yet"
+            )
     for schema in SCHEMAS.values():
         yield MaterializeResult(
             asset_key=programme_asset_key(schema),
-            metadata=_metadata(load, schema),
-            data_version=DataVersion(load.data_version(schema.entity)),
+            metadata=_metadata(loads, schema.entity),
+            data_version=_data_version(loads, schema.entity),
         )
 
 

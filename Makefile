@@ -83,7 +83,7 @@ pin-release: install
 
 # Regenerate the synthetic programme sample and the inbound contract documentation/templates.
 programme-sample: install
-	$(BIN)/python -m pipelines.synthetic.programme_sample --out data/inbound/programme/sample
+	$(BIN)/python -m pipelines.synthetic.programme_sample
 
 programme-docs: install
 	$(BIN)/python -m pipelines.programme.docs

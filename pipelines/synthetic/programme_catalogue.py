@@ -4,9 +4,19 @@ Nothing here is real: cluster names read "Eksempelklynge for ... (SAMPLE)", part
 end in "(SAMPLE)". The proportions make the sample look like a programme year's reports: mostly
 SMEs, a few large firms and knowledge institutions, funding rates within the norms except for a
 few planted breaches (:mod:`pipelines.synthetic.programme_plan`).
+
+Each generation draws with its own :class:`Design`. The 2021-2024 design differs from the
+current one in the way the programmes are described to have changed, with illustrative values
+(not figures from the programme's reports): more SMEs (70 % of participations, 62 % now) with
+smaller amounts (mean cost 350,000 kr., 500,000 now), fewer knowledge institutions and R&D
+projects, fewer large firms and investors, and SME funding rates drawn from 40-85 % (no cap was
+in force), so less of the projects' budgets is private co-financing.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -48,6 +58,19 @@ CLUSTERS = [
         "Transport og logistik",
         "Sjælland",
     ),
+    (
+        "K12",
+        "Eksempelklynge for Kreative Erhverv (SAMPLE)",
+        "Kreative erhverv og design",
+        "Hovedstaden",
+    ),
+    (
+        "K13",
+        "Eksempelklynge for Sundhed og Velfærd (SAMPLE)",
+        "Sundheds- og velfærdsinnovation",
+        "Syddanmark",
+    ),
+    ("K14", "Eksempelklynge for Møbler og Træ (SAMPLE)", "Møbel- og træindustri", "Nordjylland"),
 ]
 
 PROJECT_TYPES = ("feasibility", "innovation", "rd", "network", "internationalisation")
@@ -92,7 +115,7 @@ TITLE_FOR = (
     "med europæiske partnere",
 )
 
-# participant types: share of rows, fixed pool sizes, mean cost, funding-rate range
+# participant types (the current design's share of rows, mean cost and funding-rate range)
 TYPES = (
     "smv",
     "large_enterprise",
@@ -117,7 +140,7 @@ MEAN_COST = {
     "investor": 250_000,
     "foreign": 400_000,
 }
-# SMEs' rates are capped at the programme's SME funding cap (sample_plan.funding_rates)
+# SMEs' rates are capped where the generation has an SME funding cap (plan.funding_rates)
 RATE_RANGE = {
     "smv": (0.40, 1.0),
     "large_enterprise": (0.20, 0.50),
@@ -129,6 +152,37 @@ RATE_RANGE = {
     "investor": (0.0, 0.0),
     "foreign": (0.0, 0.30),
 }
+
+
+@dataclass(frozen=True)
+class Design:
+    """How one generation's sample is drawn: its default size and proportions."""
+
+    participants: int  # the bundled sample's participation rows
+    type_p: np.ndarray  # share of rows by TYPES
+    project_type_p: tuple[float, ...]  # share of projects by PROJECT_TYPES
+    mean_cost: Mapping[str, int]
+    rate_range: Mapping[str, tuple[float, float]]
+
+
+CURRENT_DESIGN = Design(3_000, TYPE_P, PROJECT_TYPE_P, MEAN_COST, RATE_RANGE)
+DESIGNS = {
+    "2021-2024": Design(
+        4_000,
+        np.array([0.70, 0.06, 0.06, 0.04, 0.02, 0.02, 0.03, 0.02, 0.05]),
+        (0.30, 0.35, 0.10, 0.15, 0.10),
+        {**MEAN_COST, "smv": 350_000},
+        {**RATE_RANGE, "smv": (0.40, 0.85)},
+    ),
+}
+SHARED_SMV_SHARE = 0.07  # of a generation's SMEs, also in the next generation's sample
+
+
+def design_for(generation_id: str) -> Design:
+    """The generation's design; a generation without one of its own draws like the current."""
+    return DESIGNS.get(generation_id, CURRENT_DESIGN)
+
+
 NEW_TO_RD_P = {"smv": 0.25, "large_enterprise": 0.03}
 PRIVATE_TYPES = ("smv", "large_enterprise", "investor", "foreign")
 

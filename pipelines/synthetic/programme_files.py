@@ -6,7 +6,8 @@
 * ``cluster_finances.csv``: ``;``-separated Windows-1252, ``1.234.567,00``, notes with æøå.
 
 Bytes repeat for the same input: XLSX zip entries and document times are fixed, and
-participants are written in chunks, so a million rows take seconds.
+participants are written in chunks, so a million rows take seconds. A field the generation
+never reported (its contract's ``absent``) is left out of the file, header and all.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -58,32 +59,56 @@ def kr_dotted(value: float) -> str:
     return f"{value:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
 
 
+def without(
+    header: Sequence[str], rows: Iterable[Sequence[object]], omit: Collection[str]
+) -> tuple[list[str], Iterable[Sequence[object]]]:
+    """The header and rows without the columns named in ``omit`` (absent fields)."""
+    if not omit:
+        return list(header), rows
+    keep = [i for i, name in enumerate(header) if name not in omit]
+    return [header[i] for i in keep], ([row[i] for i in keep] for row in rows)
+
+
 def write_csv(
-    path: Path, header: Sequence[str], rows: Iterable[Sequence[object]], fmt: CsvFormat
+    path: Path,
+    header: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    fmt: CsvFormat,
+    omit: Collection[str] = (),
 ) -> None:
+    header, rows = without(header, rows, omit)
     with open(path, "w", encoding=fmt.encoding, newline="") as fh:
         writer = csv.writer(fh, delimiter=fmt.delimiter, lineterminator=_CSV_LINE_END)
         writer.writerow(header)
         writer.writerows(rows)
 
 
-def write_clusters(path: Path, clusters: Clusters, period_label: str) -> None:
-    """An XLSX with a title row; zip entries and document times fixed, so bytes repeat."""
+def write_clusters(
+    path: Path, clusters: Clusters, programme_name: str, omit: Collection[str] = ()
+) -> None:
+    """An XLSX with a title row naming the generation; zip entries and document times fixed,
+    so bytes repeat."""
     import openpyxl
     from openpyxl.writer.excel import ExcelWriter
 
+    header, rows = without(
+        ["cluster_id", "name", "business_area", "cvr", "region", "grant_dkk"],
+        (
+            [cid, name, area, str(cvr), region, int(grant)]
+            for (cid, name, area, region), cvr, grant in zip(
+                CLUSTERS[: len(clusters.grants)], clusters.cvrs, clusters.grants, strict=True
+            )
+        ),
+        omit,
+    )
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Klynger"
-    sheet.append(
-        [f"Klyngeprogrammet {period_label}: klyngeorganisationer (SYNTETISKE EKSEMPELDATA)"]
-    )
+    sheet.append([f"{programme_name}: klyngeorganisationer (SYNTETISKE EKSEMPELDATA)"])
     sheet.append([])
-    sheet.append(["cluster_id", "name", "business_area", "cvr", "region", "grant_2025_2028_dkk"])
-    for (cid, name, area, region), cvr, grant in zip(
-        CLUSTERS, clusters.cvrs, clusters.grants, strict=True
-    ):
-        sheet.append([cid, name, area, str(cvr), region, int(grant)])
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
     book.properties.creator = "klynge-pipeline: synthetic sample"
     book.properties.created = book.properties.modified = _FIXED_TIME
     raw = io.BytesIO()
@@ -113,6 +138,7 @@ def write_projects(
     projects: Projects,
     money: ProjectMoney,
     first_day: date,
+    omit: Collection[str] = (),
 ) -> None:
     day0 = np.datetime64(first_day.isoformat())
     starts, ends = (day0 + projects.start).astype(str), (day0 + projects.end).astype(str)
@@ -146,6 +172,7 @@ def write_projects(
             for p in range(len(projects))
         ),
         PROJECTS_CSV,
+        omit,
     )
 
 
@@ -178,7 +205,11 @@ def _participant_rows(
 
 
 def write_participants(
-    path: Path, ids: list[str], people: Participants, cvrs: dict[str, np.ndarray]
+    path: Path,
+    ids: list[str],
+    people: Participants,
+    cvrs: dict[str, np.ndarray],
+    omit: Collection[str] = (),
 ) -> None:
     """Streamed in chunks: one chunk of rows is formatted at a time."""
     chunks = (
@@ -202,11 +233,16 @@ def write_participants(
         ],
         chunks,
         PARTICIPANTS_CSV,
+        omit,
     )
 
 
 def write_finances(
-    path: Path, cluster_ids: list[str], years: tuple[int, ...], finances: Finances
+    path: Path,
+    cluster_ids: list[str],
+    years: tuple[int, ...],
+    finances: Finances,
+    omit: Collection[str] = (),
 ) -> None:
     rows = (
         [
@@ -230,4 +266,5 @@ def write_finances(
         ],
         rows,
         FINANCES_CSV,
+        omit,
     )

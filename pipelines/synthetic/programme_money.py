@@ -13,7 +13,7 @@ from datetime import date
 
 import numpy as np
 
-from pipelines.synthetic.programme_catalogue import MEAN_COST, NEW_TO_RD_P, PRIVATE_TYPES, TYPES
+from pipelines.synthetic.programme_catalogue import NEW_TO_RD_P, PRIVATE_TYPES, TYPES
 from pipelines.synthetic.programme_plan import (
     GenerationSpec,
     Participants,
@@ -36,13 +36,14 @@ class Finances:
 def plan_participants(
     rng: np.random.Generator, spec: GenerationSpec, projects: Projects, grants: np.ndarray
 ) -> Participants:
+    design = spec.design
     project, kind, org = assign_participants(
-        rng, spec.participants, len(projects), pool_sizes(spec.participants)
+        rng, spec.participants, len(projects), pool_sizes(spec.participants), design.type_p
     )
     n = len(project)
-    cost = np.array([MEAN_COST[t] for t in TYPES], dtype=float)[kind]
+    cost = np.array([design.mean_cost[t] for t in TYPES], dtype=float)[kind]
     cost = cost * rng.lognormal(-0.18, 0.6, n)  # mean of the lognormal factor ~1
-    rate = funding_rates(rng, kind, spec.programme.smv_funding_cap_pct)
+    rate = funding_rates(rng, kind, spec.programme.smv_funding_cap_pct, design.rate_range)
     new_to_rd = rng.random(n) < np.array([NEW_TO_RD_P.get(t, 0.0) for t in TYPES])[kind]
     fte_per_cost = rng.uniform(1 / 900_000, 1 / 650_000, n)
     # scale each cluster's projects to 65-80 % of its grant (the rest runs the organisation)

@@ -1,14 +1,17 @@
 """The sample's numbers: grants, projects, participants and money, as numpy arrays.
 
-Funding rates are mostly within the programme's norms (``config/programme.yaml``: the SME
-funding cap and the overhead norm), but a few rows break each rule on purpose so that every
-rule of the ``quality_findings`` mart has something to find: SMEs funded above the cap,
-projects with overhead above the norm, and one cluster drawing more than its grant. Each
-planted breach happens at least once in any generated set.
+Funding rates are mostly within the generation's rules (``config/generations/<id>.yaml``: the
+SME funding cap and the overhead norm), but a few rows break each rule in force on purpose so
+that every rule of the ``quality_findings`` mart has something to find: SMEs funded above the
+cap, projects with overhead above the norm, and one cluster drawing more than its grant. Each
+planted breach happens at least once in any generated set. A rule not in force in the
+generation (``null``) is neither followed nor broken on purpose: without a cap SME rates are
+drawn from the design's whole range, and a generation that never reported overhead has none.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -19,13 +22,13 @@ from pipelines.synthetic.programme_catalogue import (
     CLUSTERS,
     FIXED_POOLS,
     PROJECT_MONTHS,
-    PROJECT_TYPE_P,
     PROJECT_TYPES,
-    RATE_RANGE,
+    SHARED_SMV_SHARE,
     TITLE_FOR,
     TITLE_WHAT,
-    TYPE_P,
     TYPES,
+    Design,
+    design_for,
 )
 
 GRANT_UNIT_DKK = 100_000  # grants are whole multiples of 100,000 kr.
@@ -50,6 +53,15 @@ class GenerationSpec:
     def last_day(self) -> date:
         return date(self.programme.last_year, 12, 31)
 
+    @property
+    def design(self) -> Design:
+        return design_for(self.programme.id)
+
+    @property
+    def has_overhead(self) -> bool:
+        """False where the generation never reported overhead: its projects then have none."""
+        return "overhead_dkk" not in self.programme.absent_fields.get("projects", ())
+
 
 @dataclass(frozen=True)
 class Clusters:
@@ -58,7 +70,7 @@ class Clusters:
 
     @property
     def ids(self) -> list[str]:
-        return [c[0] for c in CLUSTERS]
+        return [c[0] for c in CLUSTERS[: len(self.grants)]]
 
 
 @dataclass(frozen=True)
@@ -134,9 +146,10 @@ def pool_sizes(n_participants: int) -> dict[str, int]:
     return sizes
 
 
-def type_cvrs(rng: np.random.Generator, pools: dict[str, int]) -> tuple[np.ndarray, dict]:
+def type_cvrs(
+    rng: np.random.Generator, pools: dict[str, int], n_clusters: int
+) -> tuple[np.ndarray, dict]:
     """CVRs for the clusters and for each type's pool (foreign participants have none)."""
-    n_clusters = len(CLUSTERS)
     pool = valid_cvrs(rng, n_clusters + sum(v for k, v in pools.items() if k != "foreign"))
     by_type, offset = {}, n_clusters
     for name in TYPES:
@@ -160,13 +173,13 @@ def _breach_share(rng: np.random.Generator, limit_pct: float, n: int) -> np.ndar
 
 
 def plan_projects(rng: np.random.Generator, spec: GenerationSpec, grants: np.ndarray) -> Projects:
-    n_clusters = len(CLUSTERS)
+    n_clusters = len(grants)
     n = max(n_clusters, min(round(spec.participants / 10), spec.participants // 2))
     cluster = np.r_[
         np.arange(n_clusters), rng.choice(n_clusters, size=n - n_clusters, p=grants / grants.sum())
     ]
     cluster.sort(kind="stable")
-    kind = rng.choice(len(PROJECT_TYPES), size=n, p=PROJECT_TYPE_P)
+    kind = rng.choice(len(PROJECT_TYPES), size=n, p=spec.design.project_type_p)
     # projects start by the end of the period's second-last year, and end within the period
     last_start = date(max(spec.programme.first_year, spec.programme.last_year - 1), 12, 31)
     start = rng.integers(0, (last_start - spec.first_day).days + 1, n)
@@ -176,9 +189,11 @@ def plan_projects(rng: np.random.Generator, spec: GenerationSpec, grants: np.nda
         start + np.round(months * 30.44).astype(np.int64) - 1, (spec.last_day - spec.first_day).days
     )
     # overhead as a share of the project's cluster funding; rate = share / (1 - share)
-    share = rng.uniform(0.03, 0.09, n)
-    above = _planted(rng, np.ones(n, dtype=bool), OVERHEAD_ABOVE_NORM_SHARE)
-    share = np.where(above, _breach_share(rng, spec.programme.overhead_norm_pct, n), share)
+    share = rng.uniform(0.03, 0.09, n) if spec.has_overhead else np.zeros(n)
+    norm = spec.programme.overhead_norm_pct
+    if spec.has_overhead and norm is not None:
+        above = _planted(rng, np.ones(n, dtype=bool), OVERHEAD_ABOVE_NORM_SHARE)
+        share = np.where(above, _breach_share(rng, norm, n), share)
     return Projects(
         cluster,
         kind,
@@ -202,13 +217,17 @@ def group_rank(keys: np.ndarray) -> np.ndarray:
 
 
 def assign_participants(
-    rng: np.random.Generator, n_participants: int, n_projects: int, pools: dict[str, int]
+    rng: np.random.Generator,
+    n_participants: int,
+    n_projects: int,
+    pools: dict[str, int],
+    type_p: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each participation's project, type and organisation (no organisation twice a project)."""
     weights = rng.gamma(2.0, 1.0, n_projects)  # n_projects <= participants / 2
     per_project = 2 + rng.multinomial(n_participants - 2 * n_projects, weights / weights.sum())
     project = np.repeat(np.arange(n_projects), per_project)
-    kind = rng.choice(len(TYPES), size=len(project), p=TYPE_P / TYPE_P.sum())
+    kind = rng.choice(len(TYPES), size=len(project), p=type_p / type_p.sum())
     pool_size = np.array([pools[t] for t in TYPES])
     smv = TYPES.index("smv")
     for _ in range(2):  # more of a type in one project than its pool has: make them SMEs
@@ -220,11 +239,39 @@ def assign_participants(
     return project, kind, org
 
 
-def funding_rates(rng: np.random.Generator, kind: np.ndarray, cap_pct: float) -> np.ndarray:
-    """Each participation's funding rate; SMEs within the cap but for the planted breaches."""
-    lo = np.array([RATE_RANGE[t][0] for t in TYPES])[kind]
-    hi = np.array([RATE_RANGE[t][1] for t in TYPES])[kind]
+def funding_rates(
+    rng: np.random.Generator,
+    kind: np.ndarray,
+    cap_pct: float | None,
+    rate_range: Mapping[str, tuple[float, float]],
+) -> np.ndarray:
+    """Each participation's funding rate; SMEs within the cap (if any) but for the planted
+    breaches."""
+    lo = np.array([rate_range[t][0] for t in TYPES])[kind]
+    hi = np.array([rate_range[t][1] for t in TYPES])[kind]
+    if cap_pct is None:
+        return rng.uniform(lo, hi)
     smv = kind == TYPES.index("smv")
     rate = rng.uniform(lo, np.where(smv, np.minimum(hi, cap_pct / 100), hi))
     above = _planted(rng, smv, SMV_ABOVE_CAP_SHARE)
     return np.where(above, _breach_share(rng, cap_pct, len(kind)), rate)
+
+
+def shared_smv_cvrs(
+    cvrs: dict[str, np.ndarray],
+    taken: np.ndarray,
+    used: np.ndarray,
+    later_cvrs: np.ndarray,
+    later_used: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """``cvrs`` with about SHARED_SMV_SHARE of the ``used`` SME pool positions taking the CVR
+    the next generation's sample has at the same position (so the same name too): firms in
+    both generations. Positions the later sample does not use, and CVRs already ``taken``
+    here, are skipped; the choice is evenly spaced, so it repeats."""
+    both = np.intersect1d(used, later_used[later_used < len(cvrs["smv"])])
+    both = both[~np.isin(later_cvrs[both], taken)]
+    n = min(len(both), round(SHARED_SMV_SHARE * len(used)))
+    chosen = both[np.round(np.linspace(0, len(both) - 1, n)).astype(np.int64)]
+    smv = cvrs["smv"].copy()
+    smv[chosen] = later_cvrs[chosen]
+    return {**cvrs, "smv": smv}

@@ -7,13 +7,17 @@ import io
 
 import openpyxl
 
-from pipelines.constants import programme
+from pipelines.constants import generations, programme
 from pipelines.programme.checks.identifiers import is_valid_cvr
 from pipelines.programme.contract import load_contract
-from pipelines.programme.discover import BUNDLED_SAMPLE_DIR
+from pipelines.programme.discover import bundled_sample_dir
 from pipelines.programme.docs import stale
 from pipelines.synthetic.programme_sample import generate
-from tests.programme.helpers import query, run_ingest
+from tests.programme.helpers import inbound_dir, query, run_ingest
+
+
+def _sample_dir():
+    return bundled_sample_dir(programme().id)
 
 
 def _clusters(path):
@@ -34,20 +38,21 @@ def test_same_seed_gives_identical_bytes(tmp_path):
     assert a.rows["participants"] == 400 and a.rows["cluster_finances"] == 44
 
 
-def test_committed_sample_is_what_the_generator_writes(tmp_path):
-    fresh = generate(tmp_path / "sample")
-    for path in fresh.paths.values():
-        committed = BUNDLED_SAMPLE_DIR / path.name
-        assert committed.read_bytes() == path.read_bytes(), (
-            f"{committed} is stale: run python -m pipelines.synthetic.programme_sample"
-        )
-        assert committed.stat().st_size < 1_000_000
+def test_committed_samples_are_what_the_generator_writes(tmp_path):
+    for g in generations():
+        fresh = generate(tmp_path / g.id, generation=g)
+        for path in fresh.paths.values():
+            committed = bundled_sample_dir(g.id) / path.name
+            assert committed.read_bytes() == path.read_bytes(), (
+                f"{committed} is stale: run python -m pipelines.synthetic.programme_sample"
+            )
+            assert committed.stat().st_size < 1_000_000
 
 
 def test_grants_sum_to_the_allocation_and_names_are_marked(tmp_path):
-    clusters = _clusters(BUNDLED_SAMPLE_DIR / "clusters.xlsx")
+    clusters = _clusters(_sample_dir() / "clusters.xlsx")
     assert len(clusters) == 11
-    assert sum(c["grant_2025_2028_dkk"] for c in clusters) == programme().allocation_dkk
+    assert sum(c["grant_dkk"] for c in clusters) == programme().allocation_dkk
     assert all(
         c["name"].startswith("Eksempelklynge") and c["name"].endswith("(SAMPLE)") for c in clusters
     )
@@ -55,7 +60,7 @@ def test_grants_sum_to_the_allocation_and_names_are_marked(tmp_path):
 
 
 def test_participants_mix_and_funding_rates():
-    text = (BUNDLED_SAMPLE_DIR / "participants.csv").read_text("utf-8")
+    text = (_sample_dir() / "participants.csv").read_text("utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 3000
     types = {r["participant_type"] for r in rows}
@@ -105,7 +110,7 @@ def test_a_small_set_still_plants_every_breach(tmp_path):
 
 
 def test_generated_set_loads_and_is_internally_consistent(data_dir):
-    generate(data_dir / "inbound" / "programme", participants=2_000, seed=3)
+    generate(inbound_dir(data_dir), participants=2_000, seed=3)
     load = run_ingest(data_dir)
     assert load.rows["participants"] == 2_000 and not load.stamp.is_sample
     # project totals add up from participants; one cluster draws more than its grant
@@ -124,7 +129,7 @@ def test_generated_set_loads_and_is_internally_consistent(data_dir):
         select count(*) from raw.programme_clusters c
         join (select cluster_id, sum(public_funding_drawn_dkk) d
               from raw.programme_cluster_finances group by all) f using (cluster_id)
-        where f.d > c.grant_2025_2028_dkk""",
+        where f.d > c.grant_dkk""",
     ) == [(1,)]
 
 

@@ -373,13 +373,12 @@ def _plain(value: float) -> int | float:
 
 
 def dbt_vars() -> dict[str, Any]:
-    """The constants dbt's models and tests use (``var('...')``), for ``--vars``."""
+    """The constants dbt's models and tests use (``var('...')``), for ``--vars``: every
+    generation's period, clusters, allocation and rules (``programme_generations``; a rule not in
+    force then is ``None``), the current generation's id and the reconciliation tolerance. dbt
+    builds ``int_programme__generations`` from them; no model reads a single period or rule."""
     p = programme()
     return {
-        "programme_first_year": p.first_year,
-        "programme_last_year": p.last_year,
-        "max_smv_funding_rate_pct": _plain(p.smv_funding_cap_pct),
-        "overhead_norm_pct": _plain(p.overhead_norm_pct),
         "reconciliation_tolerance_dkk": p.tolerances.reconciliation_dkk,
         "current_programme": p.id,
         "programme_generations": [

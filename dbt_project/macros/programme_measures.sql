@@ -1,8 +1,8 @@
 {#- The measure columns shared by cluster_outcomes, cluster_programme_summary and
     cluster_programme_totals, typed for their contracts; `m` is a relation alias over
-    int_programme__measures. -#}
+    int_programme__measures (the generation, column programme, is each model's own key). -#}
 {% macro programme_measure_columns(m) -%}
-    cast({{ m }}.grant_2025_2028_dkk as decimal(18, 2)) as grant_2025_2028_dkk,
+    cast({{ m }}.grant_dkk as decimal(18, 2)) as grant_dkk,
     cast({{ m }}.projects_started as integer) as projects_started,
     cast({{ m }}.projects_active as integer) as projects_active,
     cast({{ m }}.smv_funded as integer) as smv_funded,

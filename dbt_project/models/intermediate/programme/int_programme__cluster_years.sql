@@ -1,15 +1,21 @@
--- Every cluster in every programme year, so a year without activity shows as zero, not missing.
+-- Every cluster in every year of its own generation's period, so a year without activity shows
+-- as zero, not missing.
 with clusters as (
-    select cluster_id, cluster_name, grant_2025_2028_dkk, is_sample
+    select programme, cluster_id, cluster_name, grant_dkk, is_sample
     from {{ ref('stg_programme__clusters') }}
 ),
 
-years as (
-    select cast(year as integer) as year
-    from range({{ var('programme_first_year') }}, {{ var('programme_last_year') }} + 1)
-        as t (year)
+generations as (
+    select programme, first_year, last_year from {{ ref('int_programme__generations') }}
+),
+
+cluster_years as (
+    select
+        clusters.*,
+        unnest(range(generations.first_year, generations.last_year + 1)) as year
+    from clusters
+    inner join generations on generations.programme = clusters.programme
 )
 
-select clusters.*, years.year
-from clusters
-cross join years
+select programme, cluster_id, cluster_name, grant_dkk, is_sample, cast(year as integer) as year
+from cluster_years

@@ -1,5 +1,5 @@
--- The whole programme per year and in total, with cluster-funded SME R&D set against all SMEs'
--- own R&D from DST in the same year (where DST has the year).
+-- Each programme generation per year and in total, with cluster-funded SME R&D set against all
+-- SMEs' own R&D from DST in the same year (where DST has the year).
 with measures as (
     select * from {{ ref('int_programme__measures') }}
     where grain in ('year', 'total')
@@ -11,6 +11,7 @@ dst_smv_rd as (
 )
 
 select
+    cast(measures.programme as varchar) as programme,
     cast(coalesce(cast(measures.year as varchar), 'total') as varchar) as period,
     cast(measures.year as integer) as year,
     {{ programme_measure_columns('measures') }},
@@ -22,4 +23,4 @@ select
         as cluster_funded_share_of_smv_rd_pct
 from measures
 left join dst_smv_rd on dst_smv_rd.year = measures.year
-order by measures.year nulls last
+order by measures.programme, measures.year nulls last

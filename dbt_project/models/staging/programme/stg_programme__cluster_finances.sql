@@ -4,6 +4,7 @@ with source as (
 
 renamed as (
     select
+        programme,
         cluster_id,
         year,
         public_funding_drawn_dkk,

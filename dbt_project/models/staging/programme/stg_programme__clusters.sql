@@ -4,12 +4,13 @@ with source as (
 
 renamed as (
     select
+        programme,
         cluster_id,
         name as cluster_name,
         business_area,
         cvr,
         region,
-        grant_2025_2028_dkk,
+        grant_dkk,
         _source_file as source_file,
         _source_row as source_row,
         _is_sample as is_sample

@@ -4,6 +4,7 @@ with source as (
 
 renamed as (
     select
+        programme,
         project_id,
         cvr,
         participant_name,

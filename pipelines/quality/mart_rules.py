@@ -2,8 +2,10 @@
 
 Each function adds ``_check_*`` columns (rules relating rows to each other: parts adding up to
 their whole, grants against the allocation) and returns the expectations that judge them.
-Limits and tolerances come from ``config/programme.yaml`` (:mod:`pipelines.constants`), the
-size groups from dbt's seed.
+Programme rules are judged per generation: each generation's allocation, period and rules come
+from ``config/generations/<id>.yaml`` (:func:`pipelines.constants.generations`), and a rule that
+was not in force in a generation (the SME funding cap, the overhead norm: ``None``) is not
+applied there. Tolerances come from ``config/programme.yaml``, the size groups from dbt's seed.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from pipelines.constants import programme, size_groups
+from pipelines.constants import generations, programme, size_groups
 
 
 def _rounding_tolerance(total: pd.Series) -> pd.Series:
@@ -28,25 +30,57 @@ def _rounding_tolerance(total: pd.Series) -> pd.Series:
 
 
 def _allocation_rule() -> str:
-    return f"cluster grants add up to the {programme().allocation_dkk / 1e6:g} mio. kr. allocation"
+    return (
+        "each generation's cluster grants add up to its allocation ("
+        + ", ".join(f"{g.id}: {g.allocation_dkk / 1e6:g} mio. kr." for g in generations())
+        + ")"
+    )
 
 
-def _allocation_bounds() -> dict[str, float]:
-    p = programme()
-    return {
-        "min_value": p.allocation_dkk - p.tolerances.amount_dkk,
-        "max_value": p.allocation_dkk + p.tolerances.amount_dkk,
-    }
+def _allocation_gap(programmes: pd.Series, grants: pd.Series) -> pd.Series:
+    """|grants - the allocation of the row's generation| (inf for an undeclared generation)."""
+    allocation = {g.id: float(g.allocation_dkk) for g in generations()}
+    return (
+        (grants.astype(float) - programmes.map(allocation).astype(float)).abs().fillna(float("inf"))
+    )
 
 
-def _within_period(gx, column: str) -> list:
-    p = programme()
+def _allocation_check(gx, column: str) -> list:
     return [
         gx.expectations.ExpectColumnValuesToBeBetween(
             column=column,
-            min_value=p.first_year,
-            max_value=p.last_year,
-            meta={"rule": f"{column} within the programme period {p.period_label}"},
+            min_value=0,
+            max_value=programme().tolerances.amount_dkk,
+            meta={"rule": _allocation_rule()},
+        )
+    ]
+
+
+def _outside_period(programmes: pd.Series, years: pd.Series) -> pd.Series:
+    """1 where the year lies outside its generation's period (or the generation is unknown)."""
+    first = programmes.map({g.id: g.first_year for g in generations()})
+    last = programmes.map({g.id: g.last_year for g in generations()})
+    inside = (years >= first) & (years <= last)
+    return (~inside.fillna(False).astype(bool)).astype(int)
+
+
+def _period_rule(what: str) -> str:
+    periods = ", ".join(g.period_label for g in generations())
+    return f"{what} within its generation's period ({periods})"
+
+
+def _zero(gx, column: str, rule: str):
+    return gx.expectations.ExpectColumnValuesToBeBetween(
+        column=column, min_value=0, max_value=0, meta={"rule": rule}
+    )
+
+
+def _every_generation(gx) -> list:
+    return [
+        gx.expectations.ExpectColumnDistinctValuesToEqualSet(
+            column="programme",
+            value_set=[g.id for g in generations()],
+            meta={"rule": "every declared programme generation is present, and no other"},
         )
     ]
 
@@ -112,30 +146,32 @@ def _smv_business_share(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
 
 def _cluster_outcomes(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
     df = df.copy()
-    df["_check_cluster_grants_total"] = (
-        df.groupby("year")["grant_2025_2028_dkk"].transform("sum").astype(float)
-    )
+    grants = df.groupby(["programme", "year"])["grant_dkk"].transform("sum")
+    df["_check_cluster_grants_minus_allocation"] = _allocation_gap(df["programme"], grants)
+    df["_check_year_outside_generation"] = _outside_period(df["programme"], df["year"])
     return df, [
-        gx.expectations.ExpectColumnValuesToBeBetween(
-            column="_check_cluster_grants_total",
-            **_allocation_bounds(),
-            meta={"rule": _allocation_rule()},
-        ),
-        *_within_period(gx, "year"),
+        *_allocation_check(gx, "_check_cluster_grants_minus_allocation"),
+        _zero(gx, "_check_year_outside_generation", _period_rule("year")),
+        *_every_generation(gx),
     ]
 
 
 def _cluster_programme_summary(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
-    p = programme()
+    df = df.copy()
+    df["_check_grant_minus_allocation"] = _allocation_gap(df["programme"], df["grant_dkk"])
+    periods = {g.id: {*(str(y) for y in g.years), "total"} for g in generations()}
+    df["_check_period_not_of_generation"] = [
+        int(period not in periods.get(prog, ()))
+        for prog, period in zip(df["programme"], df["period"], strict=True)
+    ]
     return df, [
-        gx.expectations.ExpectColumnValuesToBeBetween(
-            column="grant_2025_2028_dkk", **_allocation_bounds(), meta={"rule": _allocation_rule()}
+        *_allocation_check(gx, "_check_grant_minus_allocation"),
+        _zero(
+            gx,
+            "_check_period_not_of_generation",
+            _period_rule("one row per year") + " plus each generation's total",
         ),
-        gx.expectations.ExpectColumnValuesToBeInSet(
-            column="period",
-            value_set=[*(str(y) for y in p.years), "total"],
-            meta={"rule": f"one row per programme year {p.period_label} plus the total"},
-        ),
+        *_every_generation(gx),
     ]
 
 
@@ -176,49 +212,148 @@ def _price_index(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
 
 def _cluster_programme_totals(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
     df = df.copy()
-    df["_check_grants_total"] = df["grant_2025_2028_dkk"].astype(float).sum()
+    grants = df.groupby("programme")["grant_dkk"].transform("sum")
+    df["_check_grants_minus_allocation"] = _allocation_gap(df["programme"], grants)
     rules = [c for c in df.columns if c.startswith("findings_") and c != "findings_total"]
     df["_check_findings_total_minus_rules"] = df["findings_total"] - df[rules].sum(axis=1)
     df["_check_distinct_smv_above_participations"] = (
         df["smv_funded"] - df["smv_participations"]
     ).clip(lower=0)
-    E = gx.expectations  # noqa: N806 (GX's namespace)
-    zero = {"min_value": 0, "max_value": 0}
+    # the cap applies only where it was in force: breaches counted there, NULL elsewhere
+    capped = (
+        df["programme"]
+        .map({g.id: g.smv_funding_cap_pct is not None for g in generations()})
+        .fillna(False)
+        .astype(bool)
+    )
+    df["_check_breaches_where_no_cap_or_none_where_cap"] = (
+        (capped & df["smv_funding_rate_breaches"].isna())
+        | (~capped & df["smv_funding_rate_breaches"].notna())
+    ).astype(int)
     return df, [
-        E.ExpectColumnValuesToBeBetween(
-            column="_check_grants_total", **_allocation_bounds(), meta={"rule": _allocation_rule()}
+        *_allocation_check(gx, "_check_grants_minus_allocation"),
+        _zero(gx, "_check_findings_total_minus_rules", "findings by rule add up to findings_total"),
+        _zero(
+            gx,
+            "_check_distinct_smv_above_participations",
+            "distinct SMEs funded never exceed SME participations",
         ),
-        E.ExpectColumnValuesToBeBetween(
-            column="_check_findings_total_minus_rules",
-            **zero,
-            meta={"rule": "findings by rule add up to findings_total"},
+        _zero(
+            gx,
+            "_check_breaches_where_no_cap_or_none_where_cap",
+            "SME funding-rate breaches counted only where the cap was in force (NULL elsewhere)",
         ),
-        E.ExpectColumnValuesToBeBetween(
-            column="_check_distinct_smv_above_participations",
-            **zero,
-            meta={"rule": "distinct SMEs funded never exceed SME participations"},
+        *_every_generation(gx),
+    ]
+
+
+def _rule_limits() -> dict[str, dict[str, float | None]]:
+    """Each finding rule's limit per generation (None: not a rule then)."""
+    return {
+        "smv_funding_rate_above_max": {g.id: g.smv_funding_cap_pct for g in generations()},
+        "overhead_share_above_norm": {g.id: g.overhead_norm_pct for g in generations()},
+    }
+
+
+def _quality_findings(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
+    """The cap and the norm are checked only in generations where they were in force: a breach
+    row carries that generation's limit; a generation without the rule has exactly one
+    ``not_checked`` row for it and no breach."""
+    df = df.copy()
+    limits = _rule_limits()
+    warning = df["severity"] == "warning"
+    wrong_limit = pd.Series(0, index=df.index)
+    for rule, by_generation in limits.items():
+        of_rule = warning & (df["rule"] == rule)
+        expected = df["programme"].map(by_generation)
+        wrong_limit |= (of_rule & ((df["threshold"] - expected).abs() > 1e-9)).astype(int)
+        wrong_limit |= (of_rule & expected.isna()).astype(int)
+    df["_check_breach_of_a_rule_not_in_force_or_other_limit"] = wrong_limit
+    not_checked = df.loc[df["severity"] == "not_checked"]
+    expected_rows = {(g, r) for r, by in limits.items() for g, lim in by.items() if lim is None}
+    found = [tuple(x) for x in not_checked[["programme", "rule"]].itertuples(index=False)]
+    df["_check_not_checked_rows_unlike_the_rules"] = int(sorted(found) != sorted(expected_rows))
+    return df, [
+        _zero(
+            gx,
+            "_check_breach_of_a_rule_not_in_force_or_other_limit",
+            "a breach only of a rule in force in its generation, at that generation's limit",
+        ),
+        _zero(
+            gx,
+            "_check_not_checked_rows_unlike_the_rules",
+            "one not_checked row for each generation and rule not in force then, and no other",
         ),
     ]
 
 
 def _participant_register(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
     df = df.copy()
-    df["_check_treatment_year_outside_period"] = (
-        (df["treatment_year"] < df["programme_first_year"])
-        | (df["treatment_year"] > df["programme_last_year"])
+    df["_check_treatment_year_outside_period"] = _outside_period(
+        df["programme"], df["treatment_year"]
+    )
+    first = df["programme"].map({g.id: g.first_year for g in generations()})
+    last = df["programme"].map({g.id: g.last_year for g in generations()})
+    df["_check_period_not_the_generations"] = (
+        (df["programme_first_year"] != first) | (df["programme_last_year"] != last)
     ).astype(int)
     return df, [
-        gx.expectations.ExpectColumnValuesToBeBetween(
-            column="_check_treatment_year_outside_period",
-            min_value=0,
-            max_value=0,
-            meta={"rule": "treatment year within the programme period"},
+        _zero(gx, "_check_treatment_year_outside_period", _period_rule("treatment year")),
+        _zero(
+            gx,
+            "_check_period_not_the_generations",
+            "programme_first_year and programme_last_year are the generation's period",
         ),
-        *_within_period(gx, "programme_first_year"),
-        *_within_period(gx, "programme_last_year"),
         gx.expectations.ExpectColumnValuesToMatchRegex(
             column="cvr", regex=r"^[1-9][0-9]{7}$", meta={"rule": "CVR is 8 digits"}
         ),
+    ]
+
+
+def _programme_generations(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
+    """Every generation has every measure once; a measure is comparable or says why not, in
+    both languages, and its comparability is one answer for all generations."""
+    df = df.copy()
+    comparable = df["comparable"].astype("boolean")
+    has_reason = df["comparable_reason_da"].notna() & df["comparable_reason_en"].notna()
+    any_reason = df["comparable_reason_da"].notna() | df["comparable_reason_en"].notna()
+    df["_check_reason_unlike_comparable"] = (
+        (
+            ((comparable == False) & ~has_reason) | ((comparable == True) & any_reason)  # noqa: E712
+        )
+        .fillna(True)
+        .astype(int)
+    )
+    n_generations = len(generations())
+    df["_check_measure_not_in_every_generation"] = (
+        df.groupby("measure")["programme"].transform("nunique") != n_generations
+    ).astype(int)
+    df["_check_comparable_differs_between_generations"] = (
+        df.groupby("measure")["comparable"].transform("nunique") != 1
+    ).astype(int)
+    current = df.loc[df["is_current_programme"].astype(bool), "programme"].unique()
+    df["_check_current_programme_rows"] = int(list(current) != [programme().id])
+    return df, [
+        gx.expectations.ExpectColumnValuesToNotBeNull(
+            column="comparable", meta={"rule": "every measure says whether it is comparable"}
+        ),
+        _zero(
+            gx,
+            "_check_reason_unlike_comparable",
+            "a reason (Danish and English) exactly when a measure is not comparable",
+        ),
+        _zero(gx, "_check_measure_not_in_every_generation", "every measure in every generation"),
+        _zero(
+            gx,
+            "_check_comparable_differs_between_generations",
+            "a measure is comparable in all generations or in none",
+        ),
+        _zero(
+            gx,
+            "_check_current_programme_rows",
+            "the current generation (programme.yaml) is the one marked current",
+        ),
+        *_every_generation(gx),
     ]
 
 
@@ -287,5 +422,7 @@ MART_RULES: dict[str, Callable[[pd.DataFrame, object], tuple[pd.DataFrame, list]
     "cluster_programme_totals": _cluster_programme_totals,
     "cluster_programme_summary": _cluster_programme_summary,
     "participant_register": _participant_register,
+    "quality_findings": _quality_findings,
+    "programme_generations": _programme_generations,
     "effect_estimates": _effect_estimates,
 }

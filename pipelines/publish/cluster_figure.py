@@ -3,8 +3,9 @@
 Four panels over one cluster axis (short names): funding to SMEs next to private
 co-financing; distinct SMEs funded (and new to R&D); knowledge institutions taking part, by
 type; the SME funding rate (overall, median, highest) with the programme's maximum
-(``config/programme.yaml``) and the breaches marked. Read from ``cluster_programme_totals``,
-so SMEs are counted once per cluster.
+(``config/generations/<id>.yaml``) and the breaches marked. Read from
+``cluster_programme_totals``, the current generation's rows only, so SMEs are counted once per
+cluster.
 """
 
 from __future__ import annotations
@@ -230,12 +231,20 @@ def _title(ax, text: str) -> None:
     )
 
 
+def current_generation(totals: pd.DataFrame) -> pd.DataFrame:
+    """The current generation's clusters (``constants.programme()``): a cluster id names another
+    cluster in each generation, and the figure, its cap and its period are the current one's."""
+    if "programme" not in totals.columns:
+        return totals
+    return totals.loc[totals["programme"] == programme().id]
+
+
 def cluster_overview(
     totals: pd.DataFrame, target: Path, notice: str | None, lang: str = "en"
 ) -> None:
     import numpy as np
 
-    data = totals.sort_values("cluster_id").reset_index(drop=True)
+    data = current_generation(totals).sort_values("cluster_id").reset_index(drop=True)
     y = np.arange(len(data))
     labels = [
         short_name(c, n) for c, n in zip(data["cluster_id"], data["cluster_name"], strict=True)

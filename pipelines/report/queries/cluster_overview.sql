@@ -1,7 +1,8 @@
--- One row per cluster over the programme to date (cluster_programme_totals), amounts in mio. kr.
+-- One row per cluster of the current generation over its period to date
+-- (cluster_programme_totals), amounts in mio. kr.
 -- Distinct counts come from that table as published, never summed over years here.
 select cluster_id, cluster_name, first_year, last_year,
-       grant_2025_2028_dkk / 1e6              as grant_mio_dkk,
+       grant_dkk / 1e6                        as grant_mio_dkk,
        public_funding_drawn_dkk / 1e6         as drawn_mio_dkk,
        grant_drawn_pct,
        projects_started, projects_active,
@@ -22,4 +23,5 @@ select cluster_id, cluster_name, first_year, last_year,
        findings_smv_funding_rate_above_max, findings_overhead_share_above_norm,
        findings_public_funding_above_grant, findings_total
 from cluster_programme_totals
+where programme = (select any_value(programme) from programme_generations where is_current_programme)
 order by cluster_id

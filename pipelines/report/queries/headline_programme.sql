@@ -1,8 +1,18 @@
--- The programme to date: the 'total' row of cluster_programme_summary, amounts in mio. kr.
-select (select count(*) from cluster_programme_totals)           as clusters,
-       (select min(first_year) from cluster_programme_totals)    as first_year,
-       (select max(last_year) from cluster_programme_totals)     as last_year,
-       grant_2025_2028_dkk / 1e6              as grant_mio_dkk,
+-- The current generation to date: its 'total' row of cluster_programme_summary, amounts in
+-- mio. kr.
+with current_programme as (
+    select programme from programme_generations where is_current_programme limit 1
+),
+
+totals as (
+    select * from cluster_programme_totals
+    where programme = (select programme from current_programme)
+)
+
+select (select count(*) from totals)                             as clusters,
+       (select min(first_year) from totals)                      as first_year,
+       (select max(last_year) from totals)                       as last_year,
+       grant_dkk / 1e6                        as grant_mio_dkk,
        public_funding_drawn_dkk / 1e6         as drawn_mio_dkk,
        projects_started,
        smv_funded,
@@ -16,3 +26,4 @@ select (select count(*) from cluster_programme_totals)           as clusters,
        private_financing_share_pct
 from cluster_programme_summary
 where period = 'total'
+  and programme = (select programme from current_programme)

@@ -1,7 +1,10 @@
 """Programme marts on a small hand-made dataset, against numbers worked out by hand.
 
-Two clusters (grants 400 + 262 = 662 mio. kr.), three projects, eight participations. SME "A"
-takes part in projects of both clusters, so programme-level SME counts must count it once.
+Generation 2025-2028: two clusters (grants 400 + 262 = 662 mio. kr.), three projects, eight
+participations. SME "A" takes part in projects of both clusters, so programme-level SME counts
+must count it once. Generation 2021-2024 reuses the ids K01, P1 and SME A with other numbers,
+no overhead reported and neither the cap nor the overhead norm in force: its rows must never mix
+with 2025-2028's, and its rules are not checked (but say so).
 """
 
 from __future__ import annotations
@@ -10,11 +13,12 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.constants import programme
+from pipelines.constants import generation, programme
 from tests.warehouse_helpers import load_snapshot, query, run_dbt
 
 pytestmark = pytest.mark.slow  # a dbt build of the programme marts
 
+OLD = "2021-2024"  # the generation before the current one, ids reused
 LINEAGE = (
     "'hand.csv' as _source_file, 'x' as _source_sha256, 2 as _source_row, "
     "now()::timestamp as _loaded_at, false as _is_sample, 1 as _contract_version"
@@ -25,7 +29,7 @@ RAW = {
         select * from (values
           ('K01', 'Testklynge Et', 'energi', '10000009', 'Midtjylland', 400000000.00),
           ('K02', 'Testklynge To', 'sundhed', '10000009', 'Hovedstaden', 262000000.00))
-        as t (cluster_id, name, business_area, cvr, region, grant_2025_2028_dkk)""",
+        as t (cluster_id, name, business_area, cvr, region, grant_dkk)""",
     "programme_projects": """
         select project_id, cluster_id, title, start_date::date as start_date,
                end_date::date as end_date, budget_dkk::decimal(18,2) as budget_dkk,
@@ -63,6 +67,30 @@ RAW = {
         as t (cluster_id, year, public_funding_drawn_dkk, private_financing_attracted_dkk)""",
 }
 
+# 2021-2024: K01 with the same ids; A funded at 90 % (no cap then), no overhead reported.
+OLD_RAW = {
+    "programme_clusters": """
+        select 'K01' as cluster_id, 'Gammel Et' as name, 'energi' as business_area,
+               '10000009' as cvr, 'Nordjylland' as region,
+               1000000.00::decimal(18,2) as grant_dkk""",
+    "programme_projects": """
+        select 'P1' as project_id, 'K01' as cluster_id, 'Gammel' as title,
+               date '2021-03-01' as start_date, date '2022-06-30' as end_date,
+               500000::decimal(18,2) as budget_dkk, 400000::decimal(18,2) as cluster_funding_dkk,
+               null::decimal(18,2) as overhead_dkk,
+               50000::decimal(18,2) as private_cofinancing_dkk, 'rd' as project_type""",
+    "programme_participants": """
+        select 'P1' as project_id, '11111111' as cvr, 'A' as participant_name,
+               'smv' as participant_type, 1.0::decimal(18,2) as fte,
+               360000::decimal(18,2) as funding_received_dkk,
+               40000::decimal(18,2) as own_contribution_dkk, true as new_to_rd""",
+    "programme_cluster_finances": """
+        select 'K01' as cluster_id, 2021 as year,
+               900000::decimal(18,2) as public_funding_drawn_dkk,
+               0::decimal(18,2) as private_financing_attracted_dkk, null::varchar as note""",
+}
+CURRENT = f"programme = '{programme().id}'"
+
 
 @pytest.fixture(scope="module")
 def marts(tmp_path_factory):
@@ -72,13 +100,21 @@ def marts(tmp_path_factory):
     load_snapshot(warehouse)
     with duckdb.connect(str(warehouse)) as con:
         for table, sql in RAW.items():
-            con.execute(f"create table raw.{table} as select *, {LINEAGE} from ({sql})")
+            con.execute(
+                f"create table raw.{table} as "
+                f"select *, '{programme().id}' as programme, {LINEAGE} from ({sql}) "
+                f"union all by name "
+                f"select *, '{OLD}' as programme, {LINEAGE} from ({OLD_RAW[table]})"
+            )
     run_dbt(data_dir, "build")
     return warehouse
 
 
-def row(warehouse, table, where):
-    df = query(warehouse, f"select * from marts.{table} where {where}")
+def row(warehouse, table, where, programme_id: str | None = None):
+    programme_id = programme_id or programme().id
+    df = query(
+        warehouse, f"select * from marts.{table} where programme = '{programme_id}' and {where}"
+    )
     assert len(df) == 1, df
     return df.iloc[0]
 
@@ -97,7 +133,7 @@ def test_cluster_year_measures(marts):
     ) == (1, 1, 0)
     assert k01_25.smv_new_to_rd == 1
     assert k01_25.private_financing_share_pct == pytest.approx(100 * 2 / 12)
-    assert k01_25.grant_2025_2028_dkk == 400_000_000
+    assert k01_25.grant_dkk == 400_000_000
 
     k01_26 = row(marts, "cluster_outcomes", "cluster_id = 'K01' and year = 2026")
     assert (k01_26.projects_started, k01_26.projects_active, k01_26.smv_funded) == (1, 2, 1)
@@ -112,7 +148,7 @@ def test_cluster_year_measures(marts):
 
     k02_27 = row(marts, "cluster_outcomes", "cluster_id = 'K02' and year = 2027")
     assert (k02_27.projects_started, k02_27.projects_active) == (0, 1)
-    assert len(query(marts, "select * from marts.cluster_outcomes")) == 2 * 4
+    assert len(query(marts, f"select * from marts.cluster_outcomes where {CURRENT}")) == 2 * 4
 
 
 def test_programme_summary_counts_smes_once(marts):
@@ -133,14 +169,14 @@ def test_programme_summary_counts_smes_once(marts):
     assert total.smv_funding_dkk == 750_000
     assert total.smv_funding_rate_pct == pytest.approx(62.5)
     assert total.avg_funding_per_smv_dkk == pytest.approx(375_000)
-    assert total.grant_2025_2028_dkk == 400_000_000 + 262_000_000
+    assert total.grant_dkk == 400_000_000 + 262_000_000
 
 
 def test_quality_findings_keep_breaches_visible(marts):
     with duckdb.connect(str(marts), read_only=True) as con:
         findings = con.execute(
             "select rule, cluster_id, project_id, cvr, observed_value, "
-            "threshold from marts.quality_findings order by rule"
+            f"threshold from marts.quality_findings where {CURRENT} order by rule"
         ).fetchall()
     p = programme()  # dbt's thresholds are the constants file's (passed as --vars)
     assert findings == [
@@ -161,7 +197,9 @@ def test_cluster_totals_count_smes_once_over_the_programme(marts):
     k01 = row(marts, "cluster_programme_totals", "cluster_id = 'K01'")
     # A takes part in 2025 and 2026: cluster_outcomes has 2 + 1 SMEs, the cluster has 2
     by_year = query(
-        marts, "select sum(smv_funded) as n from marts.cluster_outcomes where cluster_id = 'K01'"
+        marts,
+        "select sum(smv_funded) as n from marts.cluster_outcomes "
+        f"where cluster_id = 'K01' and {CURRENT}",
     ).n.iloc[0]
     assert (by_year, k01.smv_funded, k01.smv_participations) == (3, 2, 3)
     assert (k01.projects_started, k01.smv_new_to_rd) == (2, 1)
@@ -223,7 +261,7 @@ def test_a_loaded_row_that_the_marts_would_drop_fails_the_build(marts, tmp_path)
         con.execute(
             "insert into raw.programme_projects select * replace "
             "('P9' as project_id, date '1900-01-01' as start_date) "
-            "from raw.programme_projects where project_id = 'P1'"
+            f"from raw.programme_projects where project_id = 'P1' and {CURRENT}"
         )
     result = run_dbt(
         data_dir, "build", "--select", "+assert_programme_rows_reach_the_marts", check=False
@@ -231,3 +269,54 @@ def test_a_loaded_row_that_the_marts_would_drop_fails_the_build(marts, tmp_path)
     assert result.returncode != 0
     assert "assert_programme_rows_reach_the_marts" in result.stdout
     assert "Got 2 results" in result.stdout  # projects and cluster funding disagree
+
+
+def test_an_older_generation_with_the_same_ids_never_mixes_in(marts):
+    """K01, P1 and SME A exist in both generations: each generation counts its own rows, in the
+    years of its own period, and the current generation's numbers above are unchanged by it."""
+    old = generation(OLD)
+    years = query(
+        marts,
+        f"select year from marts.cluster_outcomes where programme = '{OLD}' order by year",
+    ).year.tolist()
+    assert years == list(old.years)
+    k01 = row(marts, "cluster_programme_totals", "cluster_id = 'K01'", OLD)
+    assert (k01.first_year, k01.last_year) == (old.first_year, old.last_year)
+    assert (k01.projects_started, k01.smv_funded, k01.smv_funding_dkk) == (1, 1, 360_000)
+    assert k01.smv_funding_rate_max_pct == pytest.approx(90.0)
+    assert k01.grant_dkk == 1_000_000 and k01.public_funding_drawn_dkk == 900_000
+    total = row(marts, "cluster_programme_summary", "period = 'total'", OLD)
+    assert (total.projects_started, total.smv_funded, total.smv_funding_dkk) == (1, 1, 360_000)
+    # the current generation's K01 still has its own two projects and 600,000 kr. to SMEs
+    assert row(marts, "cluster_programme_totals", "cluster_id = 'K01'").smv_funding_dkk == 600_000
+    register = query(
+        marts,
+        "select programme, cluster_id, treatment_year from marts.participant_register "
+        "where cvr = '11111111' order by programme, cluster_id",
+    )
+    assert register.values.tolist() == [
+        [OLD, "K01", 2021],
+        [programme().id, "K01", 2025],
+        [programme().id, "K02", 2025],
+    ]
+
+
+def test_rules_not_in_force_are_not_checked_and_say_so(marts):
+    """2021-2024 had no cap and no overhead norm: A's 90 % is no breach, there are no breach
+    counts (NULL, not 0), overhead is NULL (never reported), and quality_findings has one
+    not_checked row for each of the two rules."""
+    assert (generation(OLD).smv_funding_cap_pct, generation(OLD).overhead_norm_pct) == (None, None)
+    findings = query(
+        marts,
+        "select rule, severity, cluster_id, threshold from marts.quality_findings "
+        f"where programme = '{OLD}' order by rule",
+    )
+    assert findings.values.tolist()[0][:3] == ["overhead_share_above_norm", "not_checked", None]
+    assert findings.values.tolist()[1][:3] == ["smv_funding_rate_above_max", "not_checked", None]
+    assert findings.threshold.isna().all() and len(findings) == 2
+    k01 = row(marts, "cluster_programme_totals", "cluster_id = 'K01'", OLD)
+    assert pd.isna(k01.smv_funding_rate_breaches) and pd.isna(k01.overhead_dkk)
+    assert pd.isna(k01.overhead_share_pct)
+    assert (k01.findings_smv_funding_rate_above_max, k01.findings_total) == (0, 0)
+    year = row(marts, "cluster_outcomes", "cluster_id = 'K01' and year = 2021", OLD)
+    assert pd.isna(year.smv_funding_rate_breaches) and pd.isna(year.overhead_dkk)

@@ -91,7 +91,7 @@ programme-docs: install
 # A held load (it would shrink a table by more than KLYNGE_MAX_SHRINK_SHARE): accept exactly
 # the files now in the inbound folder; the next refresh loads them.
 acknowledge-shrink: install
-	$(BIN)/python -m pipelines.programme.shrink
+	$(BIN)/python -m pipelines.programme.shrink $(if $(GENERATION),--generation $(GENERATION))
 
 # Benchmarks (not part of `make test`): prints a table and writes bench/results.json.
 bench: install

@@ -1,13 +1,15 @@
-"""One home for the programme's constants: the file is read once, and its consumers agree.
+"""One home for the programme's constants: each generation's file is read once, and its
+consumers agree.
 
 The consumers are dbt (``--vars`` on every invocation), the GX suites, the figures, the inbound
 contract, the sample generator and the report's release README. The values themselves are not
-repeated here: each assertion compares a consumer with ``config/programme.yaml``.
+repeated here: each assertion compares a consumer with ``config/generations/<id>.yaml``.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import re
 import shutil
@@ -19,18 +21,26 @@ import pytest
 import yaml
 
 from pipelines.constants import (
+    GENERATIONS_DIR,
     PROGRAMME_CONFIG,
     SIZE_GROUPS_SEED,
     ConstantsError,
     dbt_vars,
+    generation,
+    generations,
     programme,
-    read_programme,
+    read_generations,
     size_groups,
     with_dbt_vars,
 )
 from pipelines.settings import REPO_ROOT
 
-RAW = yaml.safe_load(PROGRAMME_CONFIG.read_text(encoding="utf-8"))
+SHARED = yaml.safe_load(PROGRAMME_CONFIG.read_text(encoding="utf-8"))
+DECLARED = {
+    path.stem: yaml.safe_load(path.read_text(encoding="utf-8"))
+    for path in sorted(GENERATIONS_DIR.glob("*.yaml"))
+}
+RAW = DECLARED[SHARED["current_generation"]]
 
 # Code and configuration that consumers are written in (prose in docs/ and in dbt's model
 # descriptions may name the programme; generated files and data follow from the constants).
@@ -62,7 +72,11 @@ YEAR_ELSEWHERE = {
 
 def _code_files() -> list[Path]:
     files = {p for g in CODE_GLOBS for p in REPO_ROOT.glob(g)}
-    return sorted(p for p in files if p != PROGRAMME_CONFIG and "target" not in p.parts)
+    return sorted(
+        p
+        for p in files
+        if p != PROGRAMME_CONFIG and p.parent != GENERATIONS_DIR and "target" not in p.parts
+    )
 
 
 def _hits(pattern: str, skip: set[str] = frozenset()) -> list[str]:
@@ -87,23 +101,46 @@ def _number_pattern(value: float) -> str:
     return rf"\b{whole}\s*%|(?i:norm|cap|funding_rate|overhead)\w*\s*[=:]\s*{whole}\b"
 
 
-def test_the_file_holds_each_constant_once_and_the_loader_reads_it():
+@pytest.mark.parametrize("ident", sorted(DECLARED))
+def test_each_generation_file_holds_its_constants_and_the_loader_reads_it(ident):
+    raw, g = DECLARED[ident], generation(ident)
+    assert g.id == ident == f"{g.first_year}-{g.last_year}"
+    assert (g.first_year, g.last_year) == (raw["period"]["first_year"], raw["period"]["last_year"])
+    assert (g.allocation_dkk, g.clusters) == (raw["allocation_dkk"], raw["clusters"])
+    assert g.smv_funding_cap_pct == raw["rules"]["smv_funding_cap_pct"]
+    assert g.overhead_norm_pct == raw["rules"]["overhead_norm_pct"]
+    assert g.latest_matching_year == raw["evaluation"]["latest_matching_year"]
+    assert [t.id for t in g.grant_types] == [t["id"] for t in raw["grant_types"]]
+    assert g.years == tuple(range(g.first_year, g.last_year + 1))
+
+
+def test_the_current_generation_is_named_once_and_read_once():
     p = programme()
-    assert (p.first_year, p.last_year) == (RAW["period"]["first_year"], RAW["period"]["last_year"])
-    assert p.allocation_dkk == RAW["allocation_dkk"]
-    assert p.smv_funding_cap_pct == RAW["smv_funding_cap_pct"]
-    assert p.overhead_norm_pct == RAW["overhead_norm_pct"]
-    assert p.years == tuple(range(p.first_year, p.last_year + 1))
-    assert programme() is p  # cached: read once per process
+    assert p.id == SHARED["current_generation"] and p is generation(p.id)
+    assert programme() is p and generations() is generations()  # cached: read once
+    assert [g.id for g in generations()] == sorted(DECLARED)  # oldest first
 
 
-@pytest.mark.parametrize("name", ["allocation_dkk", "smv_funding_cap_pct", "overhead_norm_pct"])
-def test_no_code_repeats_a_constant(name):
-    assert _hits(_number_pattern(RAW[name])) == []
+def _values(key: str) -> list[float]:
+    found = [g.get(key, g["rules"].get(key)) for g in DECLARED.values()]
+    return sorted({v for v in found if v is not None})
 
 
-def test_no_code_repeats_the_period():
-    years = rf"(?<![\w.-])({RAW['period']['first_year']}|{RAW['period']['last_year']})(?![\w.])"
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        (name, value)
+        for name in ("allocation_dkk", "smv_funding_cap_pct", "overhead_norm_pct")
+        for value in _values(name)
+    ],
+)
+def test_no_code_repeats_a_constant(name, value):
+    assert _hits(_number_pattern(value)) == []
+
+
+def test_no_code_repeats_the_current_period():
+    """A year of the period used as a number; a generation's id (2025-2028) names it."""
+    years = rf"(?<![\w.-])({RAW['period']['first_year']}|{RAW['period']['last_year']})(?![\w.]|-\d)"
     assert _hits(years, YEAR_ELSEWHERE) == []
 
 
@@ -111,17 +148,74 @@ def test_no_code_counts_size_groups_by_hand():
     assert _hits(r"min_count=\d|n_groups\s*=\s*\d|smv_groups\s*=\s*\d") == []
 
 
-def test_a_bad_value_names_the_file_and_key(tmp_path):
-    broken = dict(RAW, overhead_norm_pct="twenty")
-    path = tmp_path / "programme.yaml"
-    path.write_text(yaml.safe_dump(broken), encoding="utf-8")
-    with pytest.raises(ConstantsError, match=r"programme.yaml: 'overhead_norm_pct' must be"):
-        read_programme(path)
-    path.write_text(
-        yaml.safe_dump(dict(RAW, period={"first_year": 2030, "last_year": 2029})), encoding="utf-8"
+def _declare(folder: Path, ident: str, **changes) -> None:
+    (folder / f"{ident}.yaml").write_text(
+        yaml.safe_dump({**DECLARED[ident], **changes}), encoding="utf-8"
     )
-    with pytest.raises(ConstantsError, match="first_year 2030 is after last_year 2029"):
-        read_programme(path)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"rules": {"smv_funding_cap_pct": "seventy", "overhead_norm_pct": None}},
+            r"2025-2028.yaml: 'smv_funding_cap_pct' must be a non-negative number",
+        ),
+        (
+            {"rules": {"overhead_norm_pct": 20}},
+            r"2025-2028.yaml: 'smv_funding_cap_pct' is missing \(write null",
+        ),
+        ({"period": {"first_year": 2030, "last_year": 2029}}, "first_year 2030 is after"),
+        (
+            {"period": {"first_year": 2024, "last_year": 2028}},
+            r"id '2025-2028' must be the period '2024-2028'",
+        ),
+        (
+            {
+                "grant_types": [
+                    {"id": "x", "funder": "eu", "name_da": "x", "name_en": "x", "amount_dkk": None}
+                ]
+            },
+            r"names funder 'eu', which is not one of",
+        ),
+        ({"contract": {"version": 1, "absent": ["overhead_dkk"]}}, "'absent' must map an entity"),
+    ],
+)
+def test_a_bad_generation_names_the_file_and_key(tmp_path, change, message):
+    for ident in DECLARED:
+        _declare(tmp_path, ident)
+    _declare(tmp_path, "2025-2028", **change)
+    with pytest.raises(ConstantsError, match=message):
+        read_generations(tmp_path)
+
+
+def test_the_current_generation_must_be_declared_and_generations_may_not_overlap(tmp_path):
+    _declare(tmp_path, "2021-2024")
+    with pytest.raises(ConstantsError, match="current_generation '2025-2028' has no declaration"):
+        read_generations(tmp_path)
+    _declare(tmp_path, "2025-2028")
+    overlapping = dict(
+        DECLARED["2021-2024"], id="2022-2025", period={"first_year": 2022, "last_year": 2025}
+    )
+    (tmp_path / "2022-2025.yaml").write_text(yaml.safe_dump(overlapping), encoding="utf-8")
+    with pytest.raises(ConstantsError, match="2021-2024 and 2022-2025 overlap"):
+        read_generations(tmp_path)
+
+
+def test_a_rule_not_in_force_is_none_and_an_absent_field_names_a_contract_field(tmp_path):
+    older = generation("2021-2024")
+    assert older.smv_funding_cap_pct is None and older.overhead_norm_pct is None
+    assert older.absent_fields == {"projects": ("overhead_dkk",)}
+    from pipelines.programme.contract import ContractError, load_contract
+
+    wrong = dataclasses.replace(older, absent_fields={"projects": ("overhead",)})
+    with pytest.raises(
+        ContractError, match=r"absent fields that are not in the contract: \['overhead'\]"
+    ):
+        load_contract(generation=wrong)
+    keyed = dataclasses.replace(older, absent_fields={"projects": ("cluster_id",)})
+    with pytest.raises(ContractError, match="a key or referenced field cannot be absent"):
+        load_contract(generation=keyed)
 
 
 def test_size_groups_follow_the_seed():

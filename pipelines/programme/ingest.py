@@ -159,7 +159,10 @@ def _skip_unsettled(
     waiting: dict[Path, str], last: ProgrammeLoad | None, inbound_dir: Path, log: logging.Logger
 ) -> ProgrammeLoad:
     """Keep the previous load while files are still being written; never quarantine them."""
-    named = {redact(str(p.relative_to(inbound_dir))): why for p, why in waiting.items()}
+    named = {
+        redact(f"{inbound_dir.name}/{p.relative_to(inbound_dir).as_posix()}"): why
+        for p, why in waiting.items()
+    }
     listed = "; ".join(f"{name}: {why}" for name, why in sorted(named.items()))
     if last is None:
         raise ProgrammeUnsettledError(
@@ -244,10 +247,12 @@ def _guard_shrink(
     if not shrinks:
         return False
     if shrink.acknowledged(
-        inbound_dir, shrink.fingerprint((c.file.relative, c.sha256) for c in checked)
+        inbound_dir, shrink.fingerprint((c.file.path.name, c.sha256) for c in checked)
     ):
         return True
-    raise ProgrammeHeldError(shrink.held_message(shrinks, max_share, inbound_dir))
+    raise ProgrammeHeldError(
+        shrink.held_message(shrinks, max_share, inbound_dir, generation_of(schemas))
+    )
 
 
 def _after_load(

@@ -7,10 +7,10 @@ participants to a handful. So a load that shrinks any entity by more than
 loaded, the previous load stays in use, and the run fails with the numbers. To apply it on
 purpose, acknowledge exactly that set of files:
 
-    make acknowledge-shrink        # python -m pipelines.programme.shrink
+    make acknowledge-shrink GENERATION=2025-2028   # python -m pipelines.programme.shrink
 
-which writes ``.acknowledge-shrink`` into the inbound folder with the set's fingerprint (file
-names and checksums). The next refresh loads the set and removes the marker; a different set of
+which writes ``.acknowledge-shrink`` into the generation's inbound folder with the set's
+fingerprint (file names and checksums); each generation has its own guard and acknowledgement. The next refresh loads the set and removes the marker; a different set of
 files is not covered by it. A switch from the synthetic sample to real reports is never held.
 """
 
@@ -60,13 +60,13 @@ def consume(inbound_dir: Path) -> None:
     (inbound_dir / MARKER_NAME).unlink(missing_ok=True)
 
 
-def held_message(shrinks: list[str], max_share: float, inbound_dir: Path) -> str:
+def held_message(shrinks: list[str], max_share: float, inbound_dir: Path, generation: str) -> str:
     return (
         f"load held: it would shrink {'; '.join(shrinks)}, more than the "
         f"{max_share:.0%} allowed (KLYNGE_MAX_SHRINK_SHARE). Nothing was loaded and the "
         "previous load stays in use. If the files are right, acknowledge this exact set "
-        f"with `make acknowledge-shrink` (writes {inbound_dir / MARKER_NAME}) and refresh "
-        "again; otherwise send the complete files."
+        f"with `make acknowledge-shrink GENERATION={generation}` (writes "
+        f"{inbound_dir / MARKER_NAME}) and refresh again; otherwise send the complete files."
     )
 
 
@@ -95,14 +95,21 @@ def write_acknowledgement(inbound_dir: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pipelines.constants import generations, programme
     from pipelines.settings import load_settings
 
     parser = argparse.ArgumentParser(
         prog="python -m pipelines.programme.shrink",
-        description="Acknowledge that the inbound file set may shrink the loaded data.",
+        description="Acknowledge that a generation's inbound file set may shrink its loaded data.",
     )
-    parser.parse_args(argv)
-    inbound = load_settings().programme_inbound_dir
+    parser.add_argument(
+        "--generation",
+        choices=[g.id for g in generations()],
+        default=programme().id,
+        help="the programme generation whose files to acknowledge (default: %(default)s)",
+    )
+    args = parser.parse_args(argv)
+    inbound = load_settings().programme_inbound_dir / args.generation
     marker = write_acknowledgement(inbound)
     print(
         f"acknowledged the {len(json.loads(marker.read_text())['files'])} report file(s) "

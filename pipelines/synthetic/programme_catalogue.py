@@ -7,7 +7,7 @@ few planted breaches (:mod:`pipelines.synthetic.programme_plan`).
 
 Each generation draws with its own :class:`Design`. The 2021-2024 design differs from the
 current one in the way the programmes are described to have changed, with illustrative values
-(not figures from the programme's reports): more SMEs (70 % of participations, 62 % now) with
+(not figures from the programme's reports): more SMEs (seven in ten participations, six in ten now) with
 smaller amounts (mean cost 350,000 kr., 500,000 now), fewer knowledge institutions and R&D
 projects, fewer large firms and investors, and SME funding rates drawn from 40-85 % (no cap was
 in force), so less of the projects' budgets is private co-financing.

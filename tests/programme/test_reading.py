@@ -13,6 +13,7 @@ from pipelines.programme.shrink import MARKER_NAME, write_acknowledgement
 from tests.programme.helpers import (
     CLUSTERS,
     FINANCES,
+    GENERATION,
     PARTICIPANTS,
     PROJECTS,
     query,
@@ -32,7 +33,7 @@ def test_base_set_loads_typed_with_lineage(data_dir, inbound):
         data_dir,
         """select project_id, start_date, end_date, budget_dkk,
                                      cluster_funding_dkk, _source_file, _source_row,
-                                     _is_sample, _contract_version
+                                     _is_sample, _contract_version, programme
                               from raw.programme_projects order by project_id""",
     ) == [
         (
@@ -41,10 +42,11 @@ def test_base_set_loads_typed_with_lineage(data_dir, inbound):
             date(2026, 8, 31),
             Decimal("2500000.00"),
             Decimal("1400000.00"),
-            "projects.csv",
+            f"{GENERATION}/projects.csv",
             2,
             False,
             2,
+            GENERATION,
         ),
         (
             "K01-P0002",
@@ -52,10 +54,11 @@ def test_base_set_loads_typed_with_lineage(data_dir, inbound):
             date(2025, 12, 31),
             Decimal("400000.00"),
             Decimal("300000.00"),
-            "projects.csv",
+            f"{GENERATION}/projects.csv",
             3,
             False,
             2,
+            GENERATION,
         ),
         (
             "K02-P0001",
@@ -63,10 +66,11 @@ def test_base_set_loads_typed_with_lineage(data_dir, inbound):
             date(2027, 12, 31),
             Decimal("1234567.50"),
             Decimal("800000.50"),
-            "projects.csv",
+            f"{GENERATION}/projects.csv",
             4,
             False,
             2,
+            GENERATION,
         ),
     ]
     assert query(
@@ -97,10 +101,10 @@ def test_base_set_loads_typed_with_lineage(data_dir, inbound):
         "select entity, file, row_count, is_sample from raw._programme_loads order by file",
     )
     assert loads == [
-        ("cluster_finances", "cluster_finances.csv", 3, False),
-        ("clusters", "clusters.csv", 2, False),
-        ("participants", "participants.csv", 5, False),
-        ("projects", "projects.csv", 3, False),
+        ("cluster_finances", f"{GENERATION}/cluster_finances.csv", 3, False),
+        ("clusters", f"{GENERATION}/clusters.csv", 2, False),
+        ("participants", f"{GENERATION}/participants.csv", 5, False),
+        ("projects", f"{GENERATION}/projects.csv", 3, False),
     ]
     sha = query(data_dir, "select distinct _source_sha256 from raw.programme_clusters")
     assert sha == [(load.files_of("clusters")[0].sha256,)]
@@ -176,7 +180,7 @@ def test_several_files_per_entity_are_read_together(data_dir, inbound):
         data_dir,
         """select _source_file, count(*) from raw.programme_participants
                               group by all order by 1""",
-    ) == [("participants.csv", 2), ("participants_K02.csv", 3)]
+    ) == [(f"{GENERATION}/participants.csv", 2), (f"{GENERATION}/participants_K02.csv", 3)]
 
 
 @pytest.mark.slow  # loads the full sample
@@ -186,14 +190,14 @@ def test_sample_is_used_only_without_real_reports(data_dir, inbound):
     assert load.stamp.is_sample
     assert query(
         data_dir, "select distinct _is_sample, _source_file from raw.programme_clusters"
-    ) == [(True, "sample/clusters.csv")]
+    ) == [(True, f"{GENERATION}/sample/clusters.csv")]
     write_base(inbound)
     load = run_ingest(data_dir)
     assert not load.stamp.is_sample
     assert any("sample/ is ignored" in note for note in load.notes)
     assert query(
         data_dir, "select distinct _is_sample, _source_file from raw.programme_clusters"
-    ) == [(False, "clusters.csv")]
+    ) == [(False, f"{GENERATION}/clusters.csv")]
 
 
 def test_header_only_file_loads_as_empty_table(data_dir, inbound):

@@ -11,6 +11,7 @@ from pipelines.programme.checks.errors import ProgrammeIncompleteError, Programm
 from tests.programme.helpers import (
     BASE,
     CLUSTERS,
+    GENERATION,
     INVALID_CVR,
     PARTICIPANTS,
     PROJECTS,
@@ -136,13 +137,14 @@ def _assert_rejected(data_dir, inbound, quarantine, before, file_name, expected)
     with pytest.raises(ProgrammeRejectedError) as info:
         run_ingest(data_dir)
     [rejection] = info.value.rejections
-    assert rejection.file == file_name
+    recorded = f"{GENERATION}/{file_name}"  # names are relative to inbound/programme/
+    assert rejection.file == recorded
     row, column, rule = expected
     found = [(p.file, p.row, p.column, p.rule) for p in rejection.problems]
-    assert (file_name, row, column, rule) in found, found
+    assert (recorded, row, column, rule) in found, found
     message = str(info.value)
     where = ", ".join(
-        [file_name] + ([f"row {row}"] if row else []) + ([f"column {column}"] if column else [])
+        [recorded] + ([f"row {row}"] if row else []) + ([f"column {column}"] if column else [])
     )
     assert f"{where}: {rule}:" in message
     # moved, not copied; the report is next to it, in JSON and text
@@ -150,7 +152,7 @@ def _assert_rejected(data_dir, inbound, quarantine, before, file_name, expected)
     [moved] = [p for p in quarantine.iterdir() if not p.name.endswith((".json", ".txt"))]
     assert moved.name.endswith("_" + file_name) and moved.name[:8].isdigit()
     report = json.loads((quarantine / f"{moved.name}.report.json").read_text("utf-8"))
-    assert report["file"] == file_name and len(report["sha256"]) == 64
+    assert report["file"] == recorded and len(report["sha256"]) == 64
     assert {"row": row, "column": column, "rule": rule} in [
         {k: p[k] for k in ("row", "column", "rule")} for p in report["problems"]
     ]
@@ -225,7 +227,7 @@ def test_duplicate_across_files_rejects_the_later_file(data_dir, inbound, quaran
     error, report, _ = _assert_rejected(
         data_dir, inbound, quarantine, loaded, "projects_extra.csv", (2, "project_id", "unique")
     )
-    assert "first in projects.csv row 4" in report["problems"][0]["message"]
+    assert f"first in {GENERATION}/projects.csv row 4" in report["problems"][0]["message"]
 
 
 def test_all_problems_in_a_file_are_collected(data_dir, inbound, quarantine, loaded):
@@ -258,7 +260,7 @@ def test_reference_into_a_rejected_file_does_not_cascade(data_dir, inbound, quar
     write_csv(inbound / "clusters.csv", _set(CLUSTERS, 2, "cvr", INVALID_CVR))
     with pytest.raises(ProgrammeRejectedError) as info:
         run_ingest(data_dir)
-    assert [r.file for r in info.value.rejections] == ["clusters.csv"]
+    assert [r.file for r in info.value.rejections] == [f"{GENERATION}/clusters.csv"]
     assert (inbound / "projects.csv").exists()
 
 
@@ -277,7 +279,8 @@ def test_broken_sample_is_never_moved(data_dir, inbound, quarantine):
     with pytest.raises(ProgrammeRejectedError) as info:
         run_ingest(data_dir)
     [rejection] = info.value.rejections
-    assert rejection.file == "sample/clusters.csv" and rejection.quarantined_to is None
+    assert rejection.file == f"{GENERATION}/sample/clusters.csv"
+    assert rejection.quarantined_to is None
     assert "sample file, not moved" in str(info.value)
     assert (sample / "clusters.csv").exists() and not quarantine.exists()
 

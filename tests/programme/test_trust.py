@@ -27,6 +27,7 @@ from pipelines.programme.shrink import MARKER_NAME, shrinkage, write_acknowledge
 from tests.programme.helpers import (
     CLUSTERS,
     FINANCES,
+    GENERATION,
     PARTICIPANTS,
     copy_rows,
     csv_bytes,
@@ -346,7 +347,7 @@ def test_a_file_still_being_copied_is_skipped_never_quarantined(
     for name in ("clusters", "projects", "cluster_finances"):
         _age(inbound / f"{name}.csv", 3600)
     load = run_ingest(data_dir, settle_seconds=30)
-    assert list(load.unsettled) == ["participants.csv"]
+    assert list(load.unsettled) == [f"{GENERATION}/participants.csv"]
     assert "still being written" in load.notes[0]
     assert snapshot(data_dir) == loaded  # the previous load stays, untouched
     assert not quarantine.exists() and (inbound / "participants.csv").exists()
@@ -371,19 +372,19 @@ def test_a_file_written_to_while_it_is_read_is_skipped(
     checked_once = validate.check_file
 
     def appending(inbound_file, schema, data):
-        if inbound_file.relative == "participants.csv":
+        if inbound_file.relative == f"{GENERATION}/participants.csv":
             with open(inbound_file.path, "ab") as fh:
                 fh.write(b"K02-P0001;;x;foreign;0;0;0;nej\r\n")
         return checked_once(inbound_file, schema, data)
 
     monkeypatch.setattr(validate, "check_file", appending)
     load = run_ingest(data_dir)
-    assert "participants.csv" in load.unsettled
+    assert f"{GENERATION}/participants.csv" in load.unsettled
     assert not quarantine.exists() and snapshot(data_dir) == loaded
     reliability(
         "a file is appended to while the load reads it",
         "the set is skipped, not judged and not quarantined; the previous load stays",
-        f"skipped: {load.unsettled['participants.csv']}",
+        f"skipped: {load.unsettled[f'{GENERATION}/participants.csv']}",
     )
 
 
@@ -410,7 +411,8 @@ def test_every_entry_point_applies_the_settle_rule(data_dir, inbound):
         for m in result.asset_materializations_for_node("programme_inbound")
         if m.asset_key == AssetKey(["raw", "programme_participants"])
     ]
-    assert list(meta["skipped_unsettled"]) == ["participants_K02.csv"]
+    assert list(meta["skipped_unsettled"]) == [GENERATION]
+    assert list(meta["skipped_unsettled"][GENERATION]) == [f"{GENERATION}/participants_K02.csv"]
 
 
 # --- the shrink guard --------------------------------------------------------------------------
@@ -512,7 +514,7 @@ def test_a_file_name_with_a_date_and_a_time_is_not_taken_for_a_cpr_number(data_d
     write_base(inbound, skip="participants")
     write_csv(inbound / "participants_150124_1030.csv", PARTICIPANTS)
     load = run_ingest(data_dir)
-    assert "participants_150124_1030.csv" in [f.file for f in load.files]
+    assert f"{GENERATION}/participants_150124_1030.csv" in [f.file for f in load.files]
 
 
 def _prefixed(path: Path) -> None:

@@ -103,7 +103,14 @@ class FileChecker:
                     "missing_column",
                     f"required column {spec.name} is missing from the header",
                 )
-        if ignored:
+        absent = {f.name.casefold() for f in self.schema.absent}
+        if never := [c for c in ignored if normalise_name(c) in absent]:
+            self.out.notes.append(
+                f"generation {self.schema.generation} never reported "
+                f"{', '.join(never)} (its contract leaves it out): checked for personal data and "
+                "Excel errors, then not loaded"
+            )
+        if ignored := [c for c in ignored if normalise_name(c) not in absent]:
             self.out.notes.append(
                 f"columns not in the contract are checked for personal data "
                 f"and Excel errors, then not loaded: {', '.join(ignored)}"

@@ -1,0 +1,116 @@
+"""Each programme generation is read with its own contract: its date windows, the fields it never
+reported, its own folder, quarantine and load; the other generations' rows stay untouched."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pipelines.constants import generation
+from pipelines.orchestration.warehouse import WarehouseResource
+from pipelines.programme.checks.errors import ProgrammeRejectedError
+from pipelines.programme.contract import load_contract
+from pipelines.programme.generations import contracts
+from pipelines.programme.ingest import ingest_programme
+from tests.programme.helpers import (
+    BASE,
+    GENERATION,
+    query,
+    snapshot,
+    write_csv,
+)
+
+OLDER = "2021-2024"
+
+
+def _earlier(cell: str) -> str:
+    """Dates and years four years earlier, whatever their format (2025-03-01, 01-06-2025)."""
+    return re.sub(r"\b202[5-9]\b", lambda m: str(int(m.group(0)) - 4), cell)
+
+
+def _older_set(with_overhead: bool = False) -> dict[str, list[list[str]]]:
+    """The tests' base set as 2021-2024 would report it: four years earlier, no overhead."""
+    rows = {}
+    for entity, table in BASE.items():
+        dated = [i for i, name in enumerate(table[0]) if name in ("start_date", "end_date", "year")]
+        rows[entity] = [table[0]] + [
+            [_earlier(c) if i in dated else c for i, c in enumerate(r)] for r in table[1:]
+        ]
+    if not with_overhead:
+        drop = rows["projects"][0].index("overhead_dkk")
+        rows["projects"] = [r[:drop] + r[drop + 1 :] for r in rows["projects"]]
+    return rows
+
+
+def _ingest_older(data_dir):
+    return ingest_programme(
+        data_dir / "inbound" / "programme" / OLDER,
+        data_dir / "inbound" / "quarantine" / OLDER,
+        WarehouseResource(database=str(data_dir / "warehouse.duckdb")).get_connection,
+        schemas=load_contract(generation=generation(OLDER)),
+        settle_seconds=0,
+        max_shrink_share=0.5,
+    )
+
+
+def _write_older(data_dir, rows) -> None:
+    folder = data_dir / "inbound" / "programme" / OLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    for entity, table in rows.items():
+        write_csv(folder / f"{entity}.csv", table)
+
+
+def test_each_generation_reads_the_contract_with_its_own_windows_and_fields():
+    older, current = contracts()[OLDER], contracts()[GENERATION]
+    assert "overhead_dkk" not in older["projects"].field_names
+    assert [f.name for f in older["projects"].absent] == ["overhead_dkk"]
+    assert "overhead_dkk" in current["projects"].field_names and not current["projects"].absent
+    start = older["projects"].spec("start_date").window
+    assert (start.earliest.year, start.latest.year) == (2021, 2024)
+    assert current["projects"].spec("start_date").window.earliest.year == 2025
+
+
+def test_a_generation_loads_beside_the_other_with_its_absent_field_empty(data_dir, inbound, loaded):
+    _write_older(data_dir, _older_set())
+    load = _ingest_older(data_dir)
+    assert load.rows == {"clusters": 2, "projects": 3, "participants": 5, "cluster_finances": 3}
+    assert query(
+        data_dir,
+        """select programme, count(*), count(overhead_dkk), min(start_date)::varchar,
+                  min(_source_file)
+           from raw.programme_projects group by all order by 1""",
+    ) == [
+        (OLDER, 3, 0, "2021-03-01", f"{OLDER}/projects.csv"),
+        (GENERATION, 3, 3, "2025-03-01", f"{GENERATION}/projects.csv"),
+    ]
+    current = {
+        table: [r for r in rows if GENERATION in r] for table, rows in snapshot(data_dir).items()
+    }
+    assert current == {
+        table: [r for r in rows if GENERATION in r] for table, rows in loaded.items()
+    }  # the current generation's rows and loads, untouched
+    assert query(data_dir, "select distinct programme from raw._programme_loads order by 1") == [
+        (OLDER,),
+        (GENERATION,),
+    ]
+
+
+def test_a_date_of_the_other_generation_is_rejected_by_its_window(data_dir):
+    rows = _older_set()
+    rows["projects"][1][rows["projects"][0].index("start_date")] = "2025-03-01"
+    _write_older(data_dir, rows)
+    with pytest.raises(ProgrammeRejectedError) as info:
+        _ingest_older(data_dir)
+    assert f"{OLDER}/projects.csv, row 2, column start_date: date_range" in str(info.value)
+    assert "2021-01-01 to 2024-12-31" in str(info.value)
+    assert (data_dir / "inbound" / "quarantine" / OLDER).is_dir()
+
+
+def test_a_field_the_generation_never_reported_is_noted_and_never_loaded(data_dir):
+    _write_older(data_dir, _older_set(with_overhead=True))
+    load = _ingest_older(data_dir)
+    assert any(f"generation {OLDER} never reported overhead_dkk" in note for note in load.notes), (
+        load.notes
+    )
+    assert query(data_dir, "select count(overhead_dkk) from raw.programme_projects") == [(0,)]

@@ -30,11 +30,13 @@ from bench.common import (
     log_tail,
     run_measured,
 )
+from pipelines.constants import programme
 
 if TYPE_CHECKING:
     from dagster import DagsterInstance
 
 SNAPSHOT_DIR = REPO_ROOT / "data" / "snapshots" / "dst"
+CURRENT = programme().id  # the scaled set reports on it; the other generation loads its sample
 STAGES = (
     "dst_ingest",
     "programme_ingest",
@@ -434,6 +436,8 @@ def programme_set(n: int, log: Callable[[str], None]) -> Path:
                 PYTHON,
                 "-m",
                 "pipelines.synthetic.programme_sample",
+                "--generation",
+                CURRENT,
                 "--out",
                 str(out),
                 "--participants",
@@ -456,7 +460,7 @@ def bench_programme(
         files = programme_set(n, log)
         root = fresh_dir(RUNS_DIR / f"programme_{n}")
         data_dir, home = root / "data", root / "dagster_home"
-        inbound = data_dir / "inbound" / "programme"
+        inbound = data_dir / "inbound" / "programme" / CURRENT  # the other: its sample
         inbound.mkdir(parents=True)
         home.mkdir()
         delivered = time.time() - 3600  # an hour ago: settled, not still being written

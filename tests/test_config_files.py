@@ -9,7 +9,7 @@ import pytest
 
 from pipelines.catalog import PUBLISHED_CONFIG, CatalogError, published_marts
 from pipelines.config_file import ConfigFileError, read_yaml
-from pipelines.constants import PROGRAMME_CONFIG, ConstantsError, read_programme
+from pipelines.constants import GENERATIONS_DIR, PROGRAMME_CONFIG, ConstantsError, read_generations
 from pipelines.dst.config import DstConfigError, load_table_specs
 from pipelines.programme.contract import CONTRACT_DIR, ContractError, load_contract
 from pipelines.settings import DST_TABLES_CONFIG
@@ -69,13 +69,15 @@ def test_dst_tables_mistakes(tmp_path, old, new, expected):
     ],
 )
 def test_programme_constants_out_of_range_are_named(tmp_path, key, value, expected):
-    text = PROGRAMME_CONFIG.read_text(encoding="utf-8")
+    for declared in GENERATIONS_DIR.glob("*.yaml"):
+        shutil.copy(declared, tmp_path / declared.name)
+    path = tmp_path / "2025-2028.yaml"
+    text = path.read_text(encoding="utf-8")
     line = next(li for li in text.splitlines() if li.strip().startswith(f"{key}:"))
     indent = line[: len(line) - len(line.lstrip())]
-    path = tmp_path / "programme.yaml"
     path.write_text(text.replace(line, f"{indent}{key}: {value}", 1), encoding="utf-8")
-    with pytest.raises(ConstantsError, match=f"programme.yaml: '{key}' must be") as err:
-        read_programme(path)
+    with pytest.raises(ConstantsError, match=f"2025-2028.yaml: '{key}' must be") as err:
+        read_generations(tmp_path, PROGRAMME_CONFIG)
     assert expected in str(err.value)
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from pipelines.bookkeeping import PROGRAMME_LOADS as LOADS_TABLE
-from pipelines.constants import programme
+from pipelines.constants import Programme, generations, programme
 from pipelines.programme.checks.reader import HEADER_SCAN_ROWS, MAX_XLSX_UNPACKED_BYTES
 from pipelines.programme.checks.values import FALSE_WORDS, TRUE_WORDS
 from pipelines.programme.contract import EntitySchema, FieldSpec, FieldType, load_contract
@@ -70,7 +70,7 @@ ENTITY_TITLE_DA = {
 }
 
 LINEAGE_MEANING_DA = {
-    "_source_file": "filen, relativt til `inbound/programme/` (fx `sample/projects.csv`)",
+    "_source_file": "filen, relativt til `inbound/programme/` (fx `2025-2028/sample/projects.csv`)",
     "_source_sha256": "filens SHA-256-kontrolsum, som den blev indlæst",
     "_source_row": "rækken i filen, som et regneark viser den",
     "_loaded_at": "hvornår indlæsningen kørte (UTC)",
@@ -79,7 +79,7 @@ LINEAGE_MEANING_DA = {
 }
 
 LINEAGE_MEANING = {
-    "_source_file": "the file, relative to `inbound/programme/` (e.g. `sample/projects.csv`)",
+    "_source_file": "the file, relative to `inbound/programme/` (e.g. `2025-2028/sample/projects.csv`)",
     "_source_sha256": "SHA-256 checksum of the file as loaded",
     "_source_row": "the row in the file, as a spreadsheet shows it",
     "_loaded_at": "when the load ran (UTC)",
@@ -200,6 +200,21 @@ def _entity(schema: EntitySchema) -> dict[str, object]:
     }
 
 
+def _generation(g: Programme) -> dict[str, object]:
+    """A generation's row in the contract's table of generations."""
+    window = next(w for w in g.windows if w.name == "programme")
+    absent = [f"`{entity}.{name}`" for entity, names in g.absent_fields.items() for name in names]
+    return {
+        "id": g.id,
+        "name_da": g.name_da,
+        "name_en": g.name_en,
+        "contract_version": g.contract_version,
+        "programme_window": f"{window.earliest.isoformat()} – {window.latest.isoformat()}",
+        "absent_da": ", ".join(absent) or "ingen",
+        "absent_en": ", ".join(absent) or "none",
+    }
+
+
 def render_markdown(schemas: Mapping[str, EntitySchema]) -> str:
     """The contract page: prose in ``templates/programme_contract.md.j2``, facts from code."""
     env = Environment(
@@ -213,6 +228,8 @@ def render_markdown(schemas: Mapping[str, EntitySchema]) -> str:
     return env.get_template("programme_contract.md.j2").render(
         versions=", ".join(f"{s.entity} v{s.version}" for s in schemas.values()),
         period=programme().period_label,
+        current=programme().id,
+        generations=[_generation(g) for g in generations()],
         prefixes=", ".join(f"`{s.file_prefix}`" for s in schemas.values()),
         header_scan_rows=HEADER_SCAN_ROWS,
         xlsx_unpacked_gib=MAX_XLSX_UNPACKED_BYTES // 2**30,

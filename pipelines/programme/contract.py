@@ -82,6 +82,7 @@ class FieldSpec:
     empty_allowed_when: dict[str, tuple[str, ...]] = field(default_factory=dict)
     scale: int = DEFAULT_SCALE
     window: DateWindow | None = None  # date fields: the dates allowed
+    enum_from: str | None = None  # the values come from the generation (ENUM_SOURCES)
 
     @property
     def sql_type(self) -> str:
@@ -159,7 +160,11 @@ _FIELD_KEYS = {
     "empty_allowed_when",
     "scale",
     "window",
+    "enum_from",
 }
+# Lists of values a generation declares (``config/generations/<id>.yaml``) rather than the
+# contract: a field with ``enum_from: grant_types`` takes the generation's grant type ids.
+ENUM_SOURCES = ("grant_types",)
 
 
 def _fail(path: Path, detail: str) -> ContractError:
@@ -227,7 +232,10 @@ def _field(path: Path, raw: Any, windows: dict[str, DateWindow]) -> FieldSpec:
             path, f"{where}: type {raw['type']!r} is not one of {[t.value for t in FieldType]}"
         ) from None
     enum = tuple(str(v) for v in raw.get("enum") or ())
-    if (ftype is FieldType.ENUM) != bool(enum):
+    enum_from = raw.get("enum_from")
+    if enum_from is not None and (enum_from not in ENUM_SOURCES or enum):
+        raise _fail(path, f"{where}: 'enum_from' is one of {list(ENUM_SOURCES)}, instead of 'enum'")
+    if (ftype is FieldType.ENUM) != bool(enum or enum_from):
         raise _fail(path, f"{where}: 'enum' values go with type enum, and only with it")
     limits = {k: _limit(path, where, raw, k) for k in ("min", "max")}
     if None not in limits.values() and limits["min"] > limits["max"]:
@@ -250,6 +258,7 @@ def _field(path: Path, raw: Any, windows: dict[str, DateWindow]) -> FieldSpec:
         description=" ".join(str(raw["description"]).split()),
         example=str(raw["example"]),
         enum=enum,
+        enum_from=enum_from,
         enum_descriptions={str(k): str(v) for k, v in (raw.get("enum_descriptions") or {}).items()},
         pattern=raw.get("pattern"),
         description_da=" ".join(str(raw.get("description_da") or "").split()),
@@ -371,10 +380,23 @@ def _without_absent(path: Path, schema: EntitySchema, generation: Programme) -> 
         raise _fail(
             path, f"generation {generation.id}: a key or referenced field cannot be absent: {clash}"
         )
+    fields = tuple(_values_of(f, generation) for f in schema.fields)
     return replace(
         schema,
-        fields=tuple(f for f in schema.fields if f.name not in names),
-        absent=tuple(f for f in schema.fields if f.name in names),
-        declared=schema.fields,
+        fields=tuple(f for f in fields if f.name not in names),
+        absent=tuple(f for f in fields if f.name in names),
+        declared=fields,
         generation=generation.id,
+    )
+
+
+def _values_of(spec: FieldSpec, generation: Programme) -> FieldSpec:
+    """A field whose list of values the generation declares, with the generation's values."""
+    if spec.enum_from != "grant_types":
+        return spec
+    return replace(
+        spec,
+        enum=tuple(g.id for g in generation.grant_types),
+        enum_descriptions={g.id: g.name_en for g in generation.grant_types},
+        enum_descriptions_da={g.id: g.name_da for g in generation.grant_types},
     )

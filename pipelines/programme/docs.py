@@ -79,7 +79,9 @@ LINEAGE_MEANING_DA = {
 }
 
 LINEAGE_MEANING = {
-    "_source_file": "the file, relative to `inbound/programme/` (e.g. `2025-2028/sample/projects.csv`)",
+    "_source_file": (
+        "the file, relative to `inbound/programme/` (e.g. `2025-2028/sample/projects.csv`)"
+    ),
     "_source_sha256": "SHA-256 checksum of the file as loaded",
     "_source_row": "the row in the file, as a spreadsheet shows it",
     "_loaded_at": "when the load ran (UTC)",

@@ -1,7 +1,7 @@
 """The shrink guard: a load that would wipe out much of an entity waits for a person to agree.
 
-A participants file holding only its header, or one cluster's file sent in place of the
-combined one, is valid by the contract, yet loading it would take the marts from thousands of
+A participants file holding only its header, or one cluster's file sent in place of the combined
+one, is valid by the contract, yet loading it would take the marts from thousands of
 participants to a handful. So a load that shrinks any entity by more than
 ``KLYNGE_MAX_SHRINK_SHARE`` (default 0.5) of its rows in the last good load is held: nothing is
 loaded, the previous load stays in use, and the run fails with the numbers. To apply it on
@@ -10,8 +10,9 @@ purpose, acknowledge exactly that set of files:
     make acknowledge-shrink GENERATION=2025-2028   # python -m pipelines.programme.shrink
 
 which writes ``.acknowledge-shrink`` into the generation's inbound folder with the set's
-fingerprint (file names and checksums); each generation has its own guard and acknowledgement. The next refresh loads the set and removes the marker; a different set of
-files is not covered by it. A switch from the synthetic sample to real reports is never held.
+fingerprint (file names and checksums); each generation has its own guard and acknowledgement.
+The next refresh loads the set and removes the marker; a different set of files is not covered
+by it. A switch from the synthetic sample to real reports is never held.
 """
 
 from __future__ import annotations

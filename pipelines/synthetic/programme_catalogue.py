@@ -7,15 +7,15 @@ few planted breaches (:mod:`pipelines.synthetic.programme_plan`).
 
 Each generation draws with its own :class:`Design`. The 2021-2024 design differs from the
 current one in the way the programmes are described to have changed, with illustrative values
-(not figures from the programme's reports): more SMEs (seven in ten participations, six in ten now) with
-smaller amounts (mean cost 350,000 kr., 500,000 now), fewer knowledge institutions and R&D
-projects, fewer large firms and investors, and SME funding rates drawn from 40-85 % (no cap was
-in force), so less of the projects' budgets is private co-financing.
+(not figures from the programme's reports): more SMEs (seven in ten participations, six in ten
+now) with smaller amounts (mean cost 350,000 kr., 500,000 now), fewer knowledge institutions and
+R&D projects, fewer large firms and investors, and SME funding rates drawn from 40-85 % (no cap
+was in force), so less of the projects' budgets is private co-financing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,6 +75,15 @@ CLUSTERS = [
 
 PROJECT_TYPES = ("feasibility", "innovation", "rd", "network", "internationalisation")
 PROJECT_TYPE_P = (0.25, 0.35, 0.15, 0.15, 0.10)
+# Which of a generation's grant types (by position in its declaration) funds a kind of project:
+# R&D the first, innovation and feasibility the second, the rest the third (illustrative).
+GRANT_TYPE_OF_PROJECT_TYPE = {
+    "rd": 0,
+    "innovation": 1,
+    "feasibility": 1,
+    "network": 2,
+    "internationalisation": 2,
+}
 PROJECT_MONTHS = {
     "feasibility": (3, 9),
     "innovation": (12, 30),
@@ -242,3 +251,8 @@ def participant_name(type_name: str, idx: int) -> str:
 
 def finance_note(year_index: int) -> str:
     return FINANCE_NOTES[min(year_index, len(FINANCE_NOTES) - 1)]
+
+
+def grant_type_of(project_type: str, grant_types: Sequence[str]) -> str:
+    """The grant type a project of ``project_type`` is funded from, among ``grant_types``."""
+    return grant_types[GRANT_TYPE_OF_PROJECT_TYPE[project_type] % len(grant_types)]

@@ -29,6 +29,7 @@ from pipelines.synthetic.programme_catalogue import (
     TITLE_WHAT,
     TYPES,
     finance_note,
+    grant_type_of,
     participant_name,
 )
 from pipelines.synthetic.programme_money import Finances
@@ -138,8 +139,11 @@ def write_projects(
     projects: Projects,
     money: ProjectMoney,
     first_day: date,
+    grant_types: Sequence[str],
     omit: Collection[str] = (),
 ) -> None:
+    """The projects; each project's grant type follows its kind (an illustrative rule:
+    :data:`~pipelines.synthetic.programme_catalogue.GRANT_TYPE_OF_PROJECT_TYPE`)."""
     day0 = np.datetime64(first_day.isoformat())
     starts, ends = (day0 + projects.start).astype(str), (day0 + projects.end).astype(str)
     write_csv(
@@ -155,6 +159,7 @@ def write_projects(
             "overhead_dkk",
             "private_cofinancing_dkk",
             "project_type",
+            "grant_type",
         ],
         (
             [
@@ -168,6 +173,7 @@ def write_projects(
                 kr_comma(money.overhead[p]),
                 kr_comma(money.private[p]),
                 PROJECT_TYPES[projects.kind[p]],
+                grant_type_of(PROJECT_TYPES[projects.kind[p]], grant_types),
             ]
             for p in range(len(projects))
         ),

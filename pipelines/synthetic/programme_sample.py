@@ -154,6 +154,7 @@ def generate(
         own.projects,
         own.money,
         spec.first_day,
+        [grant.id for grant in g.grant_types],
         omit["projects"],
     )
     files.write_participants(paths["participants"], ids, own.people, cvrs, omit["participants"])

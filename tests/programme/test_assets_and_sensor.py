@@ -78,7 +78,7 @@ def test_sample_loads_end_to_end_through_dagster(data_dir):
     for table in ("programme_clusters", "programme_projects", "programme_participants"):
         meta = metadata[AssetKey(["raw", table])]
         assert meta["sample"] == {"2021-2024": True, "2025-2028": True}
-        expected_version = 2 if table == "programme_projects" else 1  # v2: date windows
+        expected_version = 3 if table == "programme_projects" else 1  # v2 dates, v3 grant_type
         assert set(meta["contract_version"].values()) == {expected_version}
         assert sorted(s["generation"] for s in meta["source_files"]) == ["2021-2024", "2025-2028"]
         for source in meta["source_files"]:

@@ -17,6 +17,7 @@ from tests.programme.helpers import (
     BASE,
     GENERATION,
     query,
+    run_ingest,
     snapshot,
     write_csv,
 )
@@ -64,8 +65,10 @@ def _write_older(data_dir, rows) -> None:
 def test_each_generation_reads_the_contract_with_its_own_windows_and_fields():
     older, current = contracts()[OLDER], contracts()[GENERATION]
     assert "overhead_dkk" not in older["projects"].field_names
-    assert [f.name for f in older["projects"].absent] == ["overhead_dkk"]
+    assert [f.name for f in older["projects"].absent] == ["overhead_dkk", "grant_type"]
     assert "overhead_dkk" in current["projects"].field_names and not current["projects"].absent
+    grant_type = current["projects"].spec("grant_type")  # the generation's own grant types
+    assert grant_type.enum == tuple(g.id for g in generation(GENERATION).grant_types)
     start = older["projects"].spec("start_date").window
     assert (start.earliest.year, start.latest.year) == (2021, 2024)
     assert current["projects"].spec("start_date").window.earliest.year == 2025
@@ -114,3 +117,16 @@ def test_a_field_the_generation_never_reported_is_noted_and_never_loaded(data_di
         load.notes
     )
     assert query(data_dir, "select count(overhead_dkk) from raw.programme_projects") == [(0,)]
+
+
+def test_a_grant_type_the_generation_did_not_declare_is_rejected(data_dir, inbound, loaded):
+    rows = [[*BASE["projects"][0], "grant_type"]]
+    rows += [[*r, "ufm" if i == 1 else ""] for i, r in enumerate(BASE["projects"][1:], 1)]
+    write_csv(inbound / "projects.csv", rows)  # ufm: a grant type of 2021-2024
+    with pytest.raises(ProgrammeRejectedError) as info:
+        run_ingest(data_dir)
+    message = str(info.value)
+    assert (
+        f"{GENERATION}/projects.csv, row 2, column grant_type: enum: 'ufm' is not one of" in message
+    )
+    assert "deb_innovation" in message

@@ -45,7 +45,7 @@ def test_base_set_loads_typed_with_lineage(data_dir, inbound):
             f"{GENERATION}/projects.csv",
             2,
             False,
-            2,
+            3,
             GENERATION,
         ),
         (
@@ -57,7 +57,7 @@ def test_base_set_loads_typed_with_lineage(data_dir, inbound):
             f"{GENERATION}/projects.csv",
             3,
             False,
-            2,
+            3,
             GENERATION,
         ),
         (
@@ -69,7 +69,7 @@ def test_base_set_loads_typed_with_lineage(data_dir, inbound):
             f"{GENERATION}/projects.csv",
             4,
             False,
-            2,
+            3,
             GENERATION,
         ),
     ]

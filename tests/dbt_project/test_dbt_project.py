@@ -45,6 +45,8 @@ def test_unit_tests_cover_prices_growth_and_distinct_counts():
         "smv_rd_share",
         "smv_rd_share_summary",
         "int_programme__measures",
+        "int_programme__generations",
+        "programme_generations",
     } <= tested
 
 

@@ -205,7 +205,7 @@ def test_the_current_generation_must_be_declared_and_generations_may_not_overlap
 def test_a_rule_not_in_force_is_none_and_an_absent_field_names_a_contract_field(tmp_path):
     older = generation("2021-2024")
     assert older.smv_funding_cap_pct is None and older.overhead_norm_pct is None
-    assert older.absent_fields == {"projects": ("overhead_dkk",)}
+    assert older.absent_fields == {"projects": ("overhead_dkk", "grant_type")}
     from pipelines.programme.contract import ContractError, load_contract
 
     wrong = dataclasses.replace(older, absent_fields={"projects": ("overhead",)})
@@ -233,14 +233,32 @@ def test_dbt_gets_the_file_as_vars_on_every_invocation(monkeypatch):
     from pipelines.orchestration.resources import local_dbt
     from pipelines.settings import load_settings
 
-    p = programme()
-    assert dbt_vars() == {
-        "programme_first_year": p.first_year,
-        "programme_last_year": p.last_year,
-        "max_smv_funding_rate_pct": p.smv_funding_cap_pct,
-        "overhead_norm_pct": p.overhead_norm_pct,
-        "reconciliation_tolerance_dkk": p.tolerances.reconciliation_dkk,
-    }
+    declared = dbt_vars()
+    assert declared["current_programme"] == SHARED["current_generation"]
+    assert declared["reconciliation_tolerance_dkk"] == SHARED["tolerances"]["reconciliation_dkk"]
+    assert [
+        (
+            g["programme"],
+            g["first_year"],
+            g["last_year"],
+            g["clusters"],
+            g["allocation_dkk"],
+            g["smv_funding_cap_pct"],
+            g["overhead_norm_pct"],
+        )
+        for g in declared["programme_generations"]
+    ] == [
+        (
+            ident,
+            raw["period"]["first_year"],
+            raw["period"]["last_year"],
+            raw["clusters"],
+            raw["allocation_dkk"],
+            raw["rules"]["smv_funding_cap_pct"],
+            raw["rules"]["overhead_norm_pct"],
+        )
+        for ident, raw in sorted(DECLARED.items())
+    ]  # a rule not in force reaches dbt as null
     seen = []
     monkeypatch.setattr(DbtCliResource, "cli", lambda self, args, **kw: seen.append(args))
     settings = load_settings({"KLYNGE_DATA_DIR": "/srv/klynge", "KLYNGE_PRICE_BASE_YEAR": "2020"})
@@ -293,13 +311,12 @@ def test_the_manifest_parse_and_the_makefile_pass_the_vars(monkeypatch, tmp_path
     assert "dbt parse" in printed and "--vars" in printed and "pipelines.constants" in printed
 
 
-def test_gx_suites_read_the_file():
+def test_gx_suites_judge_each_generation_by_its_own_file():
     import pandas as pd
 
     from pipelines.catalog import Mart
     from pipelines.quality.suites import build_suite
 
-    p = programme()
     recorded = []
 
     def expectation(**kwargs):
@@ -316,20 +333,31 @@ def test_gx_suites_read_the_file():
                     "ExpectTableColumnsToMatchOrderedList",
                     "ExpectTableRowCountToBeBetween",
                     "ExpectColumnValuesToBeInTypeList",
+                    "ExpectColumnValuesToNotBeNull",
+                    "ExpectColumnDistinctValuesToEqualSet",
                 )
             }
         )
     )
-    mart = Mart("cluster_programme_summary", ("period",), 1, 10, "programme")
-    frame = pd.DataFrame({"period": ["total"], "grant_dkk": [float(p.allocation_dkk)]})
-    build_suite(mart, frame, gx)
-    by_column = {r.get("column"): r for r in recorded}
-    assert by_column["period"]["value_set"] == [*(str(y) for y in p.years), "total"]
-    grants = by_column["grant_dkk"]
-    assert (grants["min_value"], grants["max_value"]) == (
-        p.allocation_dkk - p.tolerances.amount_dkk,
-        p.allocation_dkk + p.tolerances.amount_dkk,
+    older, current = generation("2021-2024"), programme()
+    mart = Mart("cluster_outcomes", ("programme", "cluster_id", "year"), 1, 100, "programme")
+    frame = pd.DataFrame(
+        {  # each generation's grants add up to its own allocation, one of them off by 1 kr.
+            "programme": [older.id, older.id, current.id],
+            "cluster_id": ["K01", "K02", "K01"],
+            "year": [older.first_year, older.first_year, current.last_year],
+            "grant_dkk": [older.allocation_dkk - 1.0, 1.0, current.allocation_dkk + 1.0],
+        }
     )
+    checked, _ = build_suite(mart, frame, gx)
+    gaps = checked["_check_cluster_grants_minus_allocation"].tolist()
+    assert gaps == [0.0, 0.0, 1.0]
+    [allocation] = [
+        r for r in recorded if r.get("column") == "_check_cluster_grants_minus_allocation"
+    ]
+    assert allocation["max_value"] == current.tolerances.amount_dkk
+    assert f"{older.id}: {older.allocation_dkk / 1e6:g} mio. kr." in allocation["meta"]["rule"]
+    assert checked["_check_year_outside_generation"].tolist() == [0, 0, 0]
 
 
 def test_figures_contract_and_generator_read_the_file(tmp_path):

@@ -30,11 +30,13 @@ import requests
 from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
 
+from pipelines.constants import programme
 from tests.dagster_server import dagster_server
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INSTANCE_FILE = REPO_ROOT / "pipelines" / "config" / "dagster_postgres.yaml"
-BUNDLED_PROGRAMME_SAMPLE = REPO_ROOT / "data" / "inbound" / "programme" / "sample"
+CURRENT = programme().id
+BUNDLED_PROGRAMME_SAMPLE = REPO_ROOT / "data" / "inbound" / "programme" / CURRENT / "sample"
 PG_BIN = max(
     Path("/usr/lib/postgresql").glob("*/bin"),
     key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
@@ -296,7 +298,7 @@ def test_schedule_and_sensor_ticks_on_the_postgres_instance(refresh, webserver, 
     assert sensor["runRequests"] == [] and sensor["skipReason"] == "no new or changed files"
 
     # Real reports arrive (the sample's files, now as the programme's own).
-    inbound = Path(deployment["env"]["KLYNGE_DATA_DIR"]) / "inbound" / "programme"
+    inbound = Path(deployment["env"]["KLYNGE_DATA_DIR"]) / "inbound" / "programme" / CURRENT
     inbound.mkdir(parents=True, exist_ok=True)
     names = sorted(p.name for p in BUNDLED_PROGRAMME_SAMPLE.iterdir() if p.is_file())
     for name in names:
@@ -306,7 +308,7 @@ def test_schedule_and_sensor_ticks_on_the_postgres_instance(refresh, webserver, 
     [request] = sensor["runRequests"]
     assert sensor["skipReason"] is None
     assert request["tags"]["klynge/trigger"] == "programme_inbound_sensor"
-    assert request["tags"]["klynge/files"] == ", ".join(names)
+    assert request["tags"]["klynge/files"] == ", ".join(f"{CURRENT}/{n}" for n in names)
     nightly = _tick(webserver, "schedule")
     [request] = nightly["runRequests"]
     assert request["tags"]["klynge/trigger"] == "nightly_refresh"

@@ -76,8 +76,7 @@ def test_refresh_loads_the_programme_sample_and_builds_its_marts(refreshed):
     root, _ = refreshed
     with duckdb.connect(str(root / "data" / "warehouse.duckdb"), read_only=True) as con:
         clusters = con.execute(
-            "select count(*), sum(grant_dkk) from "
-            "marts.cluster_outcomes where year = 2025"
+            "select count(*), sum(grant_dkk) from marts.cluster_outcomes where year = 2025"
         ).fetchone()
         flagged = con.execute("select bool_and(is_sample) from marts.cluster_outcomes").fetchone()[
             0

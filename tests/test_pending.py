@@ -14,7 +14,7 @@ from dagster import DagsterInstance, SkipReason, build_schedule_context
 from pipelines.pending import pending_work
 from pipelines.settings import REPO_ROOT, load_settings
 from tests.conftest import copy_data_dir, republished_snapshot
-from tests.programme.helpers import write_base
+from tests.programme.helpers import GENERATION, inbound_dir, write_base
 
 
 def _settings(data_dir, **env):
@@ -50,12 +50,17 @@ def test_each_kind_of_change_is_pending(refreshed, tmp_path):
     snapshot = republished_snapshot(tmp_path)
     [reason] = pending_work(_settings(data_dir, KLYNGE_DST_SNAPSHOT_DIR=str(snapshot))).reasons
     assert reason.startswith("DST GF13: updated 2026-06-01T08:00:00 from snapshot")
-    write_base(data_dir / "inbound" / "programme")
+    write_base(inbound_dir(data_dir))
     assert pending_work(_settings(data_dir)).reasons == [
-        "programme: the inbound files differ from the last load"
+        f"programme {GENERATION}: the inbound files differ from the last load"
     ]
-    for path in (data_dir / "inbound" / "programme").iterdir():
+    for path in inbound_dir(data_dir).iterdir():
         path.unlink()
+    stray = data_dir / "inbound" / "programme" / "participants.csv"
+    stray.write_text("project_id\n", encoding="utf-8")  # outside every generation's folder
+    [reason] = pending_work(_settings(data_dir)).reasons
+    assert reason.startswith("programme: files directly in ")
+    stray.unlink()
     panel = data_dir / "inbound" / "firm_panel"
     panel.mkdir(parents=True)
     (panel / "firms_2015_2025.parquet").write_bytes(b"a new panel")
@@ -90,7 +95,7 @@ def test_nightly_schedule_skips_with_the_reason(refreshed, tmp_path):
         result = refresh_schedule(context)
         assert isinstance(result, SkipReason)
         assert result.skip_message.startswith("nothing changed since release ")
-        write_base(data_dir / "inbound" / "programme")
+        write_base(inbound_dir(data_dir))
         request = refresh_schedule(context)
         assert json.dumps(request.tags).count("programme: the inbound files differ") == 1
 
@@ -102,12 +107,12 @@ def test_an_inbound_file_that_cannot_be_read_is_pending_work_not_a_crash(
     from pipelines.programme import ingest
 
     data_dir = copy_data_dir(refreshed[0], tmp_path)
-    write_base(data_dir / "inbound" / "programme")
+    write_base(inbound_dir(data_dir))
 
     def unreadable(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(data_dir / "participants.csv"))
 
     monkeypatch.setattr(ingest, "files_unchanged", unreadable)
     assert pending_work(_settings(data_dir)).reasons == [
-        "programme: participants.csv cannot be read (Permission denied)"
+        f"programme {GENERATION}: participants.csv cannot be read (Permission denied)"
     ]

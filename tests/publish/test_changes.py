@@ -15,11 +15,14 @@ import duckdb
 import pytest
 
 from pipelines.catalog import Mart
+from pipelines.constants import programme
+from pipelines.programme.discover import bundled_sample_dir
 from pipelines.publish.changes import compare, write_release_changes
 from pipelines.settings import BUNDLED_SNAPSHOT_DIR, REPO_ROOT
 from tests.conftest import copy_data_dir
 
-SAMPLE_DIR = REPO_ROOT / "data" / "inbound" / "programme" / "sample"
+CURRENT = programme().id
+SAMPLE_DIR = bundled_sample_dir(CURRENT)
 
 
 def _release(folder: Path, tables: dict[str, str], manifest: dict) -> Path:
@@ -182,7 +185,7 @@ def second_release(refreshed, tmp_path_factory):
     info = json.loads((snapshot / "GF13" / "tableinfo.json").read_text(encoding="utf-8"))
     info["updated"] = "2026-06-01T08:00:00"
     (snapshot / "GF13" / "tableinfo.json").write_text(json.dumps(info), encoding="utf-8")
-    sample = data_dir / "inbound" / "programme" / "sample"
+    sample = data_dir / "inbound" / "programme" / CURRENT / "sample"
     shutil.copytree(SAMPLE_DIR, sample)
     participants = (sample / "participants.csv").read_text(encoding="utf-8")
     line = "K01-P0001,93215680,Sørådgivning ApS nr. 735 (SAMPLE),smv,0.30,128959,95035,nej"
@@ -228,12 +231,12 @@ def test_a_dst_revision_and_a_programme_correction_are_in_the_table(second_relea
         assert row.dst_updated_new == "2026-06-01T08:00:00"
     files = changes[changes.change_kind == "programme_file"]
     assert files[["file_old", "file_new"]].values.tolist() == [
-        ["sample/participants.csv", "sample/participants.csv"]
+        [f"{CURRENT}/sample/participants.csv", f"{CURRENT}/sample/participants.csv"]
     ]
     funding = changes[
         (changes.change_kind == "value_changed")
         & (changes.table_name == "participant_register")
-        & (changes.key == "cvr=93215680, cluster_id=K01")
+        & (changes.key == f"programme={CURRENT}, cvr=93215680, cluster_id=K01")
         & (changes.column_name == "funding_received_dkk")
     ]
     assert len(funding) == 1
@@ -243,7 +246,8 @@ def test_a_dst_revision_and_a_programme_correction_are_in_the_table(second_relea
     assert tables.loc["smv_business_share", "rows_changed"] >= 1
     md = (after / "changes.md").read_text(encoding="utf-8")
     assert "| GF13 | 2025-10-30T08:00:00 | 2026-06-01T08:00:00 |" in md
-    assert "replaced" not in md and "sample/participants.csv corrected" in md.replace("\\", "")
+    assert "replaced" not in md
+    assert f"{CURRENT}/sample/participants.csv corrected" in md.replace("\\", "")
 
 
 @pytest.mark.slow
@@ -255,7 +259,7 @@ def test_the_report_page_shows_what_changed_in_both_languages(second_release):
     for page in (da, en):
         assert manifest["version"] in page
         assert "GF13" in page and "2026-06-01T08:00:00" in page
-        assert "sample/participants.csv" in page and "93215680" in page
+        assert f"{CURRENT}/sample/participants.csv" in page and "93215680" in page
     assert (
         "Hvad er ændret siden sidste udgivelse" in da and "Revisioner fra Danmarks Statistik" in da
     )

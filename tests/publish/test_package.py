@@ -13,10 +13,11 @@ import pytest
 import yaml
 
 from pipelines.catalog import published_marts
+from pipelines.constants import generations
+from pipelines.programme.discover import bundled_sample_dir
 from pipelines.publish.package import programme_digest, release_version
-from pipelines.settings import REPO_ROOT
 
-SAMPLE_DIR = REPO_ROOT / "data" / "inbound" / "programme" / "sample"
+SAMPLE_DIRS = [bundled_sample_dir(g.id) for g in generations()]
 # DuckDB's types as a frictionless field type (the CSV's dialect decides how they are written)
 FRICTIONLESS_TYPE = {
     "VARCHAR": "string",
@@ -113,7 +114,7 @@ def test_datapackage_validates_against_the_files_it_describes(release):
     for table_id, table in manifest["dst"]["tables"].items():
         source = by_title[f"Statistics Denmark (Danmarks Statistik), StatBank table {table_id}"]
         assert source["version"] == table["updated"]
-    for path in sorted(SAMPLE_DIR.iterdir()):
+    for path in sorted(p for folder in SAMPLE_DIRS for p in folder.iterdir()):
         if path.suffix in (".csv", ".xlsx"):
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             assert any(s["version"] == f"sha256:{digest}" for s in package["sources"]), path.name
@@ -126,11 +127,12 @@ def test_datapackage_catches_a_file_that_breaks_its_schema(release, tmp_path):
     shutil.copytree(release, copy, ignore=shutil.ignore_patterns("gx_data_docs", "report"))
     path = copy / "csv" / "cluster_outcomes.csv"
     lines = path.read_bytes().decode("utf-8-sig").split("\r\n")
+    header = lines[0].split(";")
     cells = lines[1].split(";")
-    cells[0] = "K99"
+    cells[header.index("cluster_id")] = "K99"
     lines[1] = ";".join(cells)
     cells = lines[2].split(";")
-    cells[4] = "not a number"  # projects_started
+    cells[header.index("projects_started")] = "not a number"
     lines[2] = ";".join(cells)
     path.write_bytes("\r\n".join(lines).encode("utf-8-sig"))
     report = _validate(copy / "datapackage.json")

@@ -14,6 +14,7 @@ import openpyxl
 import pyarrow.parquet as pq
 
 from pipelines.catalog import published_marts
+from pipelines.constants import generations
 from pipelines.publish.columns_sheet import COLUMNS_SHEET
 from pipelines.publish.facts import RELEASE_INFO_KEYS
 
@@ -41,7 +42,8 @@ def test_xlsx_readme_sheet_says_what_the_workbook_is(refreshed):
     assert notices == [facts["notice"][: len(notices[0])], notices[1]]
     assert notices[0].startswith("SYNTHETIC DEMO DATA") and notices[1].startswith("SAMPLE")
     assert "NAN1 2025-10-30T08:00:00 (snapshot)" in cells["DST-versioner / DST versions"]
-    assert "sample/participants.csv" in cells["Programfiler / Programme files"]
+    for g in generations():
+        assert f"{g.id}/sample/participants.csv" in cells["Programfiler / Programme files"]
     for mart in MARTS:
         assert mart.answers and cells[mart.name] == mart.answers
 

@@ -57,7 +57,7 @@ def gate_results(result) -> list[GateResult]:
 @dataclass(frozen=True)
 class MartFacts:
     findings_by_rule: dict[str, int]
-    sample: bool | None
+    sample: dict[str, bool]  # per programme generation: its data is the synthetic sample
     price_base_year: int | None
     unread: str | None = None  # why the marts could not be read
 
@@ -73,16 +73,16 @@ def _relations(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 def mart_facts(warehouse: Path, run_id: str) -> MartFacts:
     if not warehouse.exists():
-        return MartFacts({}, None, None)
+        return MartFacts({}, {}, None)
     try:
         run_lock = acquire_run_lock(str(warehouse), f"{run_id} (summary)", wait_seconds=0)
     except WarehouseLockedError as exc:
-        return MartFacts({}, None, None, unread=str(exc))
+        return MartFacts({}, {}, None, unread=str(exc))
     try:
         with connect(str(warehouse), read_only=True, wait_seconds=FACTS_LOCK_WAIT_SECONDS) as con:
             return _read_facts(con)
     except (WarehouseLockedError, duckdb.Error) as exc:  # held, or not a DuckDB file at all
-        return MartFacts({}, None, None, unread=str(exc).splitlines()[0])
+        return MartFacts({}, {}, None, unread=str(exc).splitlines()[0])
     finally:
         release_run_lock(run_lock)
 
@@ -92,16 +92,22 @@ def _read_facts(con: duckdb.DuckDBPyConnection) -> MartFacts:
     findings = (
         dict(
             con.execute(
-                "select rule, count(*) from marts.quality_findings group by rule order by rule"
+                "select rule, count(*) from marts.quality_findings "
+                "where severity is distinct from 'not_checked' group by rule order by rule"
             ).fetchall()
         )
         if "quality_findings" in marts
         else {}
     )
     sample = (
-        con.execute("select bool_or(is_sample) from marts.cluster_outcomes").fetchone()[0]
+        dict(
+            con.execute(
+                "select programme, bool_or(is_sample) from marts.cluster_outcomes "
+                "group by programme order by programme"
+            ).fetchall()
+        )
         if "cluster_outcomes" in marts
-        else None
+        else {}
     )
     base = (
         con.execute("select max(price_base_year) from marts.price_index").fetchone()[0]
@@ -136,11 +142,11 @@ def fact_lines(facts: MartFacts) -> list[str]:
     if facts.unread:
         return [f"  marts             : not read: {facts.unread}"]
     findings = ", ".join(f"{rule} {n}" for rule, n in facts.findings_by_rule.items()) or "none"
-    sample = {
-        None: "unknown",
+    said = {
         True: "the generated SAMPLE (not reported data)",
         False: "reported by the cluster organisations",
-    }[facts.sample]
+    }
+    sample = "; ".join(f"{g} {said[s]}" for g, s in facts.sample.items()) or "unknown"
     return [
         f"  quality findings  : {findings}",
         f"  programme data    : {sample}",

@@ -23,12 +23,14 @@ def warehouse(tmp_path):
         con.execute("create schema marts")
         con.execute(
             "create table marts.quality_findings as select * from (values "
-            "('smv_funding_rate_above_max'), ('overhead_share_above_norm'), "
-            "('smv_funding_rate_above_max')) t(rule)"
+            "('smv_funding_rate_above_max', 'warning'), ('overhead_share_above_norm', 'warning'), "
+            "('smv_funding_rate_above_max', 'warning'), ('smv_funding_rate_above_max', "
+            "'not_checked')) t(rule, severity)"
         )
         con.execute(
-            "create table marts.cluster_outcomes as select * from (values (false), (true)) "
-            "t(is_sample)"
+            "create table marts.cluster_outcomes as select * from (values "
+            "('2025-2028', false), ('2025-2028', true), ('2021-2024', false)) "
+            "t(programme, is_sample)"
         )
         con.execute(
             "create table marts.price_index as select * from (values (2024), (2024)) "
@@ -43,10 +45,12 @@ def test_facts_are_read_from_the_marts(warehouse):
         "overhead_share_above_norm": 1,
         "smv_funding_rate_above_max": 2,
     }
-    assert facts.sample is True and facts.price_base_year == 2024 and facts.unread is None
+    assert facts.sample == {"2021-2024": False, "2025-2028": True}
+    assert facts.price_base_year == 2024 and facts.unread is None
     assert fact_lines(facts) == [
         "  quality findings  : overhead_share_above_norm 1, smv_funding_rate_above_max 2",
-        "  programme data    : the generated SAMPLE (not reported data)",
+        "  programme data    : 2021-2024 reported by the cluster organisations; "
+        "2025-2028 the generated SAMPLE (not reported data)",
         "  price base year   : 2024",
     ]
     # the summary gives the run lock back: the next run takes it at once

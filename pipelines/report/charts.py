@@ -1,4 +1,4 @@
-"""Geometry for the report's inline SVG charts (line and grouped bar charts).
+"""Geometry for the report's inline SVG charts (line, grouped bar and event-study charts).
 
 Python computes positions only: where each point, bar and tick goes. The markup is drawn by
 ``templates/charts/*.svg`` with autoescaping, so a label from the data can never inject
@@ -74,6 +74,10 @@ class Chart:
     value_labels: bool = True  # bar values written above the bars (when they fit)
     x_lines: list[list[str]] = field(default_factory=list)  # bar categories' label lines
     phone: Chart | None = None  # the same chart drawn for a phone's screen
+    areas: list[dict[str, Any]] = field(default_factory=list)  # shaded bands (a closed path)
+    whiskers: list[dict[str, Any]] = field(default_factory=list)  # vertical intervals
+    crosses: list[dict[str, Any]] = field(default_factory=list)  # withheld points, marked x
+    zero: float | None = None  # y of a zero line drawn across the plot
 
 
 def _float(value: Any) -> float | None:
@@ -272,4 +276,103 @@ def _bar_chart(
     if reference and limit is not None:
         chart.reference = {"y": y_of(limit), "label": reference[1]}
     _legend(chart, series)
+    return chart
+
+
+@dataclass(frozen=True)
+class EventPoint:
+    """One event time of an event study: its label and values (None where withheld)."""
+
+    event_time: int
+    label: str
+    estimate: Any
+    ci_lower: Any
+    ci_upper: Any
+    band_lower: Any
+    band_upper: Any
+    withheld: bool
+
+
+def event_chart(
+    points: list[EventPoint], lang: str, labels: dict[str, str], decimals: int = 1
+) -> Chart:
+    """An event study: the estimate per event time with its pointwise CI (whiskers) over the
+    uniform band (shaded), a zero line, and withheld event times marked with a cross.
+
+    ``labels``: the legend's words for ``estimate``, ``ci``, ``band`` and ``withheld``.
+    """
+    chart = _event_chart(points, lang, labels, decimals, DESKTOP)
+    chart.phone = _event_chart(points, lang, labels, decimals, PHONE)
+    return chart
+
+
+def _event_chart(
+    points: list[EventPoint], lang: str, labels: dict[str, str], decimals: int, size: Size
+) -> Chart:
+    xs = sorted(p.event_time for p in points)
+    values = [
+        v
+        for p in points
+        for v in map(_float, (p.estimate, p.ci_lower, p.ci_upper, p.band_lower, p.band_upper))
+        if v is not None
+    ]
+    chart, y_of = _frame("event", values, lang, size)
+    x0, _, x1, _ = chart.plot
+    span = max(len(xs) - 1, 1)
+    pad = (x1 - x0) / (2 * span + 2)  # half a step inside each edge: whiskers clear the axis
+
+    def x_of(x: int) -> float:
+        return round(x0 + pad + xs.index(x) / span * (x1 - x0 - 2 * pad), 1)
+
+    ordered = sorted(points, key=lambda p: p.event_time)
+    chart.x_ticks = [(x_of(p.event_time), p.label) for p in ordered]
+    chart.zero = y_of(0.0)
+    colour = PALETTE[0]
+    # the uniform band: one shaded polygon per run of event times that have one
+    run: list[tuple[float, float, float]] = []
+    for p in [*ordered, None]:
+        low = _float(p.band_lower) if p else None
+        high = _float(p.band_upper) if p else None
+        if p is not None and low is not None and high is not None:
+            run.append((x_of(p.event_time), y_of(high), y_of(low)))
+            continue
+        if len(run) > 1:
+            top = [f"{x},{y}" for x, y, _ in run]
+            bottom = [f"{x},{y}" for x, _, y in reversed(run)]
+            chart.areas.append({"path": "M" + " L".join(top + bottom) + " Z", "color": colour})
+        run = []
+    path, pen_down, dots = [], False, []
+    for p in ordered:
+        est = _float(p.estimate)
+        if p.withheld or est is None:
+            pen_down = False
+            if p.withheld:
+                chart.crosses.append({"x": x_of(p.event_time), "y": chart.zero})
+            continue
+        path.append(f"{'L' if pen_down else 'M'}{x_of(p.event_time)},{y_of(est)}")
+        dots.append({"x": x_of(p.event_time), "y": y_of(est)})
+        pen_down = True
+        low, high = _float(p.ci_lower), _float(p.ci_upper)
+        if low is not None and high is not None:
+            chart.whiskers.append(
+                {"x": x_of(p.event_time), "y1": y_of(high), "y2": y_of(low), "color": colour}
+            )
+    chart.lines.append(
+        {
+            "label": labels["estimate"],
+            "path": " ".join(path),
+            "points": dots,
+            "color": colour,
+            "dash": "",
+        }
+    )
+    chart.legend = [
+        {"label": labels["estimate"], "color": colour, "dash": "", "shape": "line"},
+        {"label": labels["ci"], "color": colour, "dash": "", "shape": "whisker"},
+        {"label": labels["band"], "color": colour, "dash": "", "shape": "area"},
+    ]
+    if chart.crosses:
+        chart.legend.append(
+            {"label": labels["withheld"], "color": "#59636e", "dash": "", "shape": "cross"}
+        )
     return chart

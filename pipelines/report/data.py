@@ -55,6 +55,16 @@ class ReleaseData:
             ).fetchall()
         }
 
+    def columns(self, table: str) -> set[str]:
+        """The columns of ``table`` (empty when the release has no such table)."""
+        return {
+            r[0]
+            for r in self._con.execute(
+                "select column_name from information_schema.columns where table_name = ?",
+                [table],
+            ).fetchall()
+        }
+
     def rows(self, name: str, **params: Any) -> list[dict[str, Any]]:
         """The rows of query ``name`` as dicts (column name -> value)."""
         try:

@@ -7,6 +7,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from pipelines.config_file import read_yaml
 from pipelines.report import numbers
 
@@ -45,6 +47,11 @@ class Text:
         fields = {**named, **fields}
         return words.format(**fields) if fields else words
 
+    def markup(self, key: str, **fields: Any) -> Markup:
+        """The key's words as markup: fields that are markup (links) stay, others are escaped."""
+        words = Markup(escape(self(key, **{k: "{" + k + "}" for k in fields})))
+        return words.format(**fields)
+
     def has(self, key: str) -> bool:
         return key in catalogue()
 
@@ -54,8 +61,8 @@ class Text:
     def pct(self, value: Any, decimals: int = 1) -> str:
         return numbers.percent(value, decimals, self.lang)
 
-    def pp(self, value: Any, decimals: int = 1) -> str:
-        return numbers.points(value, decimals, self.lang)
+    def pp(self, value: Any, decimals: int = 1, signed: bool = True) -> str:
+        return numbers.points(value, decimals, self.lang, signed)
 
     def change(self, value: Any, decimals: int = 1) -> str:
         return numbers.signed_percent(value, decimals, self.lang)

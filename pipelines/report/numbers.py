@@ -52,9 +52,9 @@ def percent(value: Any, decimals: int = 1, lang: str = "da") -> str:
     return text if text == MISSING else text + PERCENT[lang]
 
 
-def points(value: Any, decimals: int = 1, lang: str = "da") -> str:
-    """A change in percentage points, always with its sign."""
-    text = number(value, decimals, lang, signed=True)
+def points(value: Any, decimals: int = 1, lang: str = "da", signed: bool = True) -> str:
+    """A change in percentage points, with its sign (``signed=False``: a size, e.g. an MDE)."""
+    text = number(value, decimals, lang, signed=signed)
     return text if text == MISSING else text + POINTS[lang]
 
 

@@ -7,6 +7,8 @@ Layout (both languages from the same templates)::
     report/datakvalitet.html       the gate's result per table, warnings, findings by rule
     report/datagrundlag.html       provenance: release, how to cite, DST tables, programme files
     report/aendringer.html         what changed since the previous release; pinned releases
+    report/generationer.html       the programme's generations compared (programme_generations)
+    report/effekter.html           effects per generation (effect_estimates)
     report/en/...                  the same pages in English (clusters/, quality.html, ...)
 
 Every page is static HTML with inline CSS and inline SVG; the only script is a small inline
@@ -26,7 +28,7 @@ from markupsafe import Markup
 from pipelines.publish.cells import without_bidi_controls
 from pipelines.publish.facts import fallback_text
 from pipelines.publish.package import citation_text
-from pipelines.report import clusters, front, provenance
+from pipelines.report import clusters, effects, front, generations, provenance
 from pipelines.report.data import ReleaseData
 from pipelines.report.i18n import LANGUAGES, Text
 
@@ -42,11 +44,29 @@ class Paths:
     quality: str
     provenance: str
     changes: str
+    generations: str
+    effects: str
 
 
 PATHS = {
-    "da": Paths("", "klynger", "datakvalitet.html", "datagrundlag.html", "aendringer.html"),
-    "en": Paths("en/", "clusters", "quality.html", "provenance.html", "changes.html"),
+    "da": Paths(
+        "",
+        "klynger",
+        "datakvalitet.html",
+        "datagrundlag.html",
+        "aendringer.html",
+        "generationer.html",
+        "effekter.html",
+    ),
+    "en": Paths(
+        "en/",
+        "clusters",
+        "quality.html",
+        "provenance.html",
+        "changes.html",
+        "generations.html",
+        "effects.html",
+    ),
 }
 CHANGES_SHOWN = 200  # rows per list on the page; every change is in release_changes
 
@@ -86,12 +106,16 @@ def _links(lang: str, page: str, cluster_page: str = "") -> dict[str, str]:
         "quality": other.quality,
         "provenance": other.provenance,
         "changes": other.changes,
+        "generations": other.generations,
+        "effects": other.effects,
     }[page]
     return {
         "home": f"{up}index.html",
         "quality": f"{up}{paths.quality}",
         "provenance": f"{up}{paths.provenance}",
         "changes": f"{up}{paths.changes}",
+        "generations": f"{up}{paths.generations}",
+        "effects": f"{up}{paths.effects}",
         "clusters": f"{up}{paths.clusters}/",
         "data": f"{to_report}../",
         "other_lang": f"{to_report}{other.prefix}{same}",
@@ -126,6 +150,13 @@ def render_language(
     overview = clusters.overview(db)
     rule_limits = clusters.limits(db)
     tables = list(manifest.get("tables", {}))
+    headline_programme = db.row("headline_programme")
+    current = (
+        generations.name(headline_programme["programme"], lang)
+        if headline_programme and headline_programme.get("programme")
+        else ""
+    )
+    common["current_generation"] = current
     written = [
         _write(
             env,
@@ -196,6 +227,29 @@ def render_language(
             ],
             limit=CHANGES_SHOWN,
             pinned=manifest.get("pinned", []),
+        )
+    )
+    written.append(
+        _write(
+            env,
+            "generations.html",
+            root / paths.generations,
+            **common,
+            page="generations",
+            link=_links(lang, "generations"),
+            gen=generations.page(db, text),
+        )
+    )
+    written.append(
+        _write(
+            env,
+            "effects.html",
+            root / paths.effects,
+            **common,
+            page="effects",
+            link=_links(lang, "effects"),
+            eff=effects.page(db, text),
+            effect=lambda v, scale, signed=True: effects.value(v, scale, text, signed),
         )
     )
     return written

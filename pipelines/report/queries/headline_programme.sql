@@ -9,7 +9,8 @@ totals as (
     where programme = (select programme from current_programme)
 )
 
-select (select count(*) from totals)                             as clusters,
+select (select programme from current_programme)                 as programme,
+       (select count(*) from totals)                             as clusters,
        (select min(first_year) from totals)                      as first_year,
        (select max(last_year) from totals)                       as last_year,
        grant_dkk / 1e6                        as grant_mio_dkk,

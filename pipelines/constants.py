@@ -338,6 +338,13 @@ def programme() -> Programme:
     return generation(read_tolerances()[0])
 
 
+def generations_text(lang: str = "en") -> str:
+    """The generations for a sentence: ``2021-2024 and 2025-2028`` (``og`` in Danish)."""
+    ids = [g.id for g in generations()]
+    joined = ", ".join(ids[:-1])
+    return f"{joined} {'og' if lang == 'da' else 'and'} {ids[-1]}" if joined else ids[-1]
+
+
 def is_generation_id(text: str) -> bool:
     """``<first>-<last>``: the shape of a generation's id and of its inbound folder's name."""
     return bool(_GENERATION_ID.match(text))
@@ -375,8 +382,10 @@ def _plain(value: float) -> int | float:
 def dbt_vars() -> dict[str, Any]:
     """The constants dbt's models and tests use (``var('...')``), for ``--vars``: every
     generation's period, clusters, allocation and rules (``programme_generations``; a rule not in
-    force then is ``None``), the current generation's id and the reconciliation tolerance. dbt
-    builds ``int_programme__generations`` from them; no model reads a single period or rule."""
+    force then is ``None``), every generation's declared grant types (``programme_grant_types``;
+    an amount not declared is ``None``), the current generation's id and the reconciliation
+    tolerance. dbt builds ``int_programme__generations`` and ``int_programme__grant_types``
+    from them; no model reads a single period, rule or grant type."""
     p = programme()
     return {
         "reconciliation_tolerance_dkk": p.tolerances.reconciliation_dkk,
@@ -396,6 +405,18 @@ def dbt_vars() -> dict[str, Any]:
                 else _plain(g.overhead_norm_pct),
             }
             for g in generations()
+        ],
+        "programme_grant_types": [
+            {
+                "programme": g.id,
+                "grant_type": t.id,
+                "funder": t.funder,
+                "name_da": t.name_da,
+                "name_en": t.name_en,
+                "amount_dkk": t.amount_dkk,
+            }
+            for g in generations()
+            for t in g.grant_types
         ],
     }
 

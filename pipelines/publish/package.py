@@ -33,7 +33,7 @@ import yaml
 
 from pipelines.catalog import Mart
 from pipelines.config_file import read_yaml
-from pipelines.constants import programme
+from pipelines.constants import generations_text, programme
 from pipelines.publish.cells import CSV_FALSE, CSV_TRUE, column_format
 from pipelines.settings import PACKAGE_DIR
 
@@ -185,10 +185,11 @@ def datapackage(
     config = citation_config()
     licence = config["licence"]
     description = (
-        f"Evaluation datasets of the Danish cluster programme {programme().period_label}: "
-        "Statistics Denmark tables on SMEs' R&D, firms, jobs and turnover, and the cluster "
-        "organisations' reported programme data, as published tables. Each table is a CSV "
-        "for Danish Excel (';', decimal comma, SAND/FALSK) and a Parquet file."
+        f"Evaluation datasets of the Danish cluster programme {programme().period_label} and "
+        f"its generations ({generations_text()}): Statistics Denmark tables on SMEs' R&D, "
+        "firms, jobs and turnover, and the cluster organisations' reported programme data, as "
+        "published tables. Each table is a CSV for Danish Excel (';', decimal comma, "
+        "SAND/FALSK) and a Parquet file."
     )
     return {
         "profile": "tabular-data-package",
@@ -230,8 +231,10 @@ def citation_cff(
     config = citation_config()
     abstract = (
         f"Evaluation datasets of the Danish cluster programme {programme().period_label} "
-        "(Klyngeprogrammet), built from Statistics Denmark tables and the cluster "
-        "organisations' reported data. Release version " + version + "."
+        f"(Klyngeprogrammet) and its generations ({generations_text()}), built from Statistics "
+        "Denmark tables and the cluster organisations' reported data. Release version "
+        + version
+        + "."
     )
     if notice:
         abstract = f"{notice} {abstract}"

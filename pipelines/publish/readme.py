@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipelines.catalog import Mart
-from pipelines.constants import programme
+from pipelines.constants import generations_text, programme
 from pipelines.publish.facts import ReleaseFacts
 from pipelines.publish.package import citation_text
 
@@ -39,7 +39,9 @@ def release_readme(facts: ReleaseFacts, marts: tuple[Mart, ...], rows: dict[str,
     lines += [f"> **{n}**\n" for n in facts.notices]
     lines += [
         f"Evaluation datasets of the Danish cluster programme {programme().period_label} "
-        f"(Klyngeprogrammet). Release id `{facts.release}`, version `{facts.version}`.",
+        f"(Klyngeprogrammet) and its generations ({generations_text()}); tables keyed by "
+        f"generation carry it in the column `programme`. Release id `{facts.release}`, "
+        f"version `{facts.version}`.",
         "",
         "## Sådan citeres udgivelsen / How to cite this release",
         "",

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from pipelines.catalog import Mart
-from pipelines.constants import programme
+from pipelines.constants import generations_text, programme
 from pipelines.publish.cells import neutralise
 from pipelines.publish.columns_sheet import COLUMNS_SHEET
 
@@ -56,13 +56,23 @@ def write_readme(workbook, facts: ReleaseFacts, sheets: list[tuple[Mart, list[Sh
     row = _line(
         sheet,
         row,
-        ["Dansk", f"Evalueringsdata for det danske klyngeprogram {period} (Klyngeprogrammet)."],
+        [
+            "Dansk",
+            f"Evalueringsdata for det danske klyngeprogram {period} (Klyngeprogrammet) og dets "
+            f"generationer ({generations_text('da')}); tabeller med generationer har den i "
+            "kolonnen programme.",
+        ],
         fmt["bold"],
     )
     row = _line(
         sheet,
         row,
-        ["English", f"Evaluation datasets of the Danish cluster programme {period}."],
+        [
+            "English",
+            f"Evaluation datasets of the Danish cluster programme {period} and its generations "
+            f"({generations_text()}); tables keyed by generation carry it in the column "
+            "programme.",
+        ],
         fmt["bold"],
     )
     row = _line(sheet, row, ["Sådan læses den", READING_DA])

@@ -146,13 +146,14 @@ def _programme_reasons(con: duckdb.DuckDBPyConnection, settings: Settings) -> li
 
 
 def _panel_reasons(settings: Settings) -> list[str]:
-    """Panel files (the ones the estimator reads) newer than the estimates."""
+    """Panel files (the ones the estimator reads) newer than the estimates of any programme
+    generation (``estimates/<generation>/``)."""
     folder = settings.data_dir / "inbound" / "firm_panel"
-    estimated = settings.data_dir / "evaluation" / "estimates" / "diagnostics.json"
     if not folder.is_dir():
         return []
     from pipelines.evaluation.contract import panel_files  # pandas: only when a panel is there
 
-    since = estimated.stat().st_mtime if estimated.exists() else 0.0
+    estimated = (settings.data_dir / "evaluation" / "estimates").glob("*/diagnostics.json")
+    since = min((p.stat().st_mtime for p in estimated), default=0.0)
     newer = sorted(p.name for p in panel_files(folder) if p.stat().st_mtime > since)
     return [f"firm panel: {', '.join(newer)} newer than the last estimates"] if newer else []

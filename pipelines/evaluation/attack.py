@@ -98,11 +98,17 @@ def _consistent(
 
 
 def findings(table: pd.DataFrame, min_firms: int = 3) -> pd.DataFrame:
-    """What a reader can derive: one row per finding (outcome, cells, firms or NaN, kind)."""
+    """What a reader can derive: one row per finding (programme, outcome, cells, firms or NaN,
+    kind). Each programme generation's rows are read on their own: every identity the reader
+    uses holds within one generation's estimates (its own 'all', its own groups)."""
     found: list[dict] = []
-    for outcome, rows in table.groupby("outcome", sort=True):
-        found += _outcome_findings(str(outcome), rows, min_firms)
-    return pd.DataFrame(found, columns=["outcome", "cells", "firms", "finding"])
+    programme = table["programme"] if "programme" in table else pd.Series("", index=table.index)
+    for (generation, outcome), rows in table.groupby([programme, "outcome"], sort=True):
+        found += [
+            {"programme": generation, **finding}
+            for finding in _outcome_findings(str(outcome), rows, min_firms)
+        ]
+    return pd.DataFrame(found, columns=["programme", "outcome", "cells", "firms", "finding"])
 
 
 def _outcome_findings(outcome: str, rows: pd.DataFrame, min_firms: int) -> list[dict]:

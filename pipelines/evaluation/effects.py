@@ -49,18 +49,44 @@ PUBLISHED_DECIMALS = 6
 
 
 def run(
-    panel: pd.DataFrame, register: pd.DataFrame, config: EstimatorConfig, is_sample: bool = False
+    panel: pd.DataFrame,
+    register: pd.DataFrame,
+    config: EstimatorConfig,
+    is_sample: bool = False,
+    programme: str = "",
 ) -> tuple[pd.DataFrame, dict]:
-    """``effect_estimates`` with provenance columns, and the diagnostics."""
+    """``effect_estimates`` with provenance columns, and the diagnostics. ``programme`` labels
+    the rows with the generation the register holds (one run per generation)."""
     source = panel_source(panel)
     result = estimate_effects(panel, register, config)
     table = result.table.assign(
-        panel_source=source, is_synthetic=source == "synthetic", is_sample=is_sample
+        programme=programme,
+        panel_source=source,
+        is_synthetic=source == "synthetic",
+        is_sample=is_sample,
     )[list(COLUMNS)]
     floats = table.select_dtypes("float").columns
     table[floats] = table[floats].round(PUBLISHED_DECIMALS)
-    diagnostics = _rounded({**result.diagnostics, "panel_source": source})
+    diagnostics = _rounded({"programme": programme, **result.diagnostics, "panel_source": source})
     return table, diagnostics
+
+
+def register_programme(register: pd.DataFrame, given: str | None) -> str:
+    """The generation to label the rows with: ``--programme``, or the one the register's own
+    ``programme`` column names. A register of several generations is refused: each generation
+    is its own evaluation (its own cohorts, matching year and publication)."""
+    held = sorted(register["programme"].astype(str).unique()) if "programme" in register else []
+    if len(held) > 1:
+        raise RegisterError(
+            f"the participant register holds the generations {', '.join(held)}: run the "
+            "estimator once per generation (--programme), with the other generations' "
+            "participants as --exclude"
+        )
+    if given is not None and held and held[0] != given:
+        raise RegisterError(
+            f"--programme {given}, but the participant register holds generation {held[0]}"
+        )
+    return given if given is not None else (held[0] if held else "")
 
 
 def _rounded(value):
@@ -219,6 +245,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument(
+        "--programme",
+        help="programme generation the register holds, written in every row (e.g. 2021-2024); "
+        "default: the register's programme column, if it has one",
+    )
+    p.add_argument(
         "--latest-matching-year",
         type=int,
         help="match no cohort later than this year (e.g. 2019 to keep COVID's 2020 out); "
@@ -287,7 +318,8 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
         )
         check_inputs_fit(panel, register, config)
-        table, diagnostics = run(panel, register, config)
+        programme = register_programme(register, args.programme)
+        table, diagnostics = run(panel, register, config, programme=programme)
     except (PanelError, RegisterError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

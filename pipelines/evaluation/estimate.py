@@ -50,6 +50,7 @@ SHOWN_NUMBERS = (  # what a withheld cell does not show
     "breakdown_mbar",
 )
 COLUMNS = (
+    "programme",  # the programme generation (each generation's table is its own publication)
     "outcome",
     "group_type",
     "group_value",
@@ -593,6 +594,7 @@ def _diagnostics(
             "distinct_controls": int(len(np.unique(plan.links.control))),
             "neighbours": config.neighbours,
             "anticipation": config.anticipation,
+            "latest_matching_year": config.latest_matching_year,
             "control_group": config.control_group,
             "bootstrap_draws": config.bootstrap_draws,
             "seed": config.seed,

@@ -67,7 +67,9 @@ def event_study_figure(table: pd.DataFrame, outcome: str, target: Path, banner: 
     ax.set_xticks(range(-3, 4))
     ax.set_xlabel("years since entry (-1 = reference year)")
     ax.set_ylabel("effect on participants (ATT)")
-    ax.set_title(f"Effect on {OUTCOMES[outcome]}", fontsize=11)
+    generation = rows["programme"].iloc[0] if "programme" in rows and len(rows) else ""
+    title = f"Effect on {OUTCOMES[outcome]}"
+    ax.set_title(f"{title}, programme {generation}" if generation else title, fontsize=11)
     notes = []
     if len(shown) < len(rows):
         notes.append(

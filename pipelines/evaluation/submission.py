@@ -74,13 +74,13 @@ def submission_frame(register: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["cvr", "cluster_id"]).reset_index(drop=True)
 
 
-def _readme(frame: pd.DataFrame, first: int, last: int, notice: str | None) -> str:
-    lines = ["# Participant register: submission to DST's research service", ""]
+def _readme(frame: pd.DataFrame, programme: str, first: int, last: int, notice: str | None) -> str:
+    lines = [f"# Participant register {programme}: submission to DST's research service", ""]
     if notice:
         lines += [f"> **{notice}**", ""]
     lines += [
-        f"Klyngeprogrammet, participating firms (SMEs and large enterprises) in projects "
-        f"starting {first}-{last}: {len(frame)} rows (firm x cluster), "
+        f"Programme generation {programme}, participating firms (SMEs and large enterprises) "
+        f"in projects starting {first}-{last}: {len(frame)} rows (firm x cluster), "
         f"{frame['cvr'].nunique()} distinct CVR numbers.",
         "",
         f"- `{DATA_FILE}`: one row per firm and cluster; UTF-8, `;`-separated, header row, "
@@ -91,13 +91,16 @@ def _readme(frame: pd.DataFrame, first: int, last: int, notice: str | None) -> s
         "Key: `cvr` (8 digits) links to CVRNR in DST's firm registers (FIRM, FIRE). The file "
         "holds firms only, never persons, and only the variables the evaluation needs.",
         "The effect estimator (docs/evaluation.md of klynge-pipeline) reads this file as its "
-        "`--register` inside the research project.",
+        f"`--register` inside the research project, one run per generation: "
+        f"`--programme {programme}`, and every other generation's `{DATA_FILE}` as "
+        "`--exclude` (their participants are never controls of this one).",
     ]
     return "\n".join(lines) + "\n"
 
 
 def write_submission(register: pd.DataFrame, folder: Path, notice: str | None = None) -> None:
-    """Write the package into ``folder`` (which must not be read by anyone until complete)."""
+    """Write the package of one programme generation's register into ``folder`` (which must
+    not be read by anyone until complete)."""
     folder.mkdir(parents=True, exist_ok=True)
     frame = submission_frame(register)
     frame.to_csv(folder / DATA_FILE, sep=";", index=False, encoding="utf-8", lineterminator="\r\n")
@@ -111,4 +114,7 @@ def write_submission(register: pd.DataFrame, folder: Path, notice: str | None = 
     (folder / CHECKSUM_FILE).write_text("\n".join(sums) + "\n", encoding="utf-8")
     first = int(register["programme_first_year"].min()) if len(register) else 0
     last = int(register["programme_last_year"].max()) if len(register) else 0
-    (folder / "README.md").write_text(_readme(frame, first, last, notice), encoding="utf-8")
+    programme = ", ".join(sorted(register["programme"].astype(str).unique()))
+    (folder / "README.md").write_text(
+        _readme(frame, programme, first, last, notice), encoding="utf-8"
+    )

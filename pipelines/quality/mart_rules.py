@@ -398,6 +398,11 @@ def _effect_estimates(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
             )
             for c, rule in checks
         ],
+        gx.expectations.ExpectColumnValuesToBeInSet(
+            column="programme",
+            value_set=[g.id for g in generations()],
+            meta={"rule": "estimates of a declared programme generation, each on its own"},
+        ),
         gx.expectations.ExpectColumnValuesToBeBetween(
             column="pretrend_p_value", min_value=0, max_value=1, meta={"rule": "p-value within 0-1"}
         ),

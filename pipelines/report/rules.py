@@ -76,6 +76,10 @@ MEANINGS_DA: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"disclosure audit: no withheld cell can be worked out from the published ones",
             "diskretioneringskontrol: ingen tilbageholdt celle kan regnes ud af de offentliggjorte",
         ),
+        (
+            r"estimates of a declared programme generation, each on its own",
+            "estimater for en erklæret programgeneration, hver for sig",
+        ),
         (r"p-value within 0-1", "p-værdien ligger mellem 0 og 1"),
         (r"minimum detectable effect > 0", "mindste påviselige effekt er større end 0"),
         (r"breakdown M-bar >= 0", "breakdown M-bar er mindst 0"),

@@ -5,11 +5,14 @@
 Deterministic for a seed and register. Participants are selected on growth (their productivity
 and jobs grow faster than other firms' before and after joining: ``--selection``), so a naive
 comparison with all other firms overstates the effect; the planted effect raises log
-productivity by log(1 + ``--effect-pct``/100) from the year after entry on; ``--pretrend``
-shifts participants' productivity in event years -3 and -2 (a parallel-trends violation the
-pre-trend test must flag); firms exit at ``--exit-rate`` a year (participants at half of it after
-entry: a planted survival effect), and their rows stop. Every row has ``is_synthetic = true``;
-the folder gets SYNTHETIC.json. With ``max_participants`` (the refresh's panel, see
+productivity by log(1 + ``--effect-pct``/100) from the year after entry on (entry: the firm's
+first participation, over every generation the register holds; a later one adds nothing);
+``--pretrend`` shifts participants' productivity in event years -3 and -2 (a parallel-trends
+violation the pre-trend test must flag); firms exit at ``--exit-rate`` a year (participants at
+half of it after entry: a planted survival effect), and their rows stop. Every row has
+``is_synthetic = true``; the folder gets SYNTHETIC.json. The years reach from ten before the
+earliest generation to the last generation's end, so every generation's cohorts can be matched
+and followed. With ``max_participants`` (the refresh's panel, see
 :data:`REFRESH_PANEL`), a register with more firms than that is sampled (seeded) down to it, so
 that every participant has firms to compare it with; the participants left out are simply not
 observed, as firms outside a register's coverage are.
@@ -27,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipelines.constants import programme
+from pipelines.constants import generations
 from pipelines.evaluation.contract import CVR_WEIGHTS
 from pipelines.evaluation.register import read_register
 
@@ -59,11 +62,25 @@ PANEL_FILE = "firm_panel.parquet"
 MARKER_FILE = "SYNTHETIC.json"
 
 
+# Years of history before a generation's first cohort: its matching features reach back to
+# g-7 and its placebo's to g-9 (growth over at least four years up to g-4, resp. g-6).
+YEARS_BEFORE = 10
+
+
+def _first_year() -> int:
+    """The first panel year every generation's cohorts need (2011 for 2021-2024)."""
+    return min(g.first_year for g in generations()) - YEARS_BEFORE
+
+
+def _last_year() -> int:
+    return max(g.last_year for g in generations())
+
+
 @dataclass(frozen=True)
 class PanelSpec:
-    firms: int = 20_000  # ten per participant of the bundled sample (bench 6: 50k and 300k)
-    first_year: int = 2015
-    last_year: int = field(default_factory=lambda: programme().last_year)
+    firms: int = 20_000  # about ten per participant of the bundled sample (bench 6: 50k, 300k)
+    first_year: int = field(default_factory=_first_year)
+    last_year: int = field(default_factory=_last_year)
     effect_pct: float = 5.0  # planted productivity effect from the year after entry
     selection: float = 0.01  # participants' extra yearly growth of log productivity
     pretrend: float = 0.0  # participants' productivity shift in event years -3 and -2
@@ -73,9 +90,10 @@ class PanelSpec:
     max_participants: int | None = None  # a larger register is sampled down to this many
 
 
-# The refresh's fallback panel: ten firms per participant at most, as for the bundled sample
-# (its 1,909 participants are all in); a benchmark register of 300,000 firms is sampled.
-REFRESH_PANEL = PanelSpec(max_participants=PanelSpec().firms // 10)
+# The refresh's fallback panel: about ten firms per participant, as for the bundled sample (its
+# 2,101 participants over both generations are all in); a benchmark register of 300,000 firms is
+# sampled.
+REFRESH_PANEL = PanelSpec(max_participants=PanelSpec().firms // 8)
 
 
 def _cvrs(count: int, exclude: set[str], start: int = 20_000_000) -> np.ndarray:

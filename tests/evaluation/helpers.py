@@ -17,6 +17,7 @@ def register(participants: int = 400, clusters: int = 3, seed: int = 7) -> pd.Da
     cvrs = _cvrs(participants, set(), start=90_000_000)
     return pd.DataFrame(
         {
+            "programme": "2025-2028",
             "cvr": cvrs,
             "cluster_id": [f"K{i % clusters + 1:02d}" for i in range(participants)],
             "treatment_year": rng.choice([2025, 2026, 2027], participants),

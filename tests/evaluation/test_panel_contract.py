@@ -80,7 +80,9 @@ def test_generator_is_deterministic_linked_and_marked(tmp_path):
     first = generate_panel(reg, spec)
     assert first.equals(generate_panel(reg, spec))
     assert set(reg["cvr"]) <= set(first["cvr"]) and first["is_synthetic"].all()
-    assert first["cvr"].nunique() == 2000 and first["year"].nunique() == 14
+    assert first["cvr"].nunique() == 2000
+    # ten years before the first generation (2021-2024) to the end of the last (2025-2028)
+    assert sorted(first["year"].unique()) == list(range(2011, 2029))
     assert PanelSpec().firms == 20_000
     written = write_panel(reg, tmp_path / "syn", spec)
     path = tmp_path / "syn" / "firm_panel.parquet"
@@ -167,13 +169,13 @@ def test_inputs_that_cannot_give_an_estimate_say_why():
     config = EstimatorConfig()
     with pytest.raises(PanelError, match="participants only"):
         check_inputs_fit(data[data["cvr"].isin(reg["cvr"])], reg, config)
-    early = reg.assign(treatment_year=reg["treatment_year"].where(reg.index != 3, 2015))
+    early = reg.assign(treatment_year=reg["treatment_year"].where(reg.index != 3, 2011))
     with pytest.raises(
-        RegisterError, match="data row 4, column treatment_year: 2015 is matched in 2014"
+        RegisterError, match="data row 4, column treatment_year: 2011 is matched in 2010"
     ):
         check_inputs_fit(data, early, config)
-    capped = EstimatorConfig(latest_matching_year=2010)
-    with pytest.raises(RegisterError, match="matched in 2010, which is not in the firm panel"):
+    capped = EstimatorConfig(latest_matching_year=2008)
+    with pytest.raises(RegisterError, match="matched in 2008, which is not in the firm panel"):
         check_inputs_fit(data, reg, capped)
     check_inputs_fit(data, reg, config)  # the good inputs pass
     check_inputs_fit(data, reg, EstimatorConfig(anticipation=1, latest_matching_year=2023))
@@ -226,6 +228,6 @@ def test_a_register_larger_than_the_panel_is_sampled_so_that_controls_remain():
     inside = set(reg["cvr"]) & set(firms)
     assert len(firms) == 2000 and len(inside) == 200
     assert generate_panel(reg, spec).equals(data)  # deterministic
-    assert REFRESH_PANEL.max_participants == REFRESH_PANEL.firms // 10
+    assert REFRESH_PANEL.max_participants == REFRESH_PANEL.firms // 8
     room = PanelSpec(firms=2000, industries=2)  # no limit: every participant is in
     assert set(reg["cvr"]) <= set(generate_panel(reg, room)["cvr"])

@@ -1,6 +1,7 @@
--- The effect estimates as the estimator wrote them (disclosure control already applied),
--- typed to the published contract.
+-- The effect estimates as the estimator wrote them (disclosure control already applied), one
+-- evaluation per programme generation, typed to the published contract.
 select
+    cast(programme as varchar) as programme,
     cast(outcome as varchar) as outcome,
     cast(group_type as varchar) as group_type,
     cast(group_value as varchar) as group_value,

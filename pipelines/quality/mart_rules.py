@@ -357,6 +357,64 @@ def _programme_generations(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
     ]
 
 
+WITHOUT_GRANT_TYPE = ("not_reported", "several")  # programme_grant_types' row without one
+
+
+def _programme_grant_types(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
+    """Each generation has a row per grant type it declares and one for its projects without
+    one (``not_reported`` if it never reported grant types: its declared grant types' counts
+    are then NULL; ``several`` if it did); its shares add up to 100."""
+    df = df.copy()
+    declared = {g.id: {t.id for t in g.grant_types} for g in generations()}
+    rows = df.groupby("programme")["grant_type"].agg(set)
+    unlike = {
+        prog: int(not any(found == declared.get(prog, set()) | {w} for w in WITHOUT_GRANT_TYPE))
+        for prog, found in rows.items()
+    }
+    df["_check_grant_types_unlike_the_declaration"] = df["programme"].map(unlike)
+    not_reported = df["programme"].isin(
+        df.loc[df["grant_type"] == "not_reported", "programme"].unique()
+    )
+    unknown = not_reported & (df["grant_type"] != "not_reported")
+    df["_check_counts_null_unlike_not_reported"] = (
+        (unknown != df["projects"].isna()) | (unknown != df["cluster_funding_dkk"].isna())
+    ).astype(int)
+    sums = df.groupby("programme")["share_of_cluster_funding_pct"].transform(
+        lambda s: s.sum(min_count=1)
+    )
+    # a generation without cluster funding has no shares (NULL): nothing to add up
+    df["_check_shares_sum_minus_100"] = (sums - 100).abs().fillna(0)
+    return df, [
+        _zero(
+            gx,
+            "_check_grant_types_unlike_the_declaration",
+            "each generation's declared grant types, plus one row not_reported or several",
+        ),
+        _zero(
+            gx,
+            "_check_counts_null_unlike_not_reported",
+            "projects and funding NULL exactly for the declared grant types of a generation "
+            "that never reported them",
+        ),
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="_check_shares_sum_minus_100",
+            min_value=0,
+            max_value=programme().tolerances.share_sum_pct_points,
+            meta={
+                "rule": "each generation's grant types add up to its cluster funding "
+                "(share_of_cluster_funding_pct sums to 100 within rounding)"
+            },
+        ),
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="share_of_cluster_funding_pct",
+            min_value=0,
+            max_value=100,
+            meta={"rule": "share within 0-100"},
+        ),
+        *_every_generation(gx),
+    ]
+
+
 def _effect_estimates(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
     from pipelines.evaluation.attack import findings
     from pipelines.evaluation.disclosure import DEFAULT_MIN_FIRMS
@@ -429,5 +487,6 @@ MART_RULES: dict[str, Callable[[pd.DataFrame, object], tuple[pd.DataFrame, list]
     "participant_register": _participant_register,
     "quality_findings": _quality_findings,
     "programme_generations": _programme_generations,
+    "programme_grant_types": _programme_grant_types,
     "effect_estimates": _effect_estimates,
 }

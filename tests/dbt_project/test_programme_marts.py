@@ -35,7 +35,8 @@ RAW = {
                end_date::date as end_date, budget_dkk::decimal(18,2) as budget_dkk,
                cluster_funding_dkk::decimal(18,2) as cluster_funding_dkk,
                overhead_dkk::decimal(18,2) as overhead_dkk,
-               private_cofinancing_dkk::decimal(18,2) as private_cofinancing_dkk, project_type
+               private_cofinancing_dkk::decimal(18,2) as private_cofinancing_dkk, project_type,
+               null::varchar as grant_type
         from (values
           ('P1', 'K01', 'Et', '2025-03-01', '2026-06-30', 1000000, 600000, 60000, 100000, 'rd'),
           ('P2', 'K01', 'To', '2026-01-01', '2026-12-31', 400000, 200000, 50000, 0, 'rd'),
@@ -78,7 +79,8 @@ OLD_RAW = {
                date '2021-03-01' as start_date, date '2022-06-30' as end_date,
                500000::decimal(18,2) as budget_dkk, 400000::decimal(18,2) as cluster_funding_dkk,
                null::decimal(18,2) as overhead_dkk,
-               50000::decimal(18,2) as private_cofinancing_dkk, 'rd' as project_type""",
+               50000::decimal(18,2) as private_cofinancing_dkk, 'rd' as project_type,
+               null::varchar as grant_type""",
     "programme_participants": """
         select 'P1' as project_id, '11111111' as cvr, 'A' as participant_name,
                'smv' as participant_type, 1.0::decimal(18,2) as fte,

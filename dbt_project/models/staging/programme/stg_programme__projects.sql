@@ -17,6 +17,7 @@ renamed as (
         overhead_dkk,
         private_cofinancing_dkk,
         project_type,
+        grant_type,
         _source_file as source_file,
         _source_row as source_row,
         _is_sample as is_sample

@@ -16,9 +16,10 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $@
 
 # dbt's manifest is what Dagster reads to build the asset graph: re-parse when dbt files change.
-# The programme's constants reach dbt as --vars (pipelines/config/programme.yaml).
+# The programme's constants reach dbt as --vars (pipelines/config/programme.yaml and each
+# generation's pipelines/config/generations/<id>.yaml).
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.md' \) -print)
-$(DBT_MANIFEST): $(STAMP) $(DBT_SOURCES) pipelines/config/programme.yaml
+$(DBT_MANIFEST): $(STAMP) $(DBT_SOURCES) pipelines/config/programme.yaml $(wildcard pipelines/config/generations/*.yaml)
 	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --project-dir . \
 		--quiet --vars "$$(../$(BIN)/python -m pipelines.constants)"
 	@touch $@

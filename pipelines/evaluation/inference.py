@@ -60,14 +60,17 @@ class Multipliers:
 
 
 def band_critical_value(periods: list[Pooled], multipliers: Multipliers) -> float:
-    """The sup-t critical value giving 95 % simultaneous coverage over ``periods``."""
+    """The sup-t critical value giving 95 % simultaneous coverage over ``periods``, never below
+    the pointwise one: a band narrower than a period's own CI would cover it less than alone
+    (with few firms, a binary outcome's multiplier draws can spread less than its analytic
+    error)."""
     se = np.array([std_error(p) for p in periods])
     use = se > 0
     if not use.any():
         return float("nan")
     draws = multipliers.draw([p for p, u in zip(periods, use, strict=True) if u])
     t_max = np.max(np.abs(draws) / se[use], axis=1)
-    return float(np.quantile(t_max, BAND_LEVEL))
+    return max(float(np.quantile(t_max, BAND_LEVEL)), Z95)
 
 
 def wald_p_value(periods: list[Pooled]) -> float | None:

@@ -15,7 +15,9 @@ def estimates() -> pd.DataFrame:
     reg = register(participants=240, clusters=4, seed=12)
     config = EstimatorConfig(outcomes=("log_fte",), group_types=("overall", "cluster"))
     table = estimate_effects(panel(reg, firms=2000), reg, config).table
-    return table.assign(panel_source="synthetic", is_synthetic=True, is_sample=True)
+    return table.assign(
+        programme="2025-2028", panel_source="synthetic", is_synthetic=True, is_sample=True
+    )
 
 
 def _failures(table: pd.DataFrame, tmp_path) -> list[str]:

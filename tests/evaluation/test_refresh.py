@@ -1,4 +1,5 @@
-"""The evaluation in the refresh: register, estimates and DST package published together."""
+"""The evaluation in the refresh: per programme generation, register, estimates and DST package
+published together."""
 
 from __future__ import annotations
 
@@ -6,21 +7,32 @@ import json
 
 import duckdb
 
+from pipelines.checksums import sha256_file
+from pipelines.constants import generations
+
 
 def test_refresh_publishes_register_estimates_and_submission_package(refreshed):
+    """Per programme generation: its submission package (listed with its checksums), its
+    figures, its estimates (the planted effect found), matched in its own matching year."""
     root, _ = refreshed
     published = root / "data" / "published"
     manifest = json.loads((published / "manifest.json").read_text(encoding="utf-8"))
-    listed = {f["path"] for f in manifest["files"]}
-    for name in ("participants.csv", "variables.csv", "SHA256SUMS", "README.md"):
-        assert f"evaluation/dst_submission/{name}" in listed
-    assert "evaluation/figures/event_study_log_value_added_per_fte.png" in listed
+    listed = {f["path"]: f["sha256"] for f in manifest["files"]}
     assert manifest["checks"]["participant_register"]["success"]
     assert manifest["checks"]["effect_estimates"]["success"]
+    ids = [g.id for g in generations()]
     with duckdb.connect(str(published / "klynge.duckdb"), read_only=True) as con:
-        firms, clusters = con.execute(
-            "select count(distinct cvr), count(distinct cluster_id) from participant_register"
-        ).fetchone()
+        registered = dict(
+            con.execute(
+                "select programme, count(*) from participant_register group by 1"
+            ).fetchall()
+        )
+        clusters = dict(
+            con.execute(
+                "select programme, count(distinct cluster_id) from participant_register group by 1"
+            ).fetchall()
+        )
+        estimated = [p for (p,) in con.execute("select distinct programme from effect_estimates")]
         sources = con.execute(
             "select distinct panel_source, is_synthetic, is_sample from effect_estimates"
         ).fetchall()
@@ -28,18 +40,50 @@ def test_refresh_publishes_register_estimates_and_submission_package(refreshed):
             "select count(*) from effect_estimates where not suppressed and "
             "(firms_treated < 3 or firms_compared < 3)"
         ).fetchone()[0]
-        overall = con.execute(
-            "select estimate, ci_lower from effect_estimates where outcome = "
-            "'log_value_added_per_fte' and group_type = 'overall' "
-            "and period = 't+1'"
-        ).fetchone()
-        rows = con.execute("select count(*) from participant_register").fetchone()[0]
-    assert firms > 100 and clusters == 11
+        found = dict(
+            con.execute(
+                "select programme, ci_lower from effect_estimates where outcome = "
+                "'log_value_added_per_fte' and group_type = 'overall' and period = 't+1'"
+            ).fetchall()
+        )
+    assert sorted(estimated) == sorted(registered) == ids
+    assert clusters == {g.id: g.clusters for g in generations()}
     assert sources == [("synthetic", True, True)] and small == 0
-    assert overall[1] > 0  # the planted effect is found on the synthetic panel
-    package = (published / "evaluation" / "dst_submission" / "participants.csv").read_text()
-    assert len(package.splitlines()) - 1 == rows
+    assert all(found[g] > 0 for g in ids)  # the planted effect, in every generation
+    for g in ids:
+        package = published / "evaluation" / "dst_submission" / g
+        for name in ("participants.csv", "variables.csv", "SHA256SUMS", "README.md"):
+            path = f"evaluation/dst_submission/{g}/{name}"
+            assert listed[path] == sha256_file(package / name), path
+        for line in (package / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
+            digest, name = line.split("  ")
+            assert sha256_file(package / name) == digest
+        rows = (package / "participants.csv").read_text(encoding="utf-8").splitlines()
+        assert len(rows) - 1 == registered[g]
+        assert f"Programme generation {g}" in (package / "README.md").read_text("utf-8")
+        assert f"evaluation/figures/{g}/event_study_log_value_added_per_fte.png" in listed
     assert (root / "data" / "evaluation" / "synthetic_firm_panel" / "SYNTHETIC.json").exists()
+
+
+def test_each_generation_is_matched_in_its_own_year_without_the_others(refreshed):
+    """2021-2024's cohorts are matched in 2019 (its generation file: 2020 is a COVID year),
+    2025-2028's in the year before entry; each excludes the other's participants from its
+    controls and counts its firms that take part in the other."""
+    root, _ = refreshed
+    estimates = root / "data" / "evaluation" / "estimates"
+
+    def diagnostics(g: str) -> dict:
+        return json.loads((estimates / g / "diagnostics.json").read_text(encoding="utf-8"))
+
+    earlier, current = diagnostics("2021-2024"), diagnostics("2025-2028")
+    assert earlier["latest_matching_year"] == 2019
+    assert {c["matching_year"] for c in earlier["cohorts"].values()} == {2019}
+    assert current["latest_matching_year"] is None
+    assert all(c["matching_year"] == int(g) - 1 for g, c in current["cohorts"].items())
+    shared = earlier["also_in_generation"]["2025-2028"]
+    assert shared > 0 and current["also_in_generation"] == {"2021-2024": shared}
+    assert earlier["treated_before"] == current["treated_before"] == shared
+    assert earlier["excluded_from_controls"] > 0 and current["excluded_from_controls"] > 0
 
 
 def test_the_bundled_release_gives_no_withheld_cell_away(refreshed):

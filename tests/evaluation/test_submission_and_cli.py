@@ -44,13 +44,15 @@ def test_submission_package(tmp_path):
         digest, name = line.split("  ")
         assert hashlib.sha256((tmp_path / name).read_bytes()).hexdigest() == digest
     readme = (tmp_path / "README.md").read_text()
-    assert "SAMPLE" in readme and "2025-2028" in readme
+    assert "SAMPLE" in readme and "Programme generation 2025-2028" in readme
+    assert "`--programme 2025-2028`" in readme and "`--exclude`" in readme
 
 
 @pytest.mark.slow  # event-study figures
 def test_release_files(tmp_path):
     estimates = pd.DataFrame(
         {
+            "programme": "2025-2028",
             "outcome": "log_fte",
             "group_type": "overall",
             "group_value": "all",
@@ -66,11 +68,16 @@ def test_release_files(tmp_path):
             "is_synthetic": True,
         }
     )
+    earlier = register(participants=4, seed=2).assign(programme="2021-2024")
+    registers = pd.concat([register(participants=5), earlier], ignore_index=True)
     write_evaluation_files(
-        {"participant_register": register(participants=5), "effect_estimates": estimates}, tmp_path
+        {"participant_register": registers, "effect_estimates": estimates}, tmp_path
     )
-    assert (tmp_path / "dst_submission" / "participants.csv").exists()
-    assert (tmp_path / "figures" / "event_study_log_fte.png").stat().st_size > 1000
+    for generation, rows in (("2025-2028", 5), ("2021-2024", 4)):
+        package = tmp_path / "dst_submission" / generation / "participants.csv"
+        assert len(package.read_text().splitlines()) == rows + 1  # each generation's own
+    assert (tmp_path / "figures" / "2025-2028" / "event_study_log_fte.png").stat().st_size > 1000
+    assert not (tmp_path / "figures" / "2021-2024").exists()  # no estimates, no figures
 
 
 BLOCKER = """
@@ -110,6 +117,8 @@ def test_estimator_runs_without_the_pipeline(tmp_path):
             "log_fte",
             "--groups",
             "overall",
+            "--programme",
+            "2025-2028",
         ],
         cwd=REPO,
         capture_output=True,
@@ -119,6 +128,7 @@ def test_estimator_runs_without_the_pipeline(tmp_path):
     assert done.returncode == 0, done.stderr
     table = pd.read_parquet(out / "effect_estimates.parquet")
     assert len(table) == 9 and (table["panel_source"] == "synthetic").all()
+    assert list(table.columns)[0] == "programme" and (table["programme"] == "2025-2028").all()
     assert (out / "figures" / "event_study_log_fte.png").exists()
     diagnostics = json.loads((out / "diagnostics.json").read_text())
     assert diagnostics["participants"] == 60 and "register.csv" in diagnostics["inputs_sha256"]

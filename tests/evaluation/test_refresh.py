@@ -32,7 +32,9 @@ def test_refresh_publishes_register_estimates_and_submission_package(refreshed):
                 "select programme, count(distinct cluster_id) from participant_register group by 1"
             ).fetchall()
         )
-        estimated = [p for (p,) in con.execute("select distinct programme from effect_estimates")]
+        estimated = [
+            p for (p,) in con.execute("select distinct programme from effect_estimates").fetchall()
+        ]
         sources = con.execute(
             "select distinct panel_source, is_synthetic, is_sample from effect_estimates"
         ).fetchall()

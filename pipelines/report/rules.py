@@ -121,6 +121,10 @@ SENTENCES = {
         "da": "{column} er en af {values}",
         "en": "{column} is one of {values}",
     },
+    "expect_column_distinct_values_to_equal_set": {
+        "da": "{column} har netop værdierne {values}",
+        "en": "{column} holds exactly the values {values}",
+    },
     "expect_column_values_to_be_in_type_list": {
         "da": "{column} har typen {type}",
         "en": "{column} has type {type}",

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.constants import programme
 from tests.browser import ARTIFACTS, chrome, closed_port, needs_browser
 
 pytestmark = [needs_browser, pytest.mark.slow]  # Chromium on a refreshed release
@@ -136,7 +137,8 @@ def test_cluster_page_offline(browser, release):
     assert "SYNTETISKE DEMODATA" in browser.find_element(By.ID, "data-warning").text
     with duckdb.connect(str(release / "klynge.duckdb"), read_only=True) as con:
         years = con.execute(
-            "select count(*) from cluster_outcomes where cluster_name = ?", [name]
+            "select count(*) from cluster_outcomes where cluster_name = ? and programme = ?",
+            [name, programme().id],
         ).fetchone()[0]
     rows = browser.find_elements(By.CSS_SELECTOR, "#years tbody tr")
     assert len(rows) == years > 0

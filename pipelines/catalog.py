@@ -39,8 +39,9 @@ class Mart:
     columns: tuple[Column, ...] = field(default_factory=tuple)
     grain: str = ""  # what one row is
     answers: str = ""  # the analyst's question the table answers
-    # column -> (published mart, its column): every value is one of the other table's keys
-    references: tuple[tuple[str, str, str], ...] = ()
+    # (columns, published mart): every combination of these columns' values is one of the
+    # other mart's rows, matched on the columns of the same names (a foreign key)
+    references: tuple[tuple[tuple[str, ...], str], ...] = ()
 
     @property
     def relation(self) -> str:
@@ -77,10 +78,11 @@ def _check_spec(config: Path, name: str, spec: Any, columns: set[str]) -> None:
         raise CatalogError(f"{where}: keys {unknown} are not columns of the mart")
     references = spec.get("references", {})
     if not isinstance(references, dict) or not all(
-        isinstance(v, str) and v.count(".") == 1 for v in references.values()
+        isinstance(v, list) and v and all(isinstance(c, str) for c in v)
+        for v in references.values()
     ):
-        raise CatalogError(f"{where}: give 'references' as column: other_mart.column")
-    unknown = [k for k in references if k not in columns]
+        raise CatalogError(f"{where}: give 'references' as other_mart: [column, ...]")
+    unknown = [c for cols in references.values() for c in cols if c not in columns]
     if unknown:
         raise CatalogError(f"{where}: references {unknown} are not columns of the mart")
 
@@ -89,11 +91,11 @@ def _check_references(config: Path, marts: list[Mart]) -> None:
     """Each reference names a published mart and one of its columns."""
     columns = {m.name: {c.name for c in m.columns} for m in marts}
     for mart in marts:
-        for column, table, ref in mart.references:
-            if ref not in columns.get(table, ()):
+        for cols, table in mart.references:
+            if missing := [c for c in cols if c not in columns.get(table, ())]:
                 raise CatalogError(
-                    f"{config}: mart {mart.name}: references {column}: {table}.{ref} is not a "
-                    "column of a published mart"
+                    f"{config}: mart {mart.name}: references {table}: {missing} are not "
+                    "columns of a published mart of that name"
                 )
 
 
@@ -147,8 +149,7 @@ def published_marts(
                 grain=spec.get("grain", ""),
                 answers=spec.get("answers", ""),
                 references=tuple(
-                    (column, *target.split(".", 1))
-                    for column, target in spec.get("references", {}).items()
+                    (tuple(cols), table) for table, cols in spec.get("references", {}).items()
                 ),
             )
         )

@@ -124,8 +124,8 @@ def _resource(mart: Mart, rows: int) -> dict[str, Any]:
     }
     if mart.references:
         schema["foreignKeys"] = [
-            {"fields": [column], "reference": {"resource": table, "fields": [ref]}}
-            for column, table, ref in mart.references
+            {"fields": list(cols), "reference": {"resource": table, "fields": list(cols)}}
+            for cols, table in mart.references
         ]
     return {
         "name": mart.name,

@@ -99,11 +99,9 @@ def test_datapackage_validates_against_the_files_it_describes(release):
     }
     assert fields["smv_share_pct"]["unit"] == "% (0-100)"
     outcomes = next(r for r in package["resources"] if r["name"] == "cluster_outcomes")
+    key = ["programme", "cluster_id"]  # K01 of one generation is not K01 of the other
     assert outcomes["schema"]["foreignKeys"] == [
-        {
-            "fields": ["cluster_id"],
-            "reference": {"resource": "cluster_programme_totals", "fields": ["cluster_id"]},
-        }
+        {"fields": key, "reference": {"resource": "cluster_programme_totals", "fields": key}}
     ]
     # version, notice and sources as the manifest and the input files themselves say
     assert package["version"] == manifest["version"]
@@ -121,8 +119,8 @@ def test_datapackage_validates_against_the_files_it_describes(release):
 
 
 def test_datapackage_catches_a_file_that_breaks_its_schema(release, tmp_path):
-    """The schema is strict enough to matter: a text in a number column and a cluster that
-    the totals do not know are both found."""
+    """The schema is strict enough to matter: a text in a number column, a cluster that the
+    totals do not know, and a cluster of one generation given to the other are all found."""
     copy = tmp_path / "release"
     shutil.copytree(release, copy, ignore=shutil.ignore_patterns("gx_data_docs", "report"))
     path = copy / "csv" / "cluster_outcomes.csv"
@@ -134,11 +132,17 @@ def test_datapackage_catches_a_file_that_breaks_its_schema(release, tmp_path):
     cells = lines[2].split(";")
     cells[header.index("projects_started")] = "not a number"
     lines[2] = ";".join(cells)
+    only_older = "K14"  # 2021-2024 had 14 clusters, 2025-2028 has 11
+    row = next(i for i, line in enumerate(lines[1:], 1) if line.startswith("2025-2028;"))
+    cells = lines[row].split(";")
+    cells[header.index("cluster_id")] = only_older
+    lines[row] = ";".join(cells)
     path.write_bytes("\r\n".join(lines).encode("utf-8-sig"))
     report = _validate(copy / "datapackage.json")
     assert not report.valid
-    kinds = {e.type for t in report.tasks for e in t.errors}
-    assert {"foreign-key", "type-error"} <= kinds
+    errors = [e for t in report.tasks for e in t.errors]
+    assert {"foreign-key", "type-error"} <= {e.type for e in errors}
+    assert sum(e.type == "foreign-key" for e in errors) == 2, [e.message for e in errors]
 
 
 def test_citation_cff_names_version_sources_and_licence(release):

@@ -73,6 +73,10 @@ WORDS: dict[str, dict[str, str]] = {
         "da": "Tilskudsprocent til SMV og overskridelser af maksimum på {cap}",
         "en": "SME funding rate and breaches of the {cap} maximum",
     },
+    "rates_title_no_cap": {
+        "da": "Tilskudsprocent til SMV (intet loft i denne generation)",
+        "en": "SME funding rate (no cap in this generation)",
+    },
     "suptitle": {
         "da": "Hvad hver klynge gjorde med sit tilskud, {first}-{last} til dato",
         "en": "What each cluster did with its grant, {first}-{last} to date",
@@ -90,6 +94,12 @@ WORDS: dict[str, dict[str, str]] = {
         "med tilskud over {cap}, hver opført i tabel quality_findings.",
         "en": "Data: {source}; table cluster_programme_totals. Breaches: SME participations "
         "funded above {cap}, each listed in table quality_findings.",
+    },
+    "caption_no_cap": {
+        "da": "Data: {source}; tabel cluster_programme_totals. Et loft over tilskudsprocenten "
+        "var ikke en regel i denne generation.",
+        "en": "Data: {source}; table cluster_programme_totals. A cap on the funding rate was "
+        "not a rule in this generation.",
     },
 }
 
@@ -158,11 +168,14 @@ def _institutions(ax, data, y, lang: str) -> None:
     _title(ax, _w("ki_title", lang))
 
 
-def _cap_label(lang: str = "en") -> str:
-    """The SME funding cap as the figure writes it (``<cap> %``)."""
+def _cap_label(lang: str = "en") -> str | None:
+    """The SME funding cap as the figure writes it (``<cap> %``), None where the generation
+    had no cap (the figure then draws no cap line)."""
     from pipelines.report.numbers import number
 
     cap = programme().smv_funding_cap_pct
+    if cap is None:
+        return None
     decimals = 0 if float(cap).is_integer() else 1
     return f"{number(cap, decimals, lang)} %"
 
@@ -179,7 +192,7 @@ def _rates(ax, data, y, lang: str) -> None:
         label=_w("median", lang),
         zorder=3,
     )
-    breached = data["smv_funding_rate_breaches"] > 0
+    breached = data["smv_funding_rate_breaches"].fillna(0) > 0  # NULL: no cap then
     ax.scatter(
         data.loc[breached, "smv_funding_rate_breach_max_pct"],
         y[breached.to_numpy()],
@@ -204,17 +217,18 @@ def _rates(ax, data, y, lang: str) -> None:
             fontsize=7,
             color="#b00000",
         )
-    ax.axvline(
-        programme().smv_funding_cap_pct,
-        color="#b00000",
-        linestyle="--",
-        linewidth=1,
-        label=_w("maximum", lang, cap=cap),
-    )
+    if cap is not None:
+        ax.axvline(
+            programme().smv_funding_cap_pct,
+            color="#b00000",
+            linestyle="--",
+            linewidth=1,
+            label=_w("maximum", lang, cap=cap),
+        )
     ax.set_xlim(0, 115)
     ax.set_xlabel(_w("rate_axis", lang))
     number_axis(ax.xaxis, lang)
-    _title(ax, _w("rates_title", lang, cap=cap))
+    _title(ax, _w("rates_title", lang, cap=cap) if cap else _w("rates_title_no_cap", lang))
 
 
 def _title(ax, text: str) -> None:
@@ -260,5 +274,11 @@ def cluster_overview(
     top = banner(fig, notice)
     fig.suptitle(_w("suptitle", lang, first=first, last=last), fontsize=13, y=top - 0.005)
     source = _w("source_sample" if notice else "source_real", lang)
-    caption(fig, _w("caption", lang, source=source, cap=_cap_label(lang)))
+    cap = _cap_label(lang)
+    caption(
+        fig,
+        _w("caption", lang, source=source, cap=cap)
+        if cap
+        else _w("caption_no_cap", lang, source=source),
+    )
     save(fig, target, rect=(0, 0.03, 1, top - 0.03))

@@ -388,6 +388,43 @@ def test_cluster_figure_takes_hostile_and_long_names(tmp_path):
     assert (tmp_path / "c.png").stat().st_size > 20_000
 
 
+def test_cluster_figure_of_a_generation_without_a_cap(tmp_path, monkeypatch):
+    """Were the current generation one without the SME funding cap (2021-2024), the figure draws
+    no cap line and says the cap was not a rule then, with its breach counts NULL."""
+    from pipelines.constants import generation
+    from pipelines.publish import cluster_figure
+
+    older = generation("2021-2024")
+    monkeypatch.setattr(cluster_figure, "programme", lambda: older)
+    assert cluster_figure._cap_label() is None
+    totals = pd.DataFrame(
+        {
+            "programme": older.id,
+            "cluster_id": ["K01", "K02"],
+            "cluster_name": ["Et", "To"],
+            "first_year": older.first_year,
+            "last_year": older.last_year,
+            "smv_funding_dkk": [1e6, 2e6],
+            "private_cofinancing_dkk": [5e5, 0],
+            "smv_funded": [3, 4],
+            "smv_new_to_rd": [1, 0],
+            "universities": [1, 0],
+            "gts_institutes": 1,
+            "erhvervsakademier": 0,
+            "professionshoejskoler": 1,
+            "projects_with_knowledge_institution": [1, 1],
+            "projects_started": [2, 1],
+            "smv_funding_rate_pct": [75.0, 60.0],
+            "smv_funding_rate_median_pct": [74.0, 61.0],
+            "smv_funding_rate_breaches": [None, None],
+            "smv_funding_rate_breach_max_pct": [None, None],
+        }
+    )
+    for lang in ("da", "en"):
+        cluster_figure.cluster_overview(totals, tmp_path / f"{lang}.png", None, lang)
+        assert (tmp_path / f"{lang}.png").stat().st_size > 20_000
+
+
 def test_file_names_in_the_release_readme_are_plain_markdown_text():
     """A file name is the sender's text: in README.md it must not open HTML, a link, an image,
     a code span or a table cell (a Markdown viewer would act on them)."""

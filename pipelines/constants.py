@@ -87,6 +87,7 @@ class Programme:
     clusters: int
     allocation_dkk: int
     allocation_approximate: bool
+    allocation_tolerance_pct: float  # 0 unless approximate: how far the grants may differ
     funders: tuple[Funder, ...]
     grant_types: tuple[GrantType, ...]
     smv_funding_cap_pct: float | None  # None: not a rule of this generation
@@ -100,6 +101,11 @@ class Programme:
     @property
     def years(self) -> tuple[int, ...]:
         return tuple(range(self.first_year, self.last_year + 1))
+
+    @property
+    def allocation_slack_dkk(self) -> float:
+        """How far the clusters' grants may differ from an approximate allocation (0: exact)."""
+        return self.allocation_dkk * self.allocation_tolerance_pct / 100
 
     @property
     def period_label(self) -> str:
@@ -269,6 +275,9 @@ def read_generation(path: Path, tolerances: Tolerances) -> Programme:
     evaluation = _section(path, raw, "evaluation")
     funders = _funders(path, raw)
     matching = evaluation.get("latest_matching_year")
+    approximate = raw.get("allocation_approximate", False)
+    if not isinstance(approximate, bool):
+        raise ConstantsError(f"{path.name}: 'allocation_approximate' must be true or false")
     return Programme(
         id=ident,
         name_da=_text(path, raw, "name_da"),
@@ -277,7 +286,10 @@ def read_generation(path: Path, tolerances: Tolerances) -> Programme:
         last_year=last,
         clusters=_number(path, raw, "clusters", int),
         allocation_dkk=_number(path, raw, "allocation_dkk", int),
-        allocation_approximate=bool(raw.get("allocation_approximate", False)),
+        allocation_approximate=approximate,
+        allocation_tolerance_pct=_number(path, raw, "allocation_tolerance_pct", float, high=100)
+        if approximate
+        else 0.0,
         funders=funders,
         grant_types=_grant_types(path, raw, {f.id for f in funders}),
         smv_funding_cap_pct=_optional(path, rules, "smv_funding_cap_pct", float, high=100),
@@ -382,10 +394,12 @@ def _plain(value: float) -> int | float:
 def dbt_vars() -> dict[str, Any]:
     """The constants dbt's models and tests use (``var('...')``), for ``--vars``: every
     generation's period, clusters, allocation and rules (``programme_generations``; a rule not in
-    force then is ``None``), every generation's declared grant types (``programme_grant_types``;
-    an amount not declared is ``None``), the current generation's id and the reconciliation
-    tolerance. dbt builds ``int_programme__generations`` and ``int_programme__grant_types``
-    from them; no model reads a single period, rule or grant type."""
+    force then is ``None``; ``reports_grant_type`` is false when the generation's contract
+    declares the projects' grant_type absent), every generation's declared grant types
+    (``programme_grant_types``; an amount not declared is ``None``), the current generation's id
+    and the reconciliation tolerance. dbt builds ``int_programme__generations`` and
+    ``int_programme__grant_types`` from them; no model reads a single period, rule or grant
+    type."""
     p = programme()
     return {
         "reconciliation_tolerance_dkk": p.tolerances.reconciliation_dkk,
@@ -403,6 +417,7 @@ def dbt_vars() -> dict[str, Any]:
                 "overhead_norm_pct": None
                 if g.overhead_norm_pct is None
                 else _plain(g.overhead_norm_pct),
+                "reports_grant_type": "grant_type" not in g.absent_fields.get("projects", ()),
             }
             for g in generations()
         ],

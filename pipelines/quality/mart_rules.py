@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from pipelines.constants import generations, programme, size_groups
+from pipelines.constants import Programme, generations, programme, size_groups
 
 
 def _rounding_tolerance(total: pd.Series) -> pd.Series:
@@ -29,20 +29,28 @@ def _rounding_tolerance(total: pd.Series) -> pd.Series:
     ).max(axis=1)
 
 
+def _allocation_text(g: Programme) -> str:
+    if not g.allocation_approximate:
+        return f"{g.id}: {g.allocation_dkk / 1e6:g} mio. kr."
+    about = f"about {g.allocation_dkk / 1e6:g} mio. kr."
+    return f"{g.id}: {about}, within {g.allocation_tolerance_pct:g} %"
+
+
 def _allocation_rule() -> str:
     return (
         "each generation's cluster grants add up to its allocation ("
-        + ", ".join(f"{g.id}: {g.allocation_dkk / 1e6:g} mio. kr." for g in generations())
+        + "; ".join(_allocation_text(g) for g in generations())
         + ")"
     )
 
 
 def _allocation_gap(programmes: pd.Series, grants: pd.Series) -> pd.Series:
-    """|grants - the allocation of the row's generation| (inf for an undeclared generation)."""
+    """How far the grants miss the allocation of the row's generation, beyond the slack of an
+    approximate one (inf for an undeclared generation)."""
     allocation = {g.id: float(g.allocation_dkk) for g in generations()}
-    return (
-        (grants.astype(float) - programmes.map(allocation).astype(float)).abs().fillna(float("inf"))
-    )
+    slack = {g.id: g.allocation_slack_dkk for g in generations()}
+    gap = (grants.astype(float) - programmes.map(allocation).astype(float)).abs()
+    return (gap - programmes.map(slack).astype(float)).clip(lower=0).fillna(float("inf"))
 
 
 def _allocation_check(gx, column: str) -> list:
@@ -380,7 +388,7 @@ def _programme_grant_types(df: pd.DataFrame, gx) -> tuple[pd.DataFrame, list]:
         (unknown != df["projects"].isna()) | (unknown != df["cluster_funding_dkk"].isna())
     ).astype(int)
     sums = df.groupby("programme")["share_of_cluster_funding_pct"].transform(
-        lambda s: s.sum(min_count=1)
+        lambda s: s.sum() if s.notna().any() else float("nan")
     )
     # a generation without cluster funding has no shares (NULL): nothing to add up
     df["_check_shares_sum_minus_100"] = (sums - 100).abs().fillna(0)

@@ -156,6 +156,23 @@ def ensure_programme_loads(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"alter table {PROGRAMME_LOADS} add column if not exists programme varchar")
 
 
+def adopt_loads_before_generations(con: duckdb.DuckDBPyConnection, generation: str) -> int:
+    """Loads recorded before programme generations were all of the one programme there was:
+    record them as ``generation``'s (the current one), so that its shrink guard and
+    dropped-file guard compare with them. Returns how many file rows were adopted."""
+    if not has_table(con, PROGRAMME_LOADS):
+        return 0
+    ensure_programme_loads(con)
+    [(count,)] = con.execute(
+        f"select count(*) from {PROGRAMME_LOADS} where programme is null"
+    ).fetchall()
+    if count:
+        con.execute(
+            f"update {PROGRAMME_LOADS} set programme = ? where programme is null", [generation]
+        )
+    return count
+
+
 def record_programme_load(con: duckdb.DuckDBPyConnection, files: list[ProgrammeFileLoad]) -> None:
     """One row per file (inside the caller's transaction)."""
     ensure_programme_loads(con)

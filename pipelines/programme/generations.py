@@ -17,7 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.constants import Programme, generations
+from pipelines.bookkeeping import adopt_loads_before_generations
+from pipelines.constants import Programme, generations, programme
 from pipelines.programme.checks.errors import ProgrammeInboundError
 from pipelines.programme.checks.identifiers import redact
 from pipelines.programme.contract import EntitySchema, load_contract
@@ -87,6 +88,12 @@ def ingest_generations(
     others when any generation was rejected, held or incomplete."""
     log = log or _log
     check_no_stray_reports(programme_dir)
+    with connect() as con:
+        if adopted := adopt_loads_before_generations(con, programme().id):
+            log.info(
+                f"{adopted} file(s) loaded before programme generations are recorded as "
+                f"generation {programme().id}'s"
+            )
     loads: list[GenerationLoad] = []
     failures: dict[str, ProgrammeInboundError] = {}
     for generation in generations():

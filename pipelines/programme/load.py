@@ -25,6 +25,7 @@ from pipelines.bookkeeping import (
     ensure_programme_loads,
     record_programme_load,
 )
+from pipelines.constants import programme
 from pipelines.programme.checks.rules import SOURCE_ROW
 from pipelines.programme.checks.validate import CheckedFile
 from pipelines.programme.contract import EntitySchema
@@ -109,7 +110,8 @@ def _empty(schema: EntitySchema) -> str:
 
 def _kept_rows(con: duckdb.DuckDBPyConnection, schema: EntitySchema, target: str) -> str:
     """The other generations' rows of ``target`` in the table's current columns (a column the
-    contract dropped goes, one it added is NULL); none from a table of before generations."""
+    contract dropped goes, one it added is NULL). A table from before generations holds the
+    current generation's rows: they stay while another generation loads."""
     present = {
         r[0]
         for r in con.execute(
@@ -118,14 +120,20 @@ def _kept_rows(con: duckdb.DuckDBPyConnection, schema: EntitySchema, target: str
             [schema.raw_table],
         ).fetchall()
     }
+    current = programme().id
     if "programme" not in present:
-        return _empty(schema)
+        if schema.generation == current:
+            return _empty(schema)
+        present.add("programme")
+        source = f"(select *, {_literal(current)} as programme from {target})"
+    else:
+        source = target
     cols = ", ".join(
         f"cast({_quote(name) if name in present else 'null'} as {sql_type}) as {_quote(name)}"
         for name, sql_type in _columns(schema)
     )
     return (
-        f"select {cols} from {target} "
+        f"select {cols} from {source} "
         f"where programme is distinct from {_literal(schema.generation)}"
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import duckdb
 import pytest
 
 from pipelines.constants import generation
@@ -16,6 +17,7 @@ from pipelines.programme.ingest import ingest_programme
 from tests.programme.helpers import (
     BASE,
     GENERATION,
+    copy_rows,
     query,
     run_ingest,
     snapshot,
@@ -130,3 +132,40 @@ def test_a_grant_type_the_generation_did_not_declare_is_rejected(data_dir, inbou
         f"{GENERATION}/projects.csv, row 2, column grant_type: enum: 'ufm' is not one of" in message
     )
     assert "deb_innovation" in message
+
+
+def test_a_warehouse_from_before_generations_keeps_its_rows_as_the_current_generation(
+    data_dir, inbound, loaded
+):
+    """The first refresh after the upgrade: raw tables and load records without `programme`
+    are the current generation's. While 2021-2024 loads and a bad 2025-2028 file is rejected,
+    the old rows stay, now as 2025-2028's, and its load record keeps guarding them."""
+    from pipelines.programme.generations import ProgrammeGenerationsError, ingest_generations
+
+    tables = [t for t in snapshot(data_dir) if t != "_programme_loads"]
+    with duckdb.connect(str(data_dir / "warehouse.duckdb")) as con:
+        for table in [*tables, "_programme_loads"]:
+            con.execute(f"alter table raw.{table} drop column programme")
+        before = {t: con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in tables}
+    rows = copy_rows(BASE["participants"])
+    rows[1][3] = "ikke en type"
+    write_csv(inbound / "participants.csv", rows)
+    with pytest.raises(ProgrammeGenerationsError) as info:
+        ingest_generations(
+            data_dir / "inbound" / "programme",
+            data_dir / "inbound" / "quarantine",
+            WarehouseResource(database=str(data_dir / "warehouse.duckdb")).get_connection,
+            settle_seconds=0,
+            max_shrink_share=0.5,
+        )
+    assert list(info.value.failures) == [GENERATION]
+    for table, count in before.items():
+        assert query(
+            data_dir, f"select count(*) from raw.{table} where programme = '{GENERATION}'"
+        ) == [(count,)]
+        assert query(
+            data_dir, f"select count(*) > 0 from raw.{table} where programme = '{OLDER}'"
+        ) == [(True,)]
+    assert query(data_dir, "select count(*) from raw._programme_loads where programme is null") == [
+        (0,)
+    ]

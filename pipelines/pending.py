@@ -118,14 +118,14 @@ def _dst_reasons(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str
 
 def _programme_reasons(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str]:
     from pipelines.programme.discover import discover, report_paths
-    from pipelines.programme.generations import contracts, inbound_dir_of
+    from pipelines.programme.generations import contracts, inbound_dir_of, undeclared_folders
     from pipelines.programme.ingest import files_unchanged, last_load_of
 
     if not has_table(con, PROGRAMME_LOADS):
         return ["programme: never loaded"]
     root = settings.programme_inbound_dir
-    if report_paths(root):
-        return [f"programme: files directly in {root} (the run says where they belong)"]
+    if report_paths(root) or undeclared_folders(root):
+        return [f"programme: files outside the generations' folders in {root} (the run says where)"]
     reasons = []
     for generation, schemas in contracts().items():
         batch = discover(

@@ -60,7 +60,7 @@ def test_each_kind_of_change_is_pending(refreshed, tmp_path):
     stray = data_dir / "inbound" / "programme" / "participants.csv"
     stray.write_text("project_id\n", encoding="utf-8")  # outside every generation's folder
     [reason] = pending_work(_settings(data_dir)).reasons
-    assert reason.startswith("programme: files directly in ")
+    assert reason.startswith("programme: files outside the generations' folders in ")
     stray.unlink()
     panel = data_dir / "inbound" / "firm_panel"
     panel.mkdir(parents=True)

@@ -32,6 +32,7 @@ from pipelines.constants import generations
 from pipelines.orchestration.resources import SettingsResource
 from pipelines.programme.checks.identifiers import redact
 from pipelines.programme.discover import is_regular_file, report_paths
+from pipelines.programme.generations import undeclared_folders
 from pipelines.programme.settle import FileState, too_young
 
 SENSOR_NAME = "programme_inbound_sensor"
@@ -51,9 +52,12 @@ def _read_cursor(cursor: str | None) -> Fingerprints:
 
 
 def _watched(inbound_dir: Path) -> list[Path]:
-    """Each generation's report files, and files left directly in the programme folder (a run
-    then says where they belong)."""
-    folders = [inbound_dir, *(inbound_dir / g.id for g in generations())]
+    """Each generation's report files, and files outside them (directly in the programme folder
+    or in a folder that is no declared generation: a run then says where they belong). A
+    generation folder that is a link is not followed."""
+    declared = [inbound_dir / g.id for g in generations()]
+    folders = [inbound_dir, *(d for d in declared if not d.is_symlink())]
+    folders += undeclared_folders(inbound_dir)
     return [path for folder in folders for path in report_paths(folder)]
 
 

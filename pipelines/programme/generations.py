@@ -6,8 +6,8 @@ Each generation declared in ``config/generations/`` has its folder
 fields it never reported) and its own settle rule, shrink guard and acknowledgement. A rejected
 or held generation keeps its last good rows while the others load; the refresh then fails,
 naming every generation that did not load. Report files left directly in
-``inbound/programme/`` belong to no generation: they stop the refresh with a message saying
-where they go, and are neither read nor moved.
+``inbound/programme/``, or in a folder that is no declared generation, belong to no generation:
+they stop the refresh with a message saying where they go, and are neither read nor moved.
 """
 
 from __future__ import annotations
@@ -62,16 +62,48 @@ def quarantine_dir_of(quarantine_dir: Path, generation: str) -> Path:
     return quarantine_dir / generation
 
 
+def undeclared_folders(programme_dir: Path) -> list[Path]:
+    """Sub-folders of ``inbound/programme/`` holding report files that are no declared
+    generation's folder (``2029-2032/`` before its declaration, ``2025_2028/``, the ``sample/``
+    of before generations)."""
+    if not programme_dir.is_dir():
+        return []
+    declared = {g.id for g in generations()}
+    return sorted(
+        p
+        for p in programme_dir.iterdir()
+        if p.is_dir() and not p.is_symlink() and p.name not in declared and report_paths(p)
+    )
+
+
 def check_no_stray_reports(programme_dir: Path) -> None:
-    """Refuse report files outside the generations' folders: loading them as one generation
-    by guess could put one generation's grants into another's marts."""
-    stray = [p.name for p in report_paths(programme_dir)]
+    """Refuse report files outside the declared generations' folders: loading them as one
+    generation by guess could put one generation's grants into another's marts."""
+    folders = ", ".join(f"{g.id}/" for g in generations())
+    entries = report_paths(programme_dir)
+    links = [p.name for p in entries if p.is_symlink() and p.is_dir()]
+    stray = [p.name for p in entries if p.name not in links]
+    problems = []
+    if links:
+        problems.append(
+            f"{redact(', '.join(links))} in {programme_dir} is a link to a folder: links are "
+            "never followed, make it a folder of its own"
+        )
     if stray:
-        folders = ", ".join(f"{g.id}/" for g in generations())
-        raise StrayReportsError(
+        problems.append(
             f"{len(stray)} file(s) directly in {programme_dir} belong to no programme "
-            f"generation: {redact(', '.join(stray))}. Move each into its generation's folder "
-            f"({folders}); nothing was loaded and the previous loads stay in use."
+            f"generation: {redact(', '.join(stray))}; move each into its generation's folder "
+            f"({folders})"
+        )
+    if odd := undeclared_folders(programme_dir):
+        problems.append(
+            f"folder(s) {redact(', '.join(f'{p.name}/' for p in odd))} in {programme_dir} hold "
+            f"report files but are no declared generation ({folders}); declare the generation "
+            "in pipelines/config/generations/ or move the files"
+        )
+    if problems:
+        raise StrayReportsError(
+            "; ".join(problems) + ". Nothing was loaded and the previous loads stay in use."
         )
 
 

@@ -169,3 +169,43 @@ def test_a_warehouse_from_before_generations_keeps_its_rows_as_the_current_gener
     assert query(data_dir, "select count(*) from raw._programme_loads where programme is null") == [
         (0,)
     ]
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (lambda root: root / "2029-2032", "folder(s) 2029-2032/ in "),  # not declared yet
+        (lambda root: root / "2025_2028", "folder(s) 2025_2028/ in "),  # misnamed
+        (lambda root: root / "sample", "folder(s) sample/ in "),  # the sample before generations
+    ],
+)
+def test_files_in_a_folder_that_is_no_generation_stop_the_load_unread(data_dir, make, said):
+    from pipelines.programme.generations import StrayReportsError, ingest_generations
+
+    folder = make(data_dir / "inbound" / "programme")
+    folder.mkdir(parents=True)
+    stray = write_csv(folder / "participants.csv", BASE["participants"])
+    with pytest.raises(StrayReportsError) as info:
+        ingest_generations(
+            data_dir / "inbound" / "programme",
+            data_dir / "inbound" / "quarantine",
+            WarehouseResource(database=str(data_dir / "warehouse.duckdb")).get_connection,
+            settle_seconds=0,
+            max_shrink_share=0.5,
+        )
+    assert said in str(info.value) and "no declared generation (2021-2024/, 2025-2028/)" in str(
+        info.value
+    )
+    assert stray.exists() and not (data_dir / "warehouse.duckdb").exists()
+
+
+def test_a_generation_folder_that_is_a_link_is_named_as_a_link(data_dir, tmp_path):
+    from pipelines.programme.generations import StrayReportsError, check_no_stray_reports
+
+    elsewhere = tmp_path / "share"
+    elsewhere.mkdir()
+    root = data_dir / "inbound" / "programme"
+    root.mkdir(parents=True)
+    (root / GENERATION).symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(StrayReportsError, match=f"{GENERATION} in .* is a link to a folder"):
+        check_no_stray_reports(root)

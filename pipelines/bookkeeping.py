@@ -140,6 +140,7 @@ class ProgrammeFileLoad:
     is_sample: bool
     contract_version: int | None
     programme: str  # the programme generation the file reports on
+    contract_digest: str | None  # the generation's contract as loaded (EntitySchema.digest)
 
 
 _PROGRAMME_COLUMNS = ", ".join(f.name for f in fields(ProgrammeFileLoad))
@@ -154,6 +155,9 @@ def ensure_programme_loads(con: duckdb.DuckDBPyConnection) -> None:
     )
     # Loads from before programme generations have none: they match no generation.
     con.execute(f"alter table {PROGRAMME_LOADS} add column if not exists programme varchar")
+    con.execute(
+        f"alter table {PROGRAMME_LOADS} add column if not exists contract_digest varchar"
+    )
 
 
 def adopt_loads_before_generations(con: duckdb.DuckDBPyConnection, generation: str) -> int:
@@ -191,7 +195,7 @@ def latest_programme_load(
     if not has_table(con, PROGRAMME_LOADS):
         return []
     columns = {r[0] for r in con.execute(f"describe {PROGRAMME_LOADS}").fetchall()}
-    if "programme" not in columns:  # a warehouse from before generations, not written since
+    if "contract_digest" not in columns:  # a warehouse from before generations
         return []
     rows = con.execute(
         f"""select {_PROGRAMME_COLUMNS} from {PROGRAMME_LOADS}

@@ -17,8 +17,10 @@ never invented.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -119,6 +121,15 @@ class EntitySchema:
     @property
     def raw_table(self) -> str:
         return f"programme_{self.entity}"
+
+    @property
+    def digest(self) -> str:
+        """Identifies what the generation's files are checked and loaded against: the entity's
+        fields, keys, windows and values as this generation reads them (a changed grant type
+        list or absent field makes unchanged files load again)."""
+        facts = {k: v for k, v in asdict(self).items() if k != "source"}
+        text = json.dumps(facts, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @property
     def contract_fields(self) -> tuple[FieldSpec, ...]:

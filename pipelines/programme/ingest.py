@@ -61,7 +61,7 @@ class ProgrammeLoad:
     stamp: LoadStamp
     files: list[FileLoad]
     rows: dict[str, int]  # per entity
-    versions: dict[str, int]  # contract version per entity
+    contracts: dict[str, str | None]  # per entity: the contract it was loaded under (digest)
     notes: list[str] = field(default_factory=list)
     # Files still being written when this refresh looked: the load above is the previous one.
     unsettled: dict[str, str] = field(default_factory=dict)
@@ -70,9 +70,10 @@ class ProgrammeLoad:
         return [f for f in self.files if f.entity == entity]
 
     def data_version(self, entity: str) -> str:
-        """Identifies an entity's loaded content: its files' checksums and contract version."""
+        """Identifies an entity's loaded content: its files' checksums and the contract (its
+        version and the generation's reading of it)."""
         parts = [f"{f.file}:{f.sha256}" for f in self.files_of(entity)]
-        parts.append(f"v{self.versions[entity]}")
+        parts.append(f"contract {self.contracts[entity]}")
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
 
 
@@ -119,9 +120,9 @@ def last_load_of(
         for r in rows
     ]
     counts = {e: sum(f.rows for f in files if f.entity == e) for e in schemas}
-    versions = {r.entity: r.contract_version for r in rows}
+    contracts = {r.entity: r.contract_digest for r in rows}
     return ProgrammeLoad(
-        LoadStamp(first.load_id, first.loaded_at, bool(first.is_sample)), files, counts, versions
+        LoadStamp(first.load_id, first.loaded_at, bool(first.is_sample)), files, counts, contracts
     )
 
 
@@ -134,12 +135,13 @@ def files_unchanged(
     batch: InboundBatch, last: ProgrammeLoad | None, schemas: Mapping[str, EntitySchema]
 ) -> bool:
     """The inbound set is exactly the last good load's files (names and checksums), checked
-    under the same contract versions: checking and loading it again would change nothing."""
+    under the same contract (its version, and the generation's windows, values and absent
+    fields): checking and loading it again would change nothing."""
     if last is None or any(not f.is_regular for f in batch.files):
         return False
     current = {f.relative: sha256_file(f.path) for f in batch.files}
     return {f.file: f.sha256 for f in last.files} == current and all(
-        last.versions.get(e) == s.version for e, s in schemas.items()
+        last.contracts.get(e) == s.digest for e, s in schemas.items()
     )
 
 
@@ -152,7 +154,7 @@ def _unchanged(
         f"inbound files unchanged since load {last.stamp.load_id} at "
         f"{last.stamp.loaded_at:%Y-%m-%d %H:%M} UTC: not checked or loaded again"
     )
-    return ProgrammeLoad(last.stamp, last.files, last.rows, last.versions, [*batch.notes, note])
+    return ProgrammeLoad(last.stamp, last.files, last.rows, last.contracts, [*batch.notes, note])
 
 
 def _skip_unsettled(
@@ -174,7 +176,7 @@ def _skip_unsettled(
         f"{last.stamp.load_id} stays in use and these files are loaded once settled"
     )
     log.warning(note)
-    return ProgrammeLoad(last.stamp, last.files, last.rows, last.versions, [note], named)
+    return ProgrammeLoad(last.stamp, last.files, last.rows, last.contracts, [note], named)
 
 
 def _check_all(
@@ -331,4 +333,4 @@ def ingest_programme(
         gone = _guard_dropped_files(con, checked, quarantine_dir, generation_of(schemas))
         rows = replace_tables(con, checked, schemas, stamp)
     files = _after_load(checked, gone, use_ack, inbound_dir, notes, log)
-    return ProgrammeLoad(stamp, files, rows, {e: s.version for e, s in schemas.items()}, notes)
+    return ProgrammeLoad(stamp, files, rows, {e: s.digest for e, s in schemas.items()}, notes)

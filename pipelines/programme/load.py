@@ -180,6 +180,7 @@ def replace_tables(
                     stamp.is_sample,
                     c.schema.version if c.schema else None,
                     next(iter(schemas.values())).generation,
+                    c.schema.digest if c.schema else None,
                 )
                 for c in checked
             ],

@@ -3,6 +3,7 @@ reported, its own folder, quarantine and load; the other generations' rows stay 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import duckdb
@@ -209,3 +210,34 @@ def test_a_generation_folder_that_is_a_link_is_named_as_a_link(data_dir, tmp_pat
     (root / GENERATION).symlink_to(elsewhere, target_is_directory=True)
     with pytest.raises(StrayReportsError, match=f"{GENERATION} in .* is a link to a folder"):
         check_no_stray_reports(root)
+
+
+def test_a_changed_declaration_checks_and_loads_unchanged_files_again(data_dir, inbound, loaded):
+    """Files are only skipped as unchanged under the same reading of the contract: a grant
+    type renamed in the generation's declaration makes the same files load again, and a file
+    using the old name is then rejected, instead of silently keeping the old value."""
+    current = generation(GENERATION)
+    assert "unchanged" in run_ingest(data_dir).notes[-1]
+    renamed = dataclasses.replace(
+        current,
+        grant_types=tuple(
+            dataclasses.replace(g, id="deb_grundtilskud") if g.id == "deb_basis" else g
+            for g in current.grant_types
+        ),
+    )
+    schemas = load_contract(generation=renamed)
+    assert schemas["projects"].digest != load_contract()["projects"].digest
+    assert schemas["clusters"].digest == load_contract()["clusters"].digest
+    rows = [[*BASE["projects"][0], "grant_type"]]
+    rows += [[*r, "deb_basis"] for r in BASE["projects"][1:]]
+    write_csv(inbound / "projects.csv", rows)
+    run_ingest(data_dir)  # loaded under the declaration as it is
+    with pytest.raises(ProgrammeRejectedError, match="'deb_basis' is not one of"):
+        ingest_programme(
+            inbound,
+            data_dir / "inbound" / "quarantine" / GENERATION,
+            WarehouseResource(database=str(data_dir / "warehouse.duckdb")).get_connection,
+            schemas=schemas,
+            settle_seconds=0,
+            max_shrink_share=0.5,
+        )

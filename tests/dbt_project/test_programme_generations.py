@@ -22,6 +22,8 @@ from tests.warehouse_helpers import load_snapshot, query, run_dbt
 
 pytestmark = pytest.mark.slow  # loads the samples and builds the programme marts
 
+# totals to date: counts that grow while a generation runs
+TO_DATE = {"smv_funded", "other_firms_funded", "smv_new_to_rd", "firms_in_several_clusters"}
 INSTITUTIONS = {
     "university": ["university"],
     "gts": ["gts"],
@@ -120,6 +122,18 @@ def _expected(raw: dict[str, pd.DataFrame]) -> dict[tuple[str, str], float | Non
     return out
 
 
+def _last_start_years(raw: dict[str, pd.DataFrame]) -> dict[str, int | None]:
+    """Each generation's last year in which one of its projects starts in its period (None:
+    none does)."""
+    out: dict[str, int | None] = {}
+    for g in generations():
+        projects = raw["projects"][raw["projects"]["programme"] == g.id]
+        start = pd.to_datetime(projects["start_date"]).dt.year
+        start = start[start.between(g.first_year, g.last_year)]
+        out[g.id] = int(start.max()) if len(start) else None
+    return out
+
+
 def test_every_measure_recomputed_from_the_raw_rows(warehouse, raw):
     mart = query(warehouse, "select * from marts.programme_generations")
     expected = _expected(raw)
@@ -134,9 +148,26 @@ def test_every_measure_recomputed_from_the_raw_rows(warehouse, raw):
     assert set(mart.loc[mart["is_current_programme"], "programme"]) == {programme().id}
 
 
-def test_comparability_follows_absent_fields_and_rules(warehouse, raw):
+def test_completeness_is_read_from_the_projects_start_years(warehouse, raw):
+    """last_year_observed is each generation's last project start year in its period, and the
+    generation is complete exactly when that is its period's last year."""
+    mart = query(warehouse, "select * from marts.programme_generations")
+    last = _last_start_years(raw)
+    for g in generations():
+        rows = mart[mart["programme"] == g.id]
+        observed = rows["last_year_observed"].unique()
+        assert len(observed) == 1 and rows["is_complete"].nunique() == 1, g.id
+        if last[g.id] is None:
+            assert pd.isna(observed[0]), g.id
+        else:
+            assert int(observed[0]) == last[g.id], g.id
+        assert bool(rows["is_complete"].iloc[0]) == (last[g.id] == g.last_year), g.id
+
+
+def test_comparability_follows_absent_fields_rules_and_completeness(warehouse, raw):
     """Not comparable exactly where a generation lacks a field (all NULL) or a rule shaping the
-    measure; the reasons name them concretely."""
+    measure, or, for a total to date, where a generation is not complete; the reasons name them
+    concretely."""
     mart = query(warehouse, "select * from marts.programme_generations")
     by_measure = mart.groupby("measure")["comparable"].agg(["min", "max"])
     assert (by_measure["min"] == by_measure["max"]).all()  # one answer per measure
@@ -152,6 +183,10 @@ def test_comparability_follows_absent_fields_and_rules(warehouse, raw):
         expected.add("overhead_share_pct")
     if no_cap:
         expected.add("smv_funding_rate_above_cap_share_pct")
+    last = _last_start_years(raw)
+    incomplete = [g for g in generations() if last[g.id] != g.last_year]
+    if incomplete:
+        expected |= TO_DATE
     assert not_comparable == expected
     reasons = mart.loc[~mart["comparable"]].drop_duplicates("measure").set_index("measure")
     for gen in no_overhead:
@@ -160,6 +195,15 @@ def test_comparability_follows_absent_fields_and_rules(warehouse, raw):
     for gen in no_cap:
         reason = reasons.at["smv_funding_rate_above_cap_share_pct", "comparable_reason_en"]
         assert "smv_funding_cap_pct" in reason and gen in reason
+    for g in incomplete:
+        for measure in TO_DATE:
+            reason_en = reasons.at[measure, "comparable_reason_en"]
+            reason_da = reasons.at[measure, "comparable_reason_da"]
+            assert f"{g.id} is not complete" in reason_en, (measure, g.id)
+            assert f"{g.id} er ikke afsluttet" in reason_da, (measure, g.id)
+            if last[g.id] is not None:
+                assert f"data up to {last[g.id]} of {g.id}" in reason_en, (measure, g.id)
+                assert f"data til og med {last[g.id]} af {g.id}" in reason_da, (measure, g.id)
     comparable = mart[mart["comparable"]]
     assert comparable[["comparable_reason_da", "comparable_reason_en"]].isna().all().all()
     assert np.isfinite(comparable["value"].dropna()).all()

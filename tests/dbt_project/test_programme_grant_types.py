@@ -3,9 +3,11 @@
 The bundled samples of every generation (``data/inbound/programme/<generation>/sample/``) are
 loaded as the refresh loads them, dbt builds the marts, and each row of the mart is worked out
 here again from ``raw.programme_*`` and the generations' declarations alone: no dbt model, no
-SQL of the mart. The samples fill in every grant type of a generation that reports them, so the
-copy here empties the grant type of every tenth project of those generations: those projects
-draw on several grant types, and the row ``several`` has something to count.
+SQL of the mart. Whether a generation reports grant types is its declaration (the contract's
+absent fields), never the data. The samples fill in every grant type of a generation that
+reports them, so the copy here empties the grant type of every tenth project of those
+generations: those projects draw on several grant types, and the row ``several`` has something
+to count.
 """
 
 from __future__ import annotations
@@ -87,7 +89,7 @@ def _generation_rows(g, raw: dict[str, pd.DataFrame]) -> list[dict]:
     projects = projects[start.between(g.first_year, g.last_year)]
     funding = projects["cluster_funding_dkk"].astype(float)
     total = funding.sum()
-    reported = projects["grant_type"].notna().any()
+    reported = "grant_type" not in g.absent_fields.get("projects", ())
     clusters = raw["clusters"][raw["clusters"]["programme"] == g.id]
     is_sample = bool(clusters["_is_sample"].any())
     # (grant type, funder, English name, declared amount, its projects; None: not known)
@@ -101,7 +103,8 @@ def _generation_rows(g, raw: dict[str, pd.DataFrame]) -> list[dict]:
         )
         for t in g.grant_types
     ]
-    without = projects["grant_type"].isna()
+    # a generation that does not report grant types has all its projects in not_reported
+    without = projects["grant_type"].isna() | (not reported)
     if reported:
         parts.append(("several", None, "Several grant types", None, without))
     else:
@@ -157,7 +160,8 @@ def test_every_row_recomputed_from_the_raw_rows(warehouse, raw):
 
 def test_not_reported_exactly_where_the_generation_declares_the_field_absent(warehouse, raw):
     """The row without a grant type says not_reported in a generation that left grant_type out
-    of its contract (all its projects are there) and several in one that reports it."""
+    of its contract (all its projects are there) and several in one that reports it. (A
+    generation that reports it but left every cell empty: test_programme_marts.)"""
     mart = query(warehouse, "select * from marts.programme_grant_types")
     without = mart[mart["grant_type"].isin(["not_reported", "several"])].set_index("programme")
     assert sorted(without.index) == sorted(g.id for g in generations())

@@ -322,3 +322,54 @@ def test_rules_not_in_force_are_not_checked_and_say_so(marts):
     assert (k01.findings_smv_funding_rate_above_max, k01.findings_total) == (0, 0)
     year = row(marts, "cluster_outcomes", "cluster_id = 'K01' and year = 2021", OLD)
     assert pd.isna(year.smv_funding_rate_breaches) and pd.isna(year.overhead_dkk)
+
+
+def test_grant_types_follow_the_declaration_not_the_data(marts):
+    """Neither generation's projects carry a grant type here. 2025-2028 reports the field (its
+    contract has it): every project is in several, and each declared grant type counts 0
+    projects and 0 kr. (known, not NULL). 2021-2024 declares it absent: not_reported, with its
+    declared grant types NULL."""
+    current, old = programme(), generation(OLD)
+    assert "grant_type" not in current.absent_fields.get("projects", ())
+    assert "grant_type" in old.absent_fields.get("projects", ())
+    mart = query(
+        marts,
+        "select programme, grant_type, projects, cluster_funding_dkk "
+        "from marts.programme_grant_types",
+    )
+    now = mart[mart["programme"] == current.id].set_index("grant_type")
+    assert list(now.index) == [t.id for t in current.grant_types] + ["several"]
+    assert (now.loc["several", "projects"], now.loc["several", "cluster_funding_dkk"]) == (
+        3,
+        1_100_000,
+    )
+    declared = now.drop(index="several")
+    assert (declared["projects"] == 0).all() and (declared["cluster_funding_dkk"] == 0).all()
+    before = mart[mart["programme"] == OLD].set_index("grant_type")
+    assert list(before.index) == [t.id for t in old.grant_types] + ["not_reported"]
+    assert before.loc["not_reported", "projects"] == 1
+    assert before.drop(index="not_reported")["projects"].isna().all()
+
+
+def test_a_generation_whose_projects_stop_early_is_not_complete(marts):
+    """2025-2028's projects start in 2025 and 2026, 2021-2024's in 2021: neither reaches its
+    period's last year, so both are not complete and the totals to date do not compare."""
+    gens = query(
+        marts,
+        "select distinct programme, last_year_observed, is_complete "
+        "from marts.programme_generations order by programme",
+    )
+    assert gens.values.tolist() == [[OLD, 2021, False], [programme().id, 2026, False]]
+    smv = query(
+        marts,
+        "select distinct comparable, comparable_reason_en from marts.programme_generations "
+        "where measure = 'smv_funded'",
+    )
+    assert smv.values.tolist() == [
+        [
+            False,
+            f"{OLD} is not complete: data up to 2021 of {OLD}; {programme().id} is not complete:"
+            f" data up to 2026 of {programme().id}; totals to date cannot be compared with a"
+            " completed generation.",
+        ]
+    ]

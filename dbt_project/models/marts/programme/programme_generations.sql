@@ -2,7 +2,13 @@
 -- measure can be compared across generations and, when not, why (in Danish and English).
 -- A measure is not comparable when a generation lacks a field it is computed from (NULL in all
 -- of that generation's rows; its value there is NULL) or when a rule that shapes it was not in
--- force in a generation (int_programme__generations: the rule's limit NULL).
+-- force in a generation (int_programme__generations: the rule's limit NULL), and a total to
+-- date (a count that grows as a generation runs: SMEs funded, other firms funded, SMEs new to
+-- R&D, firms in several clusters) is not comparable while a generation is not complete.
+-- Completeness comes from the data, never from today's date: a generation is complete when a
+-- project of it starts in its period's last year (last_year_observed = last_year); when its
+-- projects' last start year is earlier, or it has none, its data stops before the end of its
+-- period. Ratios, shares and per-SME measures stay comparable.
 -- Each generation counts the projects starting in its own period and their participants; ids
 -- are unique only within a generation, so every join is on (programme, id).
 {%- set knowledge_types = [
@@ -16,17 +22,17 @@
 {%- set cap = (caps | max) if caps else none %}
 {%- set cap_text = (cap | string).replace('.0', '') if cap is not none else '' %}
 {#- measure: id, label_da, label_en, unit, fields it is computed from, rules that shape it,
-    description -#}
+    to_date (a total to date: grows as the generation runs), description -#}
 {%- set measures = [
     {'id': 'clusters', 'da': 'Klynger', 'en': 'Clusters', 'unit': 'count',
      'fields': [], 'rules': [],
      'description': 'Cluster organisations reported for the generation (clusters file).'},
     {'id': 'smv_funded', 'da': 'SMV\'er med tilskud', 'en': 'SMEs funded', 'unit': 'count',
-     'fields': ['participants.funding_received_dkk'], 'rules': [],
+     'fields': ['participants.funding_received_dkk'], 'rules': [], 'to_date': true,
      'description': 'Distinct SMEs (participant type smv, by CVR) with cluster funding in projects starting in the generation\'s period.'},
     {'id': 'other_firms_funded', 'da': 'Andre virksomheder med tilskud (store virksomheder)',
      'en': 'Other firms funded (large enterprises)', 'unit': 'count',
-     'fields': ['participants.funding_received_dkk'], 'rules': [],
+     'fields': ['participants.funding_received_dkk'], 'rules': [], 'to_date': true,
      'description': 'Distinct firms other than SMEs with cluster funding: participant type large_enterprise (250+ full-time employees), by CVR. Investors, foreign participants, public bodies and knowledge institutions are not counted as firms here.'},
     {'id': 'funding_per_smv_mean_dkk', 'da': 'Tilskud pr. SMV, gennemsnit',
      'en': 'Funding per SME, mean', 'unit': 'dkk',
@@ -94,7 +100,7 @@
      'rules': ['overhead_norm_pct'],
      'description': '100 x overhead / cluster funding, both summed over the projects starting in the period, %; NULL in a generation that did not report overhead.'},
     {'id': 'smv_new_to_rd', 'da': 'SMV\'er nye inden for FoU', 'en': 'SMEs new to R&D',
-     'unit': 'count', 'fields': ['participants.new_to_rd'], 'rules': [],
+     'unit': 'count', 'fields': ['participants.new_to_rd'], 'rules': [], 'to_date': true,
      'description': 'Distinct SMEs funded (as smv_funded) that reported being new to R&D in at least one of their participations in the generation.'},
     {'id': 'smv_new_to_rd_share_pct', 'da': 'Andel SMV\'er nye inden for FoU',
      'en': 'Share of SMEs new to R&D', 'unit': 'pct', 'fields': ['participants.new_to_rd'],
@@ -102,6 +108,7 @@
      'description': '100 x smv_new_to_rd / smv_funded, %.'},
     {'id': 'firms_in_several_clusters', 'da': 'Virksomheder i mere end én klynge',
      'en': 'Firms in more than one cluster', 'unit': 'count', 'fields': [], 'rules': [],
+     'to_date': true,
      'description': 'Distinct firms (participant types smv and large_enterprise, by CVR) taking part in projects of more than one cluster within the generation, with or without funding.'},
 ]) %}
 {%- set fields = [
@@ -110,6 +117,8 @@
     ('participants', 'funding_received_dkk'), ('participants', 'own_contribution_dkk'),
     ('participants', 'new_to_rd'),
 ] %}
+{%- set to_date_note = ' A total to date: it grows while the generation runs, so it compares'
+    ~ ' across generations only when every generation is complete (is_complete).' %}
 {%- set rule_labels = {
     'smv_funding_cap_pct': ('loftet over SMV\'ers tilskudsprocent (smv_funding_cap_pct)',
                             'the cap on SMEs\' funding rate (smv_funding_cap_pct)'),
@@ -258,7 +267,7 @@ definitions as (
         (
             '{{ m.id }}', {{ loop.index }}, '{{ m.da | replace("'", "''") }}',
             '{{ m.en | replace("'", "''") }}', '{{ m.unit }}',
-            '{{ m.description | replace("'", "''") }}'
+            '{{ (m.description ~ (to_date_note if m.to_date else '')) | replace("'", "''") }}'
         ){{ "," if not loop.last }}
         {% endfor %}
     ) as t (measure, measure_order, measure_label_da, measure_label_en, unit, description)
@@ -271,7 +280,9 @@ requirements as (
         , ('{{ m.id }}', 'field', '{{ f }}')
         {% endfor %}{% for r in m.rules %}
         , ('{{ m.id }}', 'rule', '{{ r }}')
-        {% endfor %}{% endfor %}
+        {% endfor %}{% if m.to_date %}
+        , ('{{ m.id }}', 'complete', 'period')
+        {% endif %}{% endfor %}
     ) as t (measure, kind, requirement)
     where measure <> ''
 ),
@@ -282,6 +293,42 @@ missing_fields as (
     from requirements
     inner join field_presence on field_presence.field = requirements.requirement
     where requirements.kind = 'field' and not field_presence.is_reported
+),
+
+-- how far each generation's data reaches: the last year a project of it starts in its period
+generation_coverage as (
+    select
+        generations.programme,
+        generations.last_year,
+        max(projects.start_year) as last_year_observed,
+        coalesce(max(projects.start_year) >= generations.last_year, false) as is_complete
+    from generations
+    left join projects on projects.programme = generations.programme
+    group by generations.programme, generations.last_year
+),
+
+-- the generations whose data stops before the end of their period (no row when none)
+incomplete_generations as (
+    select
+        string_agg(
+            programme || ' er ikke afsluttet: '
+            || coalesce(
+                'data til og med ' || last_year_observed || ' af ' || programme,
+                'endnu ingen projekter i ' || programme
+            ),
+            '; ' order by programme
+        ) || '; tal til dato kan ikke sammenlignes med en afsluttet generation' as reason_da,
+        string_agg(
+            programme || ' is not complete: '
+            || coalesce(
+                'data up to ' || last_year_observed || ' of ' || programme,
+                'no projects yet in ' || programme
+            ),
+            '; ' order by programme
+        ) || '; totals to date cannot be compared with a completed generation' as reason_en
+    from generation_coverage
+    where not is_complete
+    having count(*) > 0
 ),
 
 rule_status as (
@@ -347,6 +394,11 @@ reasons as (
         ){{ "," if not loop.last }}
         {% endfor %}
     ) as labels (rule, label_da, label_en) on labels.rule = missing_rules.rule
+    union all
+    select requirements.measure, 3, requirements.requirement, reason_da, reason_en
+    from requirements
+    cross join incomplete_generations
+    where requirements.kind = 'complete'
 ),
 
 reasons_by_measure as (
@@ -364,10 +416,17 @@ generation_rows as (
     select
         generations.programme,
         generations.is_current_programme,
+        generation_coverage.last_year_observed,
+        generation_coverage.is_complete,
         coalesce(bool_or(clusters.is_sample), false) as is_sample
     from generations
+    inner join generation_coverage on generation_coverage.programme = generations.programme
     left join clusters on clusters.programme = generations.programme
-    group by generations.programme, generations.is_current_programme
+    group by
+        generations.programme,
+        generations.is_current_programme,
+        generation_coverage.last_year_observed,
+        generation_coverage.is_complete
 )
 
 select
@@ -393,6 +452,8 @@ select
     cast(reasons_by_measure.comparable_reason_da as varchar) as comparable_reason_da,
     cast(reasons_by_measure.comparable_reason_en as varchar) as comparable_reason_en,
     cast(definitions.description as varchar) as description,
+    cast(generation_rows.last_year_observed as integer) as last_year_observed,
+    cast(generation_rows.is_complete as boolean) as is_complete,
     cast(generation_rows.is_current_programme as boolean) as is_current_programme,
     cast(generation_rows.is_sample as boolean) as is_sample
 from generation_rows

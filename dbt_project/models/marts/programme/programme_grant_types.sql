@@ -3,10 +3,12 @@
 -- type. Each generation counts the projects starting in its own period (as cluster_programme_
 -- totals does), so its rows add up to its cluster funding there. Ids are unique only within a
 -- generation: every join is on (programme, id).
--- A generation whose projects never reported grant_type (NULL in all its rows, 2021-2024) puts
--- all its projects in the row 'not_reported', and its declared grant types' projects and
--- funding are NULL (not known), not 0. In a generation that reports it, an empty grant_type
--- means the project draws on several grant types: the row 'several'.
+-- Whether a generation reports grant_type is its declaration (int_programme__generations.
+-- reports_grant_type, from the contract's absent fields), never the data. A generation that
+-- declares the field absent (2021-2024) puts all its projects in the row 'not_reported', and
+-- its declared grant types' projects and funding are NULL (not known), not 0. In a generation
+-- that reports it, an empty grant_type means the project draws on several grant types: the
+-- row 'several', even when every project's grant_type is empty (its declared types count 0).
 {% set without_grant_type = {
     'not_reported': ('Tilskudstype ikke indberettet', 'Grant type not reported'),
     'several': ('Flere tilskudstyper', 'Several grant types'),
@@ -27,25 +29,17 @@ projects as (
         and projects.start_year between generations.first_year and generations.last_year
 ),
 
--- whether a generation reported grant_type at all: absent (all NULL) is not "several"
-grant_type_reported as (
-    select
-        generations.programme,
-        coalesce(bool_or(projects.grant_type is not null), false) as reports_grant_type
-    from generations
-    left join projects on projects.programme = generations.programme
-    group by generations.programme
-),
-
--- grant_type NULL: the generation's projects without a grant type
+-- grant_type NULL: the generation's projects without a grant type (all of them in a
+-- generation that does not report it)
 funding_by_grant_type as (
     select
-        programme,
-        grant_type,
+        projects.programme,
+        case when generations.reports_grant_type then projects.grant_type end as grant_type,
         count(*) as projects,
-        sum(cluster_funding_dkk) as cluster_funding_dkk
+        sum(projects.cluster_funding_dkk) as cluster_funding_dkk
     from projects
-    group by programme, grant_type
+    inner join generations on generations.programme = projects.programme
+    group by projects.programme, 2
 ),
 
 generation_funding as (
@@ -73,12 +67,12 @@ declared_grant_type_rows as (
         grant_types.name_da,
         grant_types.name_en,
         grant_types.amount_dkk as declared_amount_dkk,
-        case when reported.reports_grant_type then coalesce(funding.projects, 0) end
+        case when generations.reports_grant_type then coalesce(funding.projects, 0) end
             as projects,
-        case when reported.reports_grant_type then coalesce(funding.cluster_funding_dkk, 0) end
+        case when generations.reports_grant_type then coalesce(funding.cluster_funding_dkk, 0) end
             as cluster_funding_dkk
     from grant_types
-    inner join grant_type_reported as reported on reported.programme = grant_types.programme
+    inner join generations on generations.programme = grant_types.programme
     left join funding_by_grant_type as funding
         on funding.programme = grant_types.programme
         and funding.grant_type = grant_types.grant_type
@@ -86,7 +80,7 @@ declared_grant_type_rows as (
 
 without_grant_type_rows as (
     select
-        reported.programme,
+        generations.programme,
         labels.grant_type,
         -- after the declared grant types of every generation
         (select count(*) from grant_types) + 1 as grant_type_order,
@@ -96,7 +90,7 @@ without_grant_type_rows as (
         null as declared_amount_dkk,
         coalesce(funding.projects, 0) as projects,
         coalesce(funding.cluster_funding_dkk, 0) as cluster_funding_dkk
-    from grant_type_reported as reported
+    from generations
     inner join (values
         {% for id, names in without_grant_type.items() %}
         (
@@ -105,9 +99,9 @@ without_grant_type_rows as (
         ){{ "," if not loop.last }}
         {% endfor %}
     ) as labels (grant_type, name_da, name_en, reports_grant_type)
-        on labels.reports_grant_type = reported.reports_grant_type
+        on labels.reports_grant_type = generations.reports_grant_type
     left join funding_by_grant_type as funding
-        on funding.programme = reported.programme
+        on funding.programme = generations.programme
         and funding.grant_type is null
 ),
 

@@ -25,6 +25,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from pipelines.constants import generations as declared_generations
 from pipelines.publish.cells import without_bidi_controls
 from pipelines.publish.facts import fallback_text
 from pipelines.publish.package import citation_text
@@ -157,6 +158,7 @@ def render_language(
         else ""
     )
     common["current_generation"] = current
+    common["generation_count"] = len(declared_generations())
     written = [
         _write(
             env,

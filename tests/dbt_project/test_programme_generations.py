@@ -56,7 +56,7 @@ def raw(warehouse):
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return {
             t: con.execute(f"select * from raw.programme_{t}").df()
-            for t in ("clusters", "projects", "participants")
+            for t in ("clusters", "projects", "participants", "cluster_finances")
         }
 
 
@@ -123,14 +123,16 @@ def _expected(raw: dict[str, pd.DataFrame]) -> dict[tuple[str, str], float | Non
 
 
 def _last_start_years(raw: dict[str, pd.DataFrame]) -> dict[str, int | None]:
-    """Each generation's last year in which one of its projects starts in its period (None:
-    none does)."""
+    """Each generation's last year with finances reported or a project starting in its period
+    (None: neither)."""
     out: dict[str, int | None] = {}
     for g in generations():
         projects = raw["projects"][raw["projects"]["programme"] == g.id]
         start = pd.to_datetime(projects["start_date"]).dt.year
         start = start[start.between(g.first_year, g.last_year)]
-        out[g.id] = int(start.max()) if len(start) else None
+        finances = raw["cluster_finances"]
+        years = [*start, *finances.loc[finances["programme"] == g.id, "year"]]
+        out[g.id] = int(max(years)) if years else None
     return out
 
 

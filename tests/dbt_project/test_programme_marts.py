@@ -352,8 +352,8 @@ def test_grant_types_follow_the_declaration_not_the_data(marts):
 
 
 def test_a_generation_whose_projects_stop_early_is_not_complete(marts):
-    """2025-2028's projects start in 2025 and 2026, 2021-2024's in 2021: neither reaches its
-    period's last year, so both are not complete and the totals to date do not compare."""
+    """2025-2028's projects start and its finances reach 2026, 2021-2024's 2021: neither reaches
+    its period's last year, so both are not complete and the totals to date do not compare."""
     gens = query(
         marts,
         "select distinct programme, last_year_observed, is_complete "

@@ -5,10 +5,11 @@
 -- force in a generation (int_programme__generations: the rule's limit NULL), and a total to
 -- date (a count that grows as a generation runs: SMEs funded, other firms funded, SMEs new to
 -- R&D, firms in several clusters) is not comparable while a generation is not complete.
--- Completeness comes from the data, never from today's date: a generation is complete when a
--- project of it starts in its period's last year (last_year_observed = last_year); when its
--- projects' last start year is earlier, or it has none, its data stops before the end of its
--- period. Ratios, shares and per-SME measures stay comparable.
+-- Completeness comes from the data, never from today's date: a generation is complete when its
+-- data reach its period's last year (last_year_observed = last_year), the data being the years
+-- its clusters report finances for (one row per cluster and year, the latest an estimate) and
+-- the years its projects start in; when both end earlier, or it has none, its data stop before
+-- the end of its period. Ratios, shares and per-SME measures stay comparable.
 -- Each generation counts the projects starting in its own period and their participants; ids
 -- are unique only within a generation, so every join is on (programme, id).
 {%- set knowledge_types = [
@@ -295,15 +296,22 @@ missing_fields as (
     where requirements.kind = 'field' and not field_presence.is_reported
 ),
 
--- how far each generation's data reaches: the last year a project of it starts in its period
+-- the years each generation's data cover: finances reported and projects started
+observed_years as (
+    select programme, start_year as year from projects
+    union all
+    select programme, year from {{ ref('stg_programme__cluster_finances') }}
+),
+
+-- how far each generation's data reach: the last year with finances or a project start
 generation_coverage as (
     select
         generations.programme,
         generations.last_year,
-        max(projects.start_year) as last_year_observed,
-        coalesce(max(projects.start_year) >= generations.last_year, false) as is_complete
+        max(observed_years.year) as last_year_observed,
+        coalesce(max(observed_years.year) >= generations.last_year, false) as is_complete
     from generations
-    left join projects on projects.programme = generations.programme
+    left join observed_years on observed_years.programme = generations.programme
     group by generations.programme, generations.last_year
 ),
 

@@ -137,7 +137,7 @@ CORRUPTIONS = {
     "year_outside_the_programme": (
         "update marts.cluster_programme_summary set period = '2040' where period <> 'total' "
         "and period = (select min(period) from marts.cluster_programme_summary)",
-        "expect_column_values_to_be_in_set(period)",
+        "expect_column_values_to_be_between(_check_period_not_of_generation)",
     ),
 }
 

@@ -312,7 +312,7 @@ def test_schedule_and_sensor_ticks_on_the_postgres_instance(refresh, webserver, 
     nightly = _tick(webserver, "schedule")
     [request] = nightly["runRequests"]
     assert request["tags"]["klynge/trigger"] == "nightly_refresh"
-    assert "programme: the inbound files differ" in request["tags"]["klynge/reason"]
+    assert f"programme {CURRENT}: the inbound files differ" in request["tags"]["klynge/reason"]
 
 
 SCHEDULE_STATE = """

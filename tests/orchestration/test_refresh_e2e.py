@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from pipelines.catalog import published_marts
-from pipelines.constants import programme
+from pipelines.constants import generations
 
 
 def test_refresh_succeeds_and_says_where_outputs_are(refreshed):
@@ -38,13 +38,15 @@ def test_refresh_summary_has_gate_findings_sample_and_base_year(refreshed):
     assert "      cluster_programme_totals   passed (" in out
     release = root / "data" / "published" / "parquet" / "quality_findings.parquet"
     with duckdb.connect() as con:
-        counts = con.execute(
-            f"select rule, count(*) from '{release}' group by rule order by rule"
+        counts = con.execute(  # breaches (not_checked: a rule not in force in a generation)
+            f"select rule, count(*) from '{release}' where severity <> 'not_checked' "
+            "group by rule order by rule"
         ).fetchall()
-    assert len(counts) == 3  # the sample breaks every rule
+    assert len(counts) == 3  # the samples break every rule
     findings = ", ".join(f"{rule} {count}" for rule, count in counts)
     assert f"quality findings  : {findings}\n" in out
-    assert "programme data    : the generated SAMPLE (not reported data)" in out
+    sample = "; ".join(f"{g.id} the generated SAMPLE (not reported data)" for g in generations())
+    assert f"programme data    : {sample}\n" in out
     assert "price base year   : 2024" in out
 
 
@@ -75,20 +77,28 @@ def test_refresh_builds_every_smv_mart(refreshed):
 def test_refresh_loads_the_programme_sample_and_builds_its_marts(refreshed):
     root, _ = refreshed
     with duckdb.connect(str(root / "data" / "warehouse.duckdb"), read_only=True) as con:
-        clusters = con.execute(
-            "select count(*), sum(grant_dkk) from marts.cluster_outcomes where year = 2025"
-        ).fetchone()
+        clusters = dict(
+            (r[0], r[1:])
+            for r in con.execute(
+                "select programme, count(*), sum(grant_dkk) from marts.cluster_outcomes "
+                "where year = (select min(year) from marts.cluster_outcomes c "
+                "              where c.programme = cluster_outcomes.programme) group by all"
+            ).fetchall()
+        )
         flagged = con.execute("select bool_and(is_sample) from marts.cluster_outcomes").fetchone()[
             0
         ]
-        total = con.execute(
-            "select grant_dkk from marts.cluster_programme_summary where period = 'total'"
-        ).fetchone()[0]
+        total = dict(
+            con.execute(
+                "select programme, grant_dkk from marts.cluster_programme_summary "
+                "where period = 'total'"
+            ).fetchall()
+        )
         findings = con.execute(
             "select count(*), bool_and(is_sample) from marts.quality_findings"
         ).fetchone()
-    assert clusters == (11, programme().allocation_dkk)
-    assert flagged is True and total == programme().allocation_dkk
+    assert clusters == {g.id: (g.clusters, g.allocation_dkk) for g in generations()}
+    assert flagged is True and total == {g.id: g.allocation_dkk for g in generations()}
     assert findings[0] > 0 and findings[1] is True
     manifest = (root / "data" / "published" / "manifest.json").read_text(encoding="utf-8")
     assert '"sample": true' in manifest

@@ -127,7 +127,7 @@ def test_manifest_and_readme_give_base_year_and_fallback(refreshed):
     assert facts["dst"]["fallback_reason"] is None  # KLYNGE_DST_SOURCE=snapshot: chosen
     readme = (published(refreshed) / "README.md").read_text(encoding="utf-8")
     assert "prices of **2024**" in readme and "not a fallback" in readme
-    assert "| `cluster_programme_totals` | cluster |" in readme
+    assert "| `cluster_programme_totals` | programme generation x cluster |" in readme
 
 
 def test_quality_results_point_into_the_release(refreshed):

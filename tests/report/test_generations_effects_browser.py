@@ -77,6 +77,8 @@ def test_generations_and_effects_pages_fit_the_screen(browser, release, width):
             if "effe" in path:
                 warning = browser.find_element(By.ID, f"effects-warning-{GENERATION}")
                 assert warning.is_displayed()
+                red = warning.value_of_css_property("border-top-color")
+                assert red in ("rgba(176, 0, 0, 1)", "rgb(176, 0, 0)"), red  # synthetic: red
                 conclusions = browser.find_elements(
                     By.CSS_SELECTOR, f'[id="gen-{GENERATION}"] li.conclusion'
                 )

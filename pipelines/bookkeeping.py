@@ -155,9 +155,7 @@ def ensure_programme_loads(con: duckdb.DuckDBPyConnection) -> None:
     )
     # Loads from before programme generations have none: they match no generation.
     con.execute(f"alter table {PROGRAMME_LOADS} add column if not exists programme varchar")
-    con.execute(
-        f"alter table {PROGRAMME_LOADS} add column if not exists contract_digest varchar"
-    )
+    con.execute(f"alter table {PROGRAMME_LOADS} add column if not exists contract_digest varchar")
 
 
 def adopt_loads_before_generations(con: duckdb.DuckDBPyConnection, generation: str) -> int:

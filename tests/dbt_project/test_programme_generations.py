@@ -226,7 +226,8 @@ def test_comparability_follows_absent_fields_rules_and_completeness(warehouse, r
         assert gen in reasons.at["overhead_share_pct", "comparable_reason_da"]
     for gen in no_cap:
         reason = reasons.at["smv_funding_rate_above_cap_share_pct", "comparable_reason_en"]
-        assert "smv_funding_cap_pct" in reason and gen in reason
+        assert "cap on SMEs' funding rate was not a rule" in reason and gen in reason
+        assert "_pct" not in reason  # the rule in words, never its configuration key
     for g in incomplete:
         for measure in TO_DATE:
             reason_en = reasons.at[measure, "comparable_reason_en"]

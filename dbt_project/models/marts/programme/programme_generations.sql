@@ -121,10 +121,10 @@
 {%- set to_date_note = ' A total to date: it grows while the generation runs, so it compares'
     ~ ' across generations only when every generation is complete (is_complete).' %}
 {%- set rule_labels = {
-    'smv_funding_cap_pct': ('loftet over SMV\'ers tilskudsprocent (smv_funding_cap_pct)',
-                            'the cap on SMEs\' funding rate (smv_funding_cap_pct)'),
-    'overhead_norm_pct': ('overheadnormen (overhead_norm_pct)',
-                          'the overhead norm (overhead_norm_pct)'),
+    'smv_funding_cap_pct': ('loftet over SMV\'ers tilskudsprocent',
+                            'the cap on SMEs\' funding rate'),
+    'overhead_norm_pct': ('overheadnormen',
+                          'the overhead norm'),
 } %}
 
 with generations as (

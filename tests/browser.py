@@ -54,3 +54,17 @@ def chrome(profile: Path, *flags: str, capabilities: dict | None = None):
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(60)
     return driver
+
+
+def offline_chrome(profile: Path):
+    """Chromium for opening a release's report with no network: every host unresolvable,
+    every proxy connection refused, the network and console log kept to prove it."""
+    return chrome(
+        profile,
+        "--disable-extensions",
+        "--disable-default-apps",
+        "--window-size=1280,1000",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        f"--proxy-server=http://127.0.0.1:{closed_port()}",
+        capabilities={"goog:loggingPrefs": {"performance": "ALL", "browser": "ALL"}},
+    )

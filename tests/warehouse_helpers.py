@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from pipelines.dst.ingest import ingest_table
 from pipelines.dst.snapshot import SnapshotStore
 from pipelines.dst.source import DstSource
 from pipelines.orchestration.warehouse import WarehouseResource
-from pipelines.settings import BUNDLED_SNAPSHOT_DIR, DBT_PROJECT_DIR, SourceMode
+from pipelines.settings import BUNDLED_SNAPSHOT_DIR, DBT_PROJECT_DIR, REPO_ROOT, SourceMode
 
 DBT = str(Path(sys.executable).parent / "dbt")
 
@@ -72,6 +73,31 @@ def run_dbt(
     if check and result.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def copy_samples(data_dir: Path) -> Path:
+    """Every generation's bundled inbound folder (its sample) copied into ``data_dir``."""
+    inbound = data_dir / "inbound" / "programme"
+    shutil.copytree(REPO_ROOT / "data" / "inbound" / "programme", inbound)
+    return inbound
+
+
+def build_from_programme_files(data_dir: Path) -> Path:
+    """The warehouse of ``data_dir``: the DST snapshot, every generation's programme files in
+    ``data_dir/inbound/programme/`` loaded as a refresh loads them, then dbt build."""
+    from pipelines.programme.generations import ingest_generations
+
+    path = data_dir / "warehouse.duckdb"
+    load_snapshot(path)
+    ingest_generations(
+        data_dir / "inbound" / "programme",
+        data_dir / "inbound" / "quarantine",
+        WarehouseResource(database=str(path)).get_connection,
+        settle_seconds=0,
+        max_shrink_share=1.0,
+    )
+    run_dbt(data_dir, "build")
+    return path
 
 
 def query(warehouse: Path, sql: str):

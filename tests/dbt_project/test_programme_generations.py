@@ -8,17 +8,13 @@ worked out here again from the files themselves, read with pandas as a spreadshe
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from pipelines.constants import generations, programme
-from pipelines.orchestration.warehouse import WarehouseResource
-from pipelines.programme.generations import ingest_generations
 from pipelines.settings import REPO_ROOT
-from tests.warehouse_helpers import load_snapshot, query, run_dbt
+from tests.warehouse_helpers import build_from_programme_files, copy_samples, query
 
 pytestmark = pytest.mark.slow  # loads the samples and builds the programme marts
 
@@ -36,19 +32,8 @@ INSTITUTIONS = {
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("generations") / "data"
-    inbound = data_dir / "inbound" / "programme"
-    shutil.copytree(REPO_ROOT / "data" / "inbound" / "programme", inbound)
-    path = data_dir / "warehouse.duckdb"
-    load_snapshot(path)
-    ingest_generations(
-        inbound,
-        data_dir / "inbound" / "quarantine",
-        WarehouseResource(database=str(path)).get_connection,
-        settle_seconds=0,
-        max_shrink_share=1.0,
-    )
-    run_dbt(data_dir, "build")
-    return path
+    copy_samples(data_dir)
+    return build_from_programme_files(data_dir)
 
 
 def _amount(column: pd.Series) -> pd.Series:

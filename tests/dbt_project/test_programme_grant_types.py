@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -23,10 +22,8 @@ import pandas as pd
 import pytest
 
 from pipelines.constants import generations
-from pipelines.orchestration.warehouse import WarehouseResource
-from pipelines.programme.generations import ingest_generations
-from pipelines.settings import DBT_PROJECT_DIR, REPO_ROOT
-from tests.warehouse_helpers import load_snapshot, query, run_dbt
+from pipelines.settings import DBT_PROJECT_DIR
+from tests.warehouse_helpers import build_from_programme_files, copy_samples, query
 
 pytestmark = pytest.mark.slow  # loads the samples and builds the programme marts
 
@@ -56,21 +53,10 @@ def _empty_some_grant_types(projects: Path) -> int:
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("grant_types") / "data"
-    inbound = data_dir / "inbound" / "programme"
-    shutil.copytree(REPO_ROOT / "data" / "inbound" / "programme", inbound)
+    inbound = copy_samples(data_dir)
     emptied = sum(_empty_some_grant_types(p) for p in inbound.glob("*/sample/projects.csv"))
     assert emptied > 0  # some generation's sample reports grant types
-    path = data_dir / "warehouse.duckdb"
-    load_snapshot(path)
-    ingest_generations(
-        inbound,
-        data_dir / "inbound" / "quarantine",
-        WarehouseResource(database=str(path)).get_connection,
-        settle_seconds=0,
-        max_shrink_share=1.0,
-    )
-    run_dbt(data_dir, "build")
-    return path
+    return build_from_programme_files(data_dir)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,8 @@ import duckdb
 from pipelines.constants import programme
 from pipelines.orchestration.warehouse import WarehouseResource
 from pipelines.programme.checks.identifiers import cvr_check_digit
-from pipelines.programme.contract import load_contract
+from pipelines.programme.contract import EntitySchema, load_contract
+from pipelines.programme.generations import GenerationLoad, ingest_generations
 from pipelines.programme.ingest import ProgrammeLoad, ingest_programme
 
 GENERATION = programme().id  # the tests' files report on the current generation
@@ -169,18 +170,40 @@ def quarantine_dir(data_dir: Path) -> Path:
 
 
 def run_ingest(
-    data_dir: Path, *, settle_seconds: float = 0.0, max_shrink_share: float = 0.5
+    data_dir: Path,
+    *,
+    schemas: dict[str, EntitySchema] | None = None,
+    settle_seconds: float = 0.0,
+    max_shrink_share: float = 0.5,
 ) -> ProgrammeLoad:
-    """Ingest the current generation as a refresh does; files written by a test count as
-    settled unless a test asks for the settle rule."""
+    """Ingest one generation as a refresh does (``schemas``: its contract; default the current
+    generation's); files written by a test count as settled unless a test asks for the settle
+    rule."""
+    schemas = schemas or load_contract()
+    generation = next(iter(schemas.values())).generation
     return ingest_programme(
-        inbound_dir(data_dir),
-        quarantine_dir(data_dir),
-        WarehouseResource(database=str(data_dir / "warehouse.duckdb")).get_connection,
-        schemas=load_contract(),
+        data_dir / "inbound" / "programme" / generation,
+        data_dir / "inbound" / "quarantine" / generation,
+        _connect(data_dir),
+        schemas=schemas,
         settle_seconds=settle_seconds,
         max_shrink_share=max_shrink_share,
     )
+
+
+def run_ingest_generations(data_dir: Path) -> list[GenerationLoad]:
+    """Ingest every generation as a refresh does."""
+    return ingest_generations(
+        data_dir / "inbound" / "programme",
+        data_dir / "inbound" / "quarantine",
+        _connect(data_dir),
+        settle_seconds=0.0,
+        max_shrink_share=0.5,
+    )
+
+
+def _connect(data_dir: Path):
+    return WarehouseResource(database=str(data_dir / "warehouse.duckdb")).get_connection
 
 
 def snapshot(data_dir: Path) -> dict[str, list[tuple]]:

@@ -10,17 +10,16 @@ import duckdb
 import pytest
 
 from pipelines.constants import generation
-from pipelines.orchestration.warehouse import WarehouseResource
 from pipelines.programme.checks.errors import ProgrammeRejectedError
 from pipelines.programme.contract import load_contract
 from pipelines.programme.generations import contracts
-from pipelines.programme.ingest import ingest_programme
 from tests.programme.helpers import (
     BASE,
     GENERATION,
     copy_rows,
     query,
     run_ingest,
+    run_ingest_generations,
     snapshot,
     write_csv,
 )
@@ -48,14 +47,7 @@ def _older_set(with_overhead: bool = False) -> dict[str, list[list[str]]]:
 
 
 def _ingest_older(data_dir):
-    return ingest_programme(
-        data_dir / "inbound" / "programme" / OLDER,
-        data_dir / "inbound" / "quarantine" / OLDER,
-        WarehouseResource(database=str(data_dir / "warehouse.duckdb")).get_connection,
-        schemas=load_contract(generation=generation(OLDER)),
-        settle_seconds=0,
-        max_shrink_share=0.5,
-    )
+    return run_ingest(data_dir, schemas=load_contract(generation=generation(OLDER)))
 
 
 def _write_older(data_dir, rows) -> None:
@@ -141,7 +133,7 @@ def test_a_warehouse_from_before_generations_keeps_its_rows_as_the_current_gener
     """The first refresh after the upgrade: raw tables and load records without `programme`
     are the current generation's. While 2021-2024 loads and a bad 2025-2028 file is rejected,
     the old rows stay, now as 2025-2028's, and its load record keeps guarding them."""
-    from pipelines.programme.generations import ProgrammeGenerationsError, ingest_generations
+    from pipelines.programme.generations import ProgrammeGenerationsError
 
     tables = [t for t in snapshot(data_dir) if t != "_programme_loads"]
     with duckdb.connect(str(data_dir / "warehouse.duckdb")) as con:
@@ -152,13 +144,7 @@ def test_a_warehouse_from_before_generations_keeps_its_rows_as_the_current_gener
     rows[1][3] = "ikke en type"
     write_csv(inbound / "participants.csv", rows)
     with pytest.raises(ProgrammeGenerationsError) as info:
-        ingest_generations(
-            data_dir / "inbound" / "programme",
-            data_dir / "inbound" / "quarantine",
-            WarehouseResource(database=str(data_dir / "warehouse.duckdb")).get_connection,
-            settle_seconds=0,
-            max_shrink_share=0.5,
-        )
+        run_ingest_generations(data_dir)
     assert list(info.value.failures) == [GENERATION]
     for table, count in before.items():
         assert query(
@@ -181,19 +167,13 @@ def test_a_warehouse_from_before_generations_keeps_its_rows_as_the_current_gener
     ],
 )
 def test_files_in_a_folder_that_is_no_generation_stop_the_load_unread(data_dir, make, said):
-    from pipelines.programme.generations import StrayReportsError, ingest_generations
+    from pipelines.programme.generations import StrayReportsError
 
     folder = make(data_dir / "inbound" / "programme")
     folder.mkdir(parents=True)
     stray = write_csv(folder / "participants.csv", BASE["participants"])
     with pytest.raises(StrayReportsError) as info:
-        ingest_generations(
-            data_dir / "inbound" / "programme",
-            data_dir / "inbound" / "quarantine",
-            WarehouseResource(database=str(data_dir / "warehouse.duckdb")).get_connection,
-            settle_seconds=0,
-            max_shrink_share=0.5,
-        )
+        run_ingest_generations(data_dir)
     assert said in str(info.value) and "no declared generation (2021-2024/, 2025-2028/)" in str(
         info.value
     )
@@ -233,11 +213,4 @@ def test_a_changed_declaration_checks_and_loads_unchanged_files_again(data_dir, 
     write_csv(inbound / "projects.csv", rows)
     run_ingest(data_dir)  # loaded under the declaration as it is
     with pytest.raises(ProgrammeRejectedError, match="'deb_basis' is not one of"):
-        ingest_programme(
-            inbound,
-            data_dir / "inbound" / "quarantine" / GENERATION,
-            WarehouseResource(database=str(data_dir / "warehouse.duckdb")).get_connection,
-            schemas=schemas,
-            settle_seconds=0,
-            max_shrink_share=0.5,
-        )
+        run_ingest(data_dir, schemas=schemas)

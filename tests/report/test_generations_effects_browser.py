@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import ARTIFACTS, chrome, closed_port, needs_browser
+from tests.browser import ARTIFACTS, needs_browser, offline_chrome
 from tests.report.generation_release import GENERATION, release_with_generations
 from tests.report.test_report_browser import (
     CHART_TEXT,
@@ -36,15 +36,7 @@ def release(refreshed, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    driver = chrome(
-        tmp_path_factory.mktemp("chrome"),
-        "--disable-extensions",
-        "--disable-default-apps",
-        "--window-size=1280,1000",
-        "--host-resolver-rules=MAP * ~NOTFOUND",
-        f"--proxy-server=http://127.0.0.1:{closed_port()}",
-        capabilities={"goog:loggingPrefs": {"performance": "ALL", "browser": "ALL"}},
-    )
+    driver = offline_chrome(tmp_path_factory.mktemp("chrome"))
     yield driver
     driver.quit()
 

@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from pipelines.constants import programme
-from tests.browser import ARTIFACTS, chrome, closed_port, needs_browser
+from tests.browser import ARTIFACTS, needs_browser, offline_chrome
 
 pytestmark = [needs_browser, pytest.mark.slow]  # Chromium on a refreshed release
 
@@ -27,15 +27,7 @@ def release(refreshed) -> Path:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    driver = chrome(
-        tmp_path_factory.mktemp("chrome"),
-        "--disable-extensions",
-        "--disable-default-apps",
-        "--window-size=1280,1000",
-        "--host-resolver-rules=MAP * ~NOTFOUND",
-        f"--proxy-server=http://127.0.0.1:{closed_port()}",
-        capabilities={"goog:loggingPrefs": {"performance": "ALL", "browser": "ALL"}},
-    )
+    driver = offline_chrome(tmp_path_factory.mktemp("chrome"))
     yield driver
     driver.quit()
 

@@ -23,8 +23,7 @@ projects as (
         generations.last_year
     from {{ ref('stg_programme__projects') }} as projects
     inner join generations
-        on generations.programme = projects.programme
-        and projects.start_year between generations.first_year and generations.last_year
+        on {{ in_generation_period('projects', 'start_year') }}
 )
 
 select

@@ -25,16 +25,11 @@ participations as (
             as funding_rate_pct
     from {{ ref('int_programme__participations') }} as participations
     inner join generations
-        on generations.programme = participations.programme
-        and participations.year between generations.first_year and generations.last_year
+        on {{ in_generation_period('participations', 'year') }}
 ),
 
 projects as (
-    select projects.*
-    from {{ ref('stg_programme__projects') }} as projects
-    inner join generations
-        on generations.programme = projects.programme
-        and projects.start_year between generations.first_year and generations.last_year
+    {{ projects_in_generation_period() }}
 ),
 
 -- whether a generation reported overhead at all: absent (all NULL) gives NULL, not 0
@@ -142,8 +137,7 @@ finance_measures as (
         sum(finances.private_financing_attracted_dkk) as private_financing_attracted_dkk
     from {{ ref('stg_programme__cluster_finances') }} as finances
     inner join generations
-        on generations.programme = finances.programme
-        and finances.year between generations.first_year and generations.last_year
+        on {{ in_generation_period('finances', 'year') }}
     group by grouping sets (
         (finances.programme, finances.cluster_id, finances.year),
         (finances.programme, finances.cluster_id),

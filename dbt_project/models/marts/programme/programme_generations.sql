@@ -136,19 +136,14 @@ clusters as (
 ),
 
 projects as (
-    select projects.*
-    from {{ ref('stg_programme__projects') }} as projects
-    inner join generations
-        on generations.programme = projects.programme
-        and projects.start_year between generations.first_year and generations.last_year
+    {{ projects_in_generation_period() }}
 ),
 
 participations as (
     select participations.*
     from {{ ref('int_programme__participations') }} as participations
     inner join generations
-        on generations.programme = participations.programme
-        and participations.year between generations.first_year and generations.last_year
+        on {{ in_generation_period('participations', 'year') }}
 ),
 
 -- a field is absent from a generation when it is NULL in every one of its rows

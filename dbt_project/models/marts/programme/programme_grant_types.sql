@@ -22,11 +22,7 @@ grant_types as (
 ),
 
 projects as (
-    select projects.*
-    from {{ ref('stg_programme__projects') }} as projects
-    inner join generations
-        on generations.programme = projects.programme
-        and projects.start_year between generations.first_year and generations.last_year
+    {{ projects_in_generation_period() }}
 ),
 
 -- grant_type NULL: the generation's projects without a grant type (all of them in a
